@@ -1,0 +1,730 @@
+"""Lidarr API v1: artists, albums, track files, metadata profiles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, ClassVar
+
+from aiohttp import web
+
+from .arr import (
+    ArrService,
+    Json,
+    apply_tags,
+    bad_request,
+    image_token,
+    int_list,
+    not_found,
+    validation_failed,
+)
+from .common import (
+    Route,
+    arr_date,
+    empty,
+    json_response,
+    query_bool,
+    query_ints,
+    query_value,
+    read_json,
+)
+from .library import LIDARR_QUALITIES, METADATA_PROFILES, MUSIC_PROFILES, clean_title
+from .state import (
+    Album,
+    Artist,
+    Exclusion,
+    HistoryRecord,
+    LidarrState,
+    QueueRecord,
+    RootFolder,
+    TrackFile,
+)
+
+
+def _quality(quality_id: int) -> Json:
+    return {"id": quality_id, "name": LIDARR_QUALITIES.get(quality_id, "Unknown")}
+
+
+class LidarrService(ArrService[LidarrState]):
+    """A Lidarr instance."""
+
+    app_name: ClassVar[str] = "Lidarr"
+    api: ClassVar[str] = "/api/v1"
+    version: ClassVar[str] = "2.13.3.4711"
+    migration: ClassVar[int] = 80
+    media_ids_param: ClassVar[str] = "artistIds"
+    media_key: ClassVar[str] = "artistId"
+    default_missing_sort: ClassVar[str] = "albums.releaseDate"
+    tag_items_key: ClassVar[str] = "artistIds"
+
+    def routes(self) -> list[Route]:
+        """Shared routes plus artists, albums, track files and metadata profiles."""
+        api = self.api
+        return [
+            *super().routes(),
+            Route("GET", f"{api}/artist", self.get_artists),
+            Route("POST", f"{api}/artist", self.post_artist),
+            Route("PUT", f"{api}/artist/editor", self.put_editor),
+            Route("DELETE", f"{api}/artist/editor", self.delete_editor),
+            Route("GET", f"{api}/artist/{{id:\\d+}}", self.get_artist),
+            Route("PUT", f"{api}/artist/{{id:\\d+}}", self.put_artist),
+            Route("DELETE", f"{api}/artist/{{id:\\d+}}", self.delete_artist),
+            Route("GET", f"{api}/album", self.get_albums),
+            Route("PUT", f"{api}/album/monitor", self.put_albums_monitor),
+            Route("GET", f"{api}/album/{{id:\\d+}}", self.get_album),
+            Route("DELETE", f"{api}/album/{{id:\\d+}}", self.delete_album),
+            Route("GET", f"{api}/trackfile", self.get_track_files),
+            Route("DELETE", f"{api}/trackfile/bulk", self.delete_track_files),
+            Route("GET", f"{api}/trackfile/{{id:\\d+}}", self.get_track_file),
+            Route("DELETE", f"{api}/trackfile/{{id:\\d+}}", self.delete_track_file),
+            Route("GET", f"{api}/metadataprofile", self.get_metadata_profiles),
+            Route(
+                "GET", f"{api}/metadataprofile/{{id:\\d+}}", self.get_metadata_profile
+            ),
+        ]
+
+    # ------------------------------------------------------------------ shapes
+
+    def quality_model(self, quality_id: int) -> Json:
+        """Quality with revision."""
+        return {
+            "quality": _quality(quality_id),
+            "revision": {"version": 1, "real": 0, "isRepack": False},
+        }
+
+    def quality_profiles(self) -> list[Json]:
+        """Lidarr's profiles."""
+        out = []
+        for profile_id, (name, allowed, cutoff) in MUSIC_PROFILES.items():
+            out.append(
+                {
+                    "name": name,
+                    "upgradeAllowed": True,
+                    "cutoff": cutoff,
+                    "items": [
+                        {
+                            "quality": _quality(qid),
+                            "items": [],
+                            "allowed": qid in allowed,
+                        }
+                        for qid in LIDARR_QUALITIES
+                        if qid
+                    ],
+                    "minFormatScore": 0,
+                    "cutoffFormatScore": 0,
+                    "formatItems": [],
+                    "id": profile_id,
+                }
+            )
+        return out
+
+    def metadata_profiles(self) -> list[Json]:
+        """Lidarr's metadata profiles."""
+        out = []
+        for profile_id, name in METADATA_PROFILES.items():
+            standard = profile_id == 1
+            out.append(
+                {
+                    "name": name,
+                    "primaryAlbumTypes": [
+                        {
+                            "albumType": {"id": i, "name": n},
+                            "allowed": standard and n != "Broadcast",
+                            "id": i + 1,
+                        }
+                        for i, n in enumerate(
+                            ("Album", "EP", "Single", "Broadcast", "Other")
+                        )
+                    ],
+                    "secondaryAlbumTypes": [
+                        {
+                            "albumType": {"id": i, "name": n},
+                            "allowed": standard and n == "Studio",
+                            "id": i + 1,
+                        }
+                        for i, n in enumerate(
+                            ("Studio", "Compilation", "Soundtrack", "Live", "Remix")
+                        )
+                    ],
+                    "releaseStatuses": [
+                        {
+                            "releaseStatus": {"id": i, "name": n},
+                            "allowed": standard and n == "Official",
+                            "id": i + 1,
+                        }
+                        for i, n in enumerate(
+                            ("Official", "Promotion", "Bootleg", "Pseudo-Release")
+                        )
+                    ],
+                    "id": profile_id,
+                }
+            )
+        return out
+
+    def root_folder(self, folder: RootFolder) -> Json:
+        """Lidarr's root folders carry defaults and the disk total."""
+        return {
+            "name": folder.name,
+            "path": folder.path,
+            "defaultMetadataProfileId": 1,
+            "defaultQualityProfileId": 2,
+            "defaultMonitorOption": "all",
+            "defaultNewItemMonitorOption": "all",
+            "defaultTags": [],
+            "accessible": folder.accessible,
+            "freeSpace": self.state.free_space_of(folder.path),
+            "totalSpace": self.state.total_space_of(folder.path),
+            "id": folder.id,
+        }
+
+    def images(self, item_id: int, seed: int, covers: tuple[str, ...]) -> list[Json]:
+        """Artwork with Lidarr's `extension`."""
+        return [
+            {
+                "url": self.media_url(item_id, cover),
+                "coverType": cover,
+                "extension": ".jpg",
+                "remoteUrl": f"https://assets.fanart.tv/fanart/music/{image_token(seed, salt)}.jpg",
+            }
+            for salt, cover in enumerate(covers)
+        ]
+
+    def album_statistics(self, album: Album) -> Json:
+        """Track and size counts of an album."""
+        files = self.state.album_files(album.id)
+        return {
+            "trackFileCount": len(files),
+            "trackCount": album.track_count,
+            "totalTrackCount": album.track_count,
+            "sizeOnDisk": sum(f.size for f in files),
+            "percentOfTracks": round(len(files) * 100 / album.track_count, 2)
+            if album.track_count
+            else 0.0,
+        }
+
+    def artist_json(self, artist: Artist, *, statistics: bool = True) -> Json:
+        """Return an artist."""
+        data: Json = {
+            "status": artist.status,
+            "ended": artist.status == "ended",
+            "artistName": artist.name,
+            "foreignArtistId": artist.mbid,
+            "tadbId": artist.tadb_id,
+            "discogsId": artist.discogs_id,
+            "overview": artist.overview,
+            "artistType": artist.artist_type,
+            "disambiguation": artist.disambiguation,
+            "links": [
+                {
+                    "url": f"https://musicbrainz.org/artist/{artist.mbid}",
+                    "name": "musicbrainz",
+                },
+                {
+                    "url": f"https://www.discogs.com/artist/{artist.discogs_id}",
+                    "name": "discogs",
+                },
+                {
+                    "url": f"https://www.theaudiodb.com/artist/{artist.tadb_id}",
+                    "name": "theaudiodb",
+                },
+            ],
+            "images": self.images(
+                artist.id, artist.tadb_id, ("banner", "fanart", "logo", "poster")
+            ),
+            "path": artist.path,
+            "qualityProfileId": artist.quality_profile_id,
+            "metadataProfileId": artist.metadata_profile_id,
+            "monitored": artist.monitored,
+            "monitorNewItems": artist.monitor_new_items,
+            "rootFolderPath": artist.root_folder_path,
+            "folder": artist.folder_name,
+            "genres": list(artist.genres),
+            "cleanName": clean_title(artist.name),
+            "sortName": artist.sort_name,
+            "tags": list(artist.tags),
+            "added": arr_date(artist.added),
+            "ratings": {"votes": artist.votes, "value": artist.rating},
+            "id": artist.id,
+        }
+        if statistics:
+            albums = self.state.artist_albums(artist.id)
+            files = [f for a in albums for f in self.state.album_files(a.id)]
+            wanted = sum(a.track_count for a in albums if a.monitored)
+            total = sum(a.track_count for a in albums)
+            data["statistics"] = {
+                "albumCount": len(albums),
+                "trackFileCount": len(files),
+                "trackCount": wanted,
+                "totalTrackCount": total,
+                "sizeOnDisk": sum(f.size for f in files),
+                "percentOfTracks": round(len(files) * 100 / wanted, 2)
+                if wanted
+                else 0.0,
+            }
+        return data
+
+    def album_json(self, album: Album, *, with_artist: bool = True) -> Json:
+        """Return an album with its release, media and (by default) its artist."""
+        media = [
+            {"mediumNumber": 1, "mediumName": "", "mediumFormat": album.media_format}
+        ]
+        data: Json = {
+            "title": album.title,
+            "disambiguation": album.disambiguation,
+            "overview": album.overview,
+            "artistId": album.artist_id,
+            "foreignAlbumId": album.release_group_mbid,
+            "monitored": album.monitored,
+            "anyReleaseOk": album.any_release_ok,
+            "profileId": album.profile_id,
+            "duration": album.duration_ms,
+            "albumType": album.album_type,
+            "secondaryTypes": list(album.secondary_types),
+            "mediumCount": 1,
+            "ratings": {"votes": album.votes, "value": album.rating},
+            "releaseDate": arr_date(album.release_date),
+            "releases": [
+                {
+                    "id": album.id,
+                    "albumId": album.id,
+                    "foreignReleaseId": album.release_mbid,
+                    "title": album.title,
+                    "status": "Official",
+                    "duration": album.duration_ms,
+                    "trackCount": album.track_count,
+                    "media": media,
+                    "mediumCount": 1,
+                    "disambiguation": "",
+                    "country": [album.country],
+                    "label": [album.label],
+                    "format": album.media_format,
+                    "monitored": True,
+                }
+            ],
+            "genres": list(album.genres),
+            "media": media,
+            "images": self.images(album.id, album.id * 7919, ("cover", "disc")),
+            "links": [
+                {
+                    "url": f"https://musicbrainz.org/release-group/{album.release_group_mbid}",
+                    "name": "musicbrainz",
+                }
+            ],
+            "statistics": self.album_statistics(album),
+            "id": album.id,
+        }
+        if with_artist:
+            artist = self.state.artists.get(album.artist_id)
+            if artist is not None:
+                data["artist"] = self.artist_json(artist, statistics=False)
+        return data
+
+    def track_file(self, file: TrackFile) -> Json:
+        """Return a track file."""
+        lossless = file.quality_id in (6, 7, 21)
+        return {
+            "artistId": file.artist_id,
+            "albumId": file.album_id,
+            "path": file.path,
+            "size": file.size,
+            "dateAdded": arr_date(file.date_added),
+            "quality": self.quality_model(file.quality_id),
+            "qualityWeight": 1400 if lossless else 900,
+            "customFormats": [],
+            "customFormatScore": 0,
+            "indexerFlags": 0,
+            "mediaInfo": {
+                "audioChannels": 2,
+                "audioBitRate": "1411 kbps" if lossless else "320 kbps",
+                "audioCodec": "FLAC" if lossless else "MP3",
+                "audioBits": "16bit" if lossless else "0bit",
+                "audioSampleRate": "44.1kHz",
+            },
+            "qualityCutoffNotMet": False,
+            "id": file.id,
+        }
+
+    def queue_media(self, record: QueueRecord, request: web.Request) -> Json:
+        """Artist and album ids; objects on request (album by default on details)."""
+        album = self.state.albums.get(record.sub_id)
+        data: Json = {
+            "artistId": record.media_id,
+            "albumId": record.sub_id or None,
+            "trackFileCount": 0,
+            "trackHasFileCount": 0,
+            "downloadForced": False,
+        }
+        if query_bool(request, "includeArtist"):
+            artist = self.state.artists.get(record.media_id)
+            if artist is not None:
+                data["artist"] = self.artist_json(artist)
+        default_album = request.path.endswith("/queue/details")
+        if query_bool(request, "includeAlbum", default_album) and album is not None:
+            data["album"] = self.album_json(album, with_artist=False)
+        return data
+
+    def history_media(self, record: HistoryRecord) -> Json:
+        """Artist and album ids of a history event."""
+        return {"albumId": record.sub_id, "artistId": record.media_id, "trackId": 0}
+
+    def calendar(
+        self, request: web.Request, start: datetime, end: datetime, unmonitored: bool
+    ) -> list[Json]:
+        """Albums released in the window."""
+        with_artist = query_bool(request, "includeArtist")
+        albums = [
+            a
+            for a in self.state.albums.values()
+            if a.release_date is not None
+            and start <= a.release_date <= end
+            and (unmonitored or a.monitored)
+        ]
+        albums.sort(key=lambda a: (a.release_date, a.id))
+        return [self.album_json(a, with_artist=with_artist) for a in albums]
+
+    def missing(
+        self, request: web.Request
+    ) -> tuple[list[Any], Callable[[Any], Json], dict[str, Callable[[Any], Any]]]:
+        """Released, monitored albums missing tracks."""
+        now = self.now()
+        monitored = query_bool(request, "monitored", True)
+        with_artist = query_bool(request, "includeArtist")
+        artists = self.state.artists
+        records = [
+            a
+            for a in self.state.albums.values()
+            if a.release_date is not None
+            and a.release_date <= now
+            and len(self.state.files_by_album.get(a.id, ())) < a.track_count
+            and (a.monitored and artists[a.artist_id].monitored) == monitored
+        ]
+        return (
+            records,
+            lambda a: self.album_json(a, with_artist=with_artist),
+            {
+                "albums.releaseDate": lambda a: (a.release_date, a.id),
+                "releaseDate": lambda a: (a.release_date, a.id),
+                "albums.title": lambda a: (a.title.lower(), a.id),
+                "id": lambda a: a.id,
+            },
+        )
+
+    def tagged(self, tag_id: int) -> list[int]:
+        """Artists carrying a tag."""
+        return sorted(a.id for a in self.state.artists.values() if tag_id in a.tags)
+
+    def untag(self, tag_id: int) -> None:
+        """Remove a tag from every artist."""
+        for artist in self.state.artists.values():
+            if tag_id in artist.tags:
+                artist.tags = [t for t in artist.tags if t != tag_id]
+
+    def exclusion(self, record: Exclusion) -> Json:
+        """Return an artist or album exclusion."""
+        return {
+            "foreignId": record.foreign_id,
+            "artistName": record.title,
+            "id": record.id,
+        }
+
+    # ------------------------------------------------------------------ artists
+
+    async def get_artists(self, request: web.Request) -> web.StreamResponse:
+        """`/artist` (optionally `?mbId=`)."""
+        mbid = query_value(request, "mbId")
+
+        # Ids grow with insertion, so the dict order is the id order.
+        artists = list(self.state.artists.values())
+        if mbid:
+            artists = [a for a in artists if a.mbid == mbid]
+        return await self.cached(
+            ("artists", mbid), lambda: [self.artist_json(a) for a in artists]
+        )
+
+    async def get_artist(self, request: web.Request) -> web.StreamResponse:
+        """`/artist/{id}`."""
+        artist = self.state.artists.get(int(request.match_info["id"]))
+        if artist is None:
+            return not_found("Artist does not exist")
+        return json_response(self.artist_json(artist))
+
+    def _artist_errors(self, body: Json, *, new: bool) -> list[tuple[str, str, Any]]:
+        errors: list[tuple[str, str, Any]] = []
+        if new:
+            mbid = body.get("foreignArtistId")
+            if not isinstance(mbid, str) or not mbid:
+                errors.append(
+                    ("ForeignArtistId", "'Foreign Artist Id' must not be empty.", mbid)
+                )
+            elif any(a.mbid == mbid for a in self.state.artists.values()):
+                errors.append(
+                    ("ForeignArtistId", "This artist has already been added", mbid)
+                )
+            if not body.get("artistName"):
+                errors.append(
+                    (
+                        "ArtistName",
+                        "'Artist Name' must not be empty.",
+                        body.get("artistName"),
+                    )
+                )
+            if not body.get("path") and not body.get("rootFolderPath"):
+                errors.append(
+                    ("RootFolderPath", "'Root Folder Path' must not be empty.", None)
+                )
+        if "qualityProfileId" in body or new:
+            profile = body.get("qualityProfileId")
+            if profile not in MUSIC_PROFILES:
+                errors.append(
+                    ("QualityProfileId", "QualityProfile does not exist", profile)
+                )
+        if "metadataProfileId" in body or new:
+            profile = body.get("metadataProfileId")
+            if profile not in METADATA_PROFILES:
+                errors.append(
+                    ("MetadataProfileId", "MetadataProfile does not exist", profile)
+                )
+        return errors
+
+    async def post_artist(self, request: web.Request) -> web.StreamResponse:
+        """`POST /artist`: add an artist (201 with it)."""
+        body = await read_json(request)
+        if not isinstance(body, dict):
+            return validation_failed([("Artist", "An artist object is required", None)])
+        errors = self._artist_errors(body, new=True)
+        if errors:
+            return validation_failed(errors)
+        now = self.now()
+        name = str(body["artistName"])
+        path = body.get("path")
+        if isinstance(path, str) and path:
+            root = self.state.root_folder_for(path)
+            root_path = root.path if root else path.rsplit("/", 1)[0] or "/"
+            folder = path.rstrip("/").rsplit("/", 1)[-1]
+        else:
+            root_path = str(body["rootFolderPath"]).rstrip("/")
+            folder = name.replace(":", " -").replace("/", "-")
+        artist = Artist(
+            id=0,
+            mbid=body["foreignArtistId"],
+            name=name,
+            sort_name=name.lower(),
+            overview=str(body.get("overview") or ""),
+            artist_type=str(body.get("artistType") or ""),
+            status="continuing",
+            disambiguation="",
+            genres=[],
+            added=now.replace(microsecond=0),
+            monitored=bool(body.get("monitored", True)),
+            quality_profile_id=int(body["qualityProfileId"]),
+            metadata_profile_id=int(body["metadataProfileId"]),
+            root_folder_path=root_path,
+            folder_name=folder,
+            tags=sorted(set(int_list(body.get("tags")))),
+            rating=0.0,
+            votes=0,
+            discogs_id=0,
+            tadb_id=0,
+            monitor_new_items=str(body.get("monitorNewItems") or "all"),
+        )
+        self.state.add_artist(artist)
+        options = body.get("addOptions")
+        if isinstance(options, dict) and options.get("searchForMissingAlbums"):
+            self.state.add_command("ArtistSearch", {"artistId": artist.id})
+        return json_response(self.artist_json(artist), status=201)
+
+    def _apply_artist(self, artist: Artist, body: Json) -> None:
+        if "monitored" in body:
+            artist.monitored = bool(body["monitored"])
+        if isinstance(body.get("qualityProfileId"), int):
+            artist.quality_profile_id = body["qualityProfileId"]
+        if isinstance(body.get("metadataProfileId"), int):
+            artist.metadata_profile_id = body["metadataProfileId"]
+        if isinstance(body.get("monitorNewItems"), str):
+            artist.monitor_new_items = body["monitorNewItems"]
+        if isinstance(body.get("tags"), list):
+            artist.tags = sorted(set(int_list(body["tags"])))
+
+    async def put_artist(self, request: web.Request) -> web.StreamResponse:
+        """`PUT /artist/{id}`: 202 with the updated artist."""
+        artist = self.state.artists.get(int(request.match_info["id"]))
+        if artist is None:
+            return not_found("Artist does not exist")
+        body = await read_json(request)
+        if not isinstance(body, dict):
+            return validation_failed([("Artist", "An artist object is required", None)])
+        errors = self._artist_errors(body, new=False)
+        if errors:
+            return validation_failed(errors)
+        self._apply_artist(artist, body)
+        self.state.touch()
+        return json_response(self.artist_json(artist), status=202)
+
+    async def delete_artist(self, request: web.Request) -> web.StreamResponse:
+        """`DELETE /artist/{id}?deleteFiles=&addImportListExclusion=`."""
+        deleted = self.state.delete_artist(
+            int(request.match_info["id"]),
+            delete_files=query_bool(request, "deleteFiles"),
+            add_exclusion=query_bool(request, "addImportListExclusion"),
+        )
+        if not deleted:
+            return not_found("Artist does not exist")
+        return empty()
+
+    async def put_editor(self, request: web.Request) -> web.StreamResponse:
+        """`PUT /artist/editor`: change several artists; 202 with them."""
+        body = await read_json(request)
+        if not isinstance(body, dict):
+            return validation_failed(
+                [("ArtistIds", "'Artist Ids' must not be empty.", None)]
+            )
+        artists = [
+            self.state.artists[i]
+            for i in int_list(body.get("artistIds"))
+            if i in self.state.artists
+        ]
+        for artist in artists:
+            if isinstance(body.get("monitored"), bool):
+                artist.monitored = body["monitored"]
+            if isinstance(body.get("qualityProfileId"), int):
+                artist.quality_profile_id = body["qualityProfileId"]
+            if isinstance(body.get("tags"), list):
+                artist.tags = apply_tags(
+                    artist.tags,
+                    int_list(body["tags"]),
+                    str(body.get("applyTags", "add")),
+                )
+        self.state.touch()
+        return json_response([self.artist_json(a) for a in artists], status=202)
+
+    async def delete_editor(self, request: web.Request) -> web.StreamResponse:
+        """`DELETE /artist/editor`: delete several artists."""
+        body = await read_json(request)
+        if not isinstance(body, dict):
+            return validation_failed(
+                [("ArtistIds", "'Artist Ids' must not be empty.", None)]
+            )
+        for artist_id in int_list(body.get("artistIds")):
+            self.state.delete_artist(
+                artist_id,
+                delete_files=bool(body.get("deleteFiles")),
+                add_exclusion=bool(body.get("addImportListExclusion")),
+            )
+        return empty()
+
+    # ------------------------------------------------------------------ albums
+
+    async def get_albums(self, request: web.Request) -> web.StreamResponse:
+        """`/album` (all, or `?artistId=`, `?albumIds=`, `?foreignAlbumId=`)."""
+        artist_ids = query_ints(request, "artistId")
+        album_ids = query_ints(request, "albumIds")
+        foreign = query_value(request, "foreignAlbumId")
+        if artist_ids:
+            albums = [a for i in artist_ids for a in self.state.artist_albums(i)]
+        elif album_ids:
+            albums = [self.state.albums[i] for i in album_ids if i in self.state.albums]
+        elif foreign:
+            albums = [
+                a for a in self.state.albums.values() if a.release_group_mbid == foreign
+            ]
+        else:
+            everything = list(self.state.albums.values())
+            return await self.cached(
+                ("albums",), lambda: [self.album_json(a) for a in everything]
+            )
+        return json_response([self.album_json(a) for a in albums])
+
+    async def get_album(self, request: web.Request) -> web.StreamResponse:
+        """`/album/{id}`."""
+        album = self.state.albums.get(int(request.match_info["id"]))
+        if album is None:
+            return not_found("Album does not exist")
+        return json_response(self.album_json(album))
+
+    async def delete_album(self, request: web.Request) -> web.StreamResponse:
+        """`DELETE /album/{id}?deleteFiles=&addImportListExclusion=`."""
+        deleted = self.state.delete_album(
+            int(request.match_info["id"]),
+            delete_files=query_bool(request, "deleteFiles"),
+            add_exclusion=query_bool(request, "addImportListExclusion"),
+        )
+        if not deleted:
+            return not_found("Album does not exist")
+        return empty()
+
+    async def put_albums_monitor(self, request: web.Request) -> web.StreamResponse:
+        """`PUT /album/monitor {albumIds, monitored}`: 202 with the albums."""
+        body = await read_json(request)
+        if not isinstance(body, dict) or not isinstance(body.get("monitored"), bool):
+            return validation_failed(
+                [("Monitored", "'Monitored' must not be empty.", None)]
+            )
+        albums = self.state.set_albums_monitored(
+            int_list(body.get("albumIds")), body["monitored"]
+        )
+        return json_response([self.album_json(a) for a in albums], status=202)
+
+    # ------------------------------------------------------------------ files
+
+    async def get_track_files(self, request: web.Request) -> web.StreamResponse:
+        """`/trackfile?artistId=` (or `albumId`, `trackFileIds`); 400 without."""
+        artist_ids = query_ints(request, "artistId")
+        album_ids = query_ints(request, "albumId")
+        file_ids = query_ints(request, "trackFileIds")
+        if artist_ids:
+            files = [
+                f
+                for i in artist_ids
+                for a in self.state.artist_albums(i)
+                for f in self.state.album_files(a.id)
+            ]
+        elif album_ids:
+            files = [f for i in album_ids for f in self.state.album_files(i)]
+        elif file_ids:
+            files = [
+                self.state.track_files[i]
+                for i in file_ids
+                if i in self.state.track_files
+            ]
+        else:
+            return bad_request("artistId, albumId, or trackFileIds must be provided")
+        return json_response([self.track_file(f) for f in files])
+
+    async def get_track_file(self, request: web.Request) -> web.StreamResponse:
+        """`/trackfile/{id}`."""
+        file = self.state.track_files.get(int(request.match_info["id"]))
+        if file is None:
+            return not_found("Track file does not exist")
+        return json_response(self.track_file(file))
+
+    async def delete_track_file(self, request: web.Request) -> web.StreamResponse:
+        """`DELETE /trackfile/{id}`."""
+        if not self.state.delete_track_file(int(request.match_info["id"])):
+            return not_found("Track file does not exist")
+        return empty()
+
+    async def delete_track_files(self, request: web.Request) -> web.StreamResponse:
+        """`DELETE /trackfile/bulk {trackFileIds}`."""
+        body = await read_json(request)
+        ids = int_list(body.get("trackFileIds")) if isinstance(body, dict) else []
+        if not ids:
+            return validation_failed(
+                [("TrackFileIds", "'Track File Ids' must not be empty.", None)]
+            )
+        for file_id in ids:
+            self.state.delete_track_file(file_id)
+        return empty()
+
+    # ------------------------------------------------------------------ profiles
+
+    async def get_metadata_profiles(self, request: web.Request) -> web.StreamResponse:
+        """`/metadataprofile`."""
+        return json_response(self.metadata_profiles())
+
+    async def get_metadata_profile(self, request: web.Request) -> web.StreamResponse:
+        """`/metadataprofile/{id}`."""
+        wanted = int(request.match_info["id"])
+        for profile in self.metadata_profiles():
+            if profile["id"] == wanted:
+                return json_response(profile)
+        return not_found(f"MetadataProfile with ID {wanted} does not exist")
