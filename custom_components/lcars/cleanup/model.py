@@ -1,0 +1,150 @@
+"""What the cleanup planner reads: library items, disk figures and source health.
+
+Plain data, built by the Home Assistant layer from the service snapshots. Watch
+data from Jellyfin is already merged into each item, so the planner never has
+to match anything itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final, Literal
+
+type ItemKind = Literal["movie", "season", "series", "album", "episode"]
+"""What one candidate is: the unit the cleanup would delete."""
+
+type MediaType = Literal["movies", "series", "albums"]
+"""Which age limits apply: seasons, whole series and episodes share `series`."""
+
+type SourceKind = Literal["radarr", "sonarr", "lidarr", "jellyfin", "jellyseerr"]
+
+MEDIA_TYPE_OF_KIND: Final[dict[ItemKind, MediaType]] = {
+    "movie": "movies",
+    "season": "series",
+    "series": "series",
+    "episode": "series",
+    "album": "albums",
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MediaIds:
+    """Provider ids of an item, kept for display and for the Home Assistant layer."""
+
+    tmdb: int | None = None
+    tvdb: int | None = None
+    imdb: str | None = None
+    musicbrainz: str | None = None
+
+
+NO_IDS: Final = MediaIds()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Candidate:
+    """A library item the cleanup may delete: a movie, season, series, album or episode.
+
+    `key` is stable across refreshes (for example "radarr/main/movie/12" or
+    "sonarr/main/season/5/2") and is what the ledger remembers. Tags are the
+    *arr labels as the *arr stores them (lowercase). For seasons and episodes,
+    `series_tags` are the tags of the parent series, so that a series tagged to
+    be kept keeps all its seasons.
+    """
+
+    key: str
+    instance_id: str
+    kind: ItemKind
+    title: str
+    root_folder: str
+    size: int
+    added: datetime | None
+    year: int | None = None
+    ids: MediaIds = NO_IDS
+    path: str | None = None
+    tags: frozenset[str] = frozenset()
+    # Parent series of a season or an episode.
+    series_key: str | None = None
+    series_title: str | None = None
+    series_tags: frozenset[str] = frozenset()
+    season_number: int | None = None
+    episode_number: int | None = None
+    air_date: datetime | None = None
+    # Watch data merged from Jellyfin (counted users only).
+    jellyfin_matched: bool = False
+    ids_conflict: bool = False
+    last_played: datetime | None = None
+    played: bool = False
+    favorite: bool = False
+    playing: bool = False
+    # Filled by the torrent engine: deleting a seeding file frees nothing and
+    # breaks the upload, so it is protected.
+    seeding: bool = False
+
+    @property
+    def media_type(self) -> MediaType:
+        """Which age limits of the policy apply to this item."""
+        return MEDIA_TYPE_OF_KIND[self.kind]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DiskFigure:
+    """Free and total space of one root folder of one *arr instance.
+
+    Root folders are told apart by instance as well as by path: two Radarr
+    instances on two machines may both call their folder "/movies".
+    """
+
+    instance_id: str
+    root_folder: str
+    free_bytes: int | None
+    total_bytes: int | None
+    accessible: bool = True
+
+    @property
+    def problem(self) -> Literal["disk_missing", "disk_invalid"] | None:
+        """Why the figure cannot be trusted, or None when it can.
+
+        A full disk (0 bytes free) is a real figure; a total of 0, negative
+        numbers or more free than total are not.
+        """
+        if self.free_bytes is None or self.total_bytes is None or not self.accessible:
+            return "disk_missing"
+        if (
+            self.total_bytes <= 0
+            or self.free_bytes < 0
+            or self.free_bytes > self.total_bytes
+        ):
+            return "disk_invalid"
+        return None
+
+    @property
+    def free_percent(self) -> float | None:
+        """Free space as a percentage of the total, when the figure is valid."""
+        if self.problem is not None:
+            return None
+        assert self.free_bytes is not None
+        assert self.total_bytes is not None
+        return self.free_bytes * 100 / self.total_bytes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceStatus:
+    """How current the data of one source is.
+
+    `source_id` is the id the candidates carry in `instance_id` (for the *arr
+    instances); `fetched_at` is when its data was last fetched successfully.
+    """
+
+    source_id: str
+    kind: SourceKind
+    fetched_at: datetime | None
+    last_refresh_ok: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceHealth:
+    """The state of every source the plan depends on."""
+
+    sources: tuple[SourceStatus, ...]
+    jellyfin_configured: bool

@@ -1,0 +1,257 @@
+"""English sentences built from the facts of a plan.
+
+Built on demand rather than while planning: a plan of a large library can put
+thousands of items on leaving soon, and most reasons are never read. Dates are
+shown in the time zone of the plan's clock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, tzinfo
+import math
+from typing import TYPE_CHECKING, Final
+
+from .model import Candidate
+
+# A summary names the first few reasons to fail closed; the plan lists all.
+_MAX_CAUSES: Final = 3
+
+if TYPE_CHECKING:
+    from .plan import (
+        DeletionItem,
+        Expiry,
+        HeldItem,
+        LeavingSoonItem,
+        LedgerChange,
+        Plan,
+        ProtectedItem,
+    )
+
+
+def deletion(entry: DeletionItem) -> str:
+    """Why an item is deleted now."""
+    facts = _facts(entry.item, entry.expiry, entry.age, entry.tz)
+    text = f"{facts} On leaving soon since {_date(entry.entered, entry.tz)}."
+    if entry.attempts:
+        text += f" Earlier attempts to delete it failed: {entry.attempts}."
+    return text
+
+
+def leaving_soon(entry: LeavingSoonItem) -> str:
+    """Why an item is on leaving soon, and what it waits for."""
+    tz = entry.tz
+    since, due = _date(entry.entered, tz), _date(entry.delete_on, tz)
+    if entry.expiry is None or entry.age is None:
+        return (
+            f"On leaving soon since {since}. Not judged this time: the disk figure"
+            f" of {entry.item.root_folder} is in doubt. Deletion on {due} at the"
+            " earliest."
+        )
+    facts = _facts(entry.item, entry.expiry, entry.age, tz)
+    match entry.waiting_for:
+        case "grace_period":
+            wait = f"On leaving soon since {since}; deletion on {due}."
+        case "free_space_target":
+            disk = entry.expiry.disk
+            target = f"{disk.target_percent:g}%" if disk else "its target"
+            wait = (
+                f"Due since {due}, but {entry.item.root_folder} is at its free"
+                f" space target of {target} without it."
+            )
+        case "run_cap":
+            wait = f"Due since {due}; this run's deletion cap is reached."
+        case "larger_than_cap":
+            wait = (
+                f"Due since {due}, but at {_size(entry.item.size)} it is larger"
+                " than the per-run size cap: raise the cap to let it go."
+            )
+        case "failed_closed" | "not_judged":
+            wait = f"Due since {due}, but nothing is deleted while data is in doubt."
+    return f"{facts} {wait}"
+
+
+def protected(entry: ProtectedItem) -> str:
+    """Say what keeps an item that is past its limit."""
+    parts: list[str] = []
+    for protection in entry.protections:
+        match protection.kind:
+            case "exclusion_tag" if protection.on_series:
+                parts.append(f"its series is tagged {protection.tag}")
+            case "exclusion_tag":
+                parts.append(f"tagged {protection.tag}")
+            case "favorite":
+                parts.append("a favourite")
+            case "playing":
+                parts.append("playing now")
+            case "seeding":
+                parts.append("seeding")
+    kept = f"Kept: {'; '.join(parts)}."
+    if entry.age is None:
+        return f"{_limit(entry.item, entry.expiry)} {kept}"
+    return f"{_facts(entry.item, entry.expiry, entry.age, entry.tz)} {kept}"
+
+
+def held(entry: HeldItem) -> str:
+    """Why an item is not deleted although it may be past its limit."""
+    match entry.hold:
+        case "ids_conflict":
+            return (
+                "Held: the Jellyfin item found by one of its ids disagrees on"
+                " another, so its watch data may belong to something else."
+            )
+        case "not_in_jellyfin":
+            return (
+                "Held: no Jellyfin item matches its ids, so its watch history"
+                " is unknown."
+            )
+        case "played_without_date":
+            return (
+                "Held: Jellyfin marks it played but gives no date, so the last"
+                " watch is unknown."
+            )
+        case "no_dates":
+            return (
+                "Held: it has no added date and no play on record, so its age"
+                " is unknown."
+            )
+        case "deletion_failed":
+            return (
+                f"Held: deleting it failed {entry.attempts} times (last error:"
+                f" {entry.last_error or 'unknown'}). Clear its failures to retry."
+            )
+
+
+def ledger_change(change: LedgerChange) -> str:
+    """One ledger change in English."""
+    name = change.title or change.key
+    match change.why:
+        case "expired":
+            return f"{name} is now on leaving soon."
+        case "protected":
+            return f"{name} left leaving soon: it is protected now."
+        case "watched":
+            return f"{name} left leaving soon: it was watched."
+        case "not_expired":
+            return f"{name} left leaving soon: it is no longer past its limit."
+        case "held":
+            return f"{name} left leaving soon: its data is in doubt."
+        case "gone":
+            return f"{name} left leaving soon: it is no longer in the library."
+        case "not_candidate":
+            return (
+                f"{name} left leaving soon: the current settings do not clean up"
+                " this kind of item."
+            )
+        case "data_in_doubt":
+            return (
+                f"{name} stays on leaving soon: it is missing from data that is"
+                " in doubt."
+            )
+
+
+def summary(plan: Plan) -> str:
+    """Say what a plan does, in one paragraph."""
+    totals = plan.totals
+    tz = plan.created.tzinfo
+    if plan.failed_closed:
+        causes = [reason.message for reason in plan.fail_reasons]
+        shown = "; ".join(causes[:_MAX_CAUSES])
+        if len(causes) > _MAX_CAUSES:
+            shown += f"; and {len(causes) - _MAX_CAUSES} more"
+        text = f"Nothing will be deleted: {shown}."
+    elif totals.delete_count:
+        text = (
+            f"{_count(totals.delete_count, 'item')} ({_size(totals.delete_bytes)})"
+            " to delete now."
+        )
+    else:
+        text = "Nothing to delete now."
+    text += (
+        f" {_count(totals.leaving_soon_count, 'item')}"
+        f" ({_size(totals.leaving_soon_bytes)}) on leaving soon,"
+        f" {totals.protected_count} protected, {totals.held_count} held."
+    )
+    if plan.first_deletion_at is not None and not plan.delete_now:
+        text += (
+            f" The first deletion can happen on {_date(plan.first_deletion_at, tz)}."
+        )
+    return text
+
+
+def _facts(item: Candidate, expiry: Expiry, age: timedelta, tz: tzinfo | None) -> str:
+    """Give the age of an item and the limit it is past."""
+    return f"{_activity(item, expiry, age, tz)} {_limit(item, expiry)}"
+
+
+def _activity(
+    item: Candidate, expiry: Expiry, age: timedelta, tz: tzinfo | None
+) -> str:
+    days = _count(age.days, "day")
+    added = _date(item.added, tz)
+    watch_known = (
+        expiry.watch_data
+        and item.jellyfin_matched
+        and not (item.played and item.last_played is None)
+    )
+    if not watch_known:
+        return f"Added {added} ({days} ago); its watch history is unknown."
+    last = item.last_played
+    if last is None:
+        return f"Never watched; added {added} ({days} ago)."
+    if item.added is not None and item.added > last:
+        return f"Last watched {_date(last, tz)}; added again {added} ({days} ago)."
+    return f"Not watched since {_date(last, tz)} ({days})."
+
+
+def _limit(item: Candidate, expiry: Expiry) -> str:
+    if expiry.rolling is not None:
+        rolling = expiry.rolling
+        series = item.series_title or "The series"
+        return (
+            f"{series} is rolling (tagged {rolling.tag}): it keeps the last"
+            f" {_count(rolling.keep_episodes, 'episode')} and any younger than"
+            f" {rolling.max_age_days} days; {_episode(item)} is neither."
+        )
+    parts: list[str] = []
+    if expiry.disk is not None:
+        disk = expiry.disk
+        parts.append(
+            f"{disk.root_folder} is {_free(disk.free_percent)} free, under"
+            f" {disk.threshold_percent:g}%, so the limit is {disk.limit_days} days."
+        )
+    if expiry.schedule is not None:
+        parts.append(
+            f"Tagged {expiry.schedule.tag}: limit {expiry.schedule.limit_days} days."
+        )
+    if len(parts) == 2:
+        parts.append(f"The shorter limit, {expiry.limit_days} days, applies.")
+    return " ".join(parts)
+
+
+def _episode(item: Candidate) -> str:
+    if item.season_number is not None and item.episode_number is not None:
+        return f"S{item.season_number:02d}E{item.episode_number:02d}"
+    return "this episode"
+
+
+def _date(moment: datetime | None, tz: tzinfo | None) -> str:
+    if moment is None:
+        return "on an unknown date"
+    return moment.astimezone(tz).date().isoformat()
+
+
+def _free(percent: float) -> str:
+    """Round down, so that 9.99% free never reads as "10.0% free, under 10%"."""
+    return f"{math.floor(percent * 10) / 10:.1f}%"
+
+
+def _size(size: int) -> str:
+    if size >= 1_000_000_000_000:
+        return f"{size / 1_000_000_000_000:.1f} TB"
+    if size >= 1_000_000_000:
+        return f"{size / 1_000_000_000:.1f} GB"
+    return f"{size / 1_000_000:.0f} MB"
+
+
+def _count(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
