@@ -1,0 +1,315 @@
+"""What Radarr, Sonarr and Lidarr have in common.
+
+The three share one API design: `/system/status`, `/rootfolder`,
+`/diskspace`, `/queue/details`, `/tag`, `/calendar`, `/command`, and a bulk
+editor for tags. The service clients add their library lists and snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+import dataclasses
+from datetime import datetime
+import re
+from typing import Any, ClassVar, Literal
+
+from .convert import (
+    as_bool,
+    as_dict,
+    format_datetime,
+    int_or_zero,
+    opt_int,
+    opt_str,
+    parse_datetime,
+    to_utc,
+)
+from .errors import (
+    NotFoundError,
+)
+from .http import HttpClient, concurrent_requests, flag
+from .models import CalendarEntry, DiskSpace, QueueItem, RootFolder, SystemStatus, Tag
+
+type TagMode = Literal["add", "remove", "replace"]
+
+
+def require_int(value: object) -> int:
+    """Return an id that must be there; raise TypeError (a shape error) if not."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise TypeError("expected an integer id")
+
+
+def _normalize_mount(path: str) -> str:
+    """Spell a path so that separators and drive letter case compare equal."""
+    path = path.replace("\\", "/").rstrip("/")
+    if re.match(r"^[A-Za-z]:", path):
+        path = path.casefold()
+    return path
+
+
+def _contains(mount: str, path: str) -> bool:
+    return not mount or path == mount or path.startswith(mount + "/")
+
+
+def merge_disk_space(
+    folders: Sequence[RootFolder], disks: Sequence[DiskSpace]
+) -> list[RootFolder]:
+    """Give each root folder the figures of the disk it lives on.
+
+    The disk is the mount with the longest path that contains the folder.
+    A figure the root folder already has (Lidarr sends totalSpace) is kept.
+    """
+    mounts = sorted(
+        ((_normalize_mount(disk.path), disk) for disk in disks),
+        key=lambda pair: len(pair[0]),
+        reverse=True,
+    )
+    merged: list[RootFolder] = []
+    for folder in folders:
+        if folder.total_space is not None and folder.free_space is not None:
+            merged.append(folder)
+            continue
+        path = _normalize_mount(folder.path)
+        disk = next((d for mount, d in mounts if _contains(mount, path)), None)
+        if disk is None:
+            merged.append(folder)
+            continue
+        merged.append(
+            dataclasses.replace(
+                folder,
+                free_space=disk.free_space
+                if folder.free_space is None
+                else folder.free_space,
+                total_space=disk.total_space
+                if folder.total_space is None
+                else folder.total_space,
+            )
+        )
+    return merged
+
+
+def _root_folder(data: Any) -> RootFolder:
+    return RootFolder(
+        id=require_int(data["id"]),
+        path=str(data.get("path") or ""),
+        accessible=as_bool(data.get("accessible"), True),
+        free_space=opt_int(data.get("freeSpace")),
+        total_space=opt_int(data.get("totalSpace")),
+    )
+
+
+def _disk_space(data: Any) -> DiskSpace | None:
+    path = opt_str(data.get("path"))
+    if path is None:
+        return None
+    return DiskSpace(
+        path=path,
+        label=opt_str(data.get("label")),
+        free_space=int_or_zero(data.get("freeSpace")),
+        total_space=int_or_zero(data.get("totalSpace")),
+    )
+
+
+def _tag(data: Any) -> Tag:
+    return Tag(id=require_int(data["id"]), label=str(data.get("label") or ""))
+
+
+def _size(value: object) -> int:
+    """Read a size the queue sends as a JSON number (sometimes with a fraction)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return max(0, int(value))
+    return 0
+
+
+class ArrClient(HttpClient):
+    """Base of the Radarr, Sonarr and Lidarr clients."""
+
+    # The path of the API ("/api/v3").
+    api: ClassVar[str] = "/api/v3"
+    # The library item in a queue record ("movieId").
+    queue_media_key: ClassVar[str] = "movieId"
+    # Query that keeps queue records small (no embedded library item).
+    queue_params: ClassVar[dict[str, str]] = {}
+    # Query of the calendar besides start and end.
+    calendar_params: ClassVar[dict[str, str]] = {}
+    # The library path ("movie") and the ids key of its editor ("movieIds").
+    library_path: ClassVar[str] = "movie"
+    editor_ids_key: ClassVar[str] = "movieIds"
+    # The delete flag that adds an exclusion (Radarr differs from the others).
+    exclusion_flag: ClassVar[str] = "addImportListExclusion"
+    # Whether /rootfolder lacks the disk total, so /diskspace is always needed.
+    root_folders_need_disk_space: ClassVar[bool] = True
+
+    async def async_get_system_status(self) -> SystemStatus:
+        """Read `/system/status` and check that this is the expected service.
+
+        Raises WrongServiceError when another application answers: another
+        *arr (by its appName) or something without this API at all.
+        """
+        try:
+            data = await self._get_json(f"{self.api}/system/status", item=True)
+        except NotFoundError:
+            raise self._wrong_service(None) from None
+        if not isinstance(data, dict):
+            raise self._wrong_service(None)
+        app_name = data.get("appName")
+        if not isinstance(app_name, str):
+            raise self._wrong_service(None)
+        if app_name.casefold() != self.service.casefold():
+            raise self._wrong_service(app_name)
+        return SystemStatus(
+            app_name=app_name,
+            version=str(data.get("version") or ""),
+            instance_name=opt_str(data.get("instanceName")),
+            url_base=opt_str(data.get("urlBase")),
+        )
+
+    async def async_get_disk_space(self) -> list[DiskSpace]:
+        """Return the mounts the service can see (`/diskspace`)."""
+        return await self._get_small_list(f"{self.api}/diskspace", _disk_space)
+
+    async def async_get_root_folders(self) -> list[RootFolder]:
+        """Root folders with free space and the total of the disk they live on."""
+        if not self.root_folders_need_disk_space:
+            folders = await self._get_small_list(f"{self.api}/rootfolder", _root_folder)
+            if all(
+                f.total_space is not None and f.free_space is not None for f in folders
+            ):
+                return folders
+            return merge_disk_space(folders, await self.async_get_disk_space())
+        async with concurrent_requests() as group:
+            folders_task = group.create_task(
+                self._get_small_list(f"{self.api}/rootfolder", _root_folder)
+            )
+            disks_task = group.create_task(self.async_get_disk_space())
+        return merge_disk_space(folders_task.result(), disks_task.result())
+
+    def _queue_item(self, data: Any) -> QueueItem:
+        return QueueItem(
+            id=require_int(data["id"]),
+            title=str(data.get("title") or ""),
+            size=_size(data.get("size")),
+            size_left=_size(data.get("sizeleft")),
+            status=opt_str(data.get("status")),
+            tracked_download_state=opt_str(data.get("trackedDownloadState")),
+            estimated_completion=parse_datetime(data.get("estimatedCompletionTime")),
+            download_client=opt_str(data.get("downloadClient")),
+            protocol=opt_str(data.get("protocol")),
+            media_id=opt_int(data.get(self.queue_media_key)),
+            error_message=opt_str(data.get("errorMessage")),
+        )
+
+    async def async_get_queue(self) -> list[QueueItem]:
+        """Every download in the queue (`/queue/details`, not paged)."""
+        return await self._stream_list(
+            f"{self.api}/queue/details", self._queue_item, params=self.queue_params
+        )
+
+    def _calendar_entries(
+        self, data: Any, start: datetime, end: datetime
+    ) -> list[CalendarEntry]:
+        """Return the calendar entries one element of `/calendar` stands for."""
+        raise NotImplementedError
+
+    async def _stream_calendar[T](
+        self,
+        start: datetime,
+        end: datetime,
+        params: Mapping[str, str],
+        project: Callable[[Any], T | None],
+    ) -> list[T]:
+        """Stream `/calendar` between `start` and `end` (both in UTC).
+
+        With the library item embedded in each element a month of releases
+        runs to megabytes, so it is parsed as it arrives like the libraries.
+        """
+        return await self._stream_list(
+            f"{self.api}/calendar",
+            project,
+            params={
+                "start": format_datetime(start),
+                "end": format_datetime(end),
+                **params,
+            },
+        )
+
+    async def async_get_calendar(
+        self, start: datetime, end: datetime
+    ) -> list[CalendarEntry]:
+        """Return the releases between `start` and `end`, sorted by date."""
+        start, end = to_utc(start), to_utc(end)
+        nested = await self._stream_calendar(
+            start,
+            end,
+            self.calendar_params,
+            lambda element: tuple(self._calendar_entries(element, start, end)),
+        )
+        entries = [entry for entries in nested for entry in entries]
+        entries.sort(key=lambda entry: entry.start)
+        return entries
+
+    async def async_get_tags(self) -> list[Tag]:
+        """Every tag (`/tag`)."""
+        return await self._get_small_list(f"{self.api}/tag", _tag)
+
+    async def async_add_tag(self, label: str) -> Tag:
+        """Create a tag (the service returns the existing one for a known label)."""
+        path = f"{self.api}/tag"
+        data = await self._send("POST", path, json_body={"label": label})
+        return self._project_one(data, _tag, path)
+
+    async def async_update_tags(
+        self,
+        item_ids: Sequence[int],
+        tag_ids: Sequence[int],
+        *,
+        mode: TagMode = "add",
+    ) -> None:
+        """Add, remove or replace tags on library items in one request.
+
+        Uses the bulk editor (`PUT /movie/editor`, `/series/editor`,
+        `/artist/editor`), which changes only the tags.
+        """
+        await self._send(
+            "PUT",
+            f"{self.api}/{self.library_path}/editor",
+            json_body={
+                self.editor_ids_key: list(item_ids),
+                "tags": list(tag_ids),
+                "applyTags": mode,
+            },
+        )
+
+    async def async_run_command(
+        self, name: str, body: dict[str, Any] | None = None
+    ) -> int:
+        """Queue a command (`RefreshMovie`, `RescanSeries`, ...); return its id."""
+        path = f"{self.api}/command"
+        data = await self._send("POST", path, json_body={**(body or {}), "name": name})
+        return self._project_one(data, lambda d: require_int(d["id"]), path)
+
+    async def _delete_library_item(
+        self, item_id: int, *, delete_files: bool, add_exclusion: bool
+    ) -> None:
+        await self._send(
+            "DELETE",
+            self._library_item_path(item_id),
+            params={
+                "deleteFiles": flag(delete_files),
+                self.exclusion_flag: flag(add_exclusion),
+            },
+            item=True,
+        )
+
+    def _library_item_path(self, item_id: int) -> str:
+        return f"{self.api}/{self.library_path}/{int(item_id)}"
+
+
+def bool_params(**values: bool) -> dict[str, str]:
+    """Spell boolean query parameters as the services expect them."""
+    return {key: flag(value) for key, value in values.items()}
+
+
+def statistics(data: dict[str, Any]) -> dict[str, Any]:
+    """Return the `statistics` object of a library item, empty when missing."""
+    return as_dict(data.get("statistics"))

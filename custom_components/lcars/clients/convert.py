@@ -1,0 +1,135 @@
+"""Small, forgiving conversions of JSON values into model fields.
+
+The services omit null fields and older versions lack newer ones, so every
+optional field is read with a default. A value of the wrong type becomes the
+default rather than an error; only the identity of an element (its id) is
+required.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+import re
+import sys
+from typing import Any
+
+# More than six fractional digits (Jellyfin sends seven) are cut to six for
+# Python versions whose fromisoformat refuses them.
+_LONG_FRACTION = re.compile(r"(\.\d{6})\d+")
+
+
+def parse_datetime(value: object) -> datetime | None:
+    """Parse an ISO 8601 date or date-time into an aware UTC datetime.
+
+    Accepts `Z` and numeric offsets, any number of fractional digits and plain
+    dates. A value without an offset is taken as UTC (the services store UTC).
+    The .NET "no date" value (year 1) and anything unparsable become None.
+    """
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            parsed = datetime.fromisoformat(_LONG_FRACTION.sub(r"\1", value))
+        except ValueError:
+            return None
+    if parsed.year <= 1:
+        return None
+    tzinfo = parsed.tzinfo
+    if tzinfo is UTC:
+        # What the services send ("Z"): nothing to convert.
+        return parsed
+    if tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        return None
+
+
+def to_utc(value: datetime) -> datetime:
+    """Return an aware UTC datetime; a naive one is taken as UTC."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def format_datetime(value: datetime) -> str:
+    """Format a datetime the way the *arr APIs expect it (UTC, `Z`)."""
+    return to_utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def opt_int(value: object) -> int | None:
+    """Return an integer, or None for anything else (booleans included)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def int_or_zero(value: object) -> int:
+    """Return an integer count or size, 0 when missing."""
+    result = opt_int(value)
+    return 0 if result is None else result
+
+
+def opt_id(value: object) -> int | None:
+    """Return an external id such as tmdbId, None when missing or 0 (unknown)."""
+    result = opt_int(value)
+    return result if result else None
+
+
+def opt_str(value: object) -> str | None:
+    """Return a non-empty string, or None."""
+    if isinstance(value, str) and value:
+        return value
+    return None
+
+
+def as_bool(value: object, default: bool = False) -> bool:
+    """Return a boolean, with a default when missing."""
+    if isinstance(value, bool):
+        return value
+    return default
+
+
+def as_dict(value: object) -> dict[str, Any]:
+    """Return a JSON object, or an empty dict when missing."""
+    if isinstance(value, dict):
+        return value
+    return {}
+
+
+def int_tuple(value: object) -> tuple[int, ...]:
+    """Return a tuple of integer ids (tags), ignoring anything that is not one."""
+    if not isinstance(value, list) or not value:
+        return ()
+    result = tuple(value)
+    # The usual case, checked in C: every element is a plain int.
+    if set(map(type, result)) == {int}:
+        return result
+    return tuple(v for v in result if type(v) is int)
+
+
+def parent_folder(path: str | None) -> str | None:
+    """Return the folder that contains `path`, for POSIX and Windows paths."""
+    if not path:
+        return None
+    trimmed = path.rstrip("/\\")
+    cut = max(trimmed.rfind("/"), trimmed.rfind("\\"))
+    if cut < 0:
+        return None
+    if cut == 0:
+        return trimmed[0]
+    return trimmed[:cut]
+
+
+def root_folder_of(data: dict[str, Any], path: str | None) -> str | None:
+    """Return the root folder of a library item (sent, or the folder above it).
+
+    Interned: a library has a handful of root folders and thousands of items.
+    """
+    folder = opt_str(data.get("rootFolderPath")) or parent_folder(path)
+    return sys.intern(folder) if folder is not None else None

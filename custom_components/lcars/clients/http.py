@@ -1,0 +1,408 @@
+"""The HTTP base shared by every client.
+
+It owns the URL and the key, sends the authentication header, bounds every
+request (body included) with a timeout and turns every failure into one of
+the errors of `errors.py`, naming the service and the URL, never the key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+import contextlib
+from typing import Any, ClassVar
+
+import aiohttp
+import orjson
+from yarl import URL
+
+from .errors import (
+    AuthenticationError,
+    BadResponseError,
+    CannotConnectError,
+    InvalidUrlError,
+    LcarsClientError,
+    NotFoundError,
+    WrongServiceError,
+)
+from .streaming import JsonStreamError, parse_json_array
+
+# Bytes read from the socket at a time when streaming a list.
+CHUNK_SIZE = 65536
+
+# A body read whole (not streamed) larger than this is not an answer of the
+# services LCARS talks to.
+MAX_BODY_SIZE = 32 * 1024 * 1024
+
+type QueryValue = str | int | float
+type Query = Mapping[str, QueryValue]
+
+
+def normalize_url(service: str, raw: str) -> URL:
+    """Check and normalize a service URL.
+
+    Whitespace around it is stripped, the scheme must be http or https and a
+    host must be present; a base path is kept without its trailing slash; a
+    query or fragment is dropped.
+    """
+    text = raw.strip()
+    # What the user typed, minus anything after "?" that could hold a secret.
+    shown = text.split("?", 1)[0].split("#", 1)[0]
+    try:
+        url = URL(text)
+        url.port  # noqa: B018  # parsing the port is where a bad one shows
+    except (ValueError, TypeError):
+        raise InvalidUrlError(service, shown, "this is not a valid URL") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise InvalidUrlError(
+            service, shown, "expected a URL starting with http:// or https://"
+        )
+    return url.with_path(url.path.rstrip("/")).with_query(None).with_fragment(None)
+
+
+def _is_json_type(content_type: str) -> bool:
+    return content_type.endswith(("/json", "+json")) or content_type in (
+        "application/octet-stream",
+        "text/plain",
+    )
+
+
+# Which error to report when several requests of one refresh fail at once:
+# the one the user can act on first.
+_ERROR_PRIORITY: tuple[type[LcarsClientError], ...] = (
+    AuthenticationError,
+    WrongServiceError,
+    CannotConnectError,
+    BadResponseError,
+    NotFoundError,
+)
+
+
+def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
+    leaves: list[BaseException] = []
+    for exc in group.exceptions:
+        if isinstance(exc, BaseExceptionGroup):
+            leaves.extend(_leaves(exc))
+        else:
+            leaves.append(exc)
+    return leaves
+
+
+@contextlib.asynccontextmanager
+async def concurrent_requests() -> AsyncIterator[asyncio.TaskGroup]:
+    """Run requests in a task group that raises one client error, not a group.
+
+    When one request fails the others are cancelled, so a refresh that cannot
+    succeed does not go on streaming a large list.
+    """
+    try:
+        async with asyncio.TaskGroup() as group:
+            yield group
+    except BaseExceptionGroup as errors:
+        leaves = _leaves(errors)
+        if not all(isinstance(exc, LcarsClientError) for exc in leaves):
+            raise
+        for kind in _ERROR_PRIORITY:
+            for exc in leaves:
+                if isinstance(exc, kind):
+                    raise exc from None
+        raise leaves[0] from None
+
+
+class HttpClient:
+    """Base of the service clients: URL, key, timeout and error mapping."""
+
+    # The name of the service in messages ("Radarr").
+    service: ClassVar[str] = "Service"
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        url: str,
+        api_key: str,
+        *,
+        verify_ssl: bool = True,
+        timeout: float = 60.0,
+    ) -> None:
+        """Check the URL; no request is made here."""
+        full = normalize_url(self.service, url)
+        self._session = session
+        self._base = str(full)
+        # Shown in messages and to callers: no user or password in it.
+        self._url = str(full.with_user(None))
+        self._api_key = api_key.strip()
+        self._ssl = verify_ssl
+        self._timeout = timeout
+        self._headers = {"Accept": "application/json", **self._auth_headers()}
+
+    @property
+    def url(self) -> str:
+        """The normalized URL: scheme, host, port and base path, no trailing slash."""
+        return self._url
+
+    def _auth_headers(self) -> dict[str, str]:
+        """Return the header that carries the key (the *arr and Jellyseerr form)."""
+        return {"X-Api-Key": self._api_key}
+
+    def _error(self, cls: type[LcarsClientError], detail: str) -> LcarsClientError:
+        return cls(self.service, self._url, detail)
+
+    def _wrong_service(self, found: str | None) -> WrongServiceError:
+        return WrongServiceError(self.service, self._url, found)
+
+    async def _request[T](
+        self,
+        method: str,
+        path: str,
+        handle: Callable[[aiohttp.ClientResponse], Awaitable[T]],
+        *,
+        params: Query | None = None,
+        json_body: object = None,
+        item: bool = False,
+    ) -> T:
+        """Send one request and hand the response to `handle`.
+
+        The timeout covers connecting, the headers and reading the body in
+        `handle`. With `item`, a 404 means the item asked for does not exist.
+        """
+        if "\n" in self._api_key or "\r" in self._api_key:
+            raise self._error(AuthenticationError, "the API key contains a line break")
+        data = None if json_body is None else orjson.dumps(json_body)
+        headers = self._headers
+        if data is not None:
+            headers = {**headers, "Content-Type": "application/json"}
+        try:
+            async with (
+                asyncio.timeout(self._timeout),
+                self._session.request(
+                    method,
+                    self._base + path,
+                    params=params,
+                    data=data,
+                    headers=headers,
+                    ssl=self._ssl,
+                    allow_redirects=False,
+                ) as response,
+            ):
+                await self._check_status(response, path, item=item)
+                return await handle(response)
+        except LcarsClientError:
+            raise
+        except TimeoutError:
+            raise self._error(
+                CannotConnectError, f"no answer within {self._timeout:g} s"
+            ) from None
+        except JsonStreamError as err:
+            raise self._error(BadResponseError, f"{err} ({path})") from None
+        except aiohttp.ClientPayloadError:
+            raise self._error(
+                CannotConnectError,
+                f"the connection closed before the whole answer arrived ({path})",
+            ) from None
+        except aiohttp.ClientConnectorError as err:
+            raise self._error(
+                CannotConnectError, f"cannot connect ({err.os_error.strerror or err})"
+            ) from None
+        except aiohttp.ServerDisconnectedError:
+            raise self._error(
+                CannotConnectError, f"the server closed the connection ({path})"
+            ) from None
+        except aiohttp.ClientError as err:
+            raise self._error(
+                CannotConnectError, f"request failed: {type(err).__name__}"
+            ) from None
+
+    async def _check_status(
+        self, response: aiohttp.ClientResponse, path: str, *, item: bool
+    ) -> None:
+        """Raise the error that the status code stands for."""
+        status = response.status
+        if status < 300:
+            return
+        if status in (401, 403):
+            raise self._error(
+                AuthenticationError, f"the API key was refused (HTTP {status})"
+            )
+        if status < 400:
+            location = response.headers.get("Location", "elsewhere").split("?", 1)[0]
+            raise self._error(
+                BadResponseError,
+                f"redirected to {location}: check the URL, or a login page is in the way",
+            )
+        if status >= 500:
+            raise self._error(CannotConnectError, f"HTTP {status} on {path}")
+        if status == 404 and item:
+            raise self._error(NotFoundError, f"{path} does not exist")
+        if status == 404:
+            raise self._error(BadResponseError, f"{path} was not found (HTTP 404)")
+        message = await self._error_message(response)
+        raise self._error(BadResponseError, f"HTTP {status} on {path}{message}")
+
+    async def _error_message(self, response: aiohttp.ClientResponse) -> str:
+        """Return the service's own explanation of a refused request, if any."""
+        try:
+            data = orjson.loads(await self._read_body(response, ""))
+        except (LcarsClientError, aiohttp.ClientError, orjson.JSONDecodeError):
+            return ""
+        messages: list[str] = []
+        entries = data if isinstance(data, list) else [data]
+        for entry in entries:
+            if isinstance(entry, dict):
+                text = entry.get("errorMessage") or entry.get("message")
+                if isinstance(text, str):
+                    messages.append(text)
+        return f": {'; '.join(messages)[:300]}" if messages else ""
+
+    def _check_content_type(self, response: aiohttp.ClientResponse, path: str) -> None:
+        if "html" in response.content_type:
+            raise self._error(
+                BadResponseError,
+                f"answered {path} with an HTML page, not JSON (a login page or proxy?)",
+            )
+        if not _is_json_type(response.content_type):
+            raise self._error(
+                BadResponseError,
+                f"answered {path} with {response.content_type}, not JSON",
+            )
+
+    async def _read_json(self, response: aiohttp.ClientResponse, path: str) -> Any:
+        """Read a small JSON body whole and parse it."""
+        self._check_content_type(response, path)
+        body = await self._read_body(response, path)
+        if not body.strip():
+            raise self._error(BadResponseError, f"empty answer to {path}")
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
+            if body.lstrip()[:1] == b"<":
+                detail = f"answered {path} with an HTML page, not JSON"
+            else:
+                detail = f"malformed JSON in the answer to {path}"
+            raise self._error(BadResponseError, detail) from None
+
+    async def _read_body(self, response: aiohttp.ClientResponse, path: str) -> bytes:
+        """Read a whole body, refusing one larger than any real answer."""
+        length = response.content_length
+        if length is not None and length > MAX_BODY_SIZE:
+            raise self._error(BadResponseError, f"the answer to {path} is too large")
+        parts: list[bytes] = []
+        size = 0
+        async for chunk in response.content.iter_chunked(CHUNK_SIZE):
+            parts.append(chunk)
+            size += len(chunk)
+            if size > MAX_BODY_SIZE:
+                raise self._error(
+                    BadResponseError, f"the answer to {path} is too large"
+                )
+        return b"".join(parts)
+
+    async def _get_json(
+        self, path: str, *, params: Query | None = None, item: bool = False
+    ) -> Any:
+        """GET a small JSON document."""
+
+        async def handle(response: aiohttp.ClientResponse) -> Any:
+            return await self._read_json(response, path)
+
+        return await self._request("GET", path, handle, params=params, item=item)
+
+    async def _get_object(
+        self, path: str, *, params: Query | None = None, item: bool = False
+    ) -> dict[str, Any]:
+        """GET a JSON object."""
+        data = await self._get_json(path, params=params, item=item)
+        if not isinstance(data, dict):
+            raise self._error(BadResponseError, f"expected an object from {path}")
+        return data
+
+    async def _get_small_list[T](
+        self,
+        path: str,
+        project: Callable[[Any], T | None],
+        *,
+        params: Query | None = None,
+    ) -> list[T]:
+        """GET a short JSON list and project each element."""
+        data = await self._get_json(path, params=params)
+        if not isinstance(data, list):
+            raise self._error(BadResponseError, f"expected a list from {path}")
+        return self._project_all(data, project, path)
+
+    def _project_all[T](
+        self, elements: Iterable[Any], project: Callable[[Any], T | None], path: str
+    ) -> list[T]:
+        out: list[T] = []
+        try:
+            for element in elements:
+                item = project(element)
+                if item is not None:
+                    out.append(item)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise self._error(
+                BadResponseError,
+                f"an element from {path} does not have the expected shape",
+            ) from None
+        return out
+
+    def _project_one[T](
+        self, data: Any, project: Callable[[Any], T | None], path: str
+    ) -> T:
+        items = self._project_all((data,), project, path)
+        if not items:
+            raise self._error(
+                BadResponseError,
+                f"the answer from {path} does not have the expected shape",
+            )
+        return items[0]
+
+    async def _stream_list[T](
+        self,
+        path: str,
+        project: Callable[[Any], T | None],
+        *,
+        params: Query | None = None,
+        member: str | None = None,
+        item: bool = False,
+    ) -> list[T]:
+        """GET a large JSON list, parsing it as it arrives (see streaming.py)."""
+
+        async def handle(response: aiohttp.ClientResponse) -> list[T]:
+            self._check_content_type(response, path)
+            return await parse_json_array(
+                response.content.iter_chunked(CHUNK_SIZE), project, member=member
+            )
+
+        return await self._request("GET", path, handle, params=params, item=item)
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: object = None,
+        params: Query | None = None,
+        item: bool = False,
+    ) -> Any:
+        """Send a change (POST, PUT, DELETE); return the JSON answer, if any."""
+
+        async def handle(response: aiohttp.ClientResponse) -> Any:
+            if response.status == 204:
+                return None
+            body = await self._read_body(response, path)
+            if not body.strip():
+                return None
+            try:
+                return orjson.loads(body)
+            except orjson.JSONDecodeError:
+                raise self._error(
+                    BadResponseError, f"malformed JSON in the answer to {path}"
+                ) from None
+
+        return await self._request(
+            method, path, handle, params=params, json_body=json_body, item=item
+        )
+
+
+def flag(value: bool) -> str:
+    """Spell a boolean as the query strings of the services do."""
+    return "true" if value else "false"

@@ -1,0 +1,312 @@
+"""Jellyfin (10.10 and later)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+import logging
+from operator import attrgetter
+import sys
+from typing import Any
+
+import aiohttp
+
+from .convert import as_bool, as_dict, int_or_zero, opt_str, parse_datetime
+from .errors import NotFoundError
+from .http import HttpClient, concurrent_requests
+from .models import (
+    JellyfinCounts,
+    JellyfinItem,
+    JellyfinServerInfo,
+    JellyfinSession,
+    JellyfinSnapshot,
+    JellyfinUser,
+    UserData,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+_BY_ID = attrgetter("id")
+
+# The library items LCARS matches to the *arr libraries.
+ITEM_TYPES = "Movie,Series,MusicAlbum"
+ITEM_FIELDS = "ProviderIds,Path,DateCreated"
+
+
+def require_str(value: object) -> str:
+    """Return an id that must be there; raise TypeError (a shape error) if not."""
+    if isinstance(value, str) and value:
+        return value
+    raise TypeError("expected a string id")
+
+
+# Watch data without a play date recurs for most items and users: one
+# shared instance per value keeps a large library's snapshot small (frozen
+# instances can be shared).
+_SHARED_USER_DATA: dict[tuple[bool, int, bool], UserData] = {}
+_SHARED_MAX_PLAY_COUNT = 10
+
+
+def user_data_from_json(data: object) -> UserData | None:
+    """Read what one user did with one item; None when the server sent nothing."""
+    if not isinstance(data, dict):
+        return None
+    played = as_bool(data.get("Played"))
+    play_count = int_or_zero(data.get("PlayCount"))
+    last_played = parse_datetime(data.get("LastPlayedDate"))
+    favorite = as_bool(data.get("IsFavorite"))
+    if last_played is None and play_count <= _SHARED_MAX_PLAY_COUNT:
+        key = (played, play_count, favorite)
+        shared = _SHARED_USER_DATA.get(key)
+        if shared is None:
+            shared = _SHARED_USER_DATA[key] = UserData(
+                played=played,
+                play_count=play_count,
+                last_played=None,
+                favorite=favorite,
+            )
+        return shared
+    return UserData(
+        played=played,
+        play_count=play_count,
+        last_played=last_played,
+        favorite=favorite,
+    )
+
+
+def user_from_json(data: Any) -> JellyfinUser:
+    """Read a user and whether it administers the server."""
+    return JellyfinUser(
+        id=require_str(data["Id"]),
+        name=str(data.get("Name") or ""),
+        is_administrator=as_bool(as_dict(data.get("Policy")).get("IsAdministrator")),
+    )
+
+
+def session_from_json(data: Any) -> JellyfinSession | None:
+    """Read a session that plays something; None for an idle one."""
+    playing = data.get("NowPlayingItem")
+    if not isinstance(playing, dict):
+        return None
+    return JellyfinSession(
+        id=require_str(data["Id"]),
+        user_id=opt_str(data.get("UserId")),
+        user_name=opt_str(data.get("UserName")),
+        client=opt_str(data.get("Client")),
+        device_name=opt_str(data.get("DeviceName")),
+        item_id=require_str(playing["Id"]),
+        item_name=str(playing.get("Name") or ""),
+        item_type=str(playing.get("Type") or ""),
+        is_paused=as_bool(as_dict(data.get("PlayState")).get("IsPaused")),
+    )
+
+
+def _provider_ids(value: object) -> dict[str, str]:
+    if not isinstance(value, dict):
+        return {}
+    return {key: id_ for key, id_ in value.items() if isinstance(id_, str) and id_}
+
+
+class _ItemMerger:
+    """Merges the item lists of several users into one item per id.
+
+    Each element is folded in as it streams, so a user's full list is never
+    held next to the merged one.
+    """
+
+    def __init__(self) -> None:
+        self.items: dict[str, JellyfinItem] = {}
+        # Items some counted user has played, noted as they arrive so that
+        # counting the others afterwards costs nothing.
+        self.watched: set[str] = set()
+
+    def projection(self, user_id: str | None) -> Any:
+        """Return the function that folds one element of `user_id`'s list in."""
+        items = self.items
+        watched = self.watched
+
+        def fold(data: Any) -> None:
+            item_id = require_str(data["Id"])
+            user_data = user_data_from_json(data.get("UserData")) if user_id else None
+            item = items.get(item_id)
+            if item is None:
+                item = JellyfinItem(
+                    id=item_id,
+                    name=str(data.get("Name") or ""),
+                    type=sys.intern(str(data.get("Type") or "")),
+                    provider_ids=_provider_ids(data.get("ProviderIds")),
+                    path=opt_str(data.get("Path")),
+                    date_created=parse_datetime(data.get("DateCreated")),
+                )
+                items[item_id] = item
+            if user_id and user_data is not None:
+                item.user_data[user_id] = user_data
+                if (
+                    user_data.played
+                    or user_data.play_count > 0
+                    or user_data.last_played is not None
+                ):
+                    watched.add(item_id)
+
+        return fold
+
+    def result(self) -> list[JellyfinItem]:
+        """Return the merged items, sorted by id.
+
+        Sorted so that two refreshes of an unchanged library compare equal,
+        whatever order the concurrent answers arrived in.
+        """
+        return sorted(self.items.values(), key=_BY_ID)
+
+    @property
+    def never_watched(self) -> int:
+        """Count the items no counted user has played."""
+        return len(self.items) - len(self.watched)
+
+
+class JellyfinClient(HttpClient):
+    """A Jellyfin server."""
+
+    service = "Jellyfin"
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        url: str,
+        api_key: str,
+        *,
+        user_ids: Sequence[str] = (),
+        verify_ssl: bool = True,
+        timeout: float = 60.0,
+    ) -> None:
+        """`user_ids` are the users whose watch data counts; none means all."""
+        self._user_ids = tuple(user_ids)
+        super().__init__(session, url, api_key, verify_ssl=verify_ssl, timeout=timeout)
+
+    @property
+    def user_ids(self) -> tuple[str, ...]:
+        """The users whose watch data counts (empty: every user)."""
+        return self._user_ids
+
+    def _auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f'MediaBrowser Token="{self._api_key}"'}
+
+    async def _get_info(self, path: str) -> dict[str, Any]:
+        try:
+            data = await self._get_json(path, item=True)
+        except NotFoundError:
+            raise self._wrong_service(None) from None
+        if not isinstance(data, dict):
+            raise self._wrong_service(None)
+        return data
+
+    async def async_get_server_info(self) -> JellyfinServerInfo:
+        """Read the server's identity; WrongServiceError when this is not Jellyfin.
+
+        `/System/Info/Public` names the product (`/System/Info` leaves it
+        out) and `/System/Info` checks the key; both are asked at once.
+        """
+        async with concurrent_requests() as group:
+            public_task = group.create_task(self._get_info("/System/Info/Public"))
+            private_task = group.create_task(self._get_info("/System/Info"))
+        public, private = public_task.result(), private_task.result()
+        product = private.get("ProductName") or public.get("ProductName")
+        if not isinstance(product, str):
+            raise self._wrong_service(None)
+        if "jellyfin" not in product.casefold():
+            raise self._wrong_service(product)
+
+        def text(key: str) -> str:
+            return str(private.get(key) or public.get(key) or "")
+
+        return JellyfinServerInfo(
+            id=text("Id"),
+            name=text("ServerName"),
+            version=text("Version"),
+            product_name=product,
+        )
+
+    async def async_get_users(self) -> list[JellyfinUser]:
+        """Every user of the server."""
+        return await self._get_small_list("/Users", user_from_json)
+
+    async def async_get_counts(self) -> JellyfinCounts:
+        """How many movies, series, episodes, albums and songs the server has."""
+        data = await self._get_object("/Items/Counts")
+        return JellyfinCounts(
+            movies=int_or_zero(data.get("MovieCount")),
+            series=int_or_zero(data.get("SeriesCount")),
+            episodes=int_or_zero(data.get("EpisodeCount")),
+            albums=int_or_zero(data.get("AlbumCount")),
+            songs=int_or_zero(data.get("SongCount")),
+        )
+
+    async def async_get_sessions(self) -> list[JellyfinSession]:
+        """Return the sessions that are playing something now."""
+        return await self._get_small_list("/Sessions", session_from_json)
+
+    async def async_get_items(
+        self, user_ids: Sequence[str] | None = None
+    ) -> list[JellyfinItem]:
+        """Every movie, series and album, with the watch data of the users.
+
+        One streamed request per user (default: the counted users, or every
+        user when none are set); the answers are merged by item id.
+        """
+        return (await self._async_merge_items(user_ids)).result()
+
+    async def _async_merge_items(self, user_ids: Sequence[str] | None) -> _ItemMerger:
+        if user_ids is None:
+            user_ids = self._user_ids
+        if not user_ids:
+            user_ids = [user.id for user in await self.async_get_users()]
+        merger = _ItemMerger()
+        async with concurrent_requests() as group:
+            for user_id in user_ids or (None,):
+                group.create_task(self._stream_items(merger, user_id))
+        return merger
+
+    async def _stream_items(self, merger: _ItemMerger, user_id: str | None) -> None:
+        params = {
+            "recursive": "true",
+            "includeItemTypes": ITEM_TYPES,
+            "fields": ITEM_FIELDS,
+            "enableUserData": "true",
+        }
+        if not user_id:
+            await self._stream_list(
+                "/Items", merger.projection(None), params=params, member="Items"
+            )
+            return
+        try:
+            await self._stream_list(
+                "/Items",
+                merger.projection(user_id),
+                params={"userId": user_id, **params},
+                member="Items",
+                item=True,
+            )
+        except NotFoundError:
+            # The user was deleted on the server: its watch data no longer
+            # counts, and the rest of the refresh goes on.
+            _LOGGER.debug("Jellyfin user %s no longer exists", user_id)
+
+    async def async_fetch_snapshot(self, now: datetime) -> JellyfinSnapshot:
+        """Everything a refresh needs: four requests plus one per counted user.
+
+        `now` is not used by Jellyfin; it is taken for the same call shape as
+        the other clients.
+        """
+        async with concurrent_requests() as group:
+            info = group.create_task(self.async_get_server_info())
+            counts = group.create_task(self.async_get_counts())
+            sessions = group.create_task(self.async_get_sessions())
+            items = group.create_task(self._async_merge_items(None))
+        merger = items.result()
+        return JellyfinSnapshot(
+            info=info.result(),
+            counts=counts.result(),
+            sessions=tuple(sessions.result()),
+            items=tuple(merger.result()),
+            never_watched=merger.never_watched,
+        )

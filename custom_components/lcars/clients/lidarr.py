@@ -1,0 +1,146 @@
+"""Lidarr (API v1)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from .arr import ArrClient, bool_params, require_int, statistics
+from .convert import (
+    as_bool,
+    as_dict,
+    int_or_zero,
+    int_tuple,
+    opt_int,
+    opt_str,
+    parse_datetime,
+    root_folder_of,
+)
+from .http import concurrent_requests
+from .models import Album, Artist, CalendarEntry, LidarrSnapshot
+
+# How far ahead the calendar of a refresh looks.
+CALENDAR_DAYS = 30
+
+
+def artist_from_json(data: Any) -> Artist:
+    """Keep what LCARS uses of a Lidarr artist resource."""
+    stats = statistics(data)
+    path = opt_str(data.get("path"))
+    return Artist(
+        id=require_int(data["id"]),
+        name=str(data.get("artistName") or ""),
+        musicbrainz_id=opt_str(data.get("foreignArtistId"))
+        or opt_str(data.get("mbId")),
+        path=path,
+        root_folder=root_folder_of(data, path),
+        monitored=as_bool(data.get("monitored")),
+        size_on_disk=int_or_zero(stats.get("sizeOnDisk")),
+        album_count=int_or_zero(stats.get("albumCount")),
+        track_file_count=int_or_zero(stats.get("trackFileCount")),
+        total_track_count=int_or_zero(stats.get("totalTrackCount")),
+        added=parse_datetime(data.get("added")),
+        tags=int_tuple(data.get("tags")),
+        quality_profile_id=opt_int(data.get("qualityProfileId")),
+    )
+
+
+def album_from_json(data: Any) -> Album:
+    """Keep what LCARS uses of a Lidarr album resource."""
+    stats = statistics(data)
+    return Album(
+        id=require_int(data["id"]),
+        artist_id=require_int(data["artistId"]),
+        title=str(data.get("title") or ""),
+        musicbrainz_id=opt_str(data.get("foreignAlbumId")),
+        monitored=as_bool(data.get("monitored")),
+        release_date=parse_datetime(data.get("releaseDate")),
+        track_file_count=int_or_zero(stats.get("trackFileCount")),
+        total_track_count=int_or_zero(stats.get("totalTrackCount")),
+        size_on_disk=int_or_zero(stats.get("sizeOnDisk")),
+    )
+
+
+class LidarrClient(ArrClient):
+    """A Lidarr server."""
+
+    service = "Lidarr"
+    api = "/api/v1"
+    queue_media_key = "artistId"
+    queue_params = bool_params(includeArtist=False, includeAlbum=False)
+    calendar_params = bool_params(includeArtist=True)
+    library_path = "artist"
+    editor_ids_key = "artistIds"
+    exclusion_flag = "addImportListExclusion"
+    # Lidarr sends totalSpace with each root folder.
+    root_folders_need_disk_space = False
+
+    async def async_get_artists(self) -> list[Artist]:
+        """Every artist, parsed as it streams in."""
+        return await self._stream_list(f"{self.api}/artist", artist_from_json)
+
+    async def async_get_artist(self, artist_id: int) -> Artist:
+        """One artist; NotFoundError when there is no such artist."""
+        path = self._library_item_path(artist_id)
+        data = await self._get_object(path, item=True)
+        return self._project_one(data, artist_from_json, path)
+
+    async def async_get_albums(self) -> list[Album]:
+        """Every album of every artist, parsed as it streams in."""
+        return await self._stream_list(f"{self.api}/album", album_from_json)
+
+    async def async_delete_artist(
+        self, artist_id: int, *, delete_files: bool = False, add_exclusion: bool = False
+    ) -> None:
+        """Remove an artist, and its files with `delete_files`.
+
+        `add_exclusion` keeps import lists from adding it again.
+        """
+        await self._delete_library_item(
+            artist_id, delete_files=delete_files, add_exclusion=add_exclusion
+        )
+
+    def _calendar_entries(
+        self, data: Any, start: datetime, end: datetime
+    ) -> list[CalendarEntry]:
+        album_id = require_int(data["id"])
+        when = parse_datetime(data.get("releaseDate"))
+        if when is None:
+            return []
+        album_title = str(data.get("title") or "")
+        artist_name = opt_str(as_dict(data.get("artist")).get("artistName"))
+        return [
+            CalendarEntry(
+                uid=f"lidarr-album-{album_id}",
+                title=f"{artist_name} - {album_title}" if artist_name else album_title,
+                start=when,
+                description=opt_str(data.get("albumType")),
+                media_id=opt_int(data.get("artistId")),
+            )
+        ]
+
+    async def async_fetch_snapshot(self, now: datetime) -> LidarrSnapshot:
+        """Everything a refresh needs, in seven concurrent requests.
+
+        An eighth (`/diskspace`) is made only for a server whose root folders
+        lack the disk total.
+        """
+        async with concurrent_requests() as group:
+            status = group.create_task(self.async_get_system_status())
+            artists = group.create_task(self.async_get_artists())
+            albums = group.create_task(self.async_get_albums())
+            root_folders = group.create_task(self.async_get_root_folders())
+            queue = group.create_task(self.async_get_queue())
+            calendar = group.create_task(
+                self.async_get_calendar(now, now + timedelta(days=CALENDAR_DAYS))
+            )
+            tags = group.create_task(self.async_get_tags())
+        return LidarrSnapshot(
+            status=status.result(),
+            artists=tuple(artists.result()),
+            albums=tuple(albums.result()),
+            root_folders=tuple(root_folders.result()),
+            queue=tuple(queue.result()),
+            calendar=tuple(calendar.result()),
+            tags=tuple(tags.result()),
+        )

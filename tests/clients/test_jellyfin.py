@@ -1,0 +1,218 @@
+"""Jellyfin client against the simulator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+import pytest
+
+from custom_components.lcars.clients import (
+    JellyfinClient,
+    LcarsClientError,
+    WrongServiceError,
+)
+from custom_components.lcars.clients.models import (
+    JellyfinCounts,
+    JellyfinItem,
+    JellyfinSession,
+    JellyfinUser,
+    UserData,
+)
+from simulator import Simulator
+
+from .conftest import (
+    FAULT_IDS,
+    FAULTS,
+    check_fault,
+    check_rotated_key,
+    freeze,
+    make_client,
+    service_of,
+)
+
+ITEM_TYPES = ("Movie", "Series", "MusicAlbum")
+
+
+def expected_items(
+    sim: Simulator, user_ids: list[str], name: str = "jellyfin"
+) -> dict[str, JellyfinItem]:
+    state = sim.state.services[name]
+    service = service_of(sim, name)
+    out = {}
+    for item in state.items.values():
+        if item.type not in ITEM_TYPES:
+            continue
+        user_data = {}
+        for user_id in user_ids:
+            data = service.user_data(item, user_id)
+            user_data[user_id] = UserData(
+                played=data.played,
+                play_count=data.play_count,
+                last_played=data.last_played,
+                favorite=data.is_favorite,
+            )
+        out[item.id] = JellyfinItem(
+            id=item.id,
+            name=item.name,
+            type=item.type,
+            provider_ids=dict(item.provider_ids),
+            path=item.path,
+            date_created=item.date_created,
+            user_data=user_data,
+        )
+    return out
+
+
+def user_ids(sim: Simulator, name: str = "jellyfin") -> list[str]:
+    return [user.id for user in sim.state.services[name].users]
+
+
+async def test_snapshot_matches_the_simulator(
+    simulator: Simulator, session: aiohttp.ClientSession
+) -> None:
+    now = freeze(simulator)
+    state = simulator.state.services["jellyfin"]
+    users = user_ids(simulator)
+    assert [u.name for u in state.users] == ["alice", "bob"]
+    client: JellyfinClient = make_client(session, simulator, "jellyfin", user_ids=users)
+    snapshot = await client.async_fetch_snapshot(now)
+
+    assert snapshot.info.id == state.server_id
+    assert snapshot.info.name == state.server_name
+    assert snapshot.info.product_name == "Jellyfin Server"
+    assert snapshot.info.version.startswith("10.")
+
+    expected = expected_items(simulator, users)
+    assert {item.id: item for item in snapshot.items} == expected
+    assert [item.id for item in snapshot.items] == sorted(expected)
+    assert snapshot.never_watched == sum(1 for i in expected.values() if not i.watched)
+    assert 0 < snapshot.never_watched < len(expected)
+    assert any(item.favorite for item in snapshot.items)
+
+    types = [item.type for item in state.items.values()]
+    assert snapshot.counts == JellyfinCounts(
+        movies=types.count("Movie"),
+        series=types.count("Series"),
+        episodes=types.count("Episode"),
+        albums=types.count("MusicAlbum"),
+        songs=sum(
+            i.child_count for i in state.items.values() if i.type == "MusicAlbum"
+        ),
+    )
+
+    names = {user.id: user.name for user in state.users}
+    assert sorted(snapshot.sessions, key=lambda s: s.id) == sorted(
+        (
+            JellyfinSession(
+                id=s.id,
+                user_id=s.user_id,
+                user_name=names[s.user_id],
+                client=s.client,
+                device_name=s.device_name,
+                item_id=s.item_id,
+                item_name=state.items[s.item_id].name,
+                item_type=state.items[s.item_id].type,
+                is_paused=s.is_paused,
+            )
+            for s in state.sessions
+            if s.item_id is not None
+        ),
+        key=lambda s: s.id,
+    )
+    # Idle sessions are left out.
+    assert snapshot.sessions
+    assert any(s.item_id is None for s in state.sessions)
+
+
+async def test_counted_users_change_the_watch_data(
+    simulator: Simulator, session: aiohttp.ClientSession
+) -> None:
+    now = freeze(simulator)
+    alice, bob = user_ids(simulator)
+    only_bob = await make_client(
+        session, simulator, "jellyfin", user_ids=[bob]
+    ).async_fetch_snapshot(now)
+    assert {i.id: i for i in only_bob.items} == expected_items(simulator, [bob])
+    everyone = await make_client(session, simulator, "jellyfin").async_fetch_snapshot(
+        now
+    )
+    assert {i.id: i for i in everyone.items} == expected_items(simulator, [alice, bob])
+    assert everyone.never_watched <= only_bob.never_watched
+
+
+async def test_users(simulator: Simulator, session: aiohttp.ClientSession) -> None:
+    client: JellyfinClient = make_client(session, simulator, "jellyfin")
+    assert await client.async_get_users() == [
+        JellyfinUser(id=u.id, name=u.name, is_administrator=u.is_admin)
+        for u in simulator.state.services["jellyfin"].users
+    ]
+
+
+async def test_requests_do_not_grow_with_the_library(
+    simulator: Simulator,
+    simulator_factory: Any,
+    session: aiohttp.ClientSession,
+) -> None:
+    sizes = []
+    for sim in (simulator, await simulator_factory(movies=400, series=40, artists=20)):
+        users = user_ids(sim)
+        client = make_client(session, sim, "jellyfin", user_ids=users)
+        sim.reset_requests()
+        snapshot = await client.async_fetch_snapshot(freeze(sim))
+        assert sorted(sim.requests("jellyfin")) == [
+            ("GET", "/Items"),
+            ("GET", "/Items"),
+            ("GET", "/Items/Counts"),
+            ("GET", "/Sessions"),
+            ("GET", "/System/Info"),
+            ("GET", "/System/Info/Public"),
+        ]
+        sizes.append(len(snapshot.items))
+    assert sizes[0] < sizes[1]
+
+
+async def test_deleted_user_is_skipped(
+    simulator: Simulator, session: aiohttp.ClientSession
+) -> None:
+    alice, _bob = user_ids(simulator)
+    gone = "0" * 32
+    client = make_client(session, simulator, "jellyfin", user_ids=[alice, gone])
+    snapshot = await client.async_fetch_snapshot(freeze(simulator))
+    assert {i.id: i for i in snapshot.items} == expected_items(simulator, [alice])
+
+
+@pytest.mark.parametrize(("fault", "error"), FAULTS, ids=FAULT_IDS)
+async def test_faults(
+    simulator: Simulator,
+    session: aiohttp.ClientSession,
+    fault: dict[str, Any],
+    error: type[LcarsClientError],
+) -> None:
+    client = make_client(session, simulator, "jellyfin", timeout=0.3)
+    now = freeze(simulator)
+    await check_fault(
+        simulator, "jellyfin", lambda: client.async_fetch_snapshot(now), fault, error
+    )
+
+
+async def test_rotated_key(
+    simulator: Simulator, session: aiohttp.ClientSession
+) -> None:
+    client = make_client(session, simulator, "jellyfin")
+    now = freeze(simulator)
+    await check_rotated_key(
+        simulator, "jellyfin", lambda: client.async_fetch_snapshot(now)
+    )
+    with pytest.raises(LcarsClientError):
+        await client.async_get_server_info()
+
+
+async def test_radarr_offered_as_jellyfin(
+    simulator: Simulator, session: aiohttp.ClientSession
+) -> None:
+    handle = simulator.services["radarr"]
+    with pytest.raises(WrongServiceError):
+        await JellyfinClient(
+            session, handle.url, handle.api_key
+        ).async_get_server_info()

@@ -1,0 +1,470 @@
+"""Incremental JSON list parsing from byte chunks."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable
+import itertools
+import json
+from typing import Any
+
+import aiohttp
+from hypothesis import HealthCheck, given, settings, strategies as st
+import orjson
+import pytest
+
+from custom_components.lcars.clients import streaming
+from custom_components.lcars.clients.streaming import JsonStreamError, parse_json_array
+
+# Every kind of token, escapes, multi-byte UTF-8 (2, 3 and 4 bytes), numbers
+# in all their forms, nesting and whitespace between tokens.
+SMALL_DOC = (
+    '[ {"id": 1, "title": "caf\u00e9 \\"quoted\\" \\\\ \\/ \\b\\f\\n\\r\\t",'
+    ' "n": -12.5e+3, "f": 0.001, "e": 1E-7, "z": 0, "big": 12345678901234567890,'
+    ' "ok": true, "no": false, "nil": null, "cjk": "\u65e5\u672c",'
+    ' "emoji": "\U0001f3ac", "esc": "\\u00e9\\ud83c\\udfac", "empty": {},'
+    ' "list": [[], [1, [2, {"a": []}]]]},\n\t2 , -3.25, "s", true, null,'
+    ' [1.5e10], {"k": "v"} ]'
+).encode()
+
+
+async def chunks_of(parts: Iterable[bytes]) -> AsyncIterator[bytes]:
+    """Feed byte chunks like `iter_chunked` does, without suspending."""
+    for part in parts:
+        yield part
+
+
+def split_at(data: bytes, *cuts: int) -> list[bytes]:
+    bounds = [0, *cuts, len(data)]
+    return [data[a:b] for a, b in itertools.pairwise(bounds)]
+
+
+def boxed(value: Any) -> tuple[Any]:
+    # A projection that keeps every element, JSON null included (a projection
+    # returning None drops the element).
+    return (value,)
+
+
+async def parse(parts: Iterable[bytes], **kwargs: Any) -> list[Any]:
+    return [
+        value for (value,) in await parse_json_array(chunks_of(parts), boxed, **kwargs)
+    ]
+
+
+async def test_whole_document() -> None:
+    assert await parse([SMALL_DOC]) == json.loads(SMALL_DOC)
+
+
+async def test_split_at_every_byte_position() -> None:
+    expected = json.loads(SMALL_DOC)
+    for cut in range(len(SMALL_DOC) + 1):
+        assert await parse(split_at(SMALL_DOC, cut)) == expected, cut
+
+
+async def test_split_at_every_pair_of_positions() -> None:
+    doc = SMALL_DOC[:1] + SMALL_DOC[SMALL_DOC.index(b"2 ,") :]
+    doc = b'[{"t": "\xc3\xa9\xf0\x9f\x8e\xac\\u00e9", "n": -1.5e3},' + doc[1:]
+    expected = json.loads(doc)
+    for first in range(len(doc) + 1):
+        for second in range(first, len(doc) + 1):
+            assert await parse(split_at(doc, first, second)) == expected, (
+                first,
+                second,
+            )
+
+
+async def test_one_byte_chunks() -> None:
+    assert await parse(SMALL_DOC[i : i + 1] for i in range(len(SMALL_DOC))) == (
+        json.loads(SMALL_DOC)
+    )
+
+
+async def test_multibyte_characters_split_across_chunks() -> None:
+    text = "é日本🎬" * 50
+    doc = json.dumps([{"name": text}, text], ensure_ascii=False).encode()
+    # Every cut inside a 2, 3 or 4 byte sequence.
+    for cut in range(len(doc) + 1):
+        assert await parse(split_at(doc, cut)) == [{"name": text}, text]
+
+
+async def test_empty_chunks_are_harmless() -> None:
+    parts = [b"", b"[", b"", b"1", b"", b",2", b"", b"]", b""]
+    assert await parse(parts) == [1, 2]
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [b"[]", b" [ ] ", b"\n[\r\n\t]\n", b'{"Items": [], "TotalRecordCount": 0}'],
+)
+async def test_empty_lists(doc: bytes) -> None:
+    member = "Items" if doc.startswith(b"{") else None
+    for cut in range(len(doc) + 1):
+        assert await parse(split_at(doc, cut), member=member) == []
+
+
+async def test_numbers_at_chunk_ends_are_not_cut_short() -> None:
+    doc = b"[12345, -0.5e-3, 1.25E+10, 7]"
+    for cut in range(len(doc) + 1):
+        assert await parse(split_at(doc, cut)) == [12345, -0.0005, 1.25e10, 7]
+
+
+async def test_member_list_of_an_object() -> None:
+    doc = json.dumps(
+        {
+            "Before": {"nested": [1, {"Items": "not this"}], "s": "]}"},
+            "Items": [{"Id": "a"}, {"Id": "b"}],
+            "TotalRecordCount": 2,
+            "StartIndex": 0,
+        }
+    ).encode()
+    for cut in range(len(doc) + 1):
+        assert await parse(split_at(doc, cut), member="Items") == [
+            {"Id": "a"},
+            {"Id": "b"},
+        ]
+
+
+async def test_member_missing_or_not_a_list() -> None:
+    with pytest.raises(JsonStreamError, match="Items"):
+        await parse([b'{"TotalRecordCount": 0}'], member="Items")
+    with pytest.raises(JsonStreamError, match="Items"):
+        await parse([b'{"Items": null}'], member="Items")
+    with pytest.raises(JsonStreamError, match="Items"):
+        await parse([b"{}"], member="Items")
+
+
+async def test_projection_keeps_only_what_it_returns() -> None:
+    doc = b'[{"id": 1, "big": "x"}, {"id": 2, "skip": true}, {"id": 3}]'
+
+    def project(element: dict[str, Any]) -> int | None:
+        return None if element.get("skip") else element["id"]
+
+    assert await parse_json_array(chunks_of([doc]), project) == [1, 3]
+
+
+async def test_projection_shape_error() -> None:
+    with pytest.raises(JsonStreamError, match="expected shape"):
+        await parse_json_array(chunks_of([b'[{"id": 1}, {"x": 2}]']), lambda e: e["id"])
+    with pytest.raises(JsonStreamError, match="expected shape"):
+        await parse_json_array(chunks_of([b"[1]"]), lambda e: e["id"])
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        b"[1,]",
+        b"[1 2]",
+        b"[,1]",
+        b'[{"a":}]',
+        b'[{"a" 1}]',
+        b'[{"a": 1,}]',
+        b'["a\nb"]',
+        b"[tru]",
+        b"[1]x",
+        b"[1] [2]",
+        b"[01]",
+        b"[NaN-]",
+        b"[NaN]",
+        b'[{"a":1},{"a":Infinity}]',
+        b'{"Items": [1], "x" 2}',
+        b"\xff[1]",
+        b'["\xc3"]',
+    ],
+)
+async def test_malformed(doc: bytes) -> None:
+    member = "Items" if doc.startswith(b"{") else None
+    for cut in range(len(doc) + 1):
+        with pytest.raises(JsonStreamError):
+            await parse(split_at(doc, cut), member=member)
+
+
+@pytest.mark.parametrize(
+    ("doc", "member"),
+    [
+        (b'{"id": 1}', None),
+        (b"1", None),
+        (b'"text"', None),
+        (b"null", None),
+        (b"", None),
+        (b"   ", None),
+        (b"[1]", "Items"),
+        (b"<html><body>Login</body></html>", None),
+    ],
+)
+async def test_unexpected_top_level_value(doc: bytes, member: str | None) -> None:
+    with pytest.raises(JsonStreamError):
+        await parse([doc], member=member)
+
+
+async def test_every_truncation_is_an_error() -> None:
+    for end in range(len(SMALL_DOC)):
+        with pytest.raises(JsonStreamError):
+            await parse([SMALL_DOC[:end]])
+        with pytest.raises(JsonStreamError):
+            await parse(split_at(SMALL_DOC[:end], end // 2))
+
+
+async def test_malformed_element_is_found_without_reading_the_rest() -> None:
+    read = 0
+
+    async def endless() -> AsyncIterator[bytes]:
+        nonlocal read
+        yield b'[{"id": 1}, {"id": 2 "oops": 3}, '
+        while True:
+            read += 1
+            yield b'{"id": 4}, ' * 100
+
+    with pytest.raises(JsonStreamError, match="malformed"):
+        await parse_json_array(endless(), boxed)
+    assert read <= 1
+
+
+async def test_element_larger_than_the_limit() -> None:
+    big = b'["' + b"x" * 10_000 + b'"]'
+    with pytest.raises(JsonStreamError, match="larger than"):
+        await parse(split_at(big, 100, 5000), max_element_size=4096)
+    # The same element fits under a larger limit, however it is chunked.
+    parts = [big[i : i + 100] for i in range(0, len(big), 100)]
+    assert await parse(parts, max_element_size=20_000) == ["x" * 10_000]
+
+
+async def test_large_element_in_small_chunks() -> None:
+    element = {"id": 1, "values": list(range(100_000)), "text": "é" * 50_000}
+    doc = json.dumps([element, element], ensure_ascii=False).encode()
+    parts = [doc[i : i + 997] for i in range(0, len(doc), 997)]
+    assert await parse(parts) == [element, element]
+
+
+async def test_payload_error_passes_through() -> None:
+    async def broken() -> AsyncIterator[bytes]:
+        yield b'[{"id": 1}, {"id"'
+        raise aiohttp.ClientPayloadError("Response payload is not completed")
+
+    with pytest.raises(aiohttp.ClientPayloadError):
+        await parse_json_array(broken(), boxed)
+
+
+async def test_yields_to_the_event_loop_while_parsing() -> None:
+    doc = json.dumps([{"id": i, "title": "t" * 200} for i in range(20_000)]).encode()
+    parts = [doc[i : i + 65536] for i in range(0, len(doc), 65536)]
+    ticks = 0
+    done = False
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while not done:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    task = asyncio.create_task(ticker())
+    await asyncio.sleep(0)
+    start = ticks
+    result = await parse(parts, time_slice=0.0001)
+    done = True
+    await task
+    assert len(result) == 20_000
+    # The chunk source never suspends: only the parser's own yields let the
+    # other task run.
+    assert ticks - start > 10
+
+
+async def test_does_not_yield_when_fast() -> None:
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    task = asyncio.create_task(ticker())
+    await asyncio.sleep(0)
+    start = ticks
+    assert await parse([b"[1, 2, 3]"], time_slice=60) == [1, 2, 3]
+    assert ticks == start
+    task.cancel()
+
+
+JSON_SCALARS = (
+    st.none()
+    | st.booleans()
+    # orjson reads integers beyond 64 bits as floats; within, json and orjson
+    # agree.
+    | st.integers(min_value=-(2**63), max_value=2**64 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text()
+)
+JSON_VALUES = st.recursive(
+    JSON_SCALARS,
+    lambda children: (
+        st.lists(children, max_size=5)
+        | st.dictionaries(st.text(max_size=8), children, max_size=5)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(
+    elements=st.lists(JSON_VALUES, max_size=12),
+    ensure_ascii=st.booleans(),
+    indent=st.sampled_from([None, 0, 2, "\t"]),
+    member=st.booleans(),
+    data=st.data(),
+)
+async def test_matches_json_loads_for_any_chunking(
+    elements: list[Any],
+    ensure_ascii: bool,
+    indent: int | str | None,
+    member: bool,
+    data: st.DataObject,
+) -> None:
+    value: Any = {"Items": elements, "TotalRecordCount": len(elements)}
+    if not member:
+        value = elements
+    doc = json.dumps(value, ensure_ascii=ensure_ascii, indent=indent).encode()
+    cuts = sorted(
+        data.draw(st.lists(st.integers(min_value=0, max_value=len(doc)), max_size=8))
+    )
+    expected = json.loads(doc)
+    if member:
+        expected = expected["Items"]
+    result = await parse(split_at(doc, *cuts), member="Items" if member else None)
+    assert result == expected
+
+
+def records(count: int) -> list[dict[str, Any]]:
+    # Elements shaped like the services' (one first key for all), nesting
+    # objects that start with the same key, with the boundary text in strings.
+    return [
+        {
+            "Name": f"item {i} \u00e9\U0001f3ac",
+            "Id": i,
+            "Artists": [{"Name": "a", "Id": 1}, {"Name": "b"}] if i % 3 == 0 else [],
+            "Note": '},{"Name":' if i % 4 == 0 else "plain",
+            "Score": i * 1.5,
+            "UserData": {"Played": i % 2 == 0, "LastPlayedDate": None},
+        }
+        for i in range(count)
+    ]
+
+
+def compact(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+async def test_runs_of_elements_split_at_every_byte_position() -> None:
+    items = records(8)
+    for doc, member in (
+        (compact(items), None),
+        (compact({"Items": items, "TotalRecordCount": 8}), "Items"),
+    ):
+        for cut in range(len(doc) + 1):
+            assert await parse(split_at(doc, cut), member=member) == items, cut
+
+
+async def test_runs_of_elements_in_service_sized_chunks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    items = records(3000)
+    doc = compact(items)
+    batches = 0
+    real_loads = streaming._orjson_loads
+
+    def counting_loads(text: str) -> Any:
+        nonlocal batches
+        batches += 1
+        return real_loads(text)
+
+    monkeypatch.setattr(streaming, "_orjson_loads", counting_loads)
+    chunks = [doc[i : i + 65536] for i in range(0, len(doc), 65536)]
+    assert await parse(chunks) == items
+    # Whole runs of elements are decoded at once, about one per chunk.
+    assert 0 < batches <= 3 * len(chunks)
+
+
+async def test_values_read_as_orjson_reads_them() -> None:
+    # Integers beyond 64 bits become floats, whichever way the element is
+    # decoded (alone or in a run); NaN is not JSON.
+    doc = b'[{"a":1},{"a":2},{"a":123456789012345678901234567890},{"a":3}]'
+    expected = orjson.loads(doc)
+    assert isinstance(expected[2]["a"], float)
+    for cut in range(len(doc) + 1):
+        assert await parse(split_at(doc, cut)) == expected
+    nan = b'[{"a":1},{"a":2},{"a":NaN},{"a":3}]'
+    for cut in range(len(nan) + 1):
+        with pytest.raises(JsonStreamError, match="malformed"):
+            await parse(split_at(nan, cut))
+
+
+async def test_pretty_printed_elements() -> None:
+    items = records(50)
+    doc = json.dumps(items, indent=2).encode()
+    parts = [doc[i : i + 333] for i in range(0, len(doc), 333)]
+    assert await parse(parts) == items
+
+
+async def test_malformed_inside_a_run_of_elements() -> None:
+    good = compact(records(200))
+    bad = good.replace(b'"Id":150,', b'"Id":150,,', 1)
+    assert bad != good
+    for size in (100, 4096, 65536):
+        with pytest.raises(JsonStreamError, match="malformed"):
+            await parse(bad[i : i + size] for i in range(0, len(bad), size))
+    for end in range(0, len(good), 97):
+        with pytest.raises(JsonStreamError):
+            await parse(split_at(good[:end], end // 3))
+
+
+RECORDS = st.lists(
+    st.fixed_dictionaries(
+        {"id": st.integers(min_value=-(2**63), max_value=2**63 - 1)},
+        optional={
+            "name": st.text(alphabet=st.sampled_from('ab},{"\\:[]é🎬 '), max_size=12),
+            "nested": st.lists(
+                st.fixed_dictionaries({"id": st.integers(0, 9)}), max_size=3
+            ),
+            "value": JSON_VALUES,
+        },
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(elements=RECORDS, data=st.data())
+async def test_records_match_json_loads_for_any_chunking(
+    elements: list[dict[str, Any]], data: st.DataObject
+) -> None:
+    doc = compact(elements)
+    cuts = sorted(
+        data.draw(st.lists(st.integers(min_value=0, max_value=len(doc)), max_size=8))
+    )
+    assert await parse(split_at(doc, *cuts)) == json.loads(doc)
+
+
+async def test_concurrent_parsers_share_the_time_slice() -> None:
+    doc = compact(records(4000))
+    parts = [doc[i : i + 65536] for i in range(0, len(doc), 65536)]
+    seen_active: list[int] = []
+
+    def project(element: dict[str, Any]) -> int:
+        seen_active.append(streaming._active_parsers)
+        return int(element["Id"])
+
+    first, second = await asyncio.gather(
+        parse_json_array(chunks_of(parts), project, time_slice=0.0001),
+        parse_json_array(chunks_of(parts), project, time_slice=0.0001),
+    )
+    assert first == second == list(range(4000))
+    # Both ran at once, so each yielded after half the slice.
+    assert max(seen_active) == 2
+    assert streaming._slice(0.004) == 0.004
+    with pytest.raises(JsonStreamError):
+        await parse([b"[1, oops]"])
+    # The count goes back down whatever way a parse ends.
+    assert streaming._active_parsers == 0
