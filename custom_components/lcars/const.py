@@ -42,3 +42,28 @@ MAX_SCAN_INTERVAL_SECONDS: Final = 3600
 
 # Upcoming releases shown by the calendars and the calendar sensors.
 CALENDAR_DAYS_AHEAD: Final = 30
+
+# How long one request to a service may take before it counts as unreachable;
+# a library of 20,000 movies is about 50 MB of JSON.
+REQUEST_TIMEOUT_SECONDS: Final = 60.0
+# How long a whole refresh of one service may take.
+REFRESH_TIMEOUT_SECONDS: Final = 120.0
+
+# Kinds of service that keep a media library (movies, series, artists).
+ARR_SERVICE_TYPES: Final = (SERVICE_RADARR, SERVICE_SONARR, SERVICE_LIDARR)
+
+# Fields of the actions.
+ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
+ATTR_SERVICE: Final = "service"
+ATTR_INSTANCE: Final = "instance"
+ATTR_KIND: Final = "kind"
+ATTR_STATUS: Final = "status"
+ATTR_SEARCH: Final = "search"
+ATTR_LIMIT: Final = "limit"
+ATTR_OFFSET: Final = "offset"
+
+# Values accepted by the library action.
+LIBRARY_KINDS: Final = ("movie", "series", "artist")
+LIBRARY_STATUSES: Final = ("missing", "available", "monitored", "unmonitored")
+DEFAULT_LIBRARY_LIMIT: Final = 100
+MAX_LIBRARY_LIMIT: Final = 1000

@@ -1,0 +1,92 @@
+"""LCARS: the control room of a self-hosted media library."""
+
+from __future__ import annotations
+
+import asyncio
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.typing import ConfigType
+
+from .clients import InvalidUrlError
+from .connection import create_client
+from .const import DOMAIN, LOGGER, SERVICE_TYPES
+from .coordinator import LcarsConfigEntry, LcarsData, create_coordinator
+from .services import async_setup_services
+
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.CALENDAR,
+    Platform.SENSOR,
+]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the LCARS actions."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> bool:
+    """Connect to every service of the entry and set up the platforms."""
+    data = LcarsData()
+    for subentry_id, subentry in entry.subentries.items():
+        if subentry.subentry_type not in SERVICE_TYPES:
+            # Left by a newer version of LCARS: keep it, but it cannot run here.
+            LOGGER.warning(
+                "%s is a kind of service this version does not know: %s",
+                subentry.title,
+                subentry.subentry_type,
+            )
+            continue
+        try:
+            client = create_client(hass, subentry.subentry_type, subentry.data)
+        except InvalidUrlError as err:
+            raise ConfigEntryError(
+                translation_domain=DOMAIN,
+                translation_key="invalid_url",
+                translation_placeholders={"service": subentry.title},
+            ) from err
+        data.clients[subentry_id] = client
+        data.coordinators[subentry_id] = create_coordinator(
+            hass, entry, subentry, client
+        )
+
+    coordinators = list(data.coordinators.values())
+    await asyncio.gather(
+        *(
+            coordinator.async_config_entry_first_refresh()
+            for coordinator in coordinators
+        ),
+        return_exceptions=True,
+    )
+    for coordinator in coordinators:
+        if not coordinator.last_update_success:
+            raise ConfigEntryNotReady(
+                translation_domain=DOMAIN,
+                translation_key="service_not_ready",
+                translation_placeholders={
+                    "service": coordinator.subentry.title,
+                    "error": str(coordinator.last_exception),
+                },
+            ) from coordinator.last_exception
+
+    entry.runtime_data = data
+    # Adding, changing or removing a service, or new options, reload the entry.
+    entry.async_on_unload(entry.add_update_listener(_async_reload_entry))
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def _async_reload_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> None:
+    """Reload after a change of the entry, its options or its subentries."""
+    hass.config_entries.async_schedule_reload(entry.entry_id)
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> bool:
+    """Unload the platforms; the coordinators stop with the entry."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)

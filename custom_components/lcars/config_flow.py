@@ -1,0 +1,389 @@
+"""Config flow for LCARS: one entry, one subentry per connected service."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import voluptuous as vol
+
+from homeassistant.config_entries import (
+    SOURCE_RECONFIGURE,
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlow,
+    ConfigFlowResult,
+    ConfigSubentry,
+    ConfigSubentryFlow,
+    OptionsFlow,
+    SubentryFlowResult,
+)
+from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_VERIFY_SSL
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+
+from .clients import (
+    AuthenticationError,
+    BadResponseError,
+    CannotConnectError,
+    InvalidUrlError,
+    WrongServiceError,
+)
+from .connection import ServiceIdentity, async_identify
+from .const import (
+    CONF_SCAN_INTERVAL,
+    CONF_USERS,
+    DEFAULT_SCAN_INTERVAL,
+    DOMAIN,
+    LOGGER,
+    MAX_SCAN_INTERVAL_SECONDS,
+    MIN_SCAN_INTERVAL_SECONDS,
+    SERVICE_JELLYFIN,
+    SERVICE_NAMES,
+    SERVICE_TYPES,
+)
+
+TITLE = "LCARS"
+
+URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+KEY_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+
+CONNECTION_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_URL): URL_SELECTOR,
+        vol.Required(CONF_API_KEY): KEY_SELECTOR,
+        vol.Required(CONF_VERIFY_SSL, default=True): bool,
+    }
+)
+# When reconfiguring, an empty key keeps the current one: the stored key is
+# never sent back to the browser.
+RECONFIGURE_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_URL): URL_SELECTOR,
+        vol.Optional(CONF_API_KEY): KEY_SELECTOR,
+        vol.Required(CONF_VERIFY_SSL, default=True): bool,
+    }
+)
+REAUTH_SCHEMA = vol.Schema({vol.Required(CONF_API_KEY): KEY_SELECTOR})
+
+
+async def _async_try_identify(
+    hass: HomeAssistant, kind: str, data: Mapping[str, Any]
+) -> tuple[ServiceIdentity | None, dict[str, str]]:
+    """Connect with the given settings; return who answered or the form errors."""
+    try:
+        identity = await async_identify(hass, kind, data)
+    except InvalidUrlError:
+        return None, {CONF_URL: "invalid_url"}
+    except AuthenticationError:
+        return None, {"base": "invalid_auth"}
+    except CannotConnectError:
+        return None, {"base": "cannot_connect"}
+    except WrongServiceError:
+        return None, {"base": "wrong_service"}
+    except BadResponseError:
+        return None, {"base": "unexpected_response"}
+    except Exception:  # noqa: BLE001 - any failure must end in a form error
+        LOGGER.exception("Unexpected error while connecting to %s", SERVICE_NAMES[kind])
+        return None, {"base": "unknown"}
+    return identity, {}
+
+
+def _connection_data(
+    user_input: Mapping[str, Any], current: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Subentry data from a form, keys and URLs without surrounding whitespace."""
+    current = current or {}
+    api_key = str(user_input.get(CONF_API_KEY) or "").strip()
+    data = dict(current)
+    data[CONF_URL] = str(user_input[CONF_URL]).strip()
+    data[CONF_API_KEY] = api_key or current.get(CONF_API_KEY, "")
+    data[CONF_VERIFY_SSL] = bool(user_input.get(CONF_VERIFY_SSL, True))
+    return data
+
+
+@callback
+def _async_reload_if_needed(
+    hass: HomeAssistant, entry: ConfigEntry, changed: bool
+) -> None:
+    """Reload when the update listener of a loaded entry will not do it.
+
+    A loaded entry reloads itself on any change; an entry waiting to retry its
+    setup, or an unchanged one, must be told so the new settings are tried now.
+    """
+    if not changed or entry.state is not ConfigEntryState.LOADED:
+        hass.config_entries.async_schedule_reload(entry.entry_id)
+
+
+class LcarsConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Create the single LCARS entry and re-authenticate its services."""
+
+    VERSION = 1
+
+    _reauth_subentry_id: str
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> LcarsOptionsFlow:
+        """Options of the LCARS entry."""
+        return LcarsOptionsFlow()
+
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Every kind of service is a subentry type."""
+        return dict.fromkeys(SERVICE_TYPES, ServiceSubentryFlow)
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Create LCARS; services are added afterwards as subentries."""
+        if self._async_current_entries():
+            return self.async_abort(reason="single_instance_allowed")
+        if user_input is not None:
+            return self.async_create_entry(
+                title=TITLE,
+                data={},
+                options={
+                    CONF_SCAN_INTERVAL: int(DEFAULT_SCAN_INTERVAL.total_seconds())
+                },
+            )
+        return self.async_show_form(step_id="user")
+
+    async def async_step_reauth(
+        self, entry_data: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """Ask for the new key of the service that refused the old one."""
+        subentry_id = entry_data.get("subentry_id")
+        if not isinstance(subentry_id, str) or (
+            subentry_id not in self._get_reauth_entry().subentries
+        ):
+            return self.async_abort(reason="service_not_found")
+        self._reauth_subentry_id = subentry_id
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Validate the new key of the service and store it."""
+        entry = self._get_reauth_entry()
+        subentry = entry.subentries[self._reauth_subentry_id]
+        kind = subentry.subentry_type
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = dict(subentry.data)
+            data[CONF_API_KEY] = str(user_input[CONF_API_KEY]).strip()
+            identity, errors = await _async_try_identify(self.hass, kind, data)
+            if identity is not None:
+                if subentry.unique_id not in (None, identity.unique_id):
+                    return self.async_abort(reason="unique_id_mismatch")
+                changed = self.hass.config_entries.async_update_subentry(
+                    entry, subentry, data=data
+                )
+                _async_reload_if_needed(self.hass, entry, changed)
+                return self.async_abort(reason="reauth_successful")
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=REAUTH_SCHEMA,
+            errors=errors,
+            description_placeholders={
+                "service": SERVICE_NAMES[kind],
+                "name": subentry.title,
+                "url": subentry.data[CONF_URL],
+            },
+        )
+
+
+class ServiceSubentryFlow(ConfigSubentryFlow):
+    """Add or reconfigure one connected service."""
+
+    _data: dict[str, Any]
+    _identity: ServiceIdentity
+
+    @property
+    def _kind(self) -> str:
+        """The kind of service this flow is for."""
+        return self.handler[1]
+
+    @property
+    def _placeholders(self) -> dict[str, str]:
+        return {"service": SERVICE_NAMES[self._kind]}
+
+    def _unique_id_taken(self, unique_id: str, exclude: str | None = None) -> bool:
+        """Whether another subentry already connects to this server."""
+        return any(
+            subentry.unique_id == unique_id
+            for subentry_id, subentry in self._get_entry().subentries.items()
+            if subentry_id != exclude
+        )
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Ask for the URL and API key of the service and test them."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = _connection_data(user_input)
+            identity, errors = await _async_try_identify(self.hass, self._kind, data)
+            if identity is not None:
+                if self._unique_id_taken(identity.unique_id):
+                    return self.async_abort(reason="already_configured")
+                self._data, self._identity = data, identity
+                if self._kind == SERVICE_JELLYFIN:
+                    return await self.async_step_users()
+                return self._async_finish()
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(
+                CONNECTION_SCHEMA, user_input
+            ),
+            errors=errors,
+            description_placeholders=self._placeholders,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Change the URL, key or certificate check of a service."""
+        subentry = self._get_reconfigure_subentry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = _connection_data(user_input, subentry.data)
+            identity, errors = await _async_try_identify(self.hass, self._kind, data)
+            if identity is not None:
+                # Jellyfin names its server: the same subentry must stay on it.
+                if self._kind == SERVICE_JELLYFIN and identity.unique_id not in (
+                    subentry.unique_id,
+                    None,
+                ):
+                    return self.async_abort(reason="unique_id_mismatch")
+                if self._unique_id_taken(identity.unique_id, subentry.subentry_id):
+                    return self.async_abort(reason="already_configured")
+                self._data, self._identity = data, identity
+                if self._kind == SERVICE_JELLYFIN:
+                    return await self.async_step_users()
+                return self._async_finish_reconfigure(subentry)
+        suggested = {
+            CONF_URL: subentry.data[CONF_URL],
+            CONF_VERIFY_SSL: subentry.data.get(CONF_VERIFY_SSL, True),
+        }
+        if user_input is not None:
+            suggested |= {
+                key: value for key, value in user_input.items() if key != CONF_API_KEY
+            }
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                RECONFIGURE_SCHEMA, suggested
+            ),
+            errors=errors,
+            description_placeholders=self._placeholders | {"name": subentry.title},
+        )
+
+    async def async_step_users(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Choose the Jellyfin users whose watch data counts."""
+        users = {user.id: user.name for user in self._identity.users}
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            chosen = [user for user in user_input[CONF_USERS] if user in users]
+            if chosen:
+                self._data[CONF_USERS] = chosen
+                if self.source == SOURCE_RECONFIGURE:
+                    return self._async_finish_reconfigure(
+                        self._get_reconfigure_subentry()
+                    )
+                return self._async_finish()
+            errors["base"] = "no_users"
+        default = list(users)
+        current = self._data.get(CONF_USERS)
+        if current and (known := [user for user in current if user in users]):
+            default = known
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_USERS, default=default): SelectSelector(
+                    SelectSelectorConfig(
+                        options=[
+                            SelectOptionDict(value=user_id, label=name)
+                            for user_id, name in users.items()
+                        ],
+                        multiple=True,
+                        mode=SelectSelectorMode.LIST,
+                    )
+                )
+            }
+        )
+        return self.async_show_form(
+            step_id="users",
+            data_schema=schema,
+            errors=errors,
+            description_placeholders=self._placeholders
+            | {"name": self._identity.title},
+        )
+
+    @callback
+    def _async_finish(self) -> SubentryFlowResult:
+        """Create the subentry."""
+        return self.async_create_entry(
+            title=self._identity.title,
+            data=self._data,
+            unique_id=self._identity.unique_id,
+        )
+
+    @callback
+    def _async_finish_reconfigure(self, subentry: ConfigSubentry) -> SubentryFlowResult:
+        """Store the new settings of the subentry and apply them."""
+        entry = self._get_entry()
+        changed = self.hass.config_entries.async_update_subentry(
+            entry,
+            subentry,
+            data=self._data,
+            title=self._identity.title,
+            unique_id=self._identity.unique_id,
+        )
+        _async_reload_if_needed(self.hass, entry, changed)
+        return self.async_abort(reason="reconfigure_successful")
+
+
+class LcarsOptionsFlow(OptionsFlow):
+    """Polling interval of LCARS."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask how often the services are polled."""
+        if user_input is not None:
+            return self.async_create_entry(
+                data={CONF_SCAN_INTERVAL: int(user_input[CONF_SCAN_INTERVAL])}
+            )
+        current = self.config_entry.options.get(
+            CONF_SCAN_INTERVAL, int(DEFAULT_SCAN_INTERVAL.total_seconds())
+        )
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_SCAN_INTERVAL, default=current): NumberSelector(
+                    NumberSelectorConfig(
+                        min=MIN_SCAN_INTERVAL_SECONDS,
+                        max=MAX_SCAN_INTERVAL_SECONDS,
+                        step=1,
+                        unit_of_measurement="s",
+                        mode=NumberSelectorMode.BOX,
+                    )
+                )
+            }
+        )
+        return self.async_show_form(step_id="init", data_schema=schema)

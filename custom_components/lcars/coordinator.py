@@ -1,0 +1,418 @@
+"""Coordinators: one per connected service, each polling one snapshot."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, ClassVar
+
+from homeassistant.config_entries import ConfigEntry, ConfigSubentry
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from .clients import (
+    AuthenticationError,
+    BadResponseError,
+    CannotConnectError,
+    JellyfinClient,
+    JellyseerrClient,
+    LidarrClient,
+    RadarrClient,
+    SonarrClient,
+)
+from .clients.models import (
+    JellyfinItem,
+    JellyfinSnapshot,
+    JellyseerrSnapshot,
+    LidarrSnapshot,
+    RadarrSnapshot,
+    SonarrSnapshot,
+)
+from .const import (
+    CONF_SCAN_INTERVAL,
+    DEFAULT_SCAN_INTERVAL,
+    DOMAIN,
+    LOGGER,
+    REFRESH_TIMEOUT_SECONDS,
+    SERVICE_JELLYFIN,
+    SERVICE_JELLYSEERR,
+    SERVICE_LIDARR,
+    SERVICE_NAMES,
+    SERVICE_RADARR,
+    SERVICE_SONARR,
+)
+
+if TYPE_CHECKING:
+    from .connection import LcarsClient
+
+type ArrSnapshot = RadarrSnapshot | SonarrSnapshot | LidarrSnapshot
+type LcarsSnapshot = ArrSnapshot | JellyfinSnapshot | JellyseerrSnapshot
+
+
+def scan_interval(entry: ConfigEntry) -> timedelta:
+    """Return the polling interval from the options of the LCARS entry."""
+    seconds = entry.options.get(CONF_SCAN_INTERVAL)
+    if seconds is None:
+        return DEFAULT_SCAN_INTERVAL
+    return timedelta(seconds=int(seconds))
+
+
+class LcarsCoordinator[SnapshotT: LcarsSnapshot](DataUpdateCoordinator[SnapshotT]):
+    """Poll one connected service for a snapshot of what LCARS shows."""
+
+    config_entry: LcarsConfigEntry
+    kind: ClassVar[str]
+    # A refresh that takes longer than this counts as a failure.
+    refresh_timeout: float = REFRESH_TIMEOUT_SECONDS
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: LcarsConfigEntry,
+        subentry: ConfigSubentry,
+    ) -> None:
+        """Poll the service of one subentry."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=subentry.title,
+            update_interval=scan_interval(entry),
+        )
+        self.subentry = subentry
+        self._version: str | None = None
+
+    @property
+    def subentry_id(self) -> str:
+        """The subentry this coordinator belongs to."""
+        return self.subentry.subentry_id
+
+    @property
+    def service_name(self) -> str:
+        """Name of the kind of service, such as Radarr."""
+        return SERVICE_NAMES[self.kind]
+
+    @property
+    @abstractmethod
+    def url(self) -> str:
+        """Normalized URL of the service."""
+
+    @abstractmethod
+    async def _async_fetch(self) -> SnapshotT:
+        """Read one snapshot from the service."""
+
+    @staticmethod
+    @abstractmethod
+    def version_of(data: SnapshotT) -> str | None:
+        """Version of the service software, from a snapshot."""
+
+    @property
+    def version(self) -> str | None:
+        """Version of the service software, once known."""
+        return self._version
+
+    async def _async_update_data(self) -> SnapshotT:
+        """Fetch a snapshot, turning client errors into translated failures."""
+        placeholders = {"service": self.subentry.title, "url": self.url}
+        try:
+            async with asyncio.timeout(self.refresh_timeout):
+                data = await self._async_fetch()
+        except TimeoutError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="refresh_timeout",
+                translation_placeholders=placeholders
+                | {"seconds": f"{self.refresh_timeout:g}"},
+            ) from err
+        except AuthenticationError as err:
+            # ConfigEntryAuthFailed would start a reauth flow that does not
+            # know which service refused its key, so start it with the subentry.
+            self.config_entry.async_start_reauth(
+                self.hass, data={"subentry_id": self.subentry_id}
+            )
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="auth_failed",
+                translation_placeholders=placeholders,
+            ) from err
+        except CannotConnectError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="cannot_connect",
+                translation_placeholders=placeholders | {"error": err.detail},
+            ) from err
+        except BadResponseError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="bad_response",
+                translation_placeholders=placeholders | {"error": err.detail},
+            ) from err
+        self._async_update_sw_version(data)
+        return data
+
+    def _async_update_sw_version(self, data: SnapshotT) -> None:
+        """Keep the device's software version current after an upgrade."""
+        version = self.version_of(data)
+        previous, self._version = self._version, version
+        if previous is None or previous == version:
+            return
+        registry = dr.async_get(self.hass)
+        if device := registry.async_get_device(
+            identifiers={(DOMAIN, self.subentry_id)}
+        ):
+            registry.async_update_device(device.id, sw_version=version)
+
+
+class RadarrCoordinator(LcarsCoordinator[RadarrSnapshot]):
+    """Poll a Radarr server."""
+
+    kind = SERVICE_RADARR
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: LcarsConfigEntry,
+        subentry: ConfigSubentry,
+        client: RadarrClient,
+    ) -> None:
+        """Poll Radarr with the given client."""
+        super().__init__(hass, entry, subentry)
+        self.client = client
+
+    @property
+    def url(self) -> str:
+        """Normalized URL of the service."""
+        return self.client.url
+
+    async def _async_fetch(self) -> RadarrSnapshot:
+        return await self.client.async_fetch_snapshot(dt_util.utcnow())
+
+    @staticmethod
+    def version_of(data: RadarrSnapshot) -> str | None:
+        """Version of Radarr."""
+        return data.status.version
+
+
+class SonarrCoordinator(LcarsCoordinator[SonarrSnapshot]):
+    """Poll a Sonarr server."""
+
+    kind = SERVICE_SONARR
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: LcarsConfigEntry,
+        subentry: ConfigSubentry,
+        client: SonarrClient,
+    ) -> None:
+        """Poll Sonarr with the given client."""
+        super().__init__(hass, entry, subentry)
+        self.client = client
+
+    @property
+    def url(self) -> str:
+        """Normalized URL of the service."""
+        return self.client.url
+
+    async def _async_fetch(self) -> SonarrSnapshot:
+        return await self.client.async_fetch_snapshot(dt_util.utcnow())
+
+    @staticmethod
+    def version_of(data: SonarrSnapshot) -> str | None:
+        """Version of Sonarr."""
+        return data.status.version
+
+
+class LidarrCoordinator(LcarsCoordinator[LidarrSnapshot]):
+    """Poll a Lidarr server."""
+
+    kind = SERVICE_LIDARR
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: LcarsConfigEntry,
+        subentry: ConfigSubentry,
+        client: LidarrClient,
+    ) -> None:
+        """Poll Lidarr with the given client."""
+        super().__init__(hass, entry, subentry)
+        self.client = client
+
+    @property
+    def url(self) -> str:
+        """Normalized URL of the service."""
+        return self.client.url
+
+    async def _async_fetch(self) -> LidarrSnapshot:
+        return await self.client.async_fetch_snapshot(dt_util.utcnow())
+
+    @staticmethod
+    def version_of(data: LidarrSnapshot) -> str | None:
+        """Version of Lidarr."""
+        return data.status.version
+
+
+def provider_key(provider: str, value: str) -> tuple[str, str]:
+    """Key of a provider id for matching: both parts casefolded and trimmed."""
+    return provider.strip().casefold(), value.strip().casefold()
+
+
+class JellyfinCoordinator(LcarsCoordinator[JellyfinSnapshot]):
+    """Poll a Jellyfin server."""
+
+    kind = SERVICE_JELLYFIN
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: LcarsConfigEntry,
+        subentry: ConfigSubentry,
+        client: JellyfinClient,
+    ) -> None:
+        """Poll Jellyfin with the given client."""
+        super().__init__(hass, entry, subentry)
+        self.client = client
+        self._index: dict[tuple[str, str], list[JellyfinItem]] = {}
+        self._indexed: JellyfinSnapshot | None = None
+
+    def items_by_provider_id(self) -> Mapping[tuple[str, str], list[JellyfinItem]]:
+        """Return the items of the last snapshot by provider_key().
+
+        Built once per snapshot, when first asked for.
+        """
+        if self._indexed is not self.data:
+            index: dict[tuple[str, str], list[JellyfinItem]] = {}
+            for item in self.data.items:
+                for provider, value in item.provider_ids.items():
+                    if value:
+                        index.setdefault(provider_key(provider, value), []).append(item)
+            self._index, self._indexed = index, self.data
+        return self._index
+
+    @property
+    def url(self) -> str:
+        """Normalized URL of the service."""
+        return self.client.url
+
+    async def _async_fetch(self) -> JellyfinSnapshot:
+        return await self.client.async_fetch_snapshot(dt_util.utcnow())
+
+    @staticmethod
+    def version_of(data: JellyfinSnapshot) -> str | None:
+        """Version of Jellyfin."""
+        return data.info.version
+
+
+class JellyseerrCoordinator(LcarsCoordinator[JellyseerrSnapshot]):
+    """Poll a Jellyseerr server."""
+
+    kind = SERVICE_JELLYSEERR
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: LcarsConfigEntry,
+        subentry: ConfigSubentry,
+        client: JellyseerrClient,
+    ) -> None:
+        """Poll Jellyseerr with the given client."""
+        super().__init__(hass, entry, subentry)
+        self.client = client
+
+    @property
+    def url(self) -> str:
+        """Normalized URL of the service."""
+        return self.client.url
+
+    async def _async_fetch(self) -> JellyseerrSnapshot:
+        return await self.client.async_fetch_snapshot(dt_util.utcnow())
+
+    @staticmethod
+    def version_of(data: JellyseerrSnapshot) -> str | None:
+        """Version of Jellyseerr."""
+        return data.status.version
+
+
+type ArrCoordinator = RadarrCoordinator | SonarrCoordinator | LidarrCoordinator
+type AnyCoordinator = ArrCoordinator | JellyfinCoordinator | JellyseerrCoordinator
+
+
+def create_coordinator(
+    hass: HomeAssistant,
+    entry: LcarsConfigEntry,
+    subentry: ConfigSubentry,
+    client: LcarsClient,
+) -> AnyCoordinator:
+    """Create the coordinator that fits the client of a subentry."""
+    if isinstance(client, RadarrClient):
+        return RadarrCoordinator(hass, entry, subentry, client)
+    if isinstance(client, SonarrClient):
+        return SonarrCoordinator(hass, entry, subentry, client)
+    if isinstance(client, LidarrClient):
+        return LidarrCoordinator(hass, entry, subentry, client)
+    if isinstance(client, JellyfinClient):
+        return JellyfinCoordinator(hass, entry, subentry, client)
+    return JellyseerrCoordinator(hass, entry, subentry, client)
+
+
+@dataclass(slots=True)
+class LcarsData:
+    """What a loaded LCARS entry keeps: a coordinator and a client per service."""
+
+    coordinators: dict[str, AnyCoordinator] = field(default_factory=dict)
+    clients: dict[str, LcarsClient] = field(default_factory=dict)
+
+    @property
+    def radarr(self) -> list[RadarrCoordinator]:
+        """Coordinators of the connected Radarr servers."""
+        return [
+            c for c in self.coordinators.values() if isinstance(c, RadarrCoordinator)
+        ]
+
+    @property
+    def sonarr(self) -> list[SonarrCoordinator]:
+        """Coordinators of the connected Sonarr servers."""
+        return [
+            c for c in self.coordinators.values() if isinstance(c, SonarrCoordinator)
+        ]
+
+    @property
+    def lidarr(self) -> list[LidarrCoordinator]:
+        """Coordinators of the connected Lidarr servers."""
+        return [
+            c for c in self.coordinators.values() if isinstance(c, LidarrCoordinator)
+        ]
+
+    @property
+    def arr(self) -> list[ArrCoordinator]:
+        """Coordinators of the services that keep a library."""
+        return [
+            c
+            for c in self.coordinators.values()
+            if isinstance(c, RadarrCoordinator | SonarrCoordinator | LidarrCoordinator)
+        ]
+
+    @property
+    def jellyfin(self) -> list[JellyfinCoordinator]:
+        """Coordinators of the connected Jellyfin servers."""
+        return [
+            c for c in self.coordinators.values() if isinstance(c, JellyfinCoordinator)
+        ]
+
+    @property
+    def jellyseerr(self) -> list[JellyseerrCoordinator]:
+        """Coordinators of the connected Jellyseerr servers."""
+        return [
+            c
+            for c in self.coordinators.values()
+            if isinstance(c, JellyseerrCoordinator)
+        ]
+
+
+type LcarsConfigEntry = ConfigEntry[LcarsData]

@@ -1,0 +1,517 @@
+"""Sensors of LCARS: library figures, queues, disk space, playback, requests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import PERCENTAGE, Platform, UnitOfInformation
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
+
+from .clients.models import (
+    JellyfinSnapshot,
+    JellyseerrSnapshot,
+    LidarrSnapshot,
+    QueueItem,
+    RadarrSnapshot,
+    RootFolder,
+    SonarrSnapshot,
+)
+from .coordinator import (
+    AnyCoordinator,
+    ArrCoordinator,
+    ArrSnapshot,
+    JellyfinCoordinator,
+    LcarsConfigEntry,
+    LidarrCoordinator,
+    RadarrCoordinator,
+    SonarrCoordinator,
+)
+from .entity import LcarsEntity
+
+# Every coordinator polls on its own; entities only read its data.
+PARALLEL_UPDATES = 0
+
+# At most this many playing sessions are listed in the attributes.
+MAX_SESSIONS_LISTED = 10
+
+
+@dataclass(frozen=True, kw_only=True)
+class LcarsSensorEntityDescription[SnapshotT](SensorEntityDescription):
+    """A sensor computed from the snapshot of one service."""
+
+    value_fn: Callable[[SnapshotT], StateType | datetime]
+    attributes_fn: Callable[[SnapshotT], dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RootFolderSensorEntityDescription(SensorEntityDescription):
+    """A sensor of one root folder."""
+
+    value_fn: Callable[[RootFolder], StateType]
+
+
+def _queue_progress(queue: Iterable[QueueItem]) -> float | None:
+    """Overall progress of a queue: bytes done over bytes to download."""
+    total = 0
+    left = 0
+    for item in queue:
+        total += max(0, item.size)
+        left += max(0, min(item.size_left, item.size))
+    if total <= 0:
+        return None
+    return round((total - left) * 100 / total, 1)
+
+
+def _queue_eta(queue: Iterable[QueueItem]) -> datetime | None:
+    """When the last download of the queue is expected to finish."""
+    dates = [item.estimated_completion for item in queue if item.estimated_completion]
+    return max(dates) if dates else None
+
+
+QUEUE_SENSORS: tuple[LcarsSensorEntityDescription[ArrSnapshot], ...] = (
+    LcarsSensorEntityDescription[ArrSnapshot](
+        key="queue",
+        translation_key="queue",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda data: len(data.queue),
+    ),
+    LcarsSensorEntityDescription[ArrSnapshot](
+        key="queue_progress",
+        translation_key="queue_progress",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        value_fn=lambda data: _queue_progress(data.queue),
+    ),
+    LcarsSensorEntityDescription[ArrSnapshot](
+        key="queue_size_left",
+        translation_key="queue_size_left",
+        device_class=SensorDeviceClass.DATA_SIZE,
+        native_unit_of_measurement=UnitOfInformation.BYTES,
+        suggested_unit_of_measurement=UnitOfInformation.GIBIBYTES,
+        suggested_display_precision=2,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_registry_enabled_default=False,
+        value_fn=lambda data: sum(max(0, item.size_left) for item in data.queue),
+    ),
+    LcarsSensorEntityDescription[ArrSnapshot](
+        key="queue_eta",
+        translation_key="queue_eta",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda data: _queue_eta(data.queue),
+    ),
+)
+
+
+def _size_on_disk[SnapshotT](
+    value_fn: Callable[[SnapshotT], int],
+) -> LcarsSensorEntityDescription[SnapshotT]:
+    """Total size of a library on disk."""
+    return LcarsSensorEntityDescription[SnapshotT](
+        key="size_on_disk",
+        translation_key="size_on_disk",
+        device_class=SensorDeviceClass.DATA_SIZE,
+        native_unit_of_measurement=UnitOfInformation.BYTES,
+        suggested_unit_of_measurement=UnitOfInformation.GIBIBYTES,
+        suggested_display_precision=2,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=value_fn,
+    )
+
+
+RADARR_SENSORS: tuple[LcarsSensorEntityDescription[RadarrSnapshot], ...] = (
+    LcarsSensorEntityDescription[RadarrSnapshot](
+        key="movies",
+        translation_key="movies",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda data: len(data.movies),
+    ),
+    LcarsSensorEntityDescription[RadarrSnapshot](
+        key="movies_missing",
+        translation_key="movies_missing",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda data: sum(
+            1
+            for movie in data.movies
+            if movie.monitored and not movie.has_file and movie.is_available
+        ),
+    ),
+    _size_on_disk(
+        lambda data: sum(movie.size_on_disk for movie in data.movies),
+    ),
+)
+
+SONARR_SENSORS: tuple[LcarsSensorEntityDescription[SonarrSnapshot], ...] = (
+    LcarsSensorEntityDescription[SonarrSnapshot](
+        key="series",
+        translation_key="series",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda data: len(data.series),
+    ),
+    LcarsSensorEntityDescription[SonarrSnapshot](
+        key="episode_files",
+        translation_key="episode_files",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda data: sum(series.episode_file_count for series in data.series),
+    ),
+    LcarsSensorEntityDescription[SonarrSnapshot](
+        key="episodes_missing",
+        translation_key="episodes_missing",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda data: data.episodes_missing,
+    ),
+    _size_on_disk(
+        lambda data: sum(series.size_on_disk for series in data.series),
+    ),
+)
+
+LIDARR_SENSORS: tuple[LcarsSensorEntityDescription[LidarrSnapshot], ...] = (
+    LcarsSensorEntityDescription[LidarrSnapshot](
+        key="artists",
+        translation_key="artists",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda data: len(data.artists),
+    ),
+    LcarsSensorEntityDescription[LidarrSnapshot](
+        key="albums",
+        translation_key="albums",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda data: len(data.albums),
+    ),
+    _size_on_disk(
+        lambda data: sum(artist.size_on_disk for artist in data.artists),
+    ),
+)
+
+
+def _sessions_attributes(data: JellyfinSnapshot) -> dict[str, Any]:
+    """List what is playing, briefly: who, what and where, no ids or addresses."""
+    return {
+        "sessions": [
+            {
+                "user": session.user_name,
+                "title": session.item_name,
+                "type": session.item_type,
+                "client": session.client,
+                "device": session.device_name,
+                "paused": session.is_paused,
+            }
+            for session in data.sessions[:MAX_SESSIONS_LISTED]
+        ]
+    }
+
+
+JELLYFIN_SENSORS: tuple[LcarsSensorEntityDescription[JellyfinSnapshot], ...] = (
+    LcarsSensorEntityDescription[JellyfinSnapshot](
+        key="movies",
+        translation_key="movies",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda data: data.counts.movies,
+    ),
+    LcarsSensorEntityDescription[JellyfinSnapshot](
+        key="series",
+        translation_key="series",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda data: data.counts.series,
+    ),
+    LcarsSensorEntityDescription[JellyfinSnapshot](
+        key="episodes",
+        translation_key="episodes",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda data: data.counts.episodes,
+    ),
+    LcarsSensorEntityDescription[JellyfinSnapshot](
+        key="never_watched",
+        translation_key="never_watched",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda data: data.never_watched,
+    ),
+    LcarsSensorEntityDescription[JellyfinSnapshot](
+        key="sessions",
+        translation_key="sessions",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda data: len(data.sessions),
+        attributes_fn=_sessions_attributes,
+    ),
+)
+
+JELLYSEERR_SENSORS: tuple[LcarsSensorEntityDescription[JellyseerrSnapshot], ...] = (
+    LcarsSensorEntityDescription[JellyseerrSnapshot](
+        key="pending_requests",
+        translation_key="pending_requests",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda data: data.requests.pending,
+    ),
+    LcarsSensorEntityDescription[JellyseerrSnapshot](
+        key="total_requests",
+        translation_key="total_requests",
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_registry_enabled_default=False,
+        value_fn=lambda data: data.requests.total,
+    ),
+)
+
+ROOT_FOLDER_SENSORS: tuple[RootFolderSensorEntityDescription, ...] = (
+    RootFolderSensorEntityDescription(
+        key="free_space",
+        translation_key="root_folder_free_space",
+        device_class=SensorDeviceClass.DATA_SIZE,
+        native_unit_of_measurement=UnitOfInformation.BYTES,
+        suggested_unit_of_measurement=UnitOfInformation.GIBIBYTES,
+        suggested_display_precision=2,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda folder: folder.free_space,
+    ),
+    RootFolderSensorEntityDescription(
+        key="free_percent",
+        translation_key="root_folder_free_percent",
+        native_unit_of_measurement=PERCENTAGE,
+        suggested_display_precision=1,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda folder: folder.free_percent,
+    ),
+)
+
+
+def _descriptions(
+    coordinator: AnyCoordinator,
+) -> Iterable[LcarsSensorEntityDescription[Any]]:
+    """Return the fixed sensors of one service."""
+    if isinstance(coordinator, RadarrCoordinator):
+        return (*RADARR_SENSORS, *QUEUE_SENSORS)
+    if isinstance(coordinator, SonarrCoordinator):
+        return (*SONARR_SENSORS, *QUEUE_SENSORS)
+    if isinstance(coordinator, LidarrCoordinator):
+        return (*LIDARR_SENSORS, *QUEUE_SENSORS)
+    if isinstance(coordinator, JellyfinCoordinator):
+        return JELLYFIN_SENSORS
+    return JELLYSEERR_SENSORS
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: LcarsConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the sensors of every service, each on its own subentry."""
+    for subentry_id, coordinator in entry.runtime_data.coordinators.items():
+        async_add_entities(
+            (
+                LcarsSensor(coordinator, description)
+                for description in _descriptions(coordinator)
+            ),
+            config_subentry_id=subentry_id,
+        )
+        if isinstance(
+            coordinator, RadarrCoordinator | SonarrCoordinator | LidarrCoordinator
+        ):
+            _async_track_dynamic_sensors(hass, entry, coordinator, async_add_entities)
+
+
+ROOT_FOLDER_PREFIX = "root_folder_"
+QUEUE_ITEM_PREFIX = "queue_item_"
+
+
+def _root_folder_key(folder: RootFolder, description: SensorEntityDescription) -> str:
+    return f"{ROOT_FOLDER_PREFIX}{folder.id}_{description.key}"
+
+
+def _queue_item_key(item: QueueItem) -> str:
+    return f"{QUEUE_ITEM_PREFIX}{item.id}"
+
+
+@callback
+def _async_track_dynamic_sensors(
+    hass: HomeAssistant,
+    entry: LcarsConfigEntry,
+    coordinator: ArrCoordinator,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Follow root folders and downloads as they come and go.
+
+    New ones get sensors at the next refresh; sensors of ones that are gone,
+    also those left over from before a restart, leave the entity registry.
+    """
+    subentry_id = coordinator.subentry_id
+    prefixes = (
+        f"{subentry_id}_{ROOT_FOLDER_PREFIX}",
+        f"{subentry_id}_{QUEUE_ITEM_PREFIX}",
+    )
+    added: set[str] = set()
+    registry = er.async_get(hass)
+
+    @callback
+    def _async_update() -> None:
+        if not coordinator.last_update_success:
+            return
+        wanted: dict[str, Callable[[], SensorEntity]] = {}
+        for folder in coordinator.data.root_folders:
+            for description in ROOT_FOLDER_SENSORS:
+                wanted[f"{subentry_id}_{_root_folder_key(folder, description)}"] = (
+                    partial(RootFolderSensor, coordinator, description, folder)
+                )
+        for item in coordinator.data.queue:
+            wanted[f"{subentry_id}_{_queue_item_key(item)}"] = partial(
+                QueueItemSensor, coordinator, item
+            )
+
+        for registry_entry in er.async_entries_for_config_entry(
+            registry, entry.entry_id
+        ):
+            if (
+                registry_entry.domain == Platform.SENSOR
+                and registry_entry.unique_id.startswith(prefixes)
+                and registry_entry.unique_id not in wanted
+            ):
+                registry.async_remove(registry_entry.entity_id)
+        added.intersection_update(wanted)
+
+        if new := [create() for key, create in wanted.items() if key not in added]:
+            added.update(wanted)
+            async_add_entities(new, config_subentry_id=subentry_id)
+
+    _async_update()
+    entry.async_on_unload(coordinator.async_add_listener(_async_update))
+
+
+class LcarsSensor(LcarsEntity[AnyCoordinator], SensorEntity):
+    """A figure from the snapshot of one service."""
+
+    entity_description: LcarsSensorEntityDescription[Any]
+
+    def __init__(
+        self,
+        coordinator: AnyCoordinator,
+        description: LcarsSensorEntityDescription[Any],
+    ) -> None:
+        """Read one figure of the coordinator's data."""
+        super().__init__(coordinator, description.key)
+        self.entity_description = description
+
+    @property
+    def native_value(self) -> StateType | datetime:
+        """The figure."""
+        return self.entity_description.value_fn(self.coordinator.data)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Details, for the sensors that have some."""
+        if self.entity_description.attributes_fn is None:
+            return None
+        return self.entity_description.attributes_fn(self.coordinator.data)
+
+
+class RootFolderSensor(LcarsEntity[ArrCoordinator], SensorEntity):
+    """Free space of one root folder."""
+
+    entity_description: RootFolderSensorEntityDescription
+
+    def __init__(
+        self,
+        coordinator: ArrCoordinator,
+        description: RootFolderSensorEntityDescription,
+        folder: RootFolder,
+    ) -> None:
+        """Follow the root folder with this id."""
+        super().__init__(coordinator, _root_folder_key(folder, description))
+        self.entity_description = description
+        self._folder_id = folder.id
+        self._attr_translation_placeholders = {"path": folder.path}
+
+    @property
+    def _folder(self) -> RootFolder | None:
+        return next(
+            (f for f in self.coordinator.data.root_folders if f.id == self._folder_id),
+            None,
+        )
+
+    @property
+    def available(self) -> bool:
+        """Available while the service answers and the folder exists."""
+        return super().available and self._folder is not None
+
+    # While the folder is gone the entity is unavailable and neither the
+    # value nor the attributes are read.
+
+    @property
+    def native_value(self) -> StateType:
+        """The free space figure."""
+        folder = self._folder
+        return self.entity_description.value_fn(folder) if folder else None
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Path of the folder and the size of its disk."""
+        folder = self._folder
+        return (
+            {
+                "path": folder.path,
+                "accessible": folder.accessible,
+                "total_space": folder.total_space,
+            }
+            if folder
+            else None
+        )
+
+
+class QueueItemSensor(LcarsEntity[ArrCoordinator], SensorEntity):
+    """Progress of one download in the queue."""
+
+    _attr_translation_key = "queue_item"
+    _attr_native_unit_of_measurement = PERCENTAGE
+    _attr_state_class = SensorStateClass.MEASUREMENT
+    _attr_suggested_display_precision = 1
+
+    def __init__(self, coordinator: ArrCoordinator, item: QueueItem) -> None:
+        """Follow the download with this queue id."""
+        super().__init__(coordinator, _queue_item_key(item))
+        self._item_id = item.id
+        self._attr_translation_placeholders = {"title": item.title}
+
+    @property
+    def _item(self) -> QueueItem | None:
+        return next(
+            (i for i in self.coordinator.data.queue if i.id == self._item_id), None
+        )
+
+    @property
+    def available(self) -> bool:
+        """Available while the service answers and the download is queued."""
+        return super().available and self._item is not None
+
+    # While the download is gone the entity is unavailable and neither the
+    # value nor the attributes are read.
+
+    @property
+    def native_value(self) -> float | None:
+        """Percent downloaded."""
+        item = self._item
+        return item.progress if item else None
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """What is downloading and how long it still takes."""
+        item = self._item
+        if not item:
+            return None
+        eta = item.estimated_completion
+        return {
+            "title": item.title,
+            "size": item.size,
+            "size_left": item.size_left,
+            "eta": eta.isoformat() if eta else None,
+            "status": item.status,
+        }
