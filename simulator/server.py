@@ -183,8 +183,14 @@ class Simulator:
         try:
             for name, handle in self.services.items():
                 app = self._build_app(self._contexts[name], self._service_objects[name])
+                # A client that gives up (a timeout under the latency fault) cancels
+                # its handler, as a real server's request would end.
                 runner = web.AppRunner(
-                    app, access_log=None, handle_signals=False, shutdown_timeout=1.0
+                    app,
+                    access_log=None,
+                    handle_signals=False,
+                    shutdown_timeout=1.0,
+                    handler_cancellation=True,
                 )
                 await runner.setup()
                 self._runners.append(runner)
