@@ -1,0 +1,498 @@
+"""Prepare and check the local demo of LCARS started by ./scripts/develop.
+
+Everything goes through Home Assistant's HTTP and WebSocket APIs, the way the
+web interface does it:
+
+    bootstrap  finish onboarding (or log in), add the LCARS entry and one
+               service per simulated service, with its URL and API key
+    check      wait until the entities of every simulated service have a state
+               and print them
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
+import json
+from pathlib import Path
+import sys
+import time
+from typing import Any
+
+import aiohttp
+
+DOMAIN = "lcars"
+NAME = "Demo"
+USERNAME = "demo"
+PASSWORD = "demo-lcars"
+LANGUAGE = "en"
+UNAVAILABLE = ("unavailable", "unknown")
+# Onboarding adds these; they need the internet, which the demo does not have.
+ONBOARDING_EXTRAS = ("google_translate", "met", "radio_browser")
+
+
+class BootstrapError(Exception):
+    """Home Assistant did not answer as expected."""
+
+
+@dataclass(frozen=True)
+class Service:
+    """One simulated service, as printed by `python -m simulator`."""
+
+    name: str
+    kind: str
+    url: str
+    api_key: str
+
+
+def load_services(path: Path) -> list[Service]:
+    """Read the services from the simulator's ready line."""
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line.startswith("{"):
+            continue
+        services = json.loads(line)["services"]
+        return [
+            Service(name, info["kind"], info["url"], info["api_key"])
+            for name, info in services.items()
+        ]
+    raise BootstrapError(f"no services found in {path}")
+
+
+class HomeAssistant:
+    """A small client for the parts of Home Assistant's API used here."""
+
+    def __init__(self, session: aiohttp.ClientSession, url: str) -> None:
+        """Talk to Home Assistant at `url` (no trailing slash)."""
+        self.session = session
+        self.url = url.rstrip("/")
+        self.client_id = f"{self.url}/"
+        self.redirect_uri = f"{self.url}/?auth_callback=1"
+        self.token: str | None = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Authorization header of the logged-in user."""
+        if self.token is None:
+            raise BootstrapError("not logged in")
+        return {"Authorization": f"Bearer {self.token}"}
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        auth: bool = True,
+        expect: tuple[int, ...] = (200,),
+    ) -> Any:
+        """Send a request and return its JSON answer."""
+        headers = self.headers if auth else {}
+        async with self.session.request(
+            method, f"{self.url}{path}", json=json_body, headers=headers
+        ) as resp:
+            text = await resp.text()
+            if resp.status not in expect:
+                raise BootstrapError(
+                    f"{method} {path} answered {resp.status}: {text[:500]}"
+                )
+            return json.loads(text) if text else None
+
+    async def wait_until_up(self, within: float) -> None:
+        """Wait until the HTTP server answers."""
+        deadline = time.monotonic() + within
+        while True:
+            try:
+                async with self.session.get(f"{self.url}/api/onboarding") as resp:
+                    if resp.status in (200, 404):
+                        return
+            except aiohttp.ClientError:
+                pass
+            if time.monotonic() > deadline:
+                raise BootstrapError(
+                    f"Home Assistant did not answer at {self.url} within {within:.0f} s"
+                )
+            await asyncio.sleep(0.5)
+
+    async def exchange_code(self, code: str) -> None:
+        """Trade an authorization code for an access token."""
+        data = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "client_id": self.client_id,
+        }
+        async with self.session.post(f"{self.url}/auth/token", data=data) as resp:
+            body = await resp.json(content_type=None)
+            if resp.status != 200 or "access_token" not in body:
+                raise BootstrapError(f"/auth/token answered {resp.status}: {body}")
+            self.token = body["access_token"]
+
+    async def onboarding_steps(self) -> dict[str, bool]:
+        """Return each onboarding step and whether it is done ({} when finished)."""
+        async with self.session.get(f"{self.url}/api/onboarding") as resp:
+            if resp.status == 404:  # onboarding finished long ago
+                return {}
+            steps = await resp.json()
+        return {step["step"]: step["done"] for step in steps}
+
+    async def onboard(self, steps: Mapping[str, bool]) -> None:
+        """Finish the onboarding steps that are not done yet."""
+        if not steps.get("user", True):
+            result = await self.request(
+                "POST",
+                "/api/onboarding/users",
+                auth=False,
+                json_body={
+                    "client_id": self.client_id,
+                    "name": NAME,
+                    "username": USERNAME,
+                    "password": PASSWORD,
+                    "language": LANGUAGE,
+                },
+            )
+            await self.exchange_code(result["auth_code"])
+            print("develop: created the user demo")
+        else:
+            await self.login()
+        if not steps.get("core_config", True):
+            await self.request("POST", "/api/onboarding/core_config", json_body={})
+        if not steps.get("analytics", True):
+            await self.request("POST", "/api/onboarding/analytics", json_body={})
+        if not steps.get("integration", True):
+            await self.request(
+                "POST",
+                "/api/onboarding/integration",
+                json_body={
+                    "client_id": self.client_id,
+                    "redirect_uri": self.redirect_uri,
+                },
+            )
+        print("develop: onboarding finished")
+
+    async def login(self) -> None:
+        """Log in as the demo user through the login flow."""
+        flow = await self.request(
+            "POST",
+            "/auth/login_flow",
+            auth=False,
+            json_body={
+                "client_id": self.client_id,
+                "handler": ["homeassistant", None],
+                "redirect_uri": self.redirect_uri,
+            },
+        )
+        result = await self.request(
+            "POST",
+            f"/auth/login_flow/{flow['flow_id']}",
+            auth=False,
+            json_body={
+                "client_id": self.client_id,
+                "username": USERNAME,
+                "password": PASSWORD,
+            },
+        )
+        if result.get("type") != "create_entry":
+            raise BootstrapError(f"login as {USERNAME} failed: {result}")
+        await self.exchange_code(result["result"])
+
+    async def ws_command(self, commands: list[dict[str, Any]]) -> list[Any]:
+        """Run WebSocket commands in order and return their results."""
+        ws_url = self.url.replace("http", "ws", 1) + "/api/websocket"
+        results: list[Any] = []
+        async with self.session.ws_connect(ws_url) as ws:
+            await ws.receive_json()  # auth_required
+            await ws.send_json({"type": "auth", "access_token": self.token})
+            answer = await ws.receive_json()
+            if answer.get("type") != "auth_ok":
+                raise BootstrapError(f"WebSocket authentication failed: {answer}")
+            for msg_id, command in enumerate(commands, start=1):
+                await ws.send_json({"id": msg_id, **command})
+                while True:
+                    answer = await ws.receive_json()
+                    if answer.get("id") == msg_id and answer.get("type") == "result":
+                        break
+                if not answer.get("success"):
+                    raise BootstrapError(f"{command['type']} failed: {answer}")
+                results.append(answer.get("result"))
+        return results
+
+
+def fill_form(
+    step: Mapping[str, Any], values: Mapping[str, Any], what: str
+) -> dict[str, Any]:
+    """Answer a form step the way a user would.
+
+    Known fields get their value; a multiple choice (such as the Jellyfin users
+    whose watch data counts) gets every option; other fields keep their default.
+    """
+    answer: dict[str, Any] = {}
+    for field in step.get("data_schema") or []:
+        name = field["name"]
+        if name in values:
+            answer[name] = values[name]
+            continue
+        options = multiple_choice_options(field)
+        if options is not None:
+            answer[name] = options
+            continue
+        if "default" in field or not field.get("required"):
+            continue
+        raise BootstrapError(
+            f"{what}: step {step.get('step_id')} asks for {name!r}, which this "
+            f"helper does not know how to answer: {field}"
+        )
+    return answer
+
+
+def multiple_choice_options(field: Mapping[str, Any]) -> list[Any] | None:
+    """Return every option of a multiple choice field, or None for other fields."""
+    if field.get("type") == "multi_select":
+        options = field.get("options", {})
+        if isinstance(options, Mapping):
+            return list(options)
+        return [opt[0] if isinstance(opt, list | tuple) else opt for opt in options]
+    select = (field.get("selector") or {}).get("select")
+    if select is not None and select.get("multiple"):
+        return [
+            opt["value"] if isinstance(opt, Mapping) else opt
+            for opt in select.get("options", [])
+        ]
+    return None
+
+
+async def run_flow(
+    hass: HomeAssistant,
+    base: str,
+    handler: Any,
+    values: Mapping[str, Any],
+    what: str,
+) -> dict[str, Any]:
+    """Start a data entry flow and answer its forms until it ends."""
+    result: dict[str, Any] = await hass.request(
+        "POST", base, json_body={"handler": handler}
+    )
+    for _ in range(10):
+        kind = result.get("type")
+        if kind == "create_entry":
+            return result
+        if kind == "abort":
+            raise BootstrapError(f"{what}: aborted ({result.get('reason')})")
+        if kind != "form":
+            raise BootstrapError(f"{what}: unexpected step {result}")
+        if result.get("errors"):
+            raise BootstrapError(
+                f"{what}: step {result.get('step_id')} refused the answer: "
+                f"{result['errors']}"
+            )
+        answer = fill_form(result, values, what)
+        result = await hass.request(
+            "POST", f"{base}/{result['flow_id']}", json_body=answer
+        )
+    raise BootstrapError(f"{what}: the flow did not end after 10 steps")
+
+
+async def bootstrap(hass: HomeAssistant, services: list[Service]) -> None:
+    """Onboard Home Assistant and add LCARS with every simulated service."""
+    steps = await hass.onboarding_steps()
+    if steps and not all(steps.values()):
+        await hass.onboard(steps)
+    else:
+        await hass.login()
+
+    # Start from a clean entry so that a half-finished earlier run leaves nothing.
+    for entry in await hass.request(
+        "GET", f"/api/config/config_entries/entry?domain={DOMAIN}"
+    ):
+        await hass.request(
+            "DELETE", f"/api/config/config_entries/entry/{entry['entry_id']}"
+        )
+
+    result = await run_flow(
+        hass, "/api/config/config_entries/flow", DOMAIN, {}, "LCARS"
+    )
+    entry_id = result["result"]["entry_id"]
+    print(f"develop: added LCARS ({entry_id})")
+
+    for added, service in enumerate(services, start=1):
+        values = {"url": service.url, "api_key": service.api_key}
+        await run_flow(
+            hass,
+            "/api/config/config_entries/subentries/flow",
+            [entry_id, service.kind],
+            values,
+            f"{service.name} ({service.kind})",
+        )
+        print(f"develop: added {service.name} at {service.url}")
+        # Like a person at the web interface, add the next service once this
+        # one is running: each addition reloads the entry.
+        await wait_for_services(hass, added, within=60)
+
+    for entry in await hass.request("GET", "/api/config/config_entries/entry"):
+        if entry["domain"] in ONBOARDING_EXTRAS:
+            await hass.request(
+                "DELETE", f"/api/config/config_entries/entry/{entry['entry_id']}"
+            )
+
+
+async def wait_for_services(hass: HomeAssistant, count: int, within: float) -> None:
+    """Wait until LCARS has entities for `count` services."""
+    deadline = time.monotonic() + within
+    while True:
+        with_entities = {
+            subentry_id for subentry_id, _ in (await lcars_entities(hass)).values()
+        }
+        with_entities.discard("")
+        if len(with_entities) >= count:
+            return
+        if time.monotonic() > deadline:
+            print(
+                f"develop: warning: after {within:.0f} s, {len(with_entities)} of "
+                f"{count} services have entities"
+            )
+            return
+        await asyncio.sleep(0.5)
+
+
+async def lcars_entities(hass: HomeAssistant) -> dict[str, tuple[str, str]]:
+    """Map each LCARS entity to its service: (subentry id, kind of service)."""
+    entries = await hass.request(
+        "GET", f"/api/config/config_entries/entry?domain={DOMAIN}"
+    )
+    commands: list[dict[str, Any]] = [{"type": "config/entity_registry/list"}]
+    commands += [
+        {"type": "config_entries/subentries/list", "entry_id": entry["entry_id"]}
+        for entry in entries
+    ]
+    registry, *subentry_lists = await hass.ws_command(commands)
+    kinds = {
+        sub["subentry_id"]: sub["subentry_type"]
+        for subs in subentry_lists
+        for sub in subs
+    }
+    return {
+        entity["entity_id"]: (
+            entity.get("config_subentry_id") or "",
+            kinds.get(entity.get("config_subentry_id") or "", ""),
+        )
+        for entity in registry
+        if entity.get("platform") == DOMAIN and not entity.get("disabled_by")
+    }
+
+
+def is_number(value: str) -> bool:
+    """Tell whether a state is a number."""
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
+async def check(
+    hass: HomeAssistant,
+    services: list[Service],
+    within: float,
+    started: float,
+    *,
+    quiet: bool = False,
+) -> bool:
+    """Wait until every kind of service has LCARS entities with a state."""
+    await hass.login()
+    expected = sorted({service.kind for service in services})
+    deadline = time.monotonic() + within
+    while True:
+        entities = {
+            entity_id: kind
+            for entity_id, (_, kind) in (await lcars_entities(hass)).items()
+        }
+        states = {
+            state["entity_id"]: state
+            for state in await hass.request("GET", "/api/states")
+            if state["entity_id"] in entities
+        }
+        ready = {
+            kind
+            for entity_id, kind in entities.items()
+            if entity_id in states and states[entity_id]["state"] not in UNAVAILABLE
+        }
+        numeric = [
+            entity_id
+            for entity_id, state in states.items()
+            if entity_id.startswith("sensor.") and is_number(state["state"])
+        ]
+        if set(expected) <= ready and numeric:
+            break
+        if time.monotonic() > deadline:
+            print(
+                f"develop: after {within:.0f} s, services without a state: "
+                f"{', '.join(sorted(set(expected) - ready)) or 'none'}; "
+                f"numeric sensors: {len(numeric)}"
+            )
+            print_states(entities, states)
+            return False
+        await asyncio.sleep(1)
+    if not quiet:
+        print_states(entities, states)
+    print(
+        f"develop: {len(states)} LCARS entities, {len(numeric)} numeric sensors; "
+        f"every service has states {time.time() - started:.1f} s after start"
+    )
+    return True
+
+
+def print_states(entities: Mapping[str, str], states: Mapping[str, Any]) -> None:
+    """Print the LCARS entities grouped by service."""
+    for entity_id in sorted(entities, key=lambda e: (entities[e], e)):
+        state = states.get(entity_id)
+        value = "(no state)" if state is None else state["state"]
+        unit = (
+            "" if state is None else state["attributes"].get("unit_of_measurement", "")
+        )
+        print(
+            f"  {entities[entity_id] or '-':<11} {entity_id:<55} {value} {unit}".rstrip()
+        )
+
+
+async def main() -> int:
+    """Run the command given on the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=("bootstrap", "check"))
+    parser.add_argument("--url", default="http://127.0.0.1:8123")
+    parser.add_argument("--simulator", type=Path, required=True)
+    parser.add_argument("--timeout", type=float, default=120.0)
+    parser.add_argument(
+        "--quiet", action="store_true", help="check: print only the outcome"
+    )
+    parser.add_argument(
+        "--started",
+        type=float,
+        default=time.time(),
+        help="Unix time at which Home Assistant was started (for the report)",
+    )
+    args = parser.parse_args()
+    services = load_services(args.simulator)
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        hass = HomeAssistant(session, args.url)
+        try:
+            await hass.wait_until_up(args.timeout)
+            if args.command == "bootstrap":
+                await bootstrap(hass, services)
+                ready = True
+            else:
+                ready = await check(
+                    hass, services, args.timeout, args.started, quiet=args.quiet
+                )
+        except BootstrapError as err:
+            print(f"develop: {err}", file=sys.stderr)
+            return 1
+    return 0 if ready else 1
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(asyncio.run(main()))
+    except KeyboardInterrupt:
+        sys.exit(130)
