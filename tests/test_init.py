@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from types import MappingProxyType
 from typing import Any
 from unittest.mock import patch
@@ -28,7 +29,7 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from simulator.radarr import RadarrService
 
-from .conftest import lcars_entry
+from .conftest import lcars_entry, subentry_data
 
 
 async def test_setup_and_unload(
@@ -227,3 +228,35 @@ async def test_unknown_kind_of_service_is_skipped(
     assert entry.state is ConfigEntryState.LOADED
     assert set(entry.runtime_data.coordinators) == {"sub_radarr"}
     assert "Prowlarr is a kind of service this version does not know" in caplog.text
+
+
+async def test_service_added_during_setup_is_not_lost(
+    hass: HomeAssistant, simulator: Any
+) -> None:
+    """A subentry added while the first refresh runs is set up right after."""
+    entry = lcars_entry(simulator, ["radarr"])
+    entry.add_to_hass(hass)
+    # Radarr answers slowly, so the setup is still waiting when Sonarr arrives.
+    simulator.faults("radarr").set(latency=0.5)
+    setup = hass.async_create_task(hass.config_entries.async_setup(entry.entry_id))
+    await asyncio.sleep(0.1)
+    assert entry.state is ConfigEntryState.SETUP_IN_PROGRESS
+    sonarr = subentry_data(simulator, "sonarr")
+    hass.config_entries.async_add_subentry(
+        entry,
+        ConfigSubentry(
+            data=MappingProxyType(sonarr["data"]),
+            subentry_type=sonarr["subentry_type"],
+            title=sonarr["title"],
+            unique_id=sonarr["unique_id"],
+        ),
+    )
+    # The entry may already be reloading when the first setup returns.
+    await setup
+    simulator.faults("radarr").clear()
+    await hass.async_block_till_done()
+
+    assert entry.state is ConfigEntryState.LOADED
+    kinds = {c.kind for c in entry.runtime_data.coordinators.values()}
+    assert kinds == {"radarr", "sonarr"}
+    assert hass.states.get("sensor.sonarr_series") is not None

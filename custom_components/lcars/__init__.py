@@ -33,6 +33,9 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> bool:
     """Connect to every service of the entry and set up the platforms."""
+    # Adding, changing or removing a service, or new options, reload the entry;
+    # listen before the first refreshes so a service added meanwhile is not lost.
+    entry.async_on_unload(entry.add_update_listener(_async_reload_entry))
     data = LcarsData()
     for subentry_id, subentry in entry.subentries.items():
         if subentry.subentry_type not in SERVICE_TYPES:
@@ -76,8 +79,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> boo
             ) from coordinator.last_exception
 
     entry.runtime_data = data
-    # Adding, changing or removing a service, or new options, reload the entry.
-    entry.async_on_unload(entry.add_update_listener(_async_reload_entry))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
