@@ -401,6 +401,120 @@ async def test_values_read_as_orjson_reads_them() -> None:
             await parse(split_at(nan, cut))
 
 
+async def test_integers_just_beyond_64_bits() -> None:
+    # One below the smallest signed and one above the largest unsigned 64 bit
+    # integer: orjson makes them floats, the standard library keeps them
+    # exact, so the result must not depend on which way an element is read.
+    doc = (
+        b'[{"a":-9223372036854775809},{"a":-9223372036854775808},'
+        b'{"a":18446744073709551615},{"a":18446744073709551616},'
+        b"-9223372036854775809]"
+    )
+    expected = orjson.loads(doc)
+    assert [type(v) for v in expected] == [dict] * 4 + [float]
+    assert [type(v["a"]) for v in expected[:4]] == [float, int, int, float]
+    for cut in range(len(doc) + 1):
+        result = await parse(split_at(doc, cut))
+        assert orjson.dumps(result) == orjson.dumps(expected), cut
+
+
+@pytest.mark.parametrize(
+    ("doc", "member"),
+    [
+        # A lone surrogate escape in a member name beside the list.
+        (
+            (
+                b'{"TotalRecordCount":0,"Items":[{"id":null}],"StartIndex":0,'
+                b'"Before\\ud800":null}'
+            ),
+            "Items",
+        ),
+        (b'{"Items":[{"id":1}],"TotalRecordCount":NaN}', "Items"),
+        (b'{"Before":[-Infinity],"Items":[]}', "Items"),
+        (b'{"Items":[],"TotalRecordCount":1e400}', "Items"),
+        (b'{"\\udc00":1,"Items":[]}', "Items"),
+        (b'[{"a":1},{"a":"\\ud800"},{"a":2}]', None),
+        (b'[{"a":1},{"a":-1e400},{"a":2}]', None),
+        (b'["\\udfac", 1]', None),
+    ],
+)
+async def test_what_orjson_refuses_is_refused_everywhere(
+    doc: bytes, member: str | None
+) -> None:
+    # The standard library accepts these; the body is JSON for LCARS exactly
+    # when orjson accepts it, in the list and in the members beside it.
+    with pytest.raises(orjson.JSONDecodeError):
+        orjson.loads(doc)
+    json.loads(doc)
+    for cut in range(len(doc) + 1):
+        with pytest.raises(JsonStreamError, match="malformed"):
+            await parse(split_at(doc, cut), member=member)
+
+
+ORJSON_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.sampled_from([-(2**63) - 1, -(2**63), 2**63 - 1, 2**64 - 1, 2**64])
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(alphabet=st.sampled_from('ab},{"\\:[]é🎬 \n\t/'), max_size=10)
+    | st.text(max_size=5)
+)
+ORJSON_VALUES = st.recursive(
+    ORJSON_SCALARS,
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.sampled_from(["id", "Items", "", '},{"id":']), children)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    elements=st.lists(
+        st.fixed_dictionaries({"id": ORJSON_SCALARS}, optional={"v": ORJSON_VALUES})
+        | ORJSON_VALUES,
+        max_size=20,
+    ),
+    others=st.permutations(
+        [("TotalRecordCount", 0), ("StartIndex", 0), ("Other", None)]
+    ),
+    items_at=st.integers(min_value=0, max_value=3),
+    total=ORJSON_SCALARS,
+    member=st.booleans(),
+    ensure_ascii=st.booleans(),
+    data=st.data(),
+)
+async def test_reads_as_orjson_for_any_chunking(
+    elements: list[Any],
+    others: list[tuple[str, Any]],
+    items_at: int,
+    total: Any,
+    member: bool,
+    ensure_ascii: bool,
+    data: st.DataObject,
+) -> None:
+    # Jellyfin's object form with its members in any order, or a bare list;
+    # integers of any size.
+    if member:
+        members = [(k, total if k == "TotalRecordCount" else v) for k, v in others]
+        members.insert(items_at, ("Items", elements))
+        value: Any = dict(members)
+    else:
+        value = elements
+    doc = json.dumps(value, separators=(",", ":"), ensure_ascii=ensure_ascii).encode()
+    cuts = sorted(
+        data.draw(st.lists(st.integers(min_value=0, max_value=len(doc)), max_size=8))
+    )
+    expected = orjson.loads(doc)
+    if member:
+        expected = expected["Items"]
+    result = await parse(split_at(doc, *cuts), member="Items" if member else None)
+    # Compared as orjson writes them, so that 1 and 1.0 differ.
+    assert orjson.dumps(result) == orjson.dumps(expected)
+
+
 async def test_pretty_printed_elements() -> None:
     items = records(50)
     doc = json.dumps(items, indent=2).encode()

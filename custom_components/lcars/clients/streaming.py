@@ -8,7 +8,8 @@ the fields LCARS uses, and dropped. The loop gives control back to the event
 loop every few milliseconds.
 
 Values read exactly as `orjson.loads` reads them (integers beyond 64 bits
-become floats; NaN is refused). Errors are raised as `JsonStreamError`; the
+become floats; NaN is refused), and a body is refused whenever orjson would
+refuse it, in the members beside the list too. Errors are raised as `JsonStreamError`; the
 HTTP layer turns them into `BadResponseError` with the service name and URL. Errors of the byte stream
 itself (`aiohttp.ClientPayloadError` for a connection closed halfway) pass
 through untouched.
@@ -176,6 +177,7 @@ class _Reader:
                 # A number at the end of the buffer may go on in the next chunk.
                 await self.wait_for_rest(None)
                 continue
+            obj = _reread(buf, self.pos, end)
             self.pos = end
             return obj
 
@@ -225,6 +227,21 @@ def _slice(time_slice: float) -> float:
     all their slices together; sharing the slice keeps that pass short.
     """
     return time_slice / (_active_parsers or 1)
+
+
+def _reread(buf: str, start: int, end: int) -> Any:
+    """Decode `buf[start:end]`, which the standard library found, with orjson.
+
+    Every value then reads the same whichever way it was found, and the body
+    is accepted exactly when orjson accepts it: the standard library differs
+    on integers beyond 64 bits (orjson makes them floats), and accepts what
+    is not JSON (NaN, Infinity, numbers too large for a float, escapes of
+    lone surrogates), which orjson refuses.
+    """
+    try:
+        return _orjson_loads(buf[start:end])
+    except orjson.JSONDecodeError as err:
+        raise JsonStreamError(f"malformed JSON: {err}") from None
 
 
 def _shape_error(first: str, expected: str) -> str:
@@ -389,14 +406,7 @@ async def _read_array[T](
             await reader.wait_for_rest(None)
             continue
         reader.pos = end
-        # Decode the element again with orjson so that every element reads
-        # the same whichever way it was found (the standard library differs
-        # on integers beyond 64 bits, which orjson makes floats, and on NaN,
-        # which is not JSON).
-        try:
-            obj = _orjson_loads(buf[pos:end])
-        except orjson.JSONDecodeError as err:
-            raise JsonStreamError(f"malformed JSON: {err}") from None
+        obj = _reread(buf, pos, end)
         if pattern is None:
             pattern = _boundary_pattern(obj)
         try:
