@@ -26,6 +26,13 @@ PARALLEL_UPDATES = 0
 EPISODE_DURATION = timedelta(minutes=30)
 
 
+def _local(value: date | datetime) -> datetime:
+    """Return the local time of an event's start or end, as CalendarEvent does."""
+    if isinstance(value, datetime):
+        return dt_util.as_local(value)
+    return dt_util.start_of_local_day(value)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: LcarsConfigEntry,
@@ -53,14 +60,16 @@ class ReleaseCalendar(LcarsEntity[ArrCoordinator], CalendarEntity):
         super().__init__(coordinator, "calendar")
         self._attr_translation_key = f"{coordinator.kind}_calendar"
 
-    def _event(self, entry: CalendarEntry) -> CalendarEvent:
-        """Turn a release into an event: episodes air at a time, the rest on a day."""
+    def _span(self, entry: CalendarEntry) -> tuple[date | datetime, date | datetime]:
+        """Start and end of a release: episodes air at a time, the rest on a day."""
         if isinstance(self.coordinator, SonarrCoordinator):
-            start: date | datetime = entry.start
-            end: date | datetime = entry.start + EPISODE_DURATION
-        else:
-            start = entry.start.date()
-            end = start + timedelta(days=1)
+            return entry.start, entry.start + EPISODE_DURATION
+        start = entry.start.date()
+        return start, start + timedelta(days=1)
+
+    def _event(self, entry: CalendarEntry) -> CalendarEvent:
+        """Turn a release into an event."""
+        start, end = self._span(entry)
         return CalendarEvent(
             start=start,
             end=end,
@@ -77,11 +86,23 @@ class ReleaseCalendar(LcarsEntity[ArrCoordinator], CalendarEntity):
 
     @property
     def event(self) -> CalendarEvent | None:
-        """The release happening now or next."""
+        """The release happening now or next.
+
+        Read at every update: only that one event is made, the calendar of a
+        large library has thousands of releases. The order is the one of
+        `_events()`: local start, then uid.
+        """
         now = dt_util.now()
-        return next(
-            (event for event in self._events() if event.end_datetime_local > now), None
-        )
+        first: tuple[datetime, str] | None = None
+        found: CalendarEntry | None = None
+        for entry in self.coordinator.data.calendar:
+            start, end = self._span(entry)
+            if _local(end) <= now:
+                continue
+            key = (_local(start), entry.uid)
+            if first is None or key < first:
+                first, found = key, entry
+        return None if found is None else self._event(found)
 
     async def async_get_events(
         self, hass: HomeAssistant, start_date: datetime, end_date: datetime

@@ -278,22 +278,32 @@ class JellyfinCoordinator(LcarsCoordinator[JellyfinSnapshot]):
         """Poll Jellyfin with the given client."""
         super().__init__(hass, entry, subentry)
         self.client = client
-        self._index: dict[tuple[str, str], list[JellyfinItem]] = {}
+        self._index: dict[tuple[str, str], tuple[int, ...]] = {}
         self._indexed: JellyfinSnapshot | None = None
 
-    def items_by_provider_id(self) -> Mapping[tuple[str, str], list[JellyfinItem]]:
-        """Return the items of the last snapshot by provider_key().
+    def _provider_index(self) -> Mapping[tuple[str, str], tuple[int, ...]]:
+        """Positions in the last snapshot's items, by provider_key().
 
-        Built once per snapshot, when first asked for.
+        Built once per snapshot, when first asked for, from the rows of the
+        items (no item is built); it holds only strings and integers, which
+        the garbage collector stops tracking.
         """
         if self._indexed is not self.data:
-            index: dict[tuple[str, str], list[JellyfinItem]] = {}
-            for item in self.data.items:
-                for provider, value in item.provider_ids.items():
+            index: dict[tuple[str, str], tuple[int, ...]] = {}
+            # In a row, the provider ids alternate provider and id.
+            ids: tuple[str, ...]
+            for position, ids in enumerate(self.data.items.column("provider_ids")):
+                for provider, value in zip(ids[::2], ids[1::2], strict=True):
                     if value:
-                        index.setdefault(provider_key(provider, value), []).append(item)
+                        key = provider_key(provider, value)
+                        index[key] = (*index.get(key, ()), position)
             self._index, self._indexed = index, self.data
         return self._index
+
+    def items_with_provider_id(self, key: tuple[str, str]) -> list[JellyfinItem]:
+        """Return the items of the last snapshot with a provider_key()."""
+        items = self.data.items
+        return [items[position] for position in self._provider_index().get(key, ())]
 
     @property
     def url(self) -> str:

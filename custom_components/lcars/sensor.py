@@ -143,15 +143,9 @@ RADARR_SENSORS: tuple[LcarsSensorEntityDescription[RadarrSnapshot], ...] = (
         key="movies_missing",
         translation_key="movies_missing",
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda data: sum(
-            1
-            for movie in data.movies
-            if movie.monitored and not movie.has_file and movie.is_available
-        ),
+        value_fn=lambda data: data.movies_missing,
     ),
-    _size_on_disk(
-        lambda data: sum(movie.size_on_disk for movie in data.movies),
-    ),
+    _size_on_disk(lambda data: data.size_on_disk),
 )
 
 SONARR_SENSORS: tuple[LcarsSensorEntityDescription[SonarrSnapshot], ...] = (
@@ -165,7 +159,7 @@ SONARR_SENSORS: tuple[LcarsSensorEntityDescription[SonarrSnapshot], ...] = (
         key="episode_files",
         translation_key="episode_files",
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda data: sum(series.episode_file_count for series in data.series),
+        value_fn=lambda data: data.episode_files,
     ),
     LcarsSensorEntityDescription[SonarrSnapshot](
         key="episodes_missing",
@@ -173,9 +167,7 @@ SONARR_SENSORS: tuple[LcarsSensorEntityDescription[SonarrSnapshot], ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda data: data.episodes_missing,
     ),
-    _size_on_disk(
-        lambda data: sum(series.size_on_disk for series in data.series),
-    ),
+    _size_on_disk(lambda data: data.size_on_disk),
 )
 
 LIDARR_SENSORS: tuple[LcarsSensorEntityDescription[LidarrSnapshot], ...] = (
@@ -191,9 +183,7 @@ LIDARR_SENSORS: tuple[LcarsSensorEntityDescription[LidarrSnapshot], ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda data: len(data.albums),
     ),
-    _size_on_disk(
-        lambda data: sum(artist.size_on_disk for artist in data.artists),
-    ),
+    _size_on_disk(lambda data: data.size_on_disk),
 )
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -71,6 +72,9 @@ GET_LIBRARY_SCHEMA = vol.Schema(
 )
 GET_QUEUE_SCHEMA = vol.Schema(_BASE_SCHEMA)
 GET_DISK_SPACE_SCHEMA = vol.Schema(_BASE_SCHEMA)
+
+# How many library items an action reads between two turns of the event loop.
+ITEMS_PER_SLICE = 1000
 
 # An artist is matched by its own Jellyfin item and by its albums.
 ARTIST_PROVIDERS = ("MusicBrainzArtist", "MusicBrainzAlbumArtist")
@@ -197,9 +201,8 @@ def _watch(
     ]
     matched: dict[str, JellyfinItem] = {}
     for coordinator in jellyfin:
-        index = coordinator.items_by_provider_id()
         for key in keys:
-            for found in index.get(key, ()):
+            for found in coordinator.items_with_provider_id(key):
                 matched.setdefault(found.id, found)
     if not matched:
         return None
@@ -251,7 +254,7 @@ def _matches_status(item: LibraryItem, status: str) -> bool:
     return _missing(item)
 
 
-def _library(coordinator: ArrCoordinator) -> tuple[LibraryItem, ...]:
+def _library(coordinator: ArrCoordinator) -> Sequence[LibraryItem]:
     """Every library item of one *arr."""
     if isinstance(coordinator, RadarrCoordinator):
         return coordinator.data.movies
@@ -293,6 +296,7 @@ async def _async_get_library(hass: HomeAssistant, call: ServiceCall) -> ServiceR
 
     Filters run on the snapshot's models; only the page asked for is turned
     into plain data, so a library of 20,000 movies stays cheap to query.
+    The models are built in slices (see ITEMS_PER_SLICE).
     """
     entry = _async_get_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
     kind: str | None = call.data.get(ATTR_KIND)
@@ -317,7 +321,11 @@ async def _async_get_library(hass: HomeAssistant, call: ServiceCall) -> ServiceR
 
     matching: list[tuple[str, str, str, int, ArrCoordinator, LibraryItem]] = []
     for coordinator in _select_arr(entry, call):
-        for item in _library(coordinator):
+        for count, item in enumerate(_library(coordinator), 1):
+            if count % ITEMS_PER_SLICE == 0:
+                # The snapshot builds each item as it is read: let the event
+                # loop run between slices of a large library.
+                await asyncio.sleep(0)
             if kind is not None and _kind(item) != kind:
                 continue
             if status is not None and not _matches_status(item, status):

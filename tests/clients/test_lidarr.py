@@ -95,6 +95,8 @@ async def test_snapshot_matches_the_simulator(
     assert snapshot.status.version
     assert {a.id: a for a in snapshot.artists} == expected_artists(simulator)
     assert len(snapshot.artists) == 5
+    artists = expected_artists(simulator).values()
+    assert snapshot.size_on_disk == sum(a.size_on_disk for a in artists) > 0
     assert {a.id: a for a in snapshot.albums} == expected_albums(simulator)
     assert len(snapshot.albums) == len(state.albums) > 5
     assert list(snapshot.root_folders) == expected_root_folders(simulator, "lidarr")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta, timezone
+import gc
 
 import pytest
 
@@ -20,10 +21,21 @@ from custom_components.lcars.clients.convert import (
 )
 from custom_components.lcars.clients.http import concurrent_requests
 from custom_components.lcars.clients.jellyfin import _ItemMerger, session_from_json
-from custom_components.lcars.clients.lidarr import album_from_json, artist_from_json
-from custom_components.lcars.clients.models import DiskSpace, RootFolder
-from custom_components.lcars.clients.radarr import movie_from_json
-from custom_components.lcars.clients.sonarr import series_from_json
+from custom_components.lcars.clients.lidarr import (
+    album_from_json,
+    album_row,
+    artist_from_json,
+)
+from custom_components.lcars.clients.models import (
+    Album,
+    DiskSpace,
+    Movie,
+    RootFolder,
+    Rows,
+    Series,
+)
+from custom_components.lcars.clients.radarr import movie_from_json, movie_row
+from custom_components.lcars.clients.sonarr import series_from_json, series_row
 
 
 @pytest.mark.parametrize(
@@ -355,7 +367,7 @@ def test_artist_and_album_from_json() -> None:
         album_from_json({"id": 7, "title": "no artist"})
 
 
-def test_jellyfin_items_of_several_users_merge_by_id() -> None:
+async def test_jellyfin_items_of_several_users_merge_by_id() -> None:
     merger = _ItemMerger()
     alice = merger.projection("alice")
     bob = merger.projection("bob")
@@ -380,7 +392,7 @@ def test_jellyfin_items_of_several_users_merge_by_id() -> None:
     )
     alice({"Id": "s1", "Name": "Show", "Type": "Series", "UserData": {"Played": False}})
     bob({**base, "UserData": {"Played": False, "PlayCount": 0, "IsFavorite": True}})
-    items = merger.result()
+    items = await merger.async_result()
     assert [item.id for item in items] == ["m1", "s1"]
     movie, show = items
     assert movie.provider_ids == {"Tmdb": "348", "Imdb": "tt0078748"}
@@ -391,6 +403,99 @@ def test_jellyfin_items_of_several_users_merge_by_id() -> None:
     assert movie.last_played == datetime(2024, 5, 1, 10, tzinfo=UTC)
     assert set(show.user_data) == {"alice"}
     assert not show.watched
+
+
+def test_rows_build_the_models_when_read() -> None:
+    albums = Rows(
+        Album,
+        [
+            album_row({"id": 1, "artistId": 7, "title": "A", "monitored": True}),
+            album_row(
+                {
+                    "id": 2,
+                    "artistId": 7,
+                    "title": "B",
+                    "statistics": {"trackFileCount": 2, "sizeOnDisk": 12},
+                }
+            ),
+        ],
+    )
+    assert len(albums) == 2
+    assert albums[1] == Album(
+        id=2,
+        artist_id=7,
+        title="B",
+        musicbrainz_id=None,
+        monitored=False,
+        release_date=None,
+        track_file_count=2,
+        total_track_count=0,
+        size_on_disk=12,
+    )
+    assert [album.title for album in albums] == ["A", "B"]
+    assert [album.id for album in albums[1:]] == [2]
+    assert list(albums.column("title")) == ["A", "B"]
+    assert albums.total("size_on_disk") == 12
+    assert albums.count_where(monitored=True) == 1
+    assert albums.count_where(monitored=False, track_file_count=2) == 1
+    assert albums == Rows(Album, list(albums.rows))
+    assert albums != Rows(Album, albums.rows[:1])
+    assert repr(albums) == "Rows(Album, 2 rows)"
+    with pytest.raises(AttributeError):
+        albums.total("no_such_field")
+
+
+async def test_snapshot_rows_are_left_alone_by_the_garbage_collector() -> None:
+    movies = Rows(
+        Movie,
+        [
+            movie_row({"id": i, "title": f"M{i}", "tags": [1, i], "hasFile": False})
+            for i in range(100)
+        ],
+    )
+    series = Rows(
+        Series,
+        [
+            series_row(
+                {
+                    "id": 1,
+                    "title": "S",
+                    "tags": [3],
+                    "seasons": [
+                        {"seasonNumber": n, "statistics": {"sizeOnDisk": n}}
+                        for n in range(3)
+                    ],
+                }
+            )
+        ],
+    )
+    merger = _ItemMerger()
+    for user in ("alice", "bob"):
+        fold = merger.projection(user)
+        for i in range(100):
+            fold(
+                {
+                    "Id": f"i{i}",
+                    "Name": "N",
+                    "Type": "Movie",
+                    "ProviderIds": {"Tmdb": str(i)},
+                    "UserData": {
+                        "Played": True,
+                        "PlayCount": i,
+                        "LastPlayedDate": "2024-05-01T10:00:00Z",
+                    },
+                }
+            )
+    items = await merger.async_result()
+    gc.collect()
+    gc.collect()
+    for rows in (movies, series, items):
+        assert not any(gc.is_tracked(row) for row in rows.rows)
+    assert [season.size_on_disk for season in series[0].seasons] == [0, 1, 2]
+    assert series[0].tags == (3,)
+    item = {item.id: item for item in items}["i5"]
+    assert item.provider_ids == {"Tmdb": "5"}
+    assert set(item.user_data) == {"alice", "bob"}
 
 
 def test_jellyfin_idle_session_is_skipped() -> None:

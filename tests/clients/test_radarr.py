@@ -129,6 +129,11 @@ async def test_snapshot_matches_the_simulator(
     assert snapshot.status.version
     assert {movie.id: movie for movie in snapshot.movies} == expected_movies(simulator)
     assert len(snapshot.movies) == 50
+    movies = expected_movies(simulator).values()
+    assert snapshot.size_on_disk == sum(m.size_on_disk for m in movies) > 0
+    assert snapshot.movies_missing == sum(
+        1 for m in movies if m.monitored and not m.has_file and m.is_available
+    )
     assert list(snapshot.root_folders) == expected_root_folders(simulator, "radarr")
     assert all(
         f.total_space and f.free_space is not None for f in snapshot.root_folders

@@ -128,6 +128,9 @@ async def test_snapshot_matches_the_simulator(
     assert {s.id: s for s in snapshot.series} == expected_series(simulator)
     assert len(snapshot.series) == 10
     assert any(s.episode_file_count for s in snapshot.series)
+    series = expected_series(simulator).values()
+    assert snapshot.episode_files == sum(s.episode_file_count for s in series) > 0
+    assert snapshot.size_on_disk == sum(s.size_on_disk for s in series) > 0
     assert snapshot.episodes_missing == expected_missing(simulator)
     assert snapshot.episodes_missing > 0
     assert list(snapshot.root_folders) == expected_root_folders(simulator, "sonarr")

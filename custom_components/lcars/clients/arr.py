@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 import dataclasses
 from datetime import datetime
+from operator import itemgetter
 import re
 from typing import Any, ClassVar, Literal
 
@@ -27,9 +28,20 @@ from .errors import (
     NotFoundError,
 )
 from .http import HttpClient, concurrent_requests, flag
-from .models import CalendarEntry, DiskSpace, QueueItem, RootFolder, SystemStatus, Tag
+from .models import (
+    CalendarEntry,
+    CalendarEntryRow,
+    DiskSpace,
+    QueueItem,
+    RootFolder,
+    SystemStatus,
+    Tag,
+)
 
 type TagMode = Literal["add", "remove", "replace"]
+
+# The start of a calendar entry row.
+_START = itemgetter(2)
 
 
 def require_int(value: object) -> int:
@@ -205,9 +217,9 @@ class ArrClient(HttpClient):
             f"{self.api}/queue/details", self._queue_item, params=self.queue_params
         )
 
-    def _calendar_entries(
+    def _calendar_rows(
         self, data: Any, start: datetime, end: datetime
-    ) -> list[CalendarEntry]:
+    ) -> list[CalendarEntryRow]:
         """Return the calendar entries one element of `/calendar` stands for."""
         raise NotImplementedError
 
@@ -233,20 +245,28 @@ class ArrClient(HttpClient):
             },
         )
 
+    async def _calendar_rows_between(
+        self, start: datetime, end: datetime
+    ) -> list[CalendarEntryRow]:
+        """Return the releases between `start` and `end` as rows, sorted by date."""
+        start, end = to_utc(start), to_utc(end)
+        rows: list[CalendarEntryRow] = []
+
+        def collect(element: Any) -> None:
+            # Gathered flat as they stream: a tuple of rows per element
+            # would outlive the young collections as a tracked object.
+            rows.extend(self._calendar_rows(element, start, end))
+
+        await self._stream_calendar(start, end, self.calendar_params, collect)
+        rows.sort(key=_START)
+        return rows
+
     async def async_get_calendar(
         self, start: datetime, end: datetime
     ) -> list[CalendarEntry]:
         """Return the releases between `start` and `end`, sorted by date."""
-        start, end = to_utc(start), to_utc(end)
-        nested = await self._stream_calendar(
-            start,
-            end,
-            self.calendar_params,
-            lambda element: tuple(self._calendar_entries(element, start, end)),
-        )
-        entries = [entry for entries in nested for entry in entries]
-        entries.sort(key=lambda entry: entry.start)
-        return entries
+        rows = await self._calendar_rows_between(start, end)
+        return [CalendarEntry.from_row(row) for row in rows]
 
     async def async_get_tags(self) -> list[Tag]:
         """Every tag (`/tag`)."""

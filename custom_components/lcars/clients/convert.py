@@ -102,15 +102,27 @@ def as_dict(value: object) -> dict[str, Any]:
     return {}
 
 
+# A library uses few distinct sets of tags: one shared tuple per set keeps
+# the rows of a large library small, and a row that holds an old shared
+# tuple is one the garbage collector stops tracking at its first collection.
+_SHARED_TUPLES: dict[tuple[int, ...], tuple[int, ...]] = {}
+_MAX_SHARED_TUPLES = 4096
+
+
 def int_tuple(value: object) -> tuple[int, ...]:
     """Return a tuple of integer ids (tags), ignoring anything that is not one."""
     if not isinstance(value, list) or not value:
         return ()
     result = tuple(value)
     # The usual case, checked in C: every element is a plain int.
-    if set(map(type, result)) == {int}:
-        return result
-    return tuple(v for v in result if type(v) is int)
+    if set(map(type, result)) != {int}:
+        result = tuple(v for v in result if type(v) is int)
+    shared = _SHARED_TUPLES.get(result)
+    if shared is not None:
+        return shared
+    if len(_SHARED_TUPLES) < _MAX_SHARED_TUPLES:
+        _SHARED_TUPLES[result] = result
+    return result
 
 
 def parent_folder(path: str | None) -> str | None:

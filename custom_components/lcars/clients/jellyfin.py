@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime
 import logging
-from operator import attrgetter
 import sys
 from typing import Any
 
@@ -17,16 +17,16 @@ from .http import HttpClient, concurrent_requests
 from .models import (
     JellyfinCounts,
     JellyfinItem,
+    JellyfinItemRow,
     JellyfinServerInfo,
     JellyfinSession,
     JellyfinSnapshot,
     JellyfinUser,
-    UserData,
+    Rows,
+    WatchRow,
 )
 
 _LOGGER = logging.getLogger(__name__)
-
-_BY_ID = attrgetter("id")
 
 # The library items LCARS matches to the *arr libraries.
 ITEM_TYPES = "Movie,Series,MusicAlbum"
@@ -41,37 +41,25 @@ def require_str(value: object) -> str:
 
 
 # Watch data without a play date recurs for most items and users: one
-# shared instance per value keeps a large library's snapshot small (frozen
-# instances can be shared).
-_SHARED_USER_DATA: dict[tuple[bool, int, bool], UserData] = {}
+# shared row per value keeps a large library's snapshot small.
+_SHARED_WATCH: dict[WatchRow, WatchRow] = {}
 _SHARED_MAX_PLAY_COUNT = 10
 
 
-def user_data_from_json(data: object) -> UserData | None:
+def watch_row(user_id: str, data: object) -> WatchRow | None:
     """Read what one user did with one item; None when the server sent nothing."""
     if not isinstance(data, dict):
         return None
-    played = as_bool(data.get("Played"))
-    play_count = int_or_zero(data.get("PlayCount"))
-    last_played = parse_datetime(data.get("LastPlayedDate"))
-    favorite = as_bool(data.get("IsFavorite"))
-    if last_played is None and play_count <= _SHARED_MAX_PLAY_COUNT:
-        key = (played, play_count, favorite)
-        shared = _SHARED_USER_DATA.get(key)
-        if shared is None:
-            shared = _SHARED_USER_DATA[key] = UserData(
-                played=played,
-                play_count=play_count,
-                last_played=None,
-                favorite=favorite,
-            )
-        return shared
-    return UserData(
-        played=played,
-        play_count=play_count,
-        last_played=last_played,
-        favorite=favorite,
+    row: WatchRow = (
+        user_id,
+        as_bool(data.get("Played")),
+        int_or_zero(data.get("PlayCount")),
+        parse_datetime(data.get("LastPlayedDate")),
+        as_bool(data.get("IsFavorite")),
     )
+    if row[3] is None and row[2] <= _SHARED_MAX_PLAY_COUNT:
+        return _SHARED_WATCH.setdefault(row, row)
+    return row
 
 
 def user_from_json(data: Any) -> JellyfinUser:
@@ -101,67 +89,104 @@ def session_from_json(data: Any) -> JellyfinSession | None:
     )
 
 
-def _provider_ids(value: object) -> dict[str, str]:
+def _provider_ids(value: object) -> tuple[str, ...]:
+    """Read the provider ids, alternating provider and id (see JellyfinItemRow)."""
     if not isinstance(value, dict):
-        return {}
-    return {key: id_ for key, id_ in value.items() if isinstance(id_, str) and id_}
+        return ()
+    return tuple(
+        part
+        for key, id_ in value.items()
+        if isinstance(id_, str) and id_
+        for part in (key, id_)
+    )
+
+
+# The fields of a Jellyfin item's row besides its id, provider ids and watch
+# data: name, type, path, date created.
+type _ItemFields = tuple[str, str, str | None, datetime | None]
+
+# How many merged items are made between two turns of the event loop.
+_ROWS_PER_SLICE = 2000
 
 
 class _ItemMerger:
     """Merges the item lists of several users into one item per id.
 
     Each element is folded in as it streams, so a user's full list is never
-    held next to the merged one.
+    held next to the merged one. The parts of an item are kept apart, each a
+    tuple of plain values, and its row is made at the end: a row made of
+    parts that have already survived a collection is one the collector stops
+    tracking at its first collection (see models.Rows).
     """
 
     def __init__(self) -> None:
-        self.items: dict[str, JellyfinItem] = {}
+        self.fields: dict[str, _ItemFields] = {}
+        self.provider_ids: dict[str, tuple[str, ...]] = {}
+        # The watch data of each counted user, by item id.
+        self.watch: dict[str, dict[str, WatchRow]] = {}
         # Items some counted user has played, noted as they arrive so that
         # counting the others afterwards costs nothing.
         self.watched: set[str] = set()
 
     def projection(self, user_id: str | None) -> Any:
         """Return the function that folds one element of `user_id`'s list in."""
-        items = self.items
+        fields = self.fields
+        provider_ids = self.provider_ids
         watched = self.watched
+        watch = self.watch.setdefault(user_id, {}) if user_id else None
 
         def fold(data: Any) -> None:
             item_id = require_str(data["Id"])
-            user_data = user_data_from_json(data.get("UserData")) if user_id else None
-            item = items.get(item_id)
-            if item is None:
-                item = JellyfinItem(
-                    id=item_id,
-                    name=str(data.get("Name") or ""),
-                    type=sys.intern(str(data.get("Type") or "")),
-                    provider_ids=_provider_ids(data.get("ProviderIds")),
-                    path=opt_str(data.get("Path")),
-                    date_created=parse_datetime(data.get("DateCreated")),
+            row = watch_row(user_id, data.get("UserData")) if user_id else None
+            if item_id not in fields:
+                fields[item_id] = (
+                    str(data.get("Name") or ""),
+                    sys.intern(str(data.get("Type") or "")),
+                    opt_str(data.get("Path")),
+                    parse_datetime(data.get("DateCreated")),
                 )
-                items[item_id] = item
-            if user_id and user_data is not None:
-                item.user_data[user_id] = user_data
-                if (
-                    user_data.played
-                    or user_data.play_count > 0
-                    or user_data.last_played is not None
-                ):
+                provider_ids[item_id] = _provider_ids(data.get("ProviderIds"))
+            if watch is not None and row is not None:
+                watch[item_id] = row
+                _, played, play_count, last_played, _ = row
+                if played or play_count > 0 or last_played is not None:
                     watched.add(item_id)
 
         return fold
 
-    def result(self) -> list[JellyfinItem]:
+    async def async_result(self) -> Rows[JellyfinItem]:
         """Return the merged items, sorted by id.
 
         Sorted so that two refreshes of an unchanged library compare equal,
-        whatever order the concurrent answers arrived in.
+        whatever order the concurrent answers arrived in. Made in slices,
+        letting the event loop run between them: a large library has tens
+        of thousands of items.
         """
-        return sorted(self.items.values(), key=_BY_ID)
+        fields = self.fields
+        provider_ids = self.provider_ids
+        watch = list(self.watch.values())
+        rows: list[JellyfinItemRow] = []
+        for count, item_id in enumerate(sorted(fields), 1):
+            name, type_, path, date_created = fields[item_id]
+            rows.append(
+                (
+                    item_id,
+                    name,
+                    type_,
+                    provider_ids[item_id],
+                    path,
+                    date_created,
+                    *[user[item_id] for user in watch if item_id in user],
+                )
+            )
+            if count % _ROWS_PER_SLICE == 0:
+                await asyncio.sleep(0)
+        return Rows(JellyfinItem, rows)
 
     @property
     def never_watched(self) -> int:
         """Count the items no counted user has played."""
-        return len(self.items) - len(self.watched)
+        return len(self.fields) - len(self.watched)
 
 
 class JellyfinClient(HttpClient):
@@ -253,7 +278,8 @@ class JellyfinClient(HttpClient):
         One streamed request per user (default: the counted users, or every
         user when none are set); the answers are merged by item id.
         """
-        return (await self._async_merge_items(user_ids)).result()
+        merger = await self._async_merge_items(user_ids)
+        return list(await merger.async_result())
 
     async def _async_merge_items(self, user_ids: Sequence[str] | None) -> _ItemMerger:
         if user_ids is None:
@@ -307,6 +333,6 @@ class JellyfinClient(HttpClient):
             info=info.result(),
             counts=counts.result(),
             sessions=tuple(sessions.result()),
-            items=tuple(merger.result()),
+            items=await merger.async_result(),
             never_watched=merger.never_watched,
         )

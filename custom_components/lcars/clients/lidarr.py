@@ -17,48 +17,66 @@ from .convert import (
     root_folder_of,
 )
 from .http import concurrent_requests
-from .models import Album, Artist, CalendarEntry, LidarrSnapshot
+from .models import (
+    Album,
+    AlbumRow,
+    Artist,
+    ArtistRow,
+    CalendarEntry,
+    CalendarEntryRow,
+    LidarrSnapshot,
+    Rows,
+)
 
 # How far ahead the calendar of a refresh looks.
 CALENDAR_DAYS = 30
 
 
-def artist_from_json(data: Any) -> Artist:
-    """Keep what LCARS uses of a Lidarr artist resource."""
+def artist_row(data: Any) -> ArtistRow:
+    """Keep what LCARS uses of a Lidarr artist resource, as a row of Artist."""
     stats = statistics(data)
     path = opt_str(data.get("path"))
-    return Artist(
-        id=require_int(data["id"]),
-        name=str(data.get("artistName") or ""),
-        musicbrainz_id=opt_str(data.get("foreignArtistId"))
-        or opt_str(data.get("mbId")),
-        path=path,
-        root_folder=root_folder_of(data, path),
-        monitored=as_bool(data.get("monitored")),
-        size_on_disk=int_or_zero(stats.get("sizeOnDisk")),
-        album_count=int_or_zero(stats.get("albumCount")),
-        track_file_count=int_or_zero(stats.get("trackFileCount")),
-        total_track_count=int_or_zero(stats.get("totalTrackCount")),
-        added=parse_datetime(data.get("added")),
-        tags=int_tuple(data.get("tags")),
-        quality_profile_id=opt_int(data.get("qualityProfileId")),
+    return (
+        require_int(data["id"]),
+        str(data.get("artistName") or ""),
+        opt_str(data.get("foreignArtistId")) or opt_str(data.get("mbId")),
+        path,
+        root_folder_of(data, path),
+        as_bool(data.get("monitored")),
+        int_or_zero(stats.get("sizeOnDisk")),
+        int_or_zero(stats.get("albumCount")),
+        int_or_zero(stats.get("trackFileCount")),
+        int_or_zero(stats.get("totalTrackCount")),
+        parse_datetime(data.get("added")),
+        int_tuple(data.get("tags")),
+        opt_int(data.get("qualityProfileId")),
+    )
+
+
+def artist_from_json(data: Any) -> Artist:
+    """Keep what LCARS uses of a Lidarr artist resource."""
+    return Artist.from_row(artist_row(data))
+
+
+def album_row(data: Any) -> AlbumRow:
+    """Keep what LCARS uses of a Lidarr album resource, as a row of Album."""
+    stats = statistics(data)
+    return (
+        require_int(data["id"]),
+        require_int(data["artistId"]),
+        str(data.get("title") or ""),
+        opt_str(data.get("foreignAlbumId")),
+        as_bool(data.get("monitored")),
+        parse_datetime(data.get("releaseDate")),
+        int_or_zero(stats.get("trackFileCount")),
+        int_or_zero(stats.get("totalTrackCount")),
+        int_or_zero(stats.get("sizeOnDisk")),
     )
 
 
 def album_from_json(data: Any) -> Album:
     """Keep what LCARS uses of a Lidarr album resource."""
-    stats = statistics(data)
-    return Album(
-        id=require_int(data["id"]),
-        artist_id=require_int(data["artistId"]),
-        title=str(data.get("title") or ""),
-        musicbrainz_id=opt_str(data.get("foreignAlbumId")),
-        monitored=as_bool(data.get("monitored")),
-        release_date=parse_datetime(data.get("releaseDate")),
-        track_file_count=int_or_zero(stats.get("trackFileCount")),
-        total_track_count=int_or_zero(stats.get("totalTrackCount")),
-        size_on_disk=int_or_zero(stats.get("sizeOnDisk")),
-    )
+    return Album.from_row(album_row(data))
 
 
 class LidarrClient(ArrClient):
@@ -100,9 +118,9 @@ class LidarrClient(ArrClient):
             artist_id, delete_files=delete_files, add_exclusion=add_exclusion
         )
 
-    def _calendar_entries(
+    def _calendar_rows(
         self, data: Any, start: datetime, end: datetime
-    ) -> list[CalendarEntry]:
+    ) -> list[CalendarEntryRow]:
         album_id = require_int(data["id"])
         when = parse_datetime(data.get("releaseDate"))
         if when is None:
@@ -110,12 +128,12 @@ class LidarrClient(ArrClient):
         album_title = str(data.get("title") or "")
         artist_name = opt_str(as_dict(data.get("artist")).get("artistName"))
         return [
-            CalendarEntry(
-                uid=f"lidarr-album-{album_id}",
-                title=f"{artist_name} - {album_title}" if artist_name else album_title,
-                start=when,
-                description=opt_str(data.get("albumType")),
-                media_id=opt_int(data.get("artistId")),
+            (
+                f"lidarr-album-{album_id}",
+                f"{artist_name} - {album_title}" if artist_name else album_title,
+                when,
+                opt_str(data.get("albumType")),
+                opt_int(data.get("artistId")),
             )
         ]
 
@@ -127,20 +145,26 @@ class LidarrClient(ArrClient):
         """
         async with concurrent_requests() as group:
             status = group.create_task(self.async_get_system_status())
-            artists = group.create_task(self.async_get_artists())
-            albums = group.create_task(self.async_get_albums())
+            artist_rows = group.create_task(
+                self._stream_list(f"{self.api}/artist", artist_row)
+            )
+            album_rows = group.create_task(
+                self._stream_list(f"{self.api}/album", album_row)
+            )
             root_folders = group.create_task(self.async_get_root_folders())
             queue = group.create_task(self.async_get_queue())
             calendar = group.create_task(
-                self.async_get_calendar(now, now + timedelta(days=CALENDAR_DAYS))
+                self._calendar_rows_between(now, now + timedelta(days=CALENDAR_DAYS))
             )
             tags = group.create_task(self.async_get_tags())
+        artists = Rows(Artist, artist_rows.result())
         return LidarrSnapshot(
             status=status.result(),
-            artists=tuple(artists.result()),
-            albums=tuple(albums.result()),
+            artists=artists,
+            albums=Rows(Album, album_rows.result()),
             root_folders=tuple(root_folders.result()),
             queue=tuple(queue.result()),
-            calendar=tuple(calendar.result()),
+            calendar=Rows(CalendarEntry, calendar.result()),
             tags=tuple(tags.result()),
+            size_on_disk=artists.total("size_on_disk"),
         )

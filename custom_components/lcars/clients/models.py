@@ -3,15 +3,112 @@
 Only the fields LCARS uses are kept: a 20,000 movie library arrives as 40 MB
 of JSON, and keeping every field would cost hundreds of megabytes. Dates are
 timezone-aware UTC datetimes, sizes are bytes.
+
+The large collections of a snapshot (movies, series, artists, albums,
+Jellyfin items, calendar entries) are kept as `Rows`: plain tuples of the
+fields, in the order the model declares them, from which the model is built
+when it is read. The garbage collector stops tracking a plain tuple of
+strings, numbers, dates (and of such tuples) at a collection it survives,
+while every instance of a class is tracked for as long as it lives; tens of thousands of
+tracked objects kept from one refresh to the next make the interpreter run
+full collections that stop the event loop for hundreds of milliseconds. The
+models built on reading die young, where collecting them is cheap.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import Field, dataclass, field, fields
 from datetime import datetime
-from typing import Literal
+from typing import Any, ClassVar, Literal, Protocol, Self, overload
 
 type MediaKind = Literal["movie", "series", "artist"]
+
+
+class RowModel(Protocol):
+    """A model that `Rows` can build from a row of its fields."""
+
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
+
+    @classmethod
+    def from_row(cls, row: Any, /) -> Self:
+        """Build the model from a row of its fields, in declaration order."""
+        ...
+
+
+class Rows[T: RowModel](Sequence[T]):
+    """Models of one kind, kept as plain tuples and built when they are read.
+
+    `len()` costs nothing; iterating or indexing builds the models one by
+    one. Figures that are read often are better counted once, with
+    `total()` and `count_where()`, than by building every model each time.
+    """
+
+    __slots__ = ("_model", "rows")
+
+    def __init__(self, model: type[T], rows: Iterable[tuple[Any, ...]] = ()) -> None:
+        """Keep `rows`: tuples of the fields of `model`, in declaration order."""
+        self._model = model
+        self.rows: tuple[tuple[Any, ...], ...] = tuple(rows)
+
+    def __len__(self) -> int:
+        """Return the number of rows."""
+        return len(self.rows)
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Rows[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | Rows[T]:
+        """Build the model at `index`, or return the rows of a slice."""
+        if isinstance(index, slice):
+            return Rows(self._model, self.rows[index])
+        return self._model.from_row(self.rows[index])
+
+    def __iter__(self) -> Iterator[T]:
+        """Build the models one at a time."""
+        return map(self._model.from_row, self.rows)
+
+    def __eq__(self, other: object) -> bool:
+        """Rows of the same model with equal fields are equal."""
+        if not isinstance(other, Rows):
+            return NotImplemented
+        return self._model is other._model and self.rows == other.rows
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        """Name the model and the number of rows, not every row."""
+        return f"Rows({self._model.__name__}, {len(self.rows)} rows)"
+
+    def _column(self, name: str) -> int:
+        for position, model_field in enumerate(fields(self._model)):
+            if model_field.name == name:
+                return position
+        raise AttributeError(f"{self._model.__name__} has no field {name!r}")
+
+    def column(self, name: str) -> Iterator[Any]:
+        """Yield the field `name` of every row, without building models.
+
+        Values are as the row keeps them: a nested collection is a tuple.
+        """
+        column = self._column(name)
+        return (row[column] for row in self.rows)
+
+    def total(self, name: str) -> int:
+        """Sum the integer field `name` over every row, without building models."""
+        return sum(self.column(name))
+
+    def count_where(self, **values: object) -> int:
+        """Count the rows whose fields equal `values`, without building models."""
+        wanted = [(self._column(name), value) for name, value in values.items()]
+        return sum(
+            1
+            for row in self.rows
+            if all(row[column] == value for column, value in wanted)
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,7 +153,36 @@ class DiskSpace:
     total_space: int
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+# The models kept as rows take their fields positionally too (`from_row`);
+# the order of their fields is the order of the rows. A nested collection
+# (the seasons of a series, the watch data of a Jellyfin item) is the last
+# field, and its rows follow the other fields of the row: a row then holds
+# only atomic values and flat tuples of them. The collector stops tracking a
+# tuple once everything in it is untracked, one level per collection, and a
+# survivor reaches the old generation after two collections, so a deeper
+# nesting would leave the rows tracked.
+
+
+type MovieRow = tuple[
+    int,
+    str,
+    int | None,
+    int | None,
+    str | None,
+    str | None,
+    str | None,
+    bool,
+    bool,
+    bool,
+    int,
+    datetime | None,
+    tuple[int, ...],
+    int | None,
+    datetime | None,
+]
+
+
+@dataclass(frozen=True, slots=True)
 class Movie:
     """A Radarr movie."""
 
@@ -77,8 +203,16 @@ class Movie:
     # When the movie file was imported; None without a file.
     file_added: datetime | None = None
 
+    @classmethod
+    def from_row(cls, row: MovieRow) -> Self:
+        """Build the movie from a row of its fields."""
+        return cls(*row)
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+
+type SeasonRow = tuple[int, bool, int, int, int, int]
+
+
+@dataclass(frozen=True, slots=True)
 class Season:
     """A season of a Sonarr series with its statistics."""
 
@@ -89,8 +223,36 @@ class Season:
     total_episode_count: int
     size_on_disk: int
 
+    @classmethod
+    def from_row(cls, row: SeasonRow) -> Self:
+        """Build the season from a row of its fields."""
+        return cls(*row)
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+
+# The rows of the seasons follow the other fields.
+type SeriesRow = tuple[
+    int,
+    str,
+    int | None,
+    int | None,
+    int | None,
+    str | None,
+    str | None,
+    str | None,
+    bool,
+    str | None,
+    int,
+    int,
+    int,
+    int,
+    datetime | None,
+    tuple[int, ...],
+    int | None,
+    *tuple[SeasonRow, ...],
+]
+
+
+@dataclass(frozen=True, slots=True)
 class Series:
     """A Sonarr series."""
 
@@ -109,12 +271,34 @@ class Series:
     episode_count: int
     total_episode_count: int
     added: datetime | None
-    seasons: tuple[Season, ...] = ()
     tags: tuple[int, ...] = ()
     quality_profile_id: int | None = None
+    seasons: tuple[Season, ...] = ()
+
+    @classmethod
+    def from_row(cls, row: SeriesRow) -> Self:
+        """Build the series and its seasons from a row of its fields."""
+        return cls(*row[:17], tuple(map(Season.from_row, row[17:])))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+type ArtistRow = tuple[
+    int,
+    str,
+    str | None,
+    str | None,
+    str | None,
+    bool,
+    int,
+    int,
+    int,
+    int,
+    datetime | None,
+    tuple[int, ...],
+    int | None,
+]
+
+
+@dataclass(frozen=True, slots=True)
 class Artist:
     """A Lidarr artist."""
 
@@ -132,8 +316,16 @@ class Artist:
     tags: tuple[int, ...] = ()
     quality_profile_id: int | None = None
 
+    @classmethod
+    def from_row(cls, row: ArtistRow) -> Self:
+        """Build the artist from a row of its fields."""
+        return cls(*row)
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+
+type AlbumRow = tuple[int, int, str, str | None, bool, datetime | None, int, int, int]
+
+
+@dataclass(frozen=True, slots=True)
 class Album:
     """A Lidarr album."""
 
@@ -146,6 +338,11 @@ class Album:
     track_file_count: int
     total_track_count: int
     size_on_disk: int
+
+    @classmethod
+    def from_row(cls, row: AlbumRow) -> Self:
+        """Build the album from a row of its fields."""
+        return cls(*row)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -174,7 +371,10 @@ class QueueItem:
         return round(min(100.0, done * 100 / self.size), 1)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+type CalendarEntryRow = tuple[str, str, datetime, str | None, int | None]
+
+
+@dataclass(frozen=True, slots=True)
 class CalendarEntry:
     """An upcoming release: a movie, an episode or an album."""
 
@@ -183,6 +383,11 @@ class CalendarEntry:
     start: datetime
     description: str | None = None
     media_id: int | None = None
+
+    @classmethod
+    def from_row(cls, row: CalendarEntryRow) -> Self:
+        """Build the entry from a row of its fields."""
+        return cls(*row)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -198,11 +403,15 @@ class RadarrSnapshot:
     """Everything one Radarr refresh reads, in a fixed number of requests."""
 
     status: SystemStatus
-    movies: tuple[Movie, ...]
+    movies: Rows[Movie]
     root_folders: tuple[RootFolder, ...]
     queue: tuple[QueueItem, ...]
-    calendar: tuple[CalendarEntry, ...]
+    calendar: Rows[CalendarEntry]
     tags: tuple[Tag, ...]
+    # Counted once per refresh: the sensors read them on every update.
+    # Monitored movies that are available but have no file.
+    movies_missing: int
+    size_on_disk: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -210,13 +419,16 @@ class SonarrSnapshot:
     """Everything one Sonarr refresh reads, in a fixed number of requests."""
 
     status: SystemStatus
-    series: tuple[Series, ...]
+    series: Rows[Series]
     # Monitored aired episodes without a file (`/wanted/missing` totalRecords).
     episodes_missing: int
     root_folders: tuple[RootFolder, ...]
     queue: tuple[QueueItem, ...]
-    calendar: tuple[CalendarEntry, ...]
+    calendar: Rows[CalendarEntry]
     tags: tuple[Tag, ...]
+    # Counted once per refresh: the sensors read them on every update.
+    episode_files: int
+    size_on_disk: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -224,12 +436,14 @@ class LidarrSnapshot:
     """Everything one Lidarr refresh reads, in a fixed number of requests."""
 
     status: SystemStatus
-    artists: tuple[Artist, ...]
-    albums: tuple[Album, ...]
+    artists: Rows[Artist]
+    albums: Rows[Album]
     root_folders: tuple[RootFolder, ...]
     queue: tuple[QueueItem, ...]
-    calendar: tuple[CalendarEntry, ...]
+    calendar: Rows[CalendarEntry]
     tags: tuple[Tag, ...]
+    # Counted once per refresh: the sensors read it on every update.
+    size_on_disk: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -241,7 +455,7 @@ class JellyfinUser:
     is_administrator: bool = False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True)
 class UserData:
     """What one Jellyfin user did with one item."""
 
@@ -251,7 +465,17 @@ class UserData:
     favorite: bool
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+# The watch data of one user in a Jellyfin item's row: the user id, then the
+# fields of UserData.
+type WatchRow = tuple[str, bool, int, datetime | None, bool]
+# The provider ids alternate provider and id; the watch data of each counted
+# user follows the other fields.
+type JellyfinItemRow = tuple[
+    str, str, str, tuple[str, ...], str | None, datetime | None, *tuple[WatchRow, ...]
+]
+
+
+@dataclass(frozen=True, slots=True)
 class JellyfinItem:
     """A movie, series or album in Jellyfin, with watch data per counted user.
 
@@ -266,6 +490,14 @@ class JellyfinItem:
     path: str | None
     date_created: datetime | None
     user_data: dict[str, UserData] = field(default_factory=dict)
+
+    @classmethod
+    def from_row(cls, row: JellyfinItemRow) -> Self:
+        """Build the item and its watch data from a row of its fields."""
+        ids = row[3]
+        provider_ids = dict(zip(ids[::2], ids[1::2], strict=True))
+        user_data = {watch[0]: UserData(*watch[1:]) for watch in row[6:]}
+        return cls(*row[:3], provider_ids, *row[4:6], user_data)
 
     @property
     def last_played(self) -> datetime | None:
@@ -334,7 +566,7 @@ class JellyfinSnapshot:
     info: JellyfinServerInfo
     counts: JellyfinCounts
     sessions: tuple[JellyfinSession, ...]
-    items: tuple[JellyfinItem, ...]
+    items: Rows[JellyfinItem]
     # Movies, series and albums no counted user has played.
     never_watched: int
 

@@ -17,7 +17,14 @@ from .convert import (
     root_folder_of,
 )
 from .http import concurrent_requests
-from .models import CalendarEntry, Movie, RadarrSnapshot
+from .models import (
+    CalendarEntry,
+    CalendarEntryRow,
+    Movie,
+    MovieRow,
+    RadarrSnapshot,
+    Rows,
+)
 
 # How far ahead the calendar of a refresh looks.
 CALENDAR_DAYS = 30
@@ -30,8 +37,8 @@ _RELEASES = (
 )
 
 
-def movie_from_json(data: Any) -> Movie:
-    """Keep what LCARS uses of a Radarr movie resource."""
+def movie_row(data: Any) -> MovieRow:
+    """Keep what LCARS uses of a Radarr movie resource, as a row of Movie."""
     movie_file = data.get("movieFile")
     file = as_dict(movie_file)
     has_file = data.get("hasFile")
@@ -43,23 +50,28 @@ def movie_from_json(data: Any) -> Movie:
     if size is None:
         size = opt_int(file.get("size")) or 0
     path = opt_str(data.get("path"))
-    return Movie(
-        id=require_int(data["id"]),
-        title=str(data.get("title") or ""),
-        year=opt_id(data.get("year")),
-        tmdb_id=opt_id(data.get("tmdbId")),
-        imdb_id=opt_str(data.get("imdbId")),
-        path=path,
-        root_folder=root_folder_of(data, path),
-        monitored=as_bool(data.get("monitored")),
-        has_file=has_file,
-        is_available=as_bool(data.get("isAvailable")),
-        size_on_disk=size,
-        added=parse_datetime(data.get("added")),
-        tags=int_tuple(data.get("tags")),
-        quality_profile_id=opt_int(data.get("qualityProfileId")),
-        file_added=parse_datetime(file.get("dateAdded")) if has_file else None,
+    return (
+        require_int(data["id"]),
+        str(data.get("title") or ""),
+        opt_id(data.get("year")),
+        opt_id(data.get("tmdbId")),
+        opt_str(data.get("imdbId")),
+        path,
+        root_folder_of(data, path),
+        as_bool(data.get("monitored")),
+        has_file,
+        as_bool(data.get("isAvailable")),
+        size,
+        parse_datetime(data.get("added")),
+        int_tuple(data.get("tags")),
+        opt_int(data.get("qualityProfileId")),
+        parse_datetime(file.get("dateAdded")) if has_file else None,
     )
+
+
+def movie_from_json(data: Any) -> Movie:
+    """Keep what LCARS uses of a Radarr movie resource."""
+    return Movie.from_row(movie_row(data))
 
 
 class RadarrClient(ArrClient):
@@ -95,42 +107,43 @@ class RadarrClient(ArrClient):
             movie_id, delete_files=delete_files, add_exclusion=add_exclusion
         )
 
-    def _calendar_entries(
+    def _calendar_rows(
         self, data: Any, start: datetime, end: datetime
-    ) -> list[CalendarEntry]:
+    ) -> list[CalendarEntryRow]:
         movie_id = require_int(data["id"])
         title = str(data.get("title") or "")
-        entries: list[CalendarEntry] = []
+        rows: list[CalendarEntryRow] = []
         for key, slug, label in _RELEASES:
             when = parse_datetime(data.get(key))
             if when is not None and start <= when <= end:
-                entries.append(
-                    CalendarEntry(
-                        uid=f"radarr-movie-{movie_id}-{slug}",
-                        title=title,
-                        start=when,
-                        description=label,
-                        media_id=movie_id,
-                    )
+                rows.append(
+                    (f"radarr-movie-{movie_id}-{slug}", title, when, label, movie_id)
                 )
-        return entries
+        return rows
 
     async def async_fetch_snapshot(self, now: datetime) -> RadarrSnapshot:
         """Everything a refresh needs, in seven concurrent requests."""
         async with concurrent_requests() as group:
             status = group.create_task(self.async_get_system_status())
-            movies = group.create_task(self.async_get_movies())
+            movie_rows = group.create_task(
+                self._stream_list(f"{self.api}/movie", movie_row)
+            )
             root_folders = group.create_task(self.async_get_root_folders())
             queue = group.create_task(self.async_get_queue())
             calendar = group.create_task(
-                self.async_get_calendar(now, now + timedelta(days=CALENDAR_DAYS))
+                self._calendar_rows_between(now, now + timedelta(days=CALENDAR_DAYS))
             )
             tags = group.create_task(self.async_get_tags())
+        movies = Rows(Movie, movie_rows.result())
         return RadarrSnapshot(
             status=status.result(),
-            movies=tuple(movies.result()),
+            movies=movies,
             root_folders=tuple(root_folders.result()),
             queue=tuple(queue.result()),
-            calendar=tuple(calendar.result()),
+            calendar=Rows(CalendarEntry, calendar.result()),
             tags=tuple(tags.result()),
+            movies_missing=movies.count_where(
+                monitored=True, has_file=False, is_available=True
+            ),
+            size_on_disk=movies.total("size_on_disk"),
         )

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,36 +21,26 @@ from .convert import (
 )
 from .errors import BadResponseError
 from .http import concurrent_requests
-from .models import CalendarEntry, Season, Series, SonarrSnapshot
+from .models import (
+    CalendarEntry,
+    CalendarEntryRow,
+    Rows,
+    Season,
+    SeasonRow,
+    Series,
+    SeriesRow,
+    SonarrSnapshot,
+)
 
 # How far ahead the calendar of a refresh looks.
 CALENDAR_DAYS = 30
 
 
-@dataclass(frozen=True, slots=True)
-class _Airing:
-    """An episode of the calendar, before its series title is known."""
-
-    episode_id: int
-    start: datetime
-    series_id: int | None
-    series_title: str | None
-    code: str | None
-    episode_title: str | None
-
-    def entry(self, titles: Mapping[int, str]) -> CalendarEntry:
-        """Make the calendar entry, naming the series from `titles` if needed."""
-        series_title = self.series_title
-        if series_title is None and self.series_id is not None:
-            series_title = titles.get(self.series_id)
-        title = " ".join(part for part in (series_title, self.code) if part)
-        return CalendarEntry(
-            uid=f"sonarr-episode-{self.episode_id}",
-            title=title or self.episode_title or "",
-            start=self.start,
-            description=self.episode_title,
-            media_id=self.series_id,
-        )
+# An episode of the calendar, before its series title is known: episode id,
+# air date, series id, series title, episode code ("S01E02"), episode title.
+# A plain tuple: the calendar of a large library has thousands, kept until
+# the series list has arrived, and the collector ignores plain tuples.
+type _Airing = tuple[int, datetime, int | None, str | None, str | None, str | None]
 
 
 def _airing(data: Any) -> _Airing | None:
@@ -62,34 +51,93 @@ def _airing(data: Any) -> _Airing | None:
         return None
     season = opt_int(data.get("seasonNumber"))
     number = opt_int(data.get("episodeNumber"))
-    return _Airing(
-        episode_id=episode_id,
-        start=when,
-        series_id=opt_int(data.get("seriesId")),
-        series_title=opt_str(as_dict(data.get("series")).get("title")),
-        code=f"S{season:02d}E{number:02d}"
+    return (
+        episode_id,
+        when,
+        opt_int(data.get("seriesId")),
+        opt_str(as_dict(data.get("series")).get("title")),
+        f"S{season:02d}E{number:02d}"
         if season is not None and number is not None
         else None,
-        episode_title=opt_str(data.get("title")),
+        opt_str(data.get("title")),
     )
 
 
-def _calendar(airings: list[_Airing], titles: Mapping[int, str]) -> list[CalendarEntry]:
-    entries = [airing.entry(titles) for airing in airings]
-    entries.sort(key=lambda entry: entry.start)
-    return entries
+def _calendar_row(airing: _Airing, titles: Mapping[int, str]) -> CalendarEntryRow:
+    """Make the calendar entry, naming the series from `titles` if needed."""
+    episode_id, start, series_id, series_title, code, episode_title = airing
+    if series_title is None and series_id is not None:
+        series_title = titles.get(series_id)
+    title = " ".join(part for part in (series_title, code) if part)
+    return (
+        f"sonarr-episode-{episode_id}",
+        title or episode_title or "",
+        start,
+        episode_title,
+        series_id,
+    )
 
 
-def season_from_json(data: Any) -> Season:
+def _calendar(
+    airings: list[_Airing], titles: Mapping[int, str]
+) -> list[CalendarEntryRow]:
+    rows = [_calendar_row(airing, titles) for airing in airings]
+    rows.sort(key=lambda row: row[2])  # the start
+    return rows
+
+
+def season_row(data: Any) -> SeasonRow:
     """Read a season with its statistics (zeros when the server sends none)."""
     stats = statistics(data)
-    return Season(
-        season_number=require_int(data["seasonNumber"]),
-        monitored=as_bool(data.get("monitored")),
-        episode_file_count=int_or_zero(stats.get("episodeFileCount")),
-        episode_count=int_or_zero(stats.get("episodeCount")),
-        total_episode_count=int_or_zero(stats.get("totalEpisodeCount")),
-        size_on_disk=int_or_zero(stats.get("sizeOnDisk")),
+    return (
+        require_int(data["seasonNumber"]),
+        as_bool(data.get("monitored")),
+        int_or_zero(stats.get("episodeFileCount")),
+        int_or_zero(stats.get("episodeCount")),
+        int_or_zero(stats.get("totalEpisodeCount")),
+        int_or_zero(stats.get("sizeOnDisk")),
+    )
+
+
+def series_row(data: Any) -> SeriesRow:
+    """Keep what LCARS uses of a Sonarr series resource, as a row of Series.
+
+    Without a `statistics` object (older servers) the figures are summed
+    from the seasons, or read from the series itself.
+    """
+    seasons = tuple(
+        season_row(season)
+        for season in data.get("seasons") or ()
+        if isinstance(season, dict)
+    )
+    stats = statistics(data)
+    source = stats or data
+
+    def figure(key: str, of_season: Callable[[Season], int]) -> int:
+        if key in source:
+            return int_or_zero(source.get(key))
+        return sum(of_season(Season.from_row(season)) for season in seasons)
+
+    path = opt_str(data.get("path"))
+    return (
+        require_int(data["id"]),
+        str(data.get("title") or ""),
+        opt_id(data.get("year")),
+        opt_id(data.get("tvdbId")),
+        opt_id(data.get("tmdbId")),
+        opt_str(data.get("imdbId")),
+        path,
+        root_folder_of(data, path),
+        as_bool(data.get("monitored")),
+        opt_str(data.get("seriesType")),
+        figure("sizeOnDisk", lambda s: s.size_on_disk),
+        figure("episodeFileCount", lambda s: s.episode_file_count),
+        figure("episodeCount", lambda s: s.episode_count),
+        figure("totalEpisodeCount", lambda s: s.total_episode_count),
+        parse_datetime(data.get("added")),
+        int_tuple(data.get("tags")),
+        opt_int(data.get("qualityProfileId")),
+        *seasons,
     )
 
 
@@ -99,44 +147,7 @@ def series_from_json(data: Any) -> Series:
     Without a `statistics` object (older servers) the figures are summed
     from the seasons, or read from the series itself.
     """
-    seasons = tuple(
-        season_from_json(season)
-        for season in data.get("seasons") or ()
-        if isinstance(season, dict)
-    )
-    stats = statistics(data)
-    source = stats or data
-
-    def figure(key: str, from_season: int) -> int:
-        if key in source:
-            return int_or_zero(source.get(key))
-        return from_season
-
-    path = opt_str(data.get("path"))
-    return Series(
-        id=require_int(data["id"]),
-        title=str(data.get("title") or ""),
-        year=opt_id(data.get("year")),
-        tvdb_id=opt_id(data.get("tvdbId")),
-        tmdb_id=opt_id(data.get("tmdbId")),
-        imdb_id=opt_str(data.get("imdbId")),
-        path=path,
-        root_folder=root_folder_of(data, path),
-        monitored=as_bool(data.get("monitored")),
-        series_type=opt_str(data.get("seriesType")),
-        size_on_disk=figure("sizeOnDisk", sum(s.size_on_disk for s in seasons)),
-        episode_file_count=figure(
-            "episodeFileCount", sum(s.episode_file_count for s in seasons)
-        ),
-        episode_count=figure("episodeCount", sum(s.episode_count for s in seasons)),
-        total_episode_count=figure(
-            "totalEpisodeCount", sum(s.total_episode_count for s in seasons)
-        ),
-        added=parse_datetime(data.get("added")),
-        seasons=seasons,
-        tags=int_tuple(data.get("tags")),
-        quality_profile_id=opt_int(data.get("qualityProfileId")),
-    )
+    return Series.from_row(series_row(data))
 
 
 class SonarrClient(ArrClient):
@@ -196,14 +207,16 @@ class SonarrClient(ArrClient):
         airings = await self._stream_calendar(
             to_utc(start), to_utc(end), bool_params(includeSeries=True), _airing
         )
-        return _calendar(airings, {})
+        return [CalendarEntry.from_row(row) for row in _calendar(airings, {})]
 
     async def async_fetch_snapshot(self, now: datetime) -> SonarrSnapshot:
         """Everything a refresh needs, in eight concurrent requests."""
         now = to_utc(now)
         async with concurrent_requests() as group:
             status = group.create_task(self.async_get_system_status())
-            series = group.create_task(self.async_get_series())
+            series_rows = group.create_task(
+                self._stream_list(f"{self.api}/series", series_row)
+            )
             missing = group.create_task(self.async_get_episodes_missing_count())
             root_folders = group.create_task(self.async_get_root_folders())
             queue = group.create_task(self.async_get_queue())
@@ -213,14 +226,18 @@ class SonarrClient(ArrClient):
                 )
             )
             tags = group.create_task(self.async_get_tags())
-        all_series = series.result()
-        titles = {item.id: item.title for item in all_series}
+        rows = series_rows.result()
+        # A series row starts with the id and the title.
+        titles = {row[0]: row[1] for row in rows}
+        series = Rows(Series, rows)
         return SonarrSnapshot(
             status=status.result(),
-            series=tuple(all_series),
+            series=series,
             episodes_missing=missing.result(),
             root_folders=tuple(root_folders.result()),
             queue=tuple(queue.result()),
-            calendar=tuple(_calendar(airings.result(), titles)),
+            calendar=Rows(CalendarEntry, _calendar(airings.result(), titles)),
             tags=tuple(tags.result()),
+            episode_files=series.total("episode_file_count"),
+            size_on_disk=series.total("size_on_disk"),
         )
