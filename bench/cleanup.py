@@ -10,7 +10,7 @@ the peak memory of one run (tracemalloc), and, measured in the same run, the
 floor: the time to merely go through the candidates and work out their ages.
 
 Run from the repository root:
-    /work/venvs/ha2025/bin/python bench/cleanup.py [--runs 15] [--seed 1]
+    .venv/bin/python bench/cleanup.py [--runs 15] [--seed 1]
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    /work/venvs/ha2025/bin/python bench/refresh.py [--movies 20000 --series 2000
+    .venv/bin/python bench/refresh.py [--movies 20000 --series 2000
         --artists 1000 --runs 3]
 
 The simulator runs in its own process. Each contender runs in a fresh worker
