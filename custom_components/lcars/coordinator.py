@@ -6,8 +6,8 @@ from abc import abstractmethod
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import TYPE_CHECKING, ClassVar
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.core import HomeAssistant
@@ -54,6 +54,19 @@ type ArrSnapshot = RadarrSnapshot | SonarrSnapshot | LidarrSnapshot
 type LcarsSnapshot = ArrSnapshot | JellyfinSnapshot | JellyseerrSnapshot
 
 
+class SnapshotClient[SnapshotT: LcarsSnapshot](Protocol):
+    """What a coordinator needs of a client: where it is and one snapshot."""
+
+    @property
+    def url(self) -> str:
+        """Normalized URL of the service."""
+        ...
+
+    async def async_fetch_snapshot(self, now: datetime) -> SnapshotT:
+        """Read one snapshot from the service."""
+        ...
+
+
 def scan_interval(entry: ConfigEntry) -> timedelta:
     """Return the polling interval from the options of the LCARS entry."""
     seconds = entry.options.get(CONF_SCAN_INTERVAL)
@@ -75,8 +88,9 @@ class LcarsCoordinator[SnapshotT: LcarsSnapshot](DataUpdateCoordinator[SnapshotT
         hass: HomeAssistant,
         entry: LcarsConfigEntry,
         subentry: ConfigSubentry,
+        client: SnapshotClient[SnapshotT],
     ) -> None:
-        """Poll the service of one subentry."""
+        """Poll the service of one subentry with its client."""
         super().__init__(
             hass,
             LOGGER,
@@ -85,6 +99,7 @@ class LcarsCoordinator[SnapshotT: LcarsSnapshot](DataUpdateCoordinator[SnapshotT
             update_interval=scan_interval(entry),
         )
         self.subentry = subentry
+        self.client = client
         self._version: str | None = None
 
     @property
@@ -98,13 +113,13 @@ class LcarsCoordinator[SnapshotT: LcarsSnapshot](DataUpdateCoordinator[SnapshotT
         return SERVICE_NAMES[self.kind]
 
     @property
-    @abstractmethod
     def url(self) -> str:
         """Normalized URL of the service."""
+        return self.client.url
 
-    @abstractmethod
     async def _async_fetch(self) -> SnapshotT:
         """Read one snapshot from the service."""
+        return await self.client.async_fetch_snapshot(dt_util.utcnow())
 
     @staticmethod
     @abstractmethod
@@ -173,24 +188,7 @@ class RadarrCoordinator(LcarsCoordinator[RadarrSnapshot]):
 
     kind = SERVICE_RADARR
 
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: LcarsConfigEntry,
-        subentry: ConfigSubentry,
-        client: RadarrClient,
-    ) -> None:
-        """Poll Radarr with the given client."""
-        super().__init__(hass, entry, subentry)
-        self.client = client
-
-    @property
-    def url(self) -> str:
-        """Normalized URL of the service."""
-        return self.client.url
-
-    async def _async_fetch(self) -> RadarrSnapshot:
-        return await self.client.async_fetch_snapshot(dt_util.utcnow())
+    client: RadarrClient
 
     @staticmethod
     def version_of(data: RadarrSnapshot) -> str | None:
@@ -203,24 +201,7 @@ class SonarrCoordinator(LcarsCoordinator[SonarrSnapshot]):
 
     kind = SERVICE_SONARR
 
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: LcarsConfigEntry,
-        subentry: ConfigSubentry,
-        client: SonarrClient,
-    ) -> None:
-        """Poll Sonarr with the given client."""
-        super().__init__(hass, entry, subentry)
-        self.client = client
-
-    @property
-    def url(self) -> str:
-        """Normalized URL of the service."""
-        return self.client.url
-
-    async def _async_fetch(self) -> SonarrSnapshot:
-        return await self.client.async_fetch_snapshot(dt_util.utcnow())
+    client: SonarrClient
 
     @staticmethod
     def version_of(data: SonarrSnapshot) -> str | None:
@@ -233,24 +214,7 @@ class LidarrCoordinator(LcarsCoordinator[LidarrSnapshot]):
 
     kind = SERVICE_LIDARR
 
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: LcarsConfigEntry,
-        subentry: ConfigSubentry,
-        client: LidarrClient,
-    ) -> None:
-        """Poll Lidarr with the given client."""
-        super().__init__(hass, entry, subentry)
-        self.client = client
-
-    @property
-    def url(self) -> str:
-        """Normalized URL of the service."""
-        return self.client.url
-
-    async def _async_fetch(self) -> LidarrSnapshot:
-        return await self.client.async_fetch_snapshot(dt_util.utcnow())
+    client: LidarrClient
 
     @staticmethod
     def version_of(data: LidarrSnapshot) -> str | None:
@@ -268,6 +232,8 @@ class JellyfinCoordinator(LcarsCoordinator[JellyfinSnapshot]):
 
     kind = SERVICE_JELLYFIN
 
+    client: JellyfinClient
+
     def __init__(
         self,
         hass: HomeAssistant,
@@ -276,8 +242,7 @@ class JellyfinCoordinator(LcarsCoordinator[JellyfinSnapshot]):
         client: JellyfinClient,
     ) -> None:
         """Poll Jellyfin with the given client."""
-        super().__init__(hass, entry, subentry)
-        self.client = client
+        super().__init__(hass, entry, subentry, client)
         self._index: dict[tuple[str, str], tuple[int, ...]] = {}
         self._indexed: JellyfinSnapshot | None = None
 
@@ -305,14 +270,6 @@ class JellyfinCoordinator(LcarsCoordinator[JellyfinSnapshot]):
         items = self.data.items
         return [items[position] for position in self._provider_index().get(key, ())]
 
-    @property
-    def url(self) -> str:
-        """Normalized URL of the service."""
-        return self.client.url
-
-    async def _async_fetch(self) -> JellyfinSnapshot:
-        return await self.client.async_fetch_snapshot(dt_util.utcnow())
-
     @staticmethod
     def version_of(data: JellyfinSnapshot) -> str | None:
         """Version of Jellyfin."""
@@ -324,24 +281,7 @@ class JellyseerrCoordinator(LcarsCoordinator[JellyseerrSnapshot]):
 
     kind = SERVICE_JELLYSEERR
 
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: LcarsConfigEntry,
-        subentry: ConfigSubentry,
-        client: JellyseerrClient,
-    ) -> None:
-        """Poll Jellyseerr with the given client."""
-        super().__init__(hass, entry, subentry)
-        self.client = client
-
-    @property
-    def url(self) -> str:
-        """Normalized URL of the service."""
-        return self.client.url
-
-    async def _async_fetch(self) -> JellyseerrSnapshot:
-        return await self.client.async_fetch_snapshot(dt_util.utcnow())
+    client: JellyseerrClient
 
     @staticmethod
     def version_of(data: JellyseerrSnapshot) -> str | None:
