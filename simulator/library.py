@@ -60,7 +60,7 @@ TB = 1024**4
 TICKS_PER_SECOND = 10_000_000
 
 KINDS = ("radarr", "sonarr", "lidarr", "jellyfin", "jellyseerr")
-KEEP_TAG = "lcars_keep"
+KEEP_TAG = "lcars-keep"
 
 # id -> (name, source, resolution, modifier); Radarr's quality definitions.
 RADARR_QUALITIES: dict[int, tuple[str, str, int, str]] = {

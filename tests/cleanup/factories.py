@@ -76,7 +76,7 @@ def episode(series: int, season_no: int, number: int, **fields: Any) -> Candidat
         "added": days_ago(100),
         "series_key": f"{SONARR}/series/{series}",
         "series_title": f"Show {series}",
-        "series_tags": frozenset({"lcars_rolling"}),
+        "series_tags": frozenset({"lcars-rolling"}),
         "season_number": season_no,
         "episode_number": number,
         "jellyfin_matched": True,

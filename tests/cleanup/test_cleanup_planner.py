@@ -177,13 +177,13 @@ def test_age_counts_from_the_later_of_added_and_last_played() -> None:
 
 # -- tag schedules -----------------------------------------------------------
 
-SCHEDULE = CleanupPolicy(tag_schedules={"delete_after_30d": 30})
+SCHEDULE = CleanupPolicy(tag_schedules={"delete-after-30d": 30})
 
 
 def test_tag_schedule_applies_whatever_the_free_space() -> None:
     items = [
-        movie(1, added=days_ago(31), tags=frozenset({"delete_after_30d"})),
-        movie(2, added=days_ago(29), tags=frozenset({"delete_after_30d"})),
+        movie(1, added=days_ago(31), tags=frozenset({"delete-after-30d"})),
+        movie(2, added=days_ago(29), tags=frozenset({"delete-after-30d"})),
         movie(3, added=days_ago(300)),
     ]
 
@@ -194,11 +194,11 @@ def test_tag_schedule_applies_whatever_the_free_space() -> None:
     assert entry.expiry is not None
     assert entry.expiry.rule == "tag_schedule"
     assert entry.expiry.limit_days == 30
-    assert "Tagged delete_after_30d: limit 30 days." in entry.reason
+    assert "Tagged delete-after-30d: limit 30 days." in entry.reason
 
 
 def test_shorter_of_disk_limit_and_tag_schedule_applies() -> None:
-    item = movie(1, added=days_ago(20), tags=frozenset({"delete_after_30d"}))
+    item = movie(1, added=days_ago(20), tags=frozenset({"delete-after-30d"}))
 
     plan = run([item], standard_disks(movies=4.0), policy=SCHEDULE)
 
@@ -208,19 +208,19 @@ def test_shorter_of_disk_limit_and_tag_schedule_applies() -> None:
     assert entry.expiry.limit_days == 15
     assert entry.reason.startswith(
         "Never watched; added 2026-10-26 (20 days ago). /movies is 4.0% free,"
-        " under 5%, so the limit is 15 days. Tagged delete_after_30d: limit 30"
+        " under 5%, so the limit is 15 days. Tagged delete-after-30d: limit 30"
         " days. The shorter limit, 15 days, applies."
     )
 
 
 def test_tag_schedule_on_the_series_applies_to_its_seasons() -> None:
-    item = season(1, 1, added=days_ago(40), series_tags=frozenset({"delete_after_30d"}))
+    item = season(1, 1, added=days_ago(40), series_tags=frozenset({"delete-after-30d"}))
     plan = run([item], policy=SCHEDULE)
     assert expired_keys(plan) == {f"{SONARR}/season/1/1"}
 
 
 def test_scheduled_deletion_is_not_held_back_by_the_free_space_target() -> None:
-    tagged = movie(1, added=days_ago(60), tags=frozenset({"delete_after_30d"}))
+    tagged = movie(1, added=days_ago(60), tags=frozenset({"delete-after-30d"}))
     ledger = ledger_of(**{tagged.key: entered(20)})
 
     plan = run([tagged], standard_disks(movies=80.0), policy=SCHEDULE, ledger=ledger)
@@ -244,7 +244,7 @@ def test_rolling_keeps_the_last_episodes() -> None:
     assert entry.expiry is not None
     assert entry.expiry.rule == "rolling"
     assert (
-        "Show 1 is rolling (tagged lcars_rolling): it keeps the last 10 episodes"
+        "Show 1 is rolling (tagged lcars-rolling): it keeps the last 10 episodes"
         " and any younger than 30 days; S01E01 is neither." in entry.reason
     )
 
@@ -303,7 +303,7 @@ def test_rolling_orders_by_air_date_without_numbers() -> None:
 
 def test_rolling_series_seasons_and_plain_episodes_are_not_judged_by_disk() -> None:
     rolling_season = season(
-        1, 1, added=days_ago(500), series_tags=frozenset({"lcars_rolling"})
+        1, 1, added=days_ago(500), series_tags=frozenset({"lcars-rolling"})
     )
     plain_episode = episode(2, 1, 1, series_tags=frozenset(), added=days_ago(500))
 
@@ -410,9 +410,9 @@ def test_ledger_drops_watched_recovered_protected_and_gone_items() -> None:
     ("fields", "kind", "text"),
     [
         (
-            {"tags": frozenset({"lcars_keep"})},
+            {"tags": frozenset({"lcars-keep"})},
             "exclusion_tag",
-            "Kept: tagged lcars_keep.",
+            "Kept: tagged lcars-keep.",
         ),
         ({"favorite": True}, "favorite", "Kept: a favourite."),
         ({"playing": True}, "playing", "Kept: playing now."),
@@ -441,6 +441,34 @@ def test_exclusion_tag_on_the_series_protects_its_seasons() -> None:
     (entry,) = plan.protected
     assert entry.protections[0].on_series
     assert entry.reason.endswith("Kept: its series is tagged keep_forever.")
+
+
+def test_tags_compare_with_underscore_and_hyphen_alike_in_any_case() -> None:
+    # The *arr refuse "_" in labels: a policy written with "_" must still
+    # match what the *arr holds, and an old "_" label the default hyphen form.
+    policy = CleanupPolicy(
+        exclusion_tags=frozenset({"keep_forever"}),
+        tag_schedules={"delete_after_30d": 30},
+    )
+    items = [
+        movie(1, added=days_ago(300), tags=frozenset({"keep-forever"})),
+        movie(2, added=days_ago(300), tags=frozenset({"LCARS_Keep"})),
+        movie(3, added=days_ago(31), tags=frozenset({"delete-after-30d"})),
+        episode(4, 1, 1, added=days_ago(300), series_tags=frozenset({"lcars_rolling"})),
+    ]
+
+    plan = run(items, standard_disks(movies=4.0, tv=80.0), policy=policy)
+
+    protected = {entry.item.key: entry for entry in plan.protected}
+    assert set(protected) == {items[0].key, items[1].key}
+    assert protected[items[1].key].reason.endswith("Kept: tagged LCARS_Keep.")
+    (leaving,) = plan.leaving_soon
+    assert leaving.item.key == items[2].key
+    assert leaving.expiry is not None
+    assert leaving.expiry.schedule is not None
+    assert leaving.expiry.schedule.tag == "delete-after-30d"
+    # The episode belongs to a rolling series, and is the only one: it is kept.
+    assert plan.totals.ignored == 0
 
 
 def test_favourites_can_be_left_unprotected() -> None:
@@ -686,7 +714,7 @@ def test_doubtful_disk_figure_fails_closed(
 ) -> None:
     waiting = movie(1, added=days_ago(300))
     new = movie(2, added=days_ago(300))
-    scheduled = movie(3, added=days_ago(300), tags=frozenset({"delete_after_30d"}))
+    scheduled = movie(3, added=days_ago(300), tags=frozenset({"delete-after-30d"}))
     other_folder = album(1, added=days_ago(300))
     ledger = ledger_of(**{waiting.key: entered(20)})
     disks = [d for d in standard_disks(music=1.0) if d.root_folder != "/movies"]
@@ -931,7 +959,7 @@ def test_now_must_be_timezone_aware() -> None:
 
 
 def test_protected_item_without_dates_still_says_what_keeps_it() -> None:
-    item = movie(1, added=None, tags=frozenset({"lcars_keep"}))
+    item = movie(1, added=None, tags=frozenset({"lcars-keep"}))
 
     plan = run([item], standard_disks(movies=1.0))
 
@@ -939,7 +967,7 @@ def test_protected_item_without_dates_still_says_what_keeps_it() -> None:
     assert entry.age is None
     assert entry.reason == (
         "/movies is 1.0% free, under 5%, so the limit is 15 days. Kept: tagged"
-        " lcars_keep."
+        " lcars-keep."
     )
     assert "age_days" not in entry.as_dict()
 
@@ -953,7 +981,7 @@ def test_rolling_whole_series_is_left_to_its_episodes() -> None:
         root_folder="/tv",
         size=100 * GB,
         added=days_ago(500),
-        tags=frozenset({"lcars_rolling"}),
+        tags=frozenset({"lcars-rolling"}),
         jellyfin_matched=True,
     )
     policy = CleanupPolicy(series_unit="series")

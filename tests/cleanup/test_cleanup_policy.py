@@ -35,9 +35,9 @@ def test_defaults() -> None:
     assert dict(policy.series_limits) == {5.0: 15, 10.0: 30, 15.0: 60, 20.0: 90}
     assert dict(policy.album_limits) == {5.0: 30, 10.0: 90}
     assert policy.series_unit == "season"
-    assert policy.keep_tags == {"lcars_keep"}
+    assert policy.keep_tags == {"lcars-keep"}
     assert policy.protect_favorites
-    assert policy.rolling_tag == "lcars_rolling"
+    assert policy.rolling_tag == "lcars-rolling"
     assert (policy.rolling_keep_episodes, policy.rolling_max_age_days) == (10, 30)
     assert policy.grace_days == 14
     assert policy.free_until_target
@@ -102,8 +102,8 @@ def test_other_bad_settings() -> None:
     refused("margin_out_of_range", "target_margin_percent", target_margin_percent=100)
     refused("empty_tag", "exclusion_tags", exclusion_tags=frozenset({"  "}))
     refused("empty_tag", "rolling_tag", rolling_tag="")
-    refused("tag_conflict", "tag_schedules", tag_schedules={"lcars_keep": 30})
-    refused("tag_conflict", "tag_schedules", tag_schedules={"lcars_rolling": 30})
+    refused("tag_conflict", "tag_schedules", tag_schedules={"lcars-keep": 30})
+    refused("tag_conflict", "tag_schedules", tag_schedules={"lcars-rolling": 30})
     refused(
         "tag_conflict",
         "rolling_tag",
@@ -124,8 +124,8 @@ def test_tags_compare_in_lowercase_and_lcars_keep_always_keeps() -> None:
         tag_schedules={"Delete_After_30D": 30},
         rolling_tag="Daily",
     )
-    assert policy.keep_tags == {"favs", "lcars_keep"}
-    assert dict(policy.tag_schedules) == {"delete_after_30d": 30}
+    assert policy.keep_tags == {"favs", "lcars-keep"}
+    assert dict(policy.tag_schedules) == {"delete-after-30d": 30}
     assert policy.rolling_tag == "daily"
 
 
@@ -171,7 +171,7 @@ def test_options_round_trip_through_json() -> None:
     policy = CleanupPolicy(
         movie_limits={2.5: 7, 10: 30},
         exclusion_tags=frozenset({"kids", "classics"}),
-        tag_schedules={"delete_after_30d": 30},
+        tag_schedules={"delete-after-30d": 30},
         series_unit="series",
         target_margin_percent=1.5,
     )
@@ -190,7 +190,7 @@ def test_options_accept_form_shapes() -> None:
     )
     assert dict(policy.movie_limits) == {5.0: 15, 10.0: 30}
     assert policy.grace_days == 7
-    assert policy.keep_tags == {"keep", "lcars_keep"}
+    assert policy.keep_tags == {"keep", "lcars-keep"}
 
 
 @pytest.mark.parametrize(

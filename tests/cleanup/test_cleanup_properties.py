@@ -41,8 +41,8 @@ KIND_OF_FOLDER = {
     "/tv": "season",
     "/music": "album",
 }
-TAGS = ("lcars_keep", "delete_after_30d", "other")
-SERIES_TAGS = ("lcars_keep", "lcars_rolling", "delete_after_30d")
+TAGS = ("lcars-keep", "delete-after-30d", "other")
+SERIES_TAGS = ("lcars-keep", "lcars-rolling", "delete-after-30d")
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ policies = st.builds(
     free_until_target=st.booleans(),
     protect_favorites=st.booleans(),
     rolling_keep_episodes=st.integers(0, 4),
-    tag_schedules=st.just({"delete_after_30d": 30}),
+    tag_schedules=st.just({"delete-after-30d": 30}),
 )
 
 

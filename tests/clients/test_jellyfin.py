@@ -114,6 +114,10 @@ async def test_snapshot_matches_the_simulator(
                 item_name=state.items[s.item_id].name,
                 item_type=state.items[s.item_id].type,
                 is_paused=s.is_paused,
+                series_id=state.items[s.item_id].series_id,
+                season_number=state.items[s.item_id].parent_index_number
+                if state.items[s.item_id].series_id
+                else None,
             )
             for s in state.sessions
             if s.item_id is not None
@@ -216,3 +220,47 @@ async def test_radarr_offered_as_jellyfin(
         await JellyfinClient(
             session, handle.url, handle.api_key
         ).async_get_server_info()
+
+
+async def test_episode_watch_data_is_merged_over_the_counted_users(
+    simulator: Simulator, session: aiohttp.ClientSession
+) -> None:
+    state = simulator.state.services["jellyfin"]
+    service = service_of(simulator, "jellyfin")
+    users = user_ids(simulator)
+    client: JellyfinClient = make_client(session, simulator, "jellyfin", user_ids=users)
+    simulator.reset_requests()
+
+    watch = await client.async_get_episode_watch()
+
+    # One request per counted user, whatever the number of episodes.
+    assert [p for _, p in simulator.requests("jellyfin")] == ["/Items"] * len(users)
+    expected = {}
+    for item in state.items.values():
+        if item.type != "Episode":
+            continue
+        data = [service.user_data(item, user) for user in users]
+        dates = [d.last_played for d in data if d.last_played]
+        played = any(d.played or d.play_count or d.last_played for d in data)
+        favorite = any(d.is_favorite for d in data)
+        if played or favorite:
+            expected[(item.series_id, item.parent_index_number, item.index_number)] = (
+                max(dates, default=None),
+                played,
+                favorite,
+            )
+    assert expected
+    assert {
+        (w.series_id, w.season_number, w.episode_number): (
+            w.last_played,
+            w.played,
+            w.favorite,
+        )
+        for w in watch
+    } == expected
+    assert len(watch) == len(expected)
+    # Only one user counted: only that user's plays.
+    alice_only: JellyfinClient = make_client(
+        session, simulator, "jellyfin", user_ids=users[:1]
+    )
+    assert len(await alice_only.async_get_episode_watch()) < len(watch)

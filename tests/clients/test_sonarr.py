@@ -257,3 +257,30 @@ async def test_tags_and_commands(
     assert all(state.series[i].tags == [] for i in ids)
     command_id = await client.async_run_command("RefreshSeries", {"seriesId": ids[0]})
     assert any(c.id == command_id and c.name == "RefreshSeries" for c in state.commands)
+
+
+async def test_episodes_of_one_series_with_their_files(
+    simulator: Simulator, session: aiohttp.ClientSession
+) -> None:
+    state = simulator.state.services["sonarr"]
+    client: SonarrClient = make_client(session, simulator, "sonarr")
+    series_id = next(iter(state.series))
+    simulator.reset_requests()
+
+    episodes = await client.async_get_episodes(series_id)
+
+    assert [p for _, p in simulator.requests("sonarr")] == ["/api/v3/episode"]
+    expected = state.series_episodes(series_id)
+    assert [e.id for e in episodes] == [e.id for e in expected]
+    for got, want in zip(episodes, expected, strict=True):
+        file = state.episode_files.get(want.episode_file_id)
+        assert got.series_id == series_id
+        assert (got.season_number, got.episode_number) == (
+            want.season_number,
+            want.episode_number,
+        )
+        assert got.has_file == (file is not None)
+        assert got.size == (file.size if file else 0)
+        assert got.file_added == (to_second(file.date_added) if file else None)
+        assert got.air_date == to_second(want.air_date_utc)
+    assert any(e.has_file for e in episodes)

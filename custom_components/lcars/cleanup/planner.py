@@ -57,7 +57,7 @@ from .plan import (
     TagLimit,
     WaitReason,
 )
-from .policy import CleanupPolicy
+from .policy import CleanupPolicy, tag_key
 
 _TV_KINDS: Final = frozenset({"season", "episode"})
 _SERIES_KINDS: Final = frozenset({"season", "series", "episode"})
@@ -213,6 +213,9 @@ class _Planner:
         self.jellyfin = health.jellyfin_configured
         self.keep_tags = policy.keep_tags
         self.rolling_tag = policy.rolling_tag
+        # Tags as they compare (see `tag_key`), by the item's own set of
+        # labels: a library has few distinct sets, so each is worked out once.
+        self.tag_keys: dict[frozenset[str], frozenset[str]] = {frozenset(): frozenset()}
         self.old = ledger.entries
         self.new: dict[str, LedgerEntry] = {}
         self.dropped: set[str] = set()
@@ -265,7 +268,7 @@ class _Planner:
             self._ignore(item)
             return
         if kind in _SERIES_KINDS:
-            rolling = self.rolling_tag in (
+            rolling = self.rolling_tag in self._keys(
                 item.tags if kind == "series" else item.series_tags
             )
             # A rolling series is cleaned up episode by episode, never as
@@ -324,10 +327,18 @@ class _Planner:
 
     def _schedule(self, item: Candidate) -> TagLimit | None:
         """Find the shortest tag schedule on the item (or its series), if any."""
+        tags, series_tags = self._keys(item.tags), self._keys(item.series_tags)
         for schedule in self.schedules:
-            if schedule.tag in item.tags or schedule.tag in item.series_tags:
+            if schedule.tag in tags or schedule.tag in series_tags:
                 return schedule
         return None
+
+    def _keys(self, tags: frozenset[str]) -> frozenset[str]:
+        """Return the tags in the form they compare in."""
+        keys = self.tag_keys.get(tags)
+        if keys is None:
+            keys = self.tag_keys[tags] = frozenset(map(tag_key, tags))
+        return keys
 
     def _work_out_rule(
         self, folder: _Folder, media_type: MediaType, schedule: TagLimit | None
@@ -438,15 +449,18 @@ class _Planner:
     def _protections(self, item: Candidate) -> tuple[Protection, ...]:
         found: list[Protection] = []
         keep = self.keep_tags
-        if not keep.isdisjoint(item.tags):
+        # The tags are named as the item carries them.
+        if not keep.isdisjoint(self._keys(item.tags)):
             found.extend(
                 Protection(kind="exclusion_tag", tag=tag)
-                for tag in sorted(keep & item.tags)
+                for tag in sorted(item.tags)
+                if tag_key(tag) in keep
             )
-        if item.kind in _TV_KINDS and not keep.isdisjoint(item.series_tags):
+        if item.kind in _TV_KINDS and not keep.isdisjoint(self._keys(item.series_tags)):
             found.extend(
                 Protection(kind="exclusion_tag", tag=tag, on_series=True)
-                for tag in sorted(keep & item.series_tags)
+                for tag in sorted(item.series_tags)
+                if tag_key(tag) in keep
             )
         if item.favorite and self.policy.protect_favorites:
             found.append(_FAVORITE)

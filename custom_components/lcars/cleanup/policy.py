@@ -33,8 +33,11 @@ type PolicyErrorCode = Literal[
 type SeriesUnit = Literal["season", "series"]
 
 GB: Final = 1_000_000_000
-KEEP_TAG: Final = "lcars_keep"
-ROLLING_TAG: Final = "lcars_rolling"
+# Hyphens: Radarr, Sonarr and Lidarr only accept tag labels of a-z, 0-9 and
+# "-". Tags compare with "_" and "-" alike (see `tag_key`), so a policy or a
+# label written "lcars_keep" means the same tag.
+KEEP_TAG: Final = "lcars-keep"
+ROLLING_TAG: Final = "lcars-rolling"
 
 # Free-space percent -> maximum age in days. The less free space, the shorter
 # items may stay.
@@ -91,7 +94,7 @@ class CleanupPolicy:
     album_limits: Mapping[float, int] = DEFAULT_ALBUM_LIMITS
     # Whether series are cleaned up season by season or only as a whole.
     series_unit: SeriesUnit = "season"
-    # Tags that keep an item, in addition to `lcars_keep`, which always does.
+    # Tags that keep an item, in addition to `lcars-keep`, which always does.
     exclusion_tags: frozenset[str] = frozenset()
     # On by default: a favourite is the one thing a user said they want to
     # keep, and losing it is the most surprising deletion there is; keeping it
@@ -171,7 +174,7 @@ class CleanupPolicy:
 
     @property
     def keep_tags(self) -> frozenset[str]:
-        """Every tag that keeps an item: `lcars_keep` and the user's own."""
+        """Every tag that keeps an item: `lcars-keep` and the user's own."""
         return self.exclusion_tags | {KEEP_TAG}
 
     def limits_for(self, media_type: MediaType) -> Mapping[float, int]:
@@ -368,9 +371,18 @@ def _checked_limits(name: str, limits: Mapping[float, int]) -> Mapping[float, in
     return MappingProxyType(ordered)
 
 
+def tag_key(tag: str) -> str:
+    """Return the form in which tags compare: lowercase, "_" written as "-".
+
+    The *arr store labels in lowercase and refuse "_", so "lcars_keep" in a
+    policy and "lcars-keep" on an item are the same tag.
+    """
+    return tag.strip().lower().replace("_", "-")
+
+
 def _checked_tag(name: str, tag: str) -> str:
-    """Tags compare in lowercase, as the *arr stores them."""
-    cleaned = tag.strip().lower()
+    """Tags compare in lowercase with "_" and "-" alike (see `tag_key`)."""
+    cleaned = tag_key(tag)
     if not cleaned:
         raise PolicyError("empty_tag", name, f"{name}: a tag cannot be empty")
     return cleaned

@@ -300,6 +300,16 @@ class ArrClient(HttpClient):
             },
         )
 
+    async def async_set_monitored(
+        self, item_ids: Sequence[int], monitored: bool
+    ) -> None:
+        """Monitor or unmonitor library items in one request (the bulk editor)."""
+        await self._send(
+            "PUT",
+            f"{self.api}/{self.library_path}/editor",
+            json_body={self.editor_ids_key: list(item_ids), "monitored": monitored},
+        )
+
     async def async_run_command(
         self, name: str, body: dict[str, Any] | None = None
     ) -> int:

@@ -11,10 +11,19 @@ from typing import Any
 
 import aiohttp
 
-from .convert import as_bool, as_dict, int_or_zero, opt_str, parse_datetime
-from .errors import NotFoundError
+from .convert import (
+    as_bool,
+    as_dict,
+    int_or_zero,
+    opt_int,
+    opt_str,
+    parse_datetime,
+)
+from .errors import BadResponseError, NotFoundError
 from .http import HttpClient, concurrent_requests
 from .models import (
+    EpisodeWatch,
+    EpisodeWatchRow,
     JellyfinCounts,
     JellyfinItem,
     JellyfinItemRow,
@@ -76,6 +85,7 @@ def session_from_json(data: Any) -> JellyfinSession | None:
     playing = data.get("NowPlayingItem")
     if not isinstance(playing, dict):
         return None
+    series_id = opt_str(playing.get("SeriesId"))
     return JellyfinSession(
         id=require_str(data["Id"]),
         user_id=opt_str(data.get("UserId")),
@@ -86,6 +96,10 @@ def session_from_json(data: Any) -> JellyfinSession | None:
         item_name=str(playing.get("Name") or ""),
         item_type=str(playing.get("Type") or ""),
         is_paused=as_bool(as_dict(data.get("PlayState")).get("IsPaused")),
+        series_id=series_id,
+        # A track's ParentIndexNumber is its disc, not a season.
+        season_number=opt_int(playing.get("ParentIndexNumber")) if series_id else None,
+        album_id=opt_str(playing.get("AlbumId")),
     )
 
 
@@ -189,6 +203,81 @@ class _ItemMerger:
         return len(self.fields) - len(self.watched)
 
 
+class _EpisodeWatchMerger:
+    """Merges the episode lists of several users into watch data per episode.
+
+    Only episodes some counted user played or marked as a favourite are
+    kept: the others add nothing to the watch data of their season, and a
+    large library has hundreds of thousands of episodes.
+    """
+
+    def __init__(self) -> None:
+        # By episode id, as rows of EpisodeWatch.
+        self.episodes: dict[str, EpisodeWatchRow] = {}
+
+    def projection(self) -> Any:
+        """Return the function that folds one episode of one user's list in."""
+        episodes = self.episodes
+
+        def fold(data: Any) -> None:
+            user_data = data.get("UserData")
+            if not isinstance(user_data, dict):
+                return
+            last = parse_datetime(user_data.get("LastPlayedDate"))
+            played = (
+                as_bool(user_data.get("Played"))
+                or int_or_zero(user_data.get("PlayCount")) > 0
+                or last is not None
+            )
+            favorite = as_bool(user_data.get("IsFavorite"))
+            if not (played or favorite):
+                return
+            series_id = opt_str(data.get("SeriesId"))
+            season = opt_int(data.get("ParentIndexNumber"))
+            if series_id is None or season is None:
+                # Not placed in a season of a series (such as a loose
+                # video): no season's watch data to add it to.
+                return
+            episode_id = require_str(data["Id"])
+            known = episodes.get(episode_id)
+            if known is not None:
+                known_last = known[3]
+                if last is None or (known_last is not None and known_last > last):
+                    last = known_last
+                played = played or known[4]
+                favorite = favorite or known[5]
+            episodes[episode_id] = (
+                sys.intern(series_id),
+                season,
+                opt_int(data.get("IndexNumber")),
+                last,
+                played,
+                favorite,
+            )
+
+        return fold
+
+
+# Jellyfin reads ids from the query string: batches keep the URL short.
+IDS_PER_REQUEST = 100
+
+
+def normalize_item_id(item_id: str) -> str:
+    """Spell a Jellyfin id as the server compares it: lowercase, no dashes."""
+    return item_id.replace("-", "").strip().lower()
+
+
+def _item_id(data: Any) -> str:
+    return require_str(data["Id"])
+
+
+def _batches(ids: Sequence[str]) -> list[list[str]]:
+    return [
+        list(ids[start : start + IDS_PER_REQUEST])
+        for start in range(0, len(ids), IDS_PER_REQUEST)
+    ]
+
+
 class JellyfinClient(HttpClient):
     """A Jellyfin server."""
 
@@ -282,10 +371,7 @@ class JellyfinClient(HttpClient):
         return list(await merger.async_result())
 
     async def _async_merge_items(self, user_ids: Sequence[str] | None) -> _ItemMerger:
-        if user_ids is None:
-            user_ids = self._user_ids
-        if not user_ids:
-            user_ids = [user.id for user in await self.async_get_users()]
+        user_ids = await self._counted_user_ids(user_ids)
         merger = _ItemMerger()
         async with concurrent_requests() as group:
             for user_id in user_ids or (None,):
@@ -317,6 +403,53 @@ class JellyfinClient(HttpClient):
             # counts, and the rest of the refresh goes on.
             _LOGGER.debug("Jellyfin user %s no longer exists", user_id)
 
+    async def _counted_user_ids(self, user_ids: Sequence[str] | None) -> Sequence[str]:
+        if user_ids is None:
+            user_ids = self._user_ids
+        if not user_ids:
+            user_ids = [user.id for user in await self.async_get_users()]
+        return user_ids
+
+    async def async_get_episode_watch(
+        self, user_ids: Sequence[str] | None = None
+    ) -> Rows[EpisodeWatch]:
+        """Watch data of the episodes, merged over the counted users.
+
+        For cleanup by season and by episode: the snapshot holds series, not
+        their episodes. One streamed request per user (default: the counted
+        users, or every user when none are set); only episodes some user
+        played or marked as a favourite are kept, sorted by series, season
+        and episode.
+        """
+        merger = _EpisodeWatchMerger()
+        params = {
+            "recursive": "true",
+            "includeItemTypes": "Episode",
+            "enableUserData": "true",
+        }
+        fold = merger.projection()
+
+        async def stream(user_id: str) -> None:
+            try:
+                await self._stream_list(
+                    "/Items",
+                    fold,
+                    params={"userId": user_id, **params},
+                    member="Items",
+                    item=True,
+                )
+            except NotFoundError:
+                _LOGGER.debug("Jellyfin user %s no longer exists", user_id)
+
+        async with concurrent_requests() as group:
+            for user_id in await self._counted_user_ids(user_ids):
+                group.create_task(stream(user_id))
+        rows = sorted(
+            merger.episodes.values(),
+            key=lambda row: (row[0], row[1], -1 if row[2] is None else row[2]),
+        )
+        return Rows(EpisodeWatch, rows)
+
     async def async_fetch_snapshot(self, now: datetime) -> JellyfinSnapshot:
         """Everything a refresh needs: four requests plus one per counted user.
 
@@ -336,3 +469,81 @@ class JellyfinClient(HttpClient):
             items=await merger.async_result(),
             never_watched=merger.never_watched,
         )
+
+    async def async_refresh_library(self) -> None:
+        """Start a scan of every library, so items whose files are gone leave."""
+        await self._send("POST", "/Library/Refresh")
+
+    async def async_find_collection(self, name: str) -> str | None:
+        """Return the id of the collection with exactly this name, or None."""
+        data = await self._get_object(
+            "/Items",
+            params={
+                "includeItemTypes": "BoxSet",
+                "searchTerm": name,
+                "recursive": "true",
+                "enableUserData": "false",
+            },
+        )
+        items = data.get("Items")
+        if not isinstance(items, list):
+            return None
+        wanted = name.casefold()
+        for item in items:
+            if (
+                isinstance(item, dict)
+                and str(item.get("Name") or "").casefold() == wanted
+            ):
+                item_id = item.get("Id")
+                if isinstance(item_id, str) and item_id:
+                    return item_id
+        return None
+
+    async def async_get_collection_item_ids(self, collection_id: str) -> list[str]:
+        """Return the ids of the items in a collection."""
+        return await self._stream_list(
+            "/Items",
+            _item_id,
+            params={"parentId": collection_id, "enableUserData": "false"},
+            member="Items",
+        )
+
+    async def async_create_collection(self, name: str, item_ids: Sequence[str]) -> str:
+        """Create a collection holding `item_ids`; return its id."""
+        batches = _batches(item_ids) or [[]]
+        params: dict[str, str] = {"name": name}
+        if batches[0]:
+            params["ids"] = ",".join(batches[0])
+        data = await self._send("POST", "/Collections", params=params)
+        collection_id = data.get("Id") if isinstance(data, dict) else None
+        if not isinstance(collection_id, str) or not collection_id:
+            raise self._error(
+                BadResponseError, "no collection id in the answer to /Collections"
+            )
+        for batch in batches[1:]:
+            await self.async_add_to_collection(collection_id, batch)
+        return collection_id
+
+    async def async_add_to_collection(
+        self, collection_id: str, item_ids: Sequence[str]
+    ) -> None:
+        """Add items to a collection, a batch of ids per request."""
+        for batch in _batches(item_ids):
+            await self._send(
+                "POST",
+                f"/Collections/{collection_id}/Items",
+                params={"ids": ",".join(batch)},
+                item=True,
+            )
+
+    async def async_remove_from_collection(
+        self, collection_id: str, item_ids: Sequence[str]
+    ) -> None:
+        """Remove items from a collection, a batch of ids per request."""
+        for batch in _batches(item_ids):
+            await self._send(
+                "DELETE",
+                f"/Collections/{collection_id}/Items",
+                params={"ids": ",".join(batch)},
+                item=True,
+            )

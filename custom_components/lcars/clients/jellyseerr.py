@@ -3,13 +3,38 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, NamedTuple
 
-from .convert import int_or_zero
+from .arr import require_int
+from .convert import int_or_zero, opt_id, opt_str
 from .errors import NotFoundError
 from .http import HttpClient, concurrent_requests
 from .models import JellyseerrSnapshot, RequestCounts, SystemStatus
 
 API = "/api/v1"
+
+# Media entries asked for in one request: more than any real library holds,
+# so the whole list comes in one streamed answer.
+MEDIA_PAGE_SIZE = 1_000_000
+
+
+class SeerrMediaRef(NamedTuple):
+    """A Jellyseerr media entry, by the provider ids it is found with."""
+
+    id: int
+    media_type: str
+    tmdb_id: int | None
+    tvdb_id: int | None
+
+
+def media_ref(data: Any) -> SeerrMediaRef:
+    """Read the id, type and provider ids of one media entry."""
+    return SeerrMediaRef(
+        id=require_int(data["id"]),
+        media_type=opt_str(data.get("mediaType")) or "",
+        tmdb_id=opt_id(data.get("tmdbId")),
+        tvdb_id=opt_id(data.get("tvdbId")),
+    )
 
 
 class JellyseerrClient(HttpClient):
@@ -57,3 +82,23 @@ class JellyseerrClient(HttpClient):
             status = group.create_task(self._async_get_version())
             requests = group.create_task(self.async_get_request_counts())
         return JellyseerrSnapshot(status=status.result(), requests=requests.result())
+
+    async def async_get_media_refs(self) -> list[SeerrMediaRef]:
+        """Every media entry, with its provider ids, in one request.
+
+        Asked as one page larger than any library and parsed as it streams,
+        since each entry embeds its requests.
+        """
+        return await self._stream_list(
+            f"{API}/media",
+            media_ref,
+            params={"take": MEDIA_PAGE_SIZE, "skip": 0, "filter": "all"},
+            member="results",
+        )
+
+    async def async_delete_media(self, media_id: int) -> None:
+        """Remove a media entry, and its requests with it.
+
+        NotFoundError when there is no such entry.
+        """
+        await self._send("DELETE", f"{API}/media/{int(media_id)}", item=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -106,6 +107,32 @@ class LidarrClient(ArrClient):
     async def async_get_albums(self) -> list[Album]:
         """Every album of every artist, parsed as it streams in."""
         return await self._stream_list(f"{self.api}/album", album_from_json)
+
+    async def async_set_albums_monitored(
+        self, album_ids: Sequence[int], monitored: bool
+    ) -> None:
+        """Monitor or unmonitor albums in one request (`PUT /album/monitor`)."""
+        await self._send(
+            "PUT",
+            f"{self.api}/album/monitor",
+            json_body={"albumIds": list(album_ids), "monitored": monitored},
+        )
+
+    async def async_get_album_track_file_ids(self, album_id: int) -> list[int]:
+        """Return the ids of the track files of one album."""
+        return await self._get_small_list(
+            f"{self.api}/trackfile",
+            lambda data: require_int(data["id"]),
+            params={"albumId": int(album_id)},
+        )
+
+    async def async_delete_track_files(self, file_ids: Sequence[int]) -> None:
+        """Delete track files in one request; the album stays in the library."""
+        await self._send(
+            "DELETE",
+            f"{self.api}/trackfile/bulk",
+            json_body={"trackFileIds": list(file_ids)},
+        )
 
     async def async_delete_artist(
         self, artist_id: int, *, delete_files: bool = False, add_exclusion: bool = False

@@ -281,6 +281,23 @@ class Series:
         return cls(*row[:17], tuple(map(Season.from_row, row[17:])))
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Episode:
+    """A Sonarr episode with what its file weighs and when it was imported."""
+
+    id: int
+    series_id: int
+    season_number: int
+    episode_number: int
+    title: str
+    air_date: datetime | None
+    has_file: bool
+    episode_file_id: int | None = None
+    # Of the file; 0 and None without one.
+    size: int = 0
+    file_added: datetime | None = None
+
+
 type ArtistRow = tuple[
     int,
     str,
@@ -519,6 +536,34 @@ class JellyfinItem:
         return any(d.favorite for d in self.user_data.values())
 
 
+# The watch data of one episode over the counted users: Jellyfin id of its
+# series, season number, episode number, latest play, played, favourite.
+type EpisodeWatchRow = tuple[str, int, int | None, datetime | None, bool, bool]
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeWatch:
+    """What the counted users did with one episode, merged over the users.
+
+    Episodes carry no provider ids of their series: `series_id` is the
+    Jellyfin id of the series item, whose provider ids match it to Sonarr.
+    `last_played` is the latest play of any counted user, `played` and
+    `favorite` whether any counted user played it or marked it.
+    """
+
+    series_id: str
+    season_number: int
+    episode_number: int | None
+    last_played: datetime | None
+    played: bool
+    favorite: bool
+
+    @classmethod
+    def from_row(cls, row: EpisodeWatchRow) -> Self:
+        """Build the watch data from a row of its fields."""
+        return cls(*row)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class JellyfinSession:
     """A client session that is playing something now."""
@@ -532,6 +577,12 @@ class JellyfinSession:
     item_name: str
     item_type: str
     is_paused: bool
+    # Where the item playing belongs: the series and season of an episode,
+    # the album of a track (Jellyfin ids), so that what is playing keeps its
+    # season or album as well.
+    series_id: str | None = None
+    season_number: int | None = None
+    album_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

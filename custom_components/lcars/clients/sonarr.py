@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from .arr import ArrClient, bool_params, require_int, statistics
 from .convert import (
@@ -24,6 +24,7 @@ from .http import concurrent_requests
 from .models import (
     CalendarEntry,
     CalendarEntryRow,
+    Episode,
     Rows,
     Season,
     SeasonRow,
@@ -34,6 +35,27 @@ from .models import (
 
 # How far ahead the calendar of a refresh looks.
 CALENDAR_DAYS = 30
+
+
+class EpisodeRef(NamedTuple):
+    """What deleting an episode needs: its id, number and file (0: none)."""
+
+    id: int
+    season_number: int
+    episode_number: int
+    monitored: bool
+    episode_file_id: int
+
+
+def episode_ref(data: Any) -> EpisodeRef:
+    """Read the identity and file of one episode of `/episode`."""
+    return EpisodeRef(
+        id=require_int(data["id"]),
+        season_number=int_or_zero(data.get("seasonNumber")),
+        episode_number=int_or_zero(data.get("episodeNumber")),
+        monitored=as_bool(data.get("monitored")),
+        episode_file_id=int_or_zero(data.get("episodeFileId")),
+    )
 
 
 # An episode of the calendar, before its series title is known: episode id,
@@ -141,6 +163,25 @@ def series_row(data: Any) -> SeriesRow:
     )
 
 
+def episode_from_json(data: Any) -> Episode:
+    """Keep what the cleanup uses of a Sonarr episode, with its file if embedded."""
+    file = as_dict(data.get("episodeFile"))
+    file_id = opt_id(data.get("episodeFileId"))
+    has_file = as_bool(data.get("hasFile")) or bool(file_id)
+    return Episode(
+        id=require_int(data["id"]),
+        series_id=require_int(data["seriesId"]),
+        season_number=require_int(data["seasonNumber"]),
+        episode_number=require_int(data["episodeNumber"]),
+        title=str(data.get("title") or ""),
+        air_date=parse_datetime(data.get("airDateUtc")),
+        has_file=has_file,
+        episode_file_id=file_id,
+        size=int_or_zero(file.get("size")) if has_file else 0,
+        file_added=parse_datetime(file.get("dateAdded")) if has_file else None,
+    )
+
+
 def series_from_json(data: Any) -> Series:
     """Keep what LCARS uses of a Sonarr series resource.
 
@@ -172,6 +213,19 @@ class SonarrClient(ArrClient):
         data = await self._get_object(path, item=True)
         return self._project_one(data, series_from_json, path)
 
+    async def async_get_episodes(self, series_id: int) -> list[Episode]:
+        """Return the episodes of one series, with the size and date of their files.
+
+        One request per series: ask it only for the few series that need
+        their episodes (such as the rolling ones), never for the library.
+        """
+        path = f"{self.api}/episode"
+        return await self._stream_list(
+            path,
+            episode_from_json,
+            params={"seriesId": str(series_id), "includeEpisodeFile": "true"},
+        )
+
     async def async_delete_series(
         self, series_id: int, *, delete_files: bool = False, add_exclusion: bool = False
     ) -> None:
@@ -181,6 +235,34 @@ class SonarrClient(ArrClient):
         """
         await self._delete_library_item(
             series_id, delete_files=delete_files, add_exclusion=add_exclusion
+        )
+
+    async def async_get_season_episodes(
+        self, series_id: int, season_number: int
+    ) -> list[EpisodeRef]:
+        """Return the episodes of one season of a series, with their file ids."""
+        return await self._get_small_list(
+            f"{self.api}/episode",
+            episode_ref,
+            params={"seriesId": int(series_id), "seasonNumber": int(season_number)},
+        )
+
+    async def async_set_episodes_monitored(
+        self, episode_ids: Sequence[int], monitored: bool
+    ) -> None:
+        """Monitor or unmonitor episodes in one request (`PUT /episode/monitor`)."""
+        await self._send(
+            "PUT",
+            f"{self.api}/episode/monitor",
+            json_body={"episodeIds": list(episode_ids), "monitored": monitored},
+        )
+
+    async def async_delete_episode_files(self, file_ids: Sequence[int]) -> None:
+        """Delete episode files in one request; the episodes stay in the library."""
+        await self._send(
+            "DELETE",
+            f"{self.api}/episodefile/bulk",
+            json_body={"episodeFileIds": list(file_ids)},
         )
 
     async def async_get_episodes_missing_count(self) -> int:
