@@ -423,7 +423,7 @@ async def test_a_rolling_episode_loses_its_file_only(setup: Setup) -> None:
     )
     report = await s.run([episode], dry_run=False)
     assert report.items[0].ok
-    assert target.episode_file_id == 0
+    assert not target.episode_file_id
     assert target.monitored is False
     assert all(e.episode_file_id for e in others)
     assert s.free(s.sonarr, series.root_folder_path) == free + file_size

@@ -23,8 +23,9 @@ from custom_components.lcars.clients.errors import LcarsClientError, NotFoundErr
 from custom_components.lcars.clients.jellyfin import JellyfinClient, normalize_item_id
 from custom_components.lcars.clients.jellyseerr import JellyseerrClient, SeerrMediaRef
 from custom_components.lcars.clients.lidarr import LidarrClient
+from custom_components.lcars.clients.models import Episode
 from custom_components.lcars.clients.radarr import RadarrClient
-from custom_components.lcars.clients.sonarr import EpisodeRef, SonarrClient
+from custom_components.lcars.clients.sonarr import SonarrClient
 
 from .ledger import Ledger
 from .model import Candidate, ItemKind
@@ -271,9 +272,7 @@ class _Runner:
         else:
             raise self._fail("find_files", "the item key cannot be read")
         step: StepName = "find_files"
-        episodes: list[EpisodeRef] = await client.async_get_season_episodes(
-            series_id, season
-        )
+        episodes: list[Episode] = await client.async_get_episodes(series_id, season)
         if number is not None:
             episodes = [e for e in episodes if e.episode_number == number]
             if not episodes:

@@ -292,6 +292,7 @@ class Episode:
     title: str
     air_date: datetime | None
     has_file: bool
+    monitored: bool = True
     episode_file_id: int | None = None
     # Of the file; 0 and None without one.
     size: int = 0

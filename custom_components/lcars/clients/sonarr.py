@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 from .arr import ArrClient, bool_params, require_int, statistics
 from .convert import (
@@ -35,27 +35,6 @@ from .models import (
 
 # How far ahead the calendar of a refresh looks.
 CALENDAR_DAYS = 30
-
-
-class EpisodeRef(NamedTuple):
-    """What deleting an episode needs: its id, number and file (0: none)."""
-
-    id: int
-    season_number: int
-    episode_number: int
-    monitored: bool
-    episode_file_id: int
-
-
-def episode_ref(data: Any) -> EpisodeRef:
-    """Read the identity and file of one episode of `/episode`."""
-    return EpisodeRef(
-        id=require_int(data["id"]),
-        season_number=int_or_zero(data.get("seasonNumber")),
-        episode_number=int_or_zero(data.get("episodeNumber")),
-        monitored=as_bool(data.get("monitored")),
-        episode_file_id=int_or_zero(data.get("episodeFileId")),
-    )
 
 
 # An episode of the calendar, before its series title is known: episode id,
@@ -176,6 +155,7 @@ def episode_from_json(data: Any) -> Episode:
         title=str(data.get("title") or ""),
         air_date=parse_datetime(data.get("airDateUtc")),
         has_file=has_file,
+        monitored=as_bool(data.get("monitored")),
         episode_file_id=file_id,
         size=int_or_zero(file.get("size")) if has_file else 0,
         file_added=parse_datetime(file.get("dateAdded")) if has_file else None,
@@ -213,17 +193,20 @@ class SonarrClient(ArrClient):
         data = await self._get_object(path, item=True)
         return self._project_one(data, series_from_json, path)
 
-    async def async_get_episodes(self, series_id: int) -> list[Episode]:
-        """Return the episodes of one series, with the size and date of their files.
+    async def async_get_episodes(
+        self, series_id: int, season_number: int | None = None
+    ) -> list[Episode]:
+        """Return the episodes of one series (or one season), with their files.
 
         One request per series: ask it only for the few series that need
-        their episodes (such as the rolling ones), never for the library.
+        their episodes (rolling ones, a season being deleted), never for the
+        library.
         """
-        path = f"{self.api}/episode"
+        params = {"seriesId": str(int(series_id)), "includeEpisodeFile": "true"}
+        if season_number is not None:
+            params["seasonNumber"] = str(int(season_number))
         return await self._stream_list(
-            path,
-            episode_from_json,
-            params={"seriesId": str(series_id), "includeEpisodeFile": "true"},
+            f"{self.api}/episode", episode_from_json, params=params
         )
 
     async def async_delete_series(
@@ -235,16 +218,6 @@ class SonarrClient(ArrClient):
         """
         await self._delete_library_item(
             series_id, delete_files=delete_files, add_exclusion=add_exclusion
-        )
-
-    async def async_get_season_episodes(
-        self, series_id: int, season_number: int
-    ) -> list[EpisodeRef]:
-        """Return the episodes of one season of a series, with their file ids."""
-        return await self._get_small_list(
-            f"{self.api}/episode",
-            episode_ref,
-            params={"seriesId": int(series_id), "seasonNumber": int(season_number)},
         )
 
     async def async_set_episodes_monitored(
