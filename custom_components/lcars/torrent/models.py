@@ -1,0 +1,71 @@
+"""Plain values the BitTorrent engine hands out: torrent status and events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class TorrentState(StrEnum):
+    """What a torrent is doing."""
+
+    CHECKING = "checking"
+    DOWNLOADING_METADATA = "downloading_metadata"
+    DOWNLOADING = "downloading"
+    FINISHED = "finished"
+    SEEDING = "seeding"
+    PAUSED = "paused"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class TorrentStatus:
+    """A snapshot of one torrent, detached from libtorrent."""
+
+    info_hash: str
+    name: str
+    save_path: str
+    state: TorrentState
+    # Percent, 0 to 100.
+    progress: float
+    # Bytes per second of payload.
+    download_rate: int
+    upload_rate: int
+    # Bytes over the torrent's whole life (kept across restarts).
+    total_downloaded: int
+    total_uploaded: int
+    # Bytes transferred since the engine started.
+    session_downloaded: int
+    session_uploaded: int
+    # Bytes of the files selected for download; 0 before the metadata is known.
+    size: int
+    # Uploaded bytes divided by size.
+    ratio: float
+    peers: int
+    eta_seconds: int | None
+    seeding_seconds: int
+    added: datetime | None
+    error: str | None
+    has_metadata: bool
+    need_save_resume: bool
+
+
+class EventKind(StrEnum):
+    """Kinds of engine events."""
+
+    ADDED = "added"
+    FINISHED = "finished"
+    SEEDING_LIMIT_REACHED = "seeding_limit_reached"
+    REMOVED = "removed"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class TorrentEvent:
+    """Something that happened to a torrent."""
+
+    kind: EventKind
+    info_hash: str
+    name: str
+    message: str | None = None

@@ -1,0 +1,384 @@
+"""The BitTorrent engine against a real libtorrent seeder on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+import shutil
+
+import psutil  # type: ignore[import-untyped]
+
+from custom_components.lcars.torrent import (
+    EngineError,
+    EventKind,
+    SeedingLimitAction,
+    SeedingLimits,
+    TorrentEngine,
+    TorrentEvent,
+    TorrentState,
+    UnknownTorrentError,
+)
+
+from .conftest import Seeder, engine_settings, lt, sha256_of, wait_for
+
+
+def kinds(events: list[TorrentEvent], info_hash: str) -> list[EventKind]:
+    return [event.kind for event in events if event.info_hash == info_hash]
+
+
+async def test_download_from_magnet(
+    make_engine: Callable[..., TorrentEngine], seeder: Seeder, tmp_path: Path
+) -> None:
+    events: list[TorrentEvent] = []
+    engine = make_engine(events)
+    await engine.start()
+    assert await wait_for(lambda: engine.listen_port)
+
+    # The longest pause of the event loop while the engine works.
+    stalls: list[float] = []
+
+    async def heartbeat() -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            before = loop.time()
+            await asyncio.sleep(0.01)
+            stalls.append(loop.time() - before - 0.01)
+
+    beat = asyncio.create_task(heartbeat())
+
+    info_hash = await engine.add_magnet(seeder.magnet())
+    assert info_hash == seeder.info_hash
+    assert kinds(events, info_hash) == [EventKind.ADDED]
+
+    seen_progress: set[float] = set()
+
+    def finished() -> bool:
+        status = engine.status(info_hash)
+        assert status is not None
+        seen_progress.add(status.progress)
+        return EventKind.FINISHED in kinds(events, info_hash)
+
+    await wait_for(finished)
+    await wait_for(
+        lambda: (s := engine.status(info_hash)) and s.state is TorrentState.SEEDING
+    )
+    status = engine.status(info_hash)
+    assert status is not None
+    assert status.name == seeder.name
+    assert status.size == seeder.size
+    assert status.progress == 100.0
+    assert status.session_downloaded >= seeder.size
+    assert status.eta_seconds is None
+    assert status.added is not None
+    assert status.error is None
+    # Progress was seen between the start and the end.
+    assert any(0 < progress < 100 for progress in seen_progress)
+    assert sha256_of(tmp_path / "downloads" / seeder.name) == seeder.sha256
+    assert [s.info_hash for s in engine.torrents()] == [info_hash]
+    # The lifetime counter follows once a second.
+    await wait_for(
+        lambda: (s := engine.status(info_hash)) and s.total_downloaded >= seeder.size
+    )
+    # The resume data was written as soon as the torrent was complete.
+    await wait_for((tmp_path / "state" / f"{info_hash}.resume").exists)
+
+    await engine.pause(info_hash)
+    await wait_for(
+        lambda: (s := engine.status(info_hash)) and s.state is TorrentState.PAUSED
+    )
+    await engine.resume(info_hash)
+    await wait_for(
+        lambda: (s := engine.status(info_hash)) and s.state is TorrentState.SEEDING
+    )
+
+    await engine.remove(info_hash)
+    assert engine.torrents() == []
+    assert kinds(events, info_hash)[-1] is EventKind.REMOVED
+    assert not (tmp_path / "state" / f"{info_hash}.resume").exists()
+    # Removing without files keeps the download.
+    assert (tmp_path / "downloads" / seeder.name).exists()
+
+    alert_sockets = engine._alert_sockets
+    assert alert_sockets is not None
+    reader_fd = alert_sockets[0].fileno()
+    await engine.stop()
+    beat.cancel()
+    assert not engine.running
+    assert not engine.listening
+    # The loop no longer watches the alert socket, and both ends are closed.
+    assert not asyncio.get_running_loop().remove_reader(reader_fd)
+    assert all(sock.fileno() == -1 for sock in alert_sockets)
+    # Generous for a shared machine; a blocking libtorrent call on the loop
+    # (adding, checking, saving) would take far longer.
+    assert max(stalls) < 0.25
+
+
+async def test_add_torrent_file_and_remove_with_files(
+    make_engine: Callable[..., TorrentEngine], seeder: Seeder, tmp_path: Path
+) -> None:
+    events: list[TorrentEvent] = []
+    engine = make_engine(events)
+    await engine.start()
+    torrent_file = tmp_path / "payload.torrent"
+    torrent_file.write_bytes(seeder.torrent_bytes)
+    # The data is already there: the engine checks it and seeds.
+    movies = tmp_path / "movies"
+    movies.mkdir()
+    shutil.copy(tmp_path / "seed0" / seeder.name, movies / seeder.name)
+    info_hash = await engine.add_torrent_file(torrent_file, save_path=movies)
+    assert info_hash == seeder.info_hash
+    seeding = await wait_for(
+        lambda: (
+            (s := engine.status(info_hash)) and s.state is TorrentState.SEEDING and s
+        )
+    )
+    assert seeding.size == seeder.size
+    assert seeding.save_path == str(movies)
+    assert seeding.session_downloaded == 0
+    try:
+        await engine.add_torrent_data(seeder.torrent_bytes)
+    except EngineError:
+        pass
+    else:
+        raise AssertionError("a duplicate torrent was accepted")
+    await engine.remove(info_hash, delete_files=True)
+    await wait_for(lambda: not (movies / seeder.name).exists())
+    assert kinds(events, info_hash) == [
+        EventKind.ADDED,
+        EventKind.FINISHED,
+        EventKind.REMOVED,
+    ]
+    try:
+        await engine.pause(info_hash)
+    except UnknownTorrentError:
+        pass
+    else:
+        raise AssertionError("pausing a removed torrent did not fail")
+
+
+async def test_restart_resumes_from_resume_data(
+    make_engine: Callable[..., TorrentEngine],
+    seeder_factory: Callable[..., Seeder],
+    tmp_path: Path,
+) -> None:
+    seeder = seeder_factory(upload_rate=1024 * 1024)
+    events: list[TorrentEvent] = []
+    engine = make_engine(events)
+    await engine.start()
+    info_hash = await engine.add_magnet(seeder.magnet())
+    await wait_for(lambda: (s := engine.status(info_hash)) and s.progress >= 40)
+    resume_file = tmp_path / "state" / f"{info_hash}.resume"
+
+    def pieces_on_disk() -> int:
+        params = lt.read_resume_data(resume_file.read_bytes())
+        return sum(1 for have in params.have_pieces if have)
+
+    # Saved while downloading, without waiting for a stop.
+    assert await wait_for(pieces_on_disk, within=5)
+    await engine.stop()
+    assert EventKind.FINISHED not in kinds(events, info_hash)
+    assert (tmp_path / "state" / f"{info_hash}.resume").exists()
+
+    seeder.set_upload_rate(0)
+    events_after: list[TorrentEvent] = []
+    engine = make_engine(events_after)
+    await engine.start()
+    assert engine.status(info_hash) is not None
+    # libtorrent checks the pieces the resume data claims, then keeps them.
+    restored = await wait_for(
+        lambda: (
+            (s := engine.status(info_hash))
+            and s.state is TorrentState.DOWNLOADING
+            and s
+        )
+    )
+    assert restored.progress >= 40
+    # The seeder finds the engine again, as peers do after a restart.
+    port = await wait_for(lambda: engine.listen_port)
+    seeder.handle.connect_peer(("127.0.0.1", port))
+    await wait_for(lambda: EventKind.FINISHED in kinds(events_after, info_hash))
+    status = await wait_for(
+        lambda: (s := engine.status(info_hash)) and s.progress == 100 and s
+    )
+    assert sha256_of(tmp_path / "downloads" / seeder.name) == seeder.sha256
+    # Only what was missing came again.
+    assert 0 < status.session_downloaded < 0.7 * seeder.size
+    # The lifetime counter came back from the resume data too.
+    assert restored.total_downloaded > 0
+    await wait_for(
+        lambda: (
+            (s := engine.status(info_hash))
+            and s.total_downloaded >= restored.total_downloaded + s.session_downloaded
+        )
+    )
+    # Restoring is not adding.
+    assert EventKind.ADDED not in kinds(events_after, info_hash)
+
+
+async def test_complete_torrent_restored_does_not_finish_again(
+    make_engine: Callable[..., TorrentEngine], seeder: Seeder, tmp_path: Path
+) -> None:
+    events: list[TorrentEvent] = []
+    engine = make_engine(events)
+    await engine.start()
+    info_hash = await engine.add_magnet(seeder.magnet())
+    await wait_for(lambda: EventKind.FINISHED in kinds(events, info_hash))
+    await engine.stop()
+
+    events_after: list[TorrentEvent] = []
+    engine = make_engine(events_after)
+    await engine.start()
+    status = await wait_for(
+        lambda: (
+            (s := engine.status(info_hash)) and s.state is TorrentState.SEEDING and s
+        )
+    )
+    assert status.session_downloaded == 0
+    await asyncio.sleep(0.3)
+    assert kinds(events_after, info_hash) == []
+
+    # A seeding limit set for one torrent outlives a restart.
+    limits = SeedingLimits(ratio=5.0, time=timedelta(days=3))
+    await engine.set_seeding_limits(info_hash, limits)
+    await engine.stop()
+    engine = make_engine([])
+    await engine.start()
+    assert engine.seeding_limits(info_hash) == limits
+    await engine.set_seeding_limits(info_hash, None)
+    assert engine.seeding_limits(info_hash) == engine.settings.seeding_limits
+
+
+async def test_seeding_time_limit_pauses(
+    make_engine: Callable[..., TorrentEngine], seeder: Seeder
+) -> None:
+    events: list[TorrentEvent] = []
+    engine = make_engine(
+        events, seeding_limits=SeedingLimits(ratio=None, time=timedelta(seconds=1))
+    )
+    await engine.start()
+    info_hash = await engine.add_magnet(seeder.magnet())
+    await wait_for(lambda: EventKind.SEEDING_LIMIT_REACHED in kinds(events, info_hash))
+    status = await wait_for(
+        lambda: (s := engine.status(info_hash)) and s.state is TorrentState.PAUSED and s
+    )
+    assert status.seeding_seconds >= 1
+    assert kinds(events, info_hash) == [
+        EventKind.ADDED,
+        EventKind.FINISHED,
+        EventKind.SEEDING_LIMIT_REACHED,
+    ]
+
+
+async def test_ratio_limit_removes(
+    make_engine: Callable[..., TorrentEngine],
+    seeder: Seeder,
+    tmp_path: Path,
+) -> None:
+    events: list[TorrentEvent] = []
+    engine = make_engine(events, limit_action=SeedingLimitAction.REMOVE)
+    await engine.start()
+    info_hash = await engine.add_magnet(
+        seeder.magnet(), limits=SeedingLimits(ratio=0.0, time=None)
+    )
+    assert engine.seeding_limits(info_hash) == SeedingLimits(ratio=0.0, time=None)
+    await wait_for(lambda: EventKind.REMOVED in kinds(events, info_hash))
+    assert kinds(events, info_hash) == [
+        EventKind.ADDED,
+        EventKind.FINISHED,
+        EventKind.SEEDING_LIMIT_REACHED,
+        EventKind.REMOVED,
+    ]
+    assert engine.torrents() == []
+    assert not (tmp_path / "state" / f"{info_hash}.resume").exists()
+    assert sha256_of(tmp_path / "downloads" / seeder.name) == seeder.sha256
+
+
+async def test_missing_bind_interface_keeps_everything_paused(
+    make_engine: Callable[..., TorrentEngine], seeder: Seeder
+) -> None:
+    process = psutil.Process()
+    sockets_before = {c.laddr for c in process.net_connections(kind="inet")}
+    events: list[TorrentEvent] = []
+    engine = make_engine(events, bind_interface="lcars-nonexistent0")
+    await engine.start()
+    assert not engine.interface_up
+    info_hash = await engine.add_magnet(seeder.magnet())
+    await wait_for(
+        lambda: (s := engine.status(info_hash)) and s.state is TorrentState.PAUSED
+    )
+    # Long enough for several interface checks and status updates.
+    await asyncio.sleep(1.2)
+    session = engine.session_handle()
+    assert session.is_paused()
+    assert not session.is_listening()
+    assert not engine.listening
+    assert engine.listen_port is None
+    assert session.listen_port() == 0
+    assert seeder.handle.status().num_peers == 0
+    # The session opened no network socket at all: none listening, none
+    # connecting, on any address.
+    sockets_after = {c.laddr for c in process.net_connections(kind="inet")}
+    assert sockets_after <= sockets_before
+    status = engine.status(info_hash)
+    assert status is not None
+    assert status.state is TorrentState.PAUSED
+    assert status.total_downloaded == 0
+
+
+async def test_bind_interface_up_listens_only_there(
+    make_engine: Callable[..., TorrentEngine],
+) -> None:
+    engine = make_engine([], bind_interface="lo")
+    await engine.start()
+    assert engine.interface_up
+    await wait_for(lambda: engine.listening)
+    session = engine.session_handle()
+    assert not session.is_paused()
+    assert session.get_settings()["listen_interfaces"].startswith("lo:")
+    assert session.get_settings()["outgoing_interfaces"] == "lo"
+
+
+async def test_not_started_engine_refuses_work(tmp_path: Path) -> None:
+    engine = TorrentEngine(
+        engine_settings(tmp_path),
+        tmp_path / "state",
+        lambda event: None,
+    )
+    try:
+        await engine.add_magnet("magnet:?xt=urn:btih:" + "ab" * 20)
+    except EngineError:
+        pass
+    else:
+        raise AssertionError("a stopped engine accepted a torrent")
+    await engine.stop()
+
+
+async def test_invalid_input_is_refused(
+    make_engine: Callable[..., TorrentEngine], tmp_path: Path
+) -> None:
+    events: list[TorrentEvent] = []
+    engine = make_engine(events)
+    await engine.start()
+    for bad in ("magnet:?xt=urn:btih:nothex", "https://example.invalid/x.torrent"):
+        try:
+            await engine.add_magnet(bad)
+        except EngineError:
+            pass
+        else:
+            raise AssertionError(f"{bad} was accepted")
+    try:
+        await engine.add_torrent_data(b"this is not bencoded")
+    except EngineError:
+        pass
+    else:
+        raise AssertionError("garbage was accepted as a torrent")
+    try:
+        await engine.add_torrent_file(tmp_path / "missing.torrent")
+    except EngineError:
+        pass
+    else:
+        raise AssertionError("a missing file was accepted")
+    assert engine.torrents() == []
+    assert events == []
