@@ -341,7 +341,12 @@ async def test_actions_are_documented(
     """Every registered action is in services.yaml, strings and icons, and back."""
     assert await async_setup_component(hass, DOMAIN, {})
     registered = set(hass.services.async_services_for_domain(DOMAIN))
-    assert registered == {"get_library", "get_queue", "get_disk_space"}
+    assert registered == {
+        "get_library",
+        "get_queue",
+        "get_disk_space",
+        "preview_cleanup",
+    }
     described = yaml.safe_load((PACKAGE / "services.yaml").read_text(encoding="utf-8"))
     assert set(described) == registered
     assert set(strings["services"]) == registered

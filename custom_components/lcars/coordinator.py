@@ -101,6 +101,9 @@ class LcarsCoordinator[SnapshotT: LcarsSnapshot](DataUpdateCoordinator[SnapshotT
         self.subentry = subentry
         self.client = client
         self._version: str | None = None
+        # When the last successful refresh finished: the cleanup trusts
+        # data only up to a maximum age.
+        self.last_fetched_at: datetime | None = None
 
     @property
     def subentry_id(self) -> str:
@@ -167,6 +170,7 @@ class LcarsCoordinator[SnapshotT: LcarsSnapshot](DataUpdateCoordinator[SnapshotT
                 translation_key="bad_response",
                 translation_placeholders=placeholders | {"error": err.detail},
             ) from err
+        self.last_fetched_at = dt_util.utcnow()
         self._async_update_sw_version(data)
         return data
 

@@ -1,4 +1,4 @@
-"""Actions of LCARS: read the library, the queues and the disk space."""
+"""Actions of LCARS: read the library, the queues, the disk space and a cleanup preview."""
 
 from __future__ import annotations
 
@@ -20,8 +20,32 @@ from homeassistant.core import (
 )
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
+from homeassistant.util import dt as dt_util
 
-from .clients.models import Artist, JellyfinItem, Movie, Series, UserData
+from .cleanup import CleanupPolicy, Ledger, SourceKind, plan_cleanup
+from .cleanup.candidates import (
+    SourceFact,
+    build_candidates,
+    disk_figures,
+    instance_id,
+    rolling_series_ids,
+    source_health,
+)
+from .clients import LcarsClientError
+from .clients.models import (
+    Artist,
+    Episode,
+    EpisodeWatch,
+    JellyfinItem,
+    JellyfinSnapshot,
+    LidarrSnapshot,
+    Movie,
+    RadarrSnapshot,
+    Rows,
+    Series,
+    SonarrSnapshot,
+    UserData,
+)
 from .const import (
     ARR_SERVICE_TYPES,
     ATTR_CONFIG_ENTRY_ID,
@@ -39,17 +63,26 @@ from .const import (
     MAX_LIBRARY_LIMIT,
 )
 from .coordinator import (
+    AnyCoordinator,
     ArrCoordinator,
     JellyfinCoordinator,
     LcarsConfigEntry,
     LidarrCoordinator,
     RadarrCoordinator,
+    SonarrCoordinator,
     provider_key,
 )
 
 SERVICE_GET_LIBRARY = "get_library"
 SERVICE_GET_QUEUE = "get_queue"
 SERVICE_GET_DISK_SPACE = "get_disk_space"
+SERVICE_PREVIEW_CLEANUP = "preview_cleanup"
+
+ATTR_MAX_ITEMS = "max_items"
+DEFAULT_PREVIEW_ITEMS = 100
+MAX_PREVIEW_ITEMS = 1000
+# Episode lists of rolling series fetched at once by the cleanup preview.
+ROLLING_FETCHES = 4
 
 # Types are checked loosely here and strictly in the handlers, so that a bad
 # value gets a translated error that says what is accepted.
@@ -72,6 +105,14 @@ GET_LIBRARY_SCHEMA = vol.Schema(
 )
 GET_QUEUE_SCHEMA = vol.Schema(_BASE_SCHEMA)
 GET_DISK_SPACE_SCHEMA = vol.Schema(_BASE_SCHEMA)
+PREVIEW_CLEANUP_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Optional(ATTR_MAX_ITEMS, default=DEFAULT_PREVIEW_ITEMS): vol.Any(
+            int, float, str
+        ),
+    }
+)
 
 # How many library items an action reads between two turns of the event loop.
 ITEMS_PER_SLICE = 1000
@@ -402,6 +443,149 @@ async def _async_get_disk_space(
     return {"root_folders": cast("list[Any]", folders)}
 
 
+PREVIEW_NOTE = (
+    "Preview with the default cleanup policy and an empty leaving-soon list:"
+    " nothing is deleted, and every expired item starts its grace period now."
+)
+
+
+def _source_fact(coordinator: AnyCoordinator, *, ok: bool = True) -> SourceFact:
+    """Return what the last refresh of one coordinator tells about its source."""
+    return SourceFact(
+        kind=cast("SourceKind", coordinator.kind),
+        instance=coordinator.subentry_id,
+        ok=ok and coordinator.last_update_success,
+        fetched_at=coordinator.last_fetched_at,
+    )
+
+
+async def _async_rolling_episodes(
+    sonarr: Sequence[SonarrCoordinator], policy: CleanupPolicy
+) -> tuple[dict[str, dict[int, Sequence[Episode]]], set[str]]:
+    """Fetch the episodes of the rolling series, and name the instances that failed.
+
+    One request per rolling series, never per series of the library.
+    """
+    snapshots = {c.subentry_id: c.data for c in sonarr if c.data is not None}
+    wanted = rolling_series_ids(snapshots, policy)
+    coordinators = {c.subentry_id: c for c in sonarr}
+    episodes: dict[str, dict[int, Sequence[Episode]]] = {}
+    failed: set[str] = set()
+
+    # A few at a time: a user may tag many series as rolling.
+    slots = asyncio.Semaphore(ROLLING_FETCHES)
+
+    async def fetch(instance: str, series_id: int) -> None:
+        try:
+            async with slots:
+                client = coordinators[instance].client
+                found = await client.async_get_episodes(series_id)
+        except LcarsClientError:
+            failed.add(instance)
+            return
+        episodes.setdefault(instance, {})[series_id] = found
+
+    await asyncio.gather(
+        *(
+            fetch(instance, series_id)
+            for instance, series_ids in wanted.items()
+            for series_id in series_ids
+        )
+    )
+    return episodes, failed
+
+
+async def _async_preview_cleanup(
+    hass: HomeAssistant, call: ServiceCall
+) -> ServiceResponse:
+    """Return what a cleanup would do now, without deleting anything.
+
+    Reads the libraries from the coordinators' last snapshots; only the
+    Jellyfin episode watch data and the episodes of rolling series are
+    fetched, as the snapshots do not hold them.
+    """
+    entry = _async_get_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    max_items = _as_int(call.data[ATTR_MAX_ITEMS])
+    if max_items is None or not 1 <= max_items <= MAX_PREVIEW_ITEMS:
+        raise _invalid(
+            "invalid_limit",
+            limit=str(call.data[ATTR_MAX_ITEMS]),
+            max=str(MAX_PREVIEW_ITEMS),
+        )
+    data = entry.runtime_data
+    policy = CleanupPolicy()
+    # A coordinator without data (its first refresh failed) gives no
+    # snapshot; its failed source then makes the plan fail closed.
+    radarr: dict[str, RadarrSnapshot] = {
+        c.subentry_id: c.data for c in data.radarr if c.data is not None
+    }
+    sonarr: dict[str, SonarrSnapshot] = {
+        c.subentry_id: c.data for c in data.sonarr if c.data is not None
+    }
+    lidarr: dict[str, LidarrSnapshot] = {
+        c.subentry_id: c.data for c in data.lidarr if c.data is not None
+    }
+    failed: set[str] = set()
+
+    # The planner matches one Jellyfin server: the first one connected.
+    jellyfin = data.jellyfin[0] if data.jellyfin else None
+    jellyfin_snapshot: JellyfinSnapshot | None = None
+    episode_watch: Rows[EpisodeWatch] | None = None
+    if jellyfin is not None and jellyfin.data is not None:
+        jellyfin_snapshot = jellyfin.data
+        try:
+            episode_watch = await jellyfin.client.async_get_episode_watch()
+        except LcarsClientError:
+            failed.add(jellyfin.subentry_id)
+    rolling, failed_sonarr = await _async_rolling_episodes(data.sonarr, policy)
+    failed |= failed_sonarr
+
+    facts = [
+        _source_fact(coordinator, ok=coordinator.subentry_id not in failed)
+        for coordinator in data.coordinators.values()
+        if coordinator.kind != "jellyfin" or coordinator is jellyfin
+    ]
+    health = source_health(facts, jellyfin_configured=jellyfin is not None)
+    now = dt_util.now()
+
+    def plan() -> dict[str, Any]:
+        # Building and planning a large library takes hundreds of
+        # milliseconds: it runs here, off the event loop.
+        candidates = build_candidates(
+            policy=policy,
+            radarr=radarr,
+            sonarr=sonarr,
+            lidarr=lidarr,
+            jellyfin=jellyfin_snapshot,
+            episode_watch=episode_watch,
+            rolling_episodes=rolling,
+        )
+        result = plan_cleanup(
+            candidates,
+            disks=disk_figures(radarr=radarr, sonarr=sonarr, lidarr=lidarr),
+            health=health,
+            policy=policy,
+            ledger=Ledger(),
+            now=now,
+        )
+        return result.as_dict(max_items=max_items)
+
+    planned = await hass.async_add_executor_job(plan)
+    instances = {
+        instance_id(
+            cast("SourceKind", coordinator.kind), coordinator.subentry_id
+        ): coordinator.subentry.title
+        for coordinator in data.coordinators.values()
+    }
+    return {
+        "preview": True,
+        "policy": "default",
+        "note": PREVIEW_NOTE,
+        "instances": cast("dict[str, Any]", instances),
+        **planned,
+    }
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the actions of LCARS."""
@@ -415,10 +599,14 @@ def async_setup_services(hass: HomeAssistant) -> None:
     async def get_disk_space(call: ServiceCall) -> ServiceResponse:
         return await _async_get_disk_space(hass, call)
 
+    async def preview_cleanup(call: ServiceCall) -> ServiceResponse:
+        return await _async_preview_cleanup(hass, call)
+
     for name, handler, schema in (
         (SERVICE_GET_LIBRARY, get_library, GET_LIBRARY_SCHEMA),
         (SERVICE_GET_QUEUE, get_queue, GET_QUEUE_SCHEMA),
         (SERVICE_GET_DISK_SPACE, get_disk_space, GET_DISK_SPACE_SCHEMA),
+        (SERVICE_PREVIEW_CLEANUP, preview_cleanup, PREVIEW_CLEANUP_SCHEMA),
     ):
         hass.services.async_register(
             DOMAIN,
