@@ -322,26 +322,26 @@ class LcarsData:
     coordinators: dict[str, AnyCoordinator] = field(default_factory=dict)
     clients: dict[str, LcarsClient] = field(default_factory=dict)
 
+    def of_kind[CoordinatorT: AnyCoordinator](
+        self, kind: type[CoordinatorT]
+    ) -> list[CoordinatorT]:
+        """Coordinators of one kind of service, in the order they were set up."""
+        return [c for c in self.coordinators.values() if isinstance(c, kind)]
+
     @property
     def radarr(self) -> list[RadarrCoordinator]:
         """Coordinators of the connected Radarr servers."""
-        return [
-            c for c in self.coordinators.values() if isinstance(c, RadarrCoordinator)
-        ]
+        return self.of_kind(RadarrCoordinator)
 
     @property
     def sonarr(self) -> list[SonarrCoordinator]:
         """Coordinators of the connected Sonarr servers."""
-        return [
-            c for c in self.coordinators.values() if isinstance(c, SonarrCoordinator)
-        ]
+        return self.of_kind(SonarrCoordinator)
 
     @property
     def lidarr(self) -> list[LidarrCoordinator]:
         """Coordinators of the connected Lidarr servers."""
-        return [
-            c for c in self.coordinators.values() if isinstance(c, LidarrCoordinator)
-        ]
+        return self.of_kind(LidarrCoordinator)
 
     @property
     def arr(self) -> list[ArrCoordinator]:
@@ -355,18 +355,12 @@ class LcarsData:
     @property
     def jellyfin(self) -> list[JellyfinCoordinator]:
         """Coordinators of the connected Jellyfin servers."""
-        return [
-            c for c in self.coordinators.values() if isinstance(c, JellyfinCoordinator)
-        ]
+        return self.of_kind(JellyfinCoordinator)
 
     @property
     def jellyseerr(self) -> list[JellyseerrCoordinator]:
         """Coordinators of the connected Jellyseerr servers."""
-        return [
-            c
-            for c in self.coordinators.values()
-            if isinstance(c, JellyseerrCoordinator)
-        ]
+        return self.of_kind(JellyseerrCoordinator)
 
 
 type LcarsConfigEntry = ConfigEntry[LcarsData]
