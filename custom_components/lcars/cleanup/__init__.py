@@ -34,7 +34,7 @@ from .plan import (
     RootFolderOutlook,
     TagLimit,
 )
-from .planner import plan_cleanup
+from .planner import plan_cleanup, protections_of
 from .policy import CleanupPolicy, PolicyError, PolicyNotice
 
 __all__ = [
@@ -68,4 +68,5 @@ __all__ = [
     "SourceStatus",
     "TagLimit",
     "plan_cleanup",
+    "protections_of",
 ]

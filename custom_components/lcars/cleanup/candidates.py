@@ -487,6 +487,7 @@ def _movies(
             path=path,
             tags=tags.of(row[tags_at]),
             jellyfin_matched=match.jellyfin_id is not None,
+            jellyfin_id=match.jellyfin_id,
             ids_conflict=match.conflict,
             last_played=last,
             played=played,
@@ -548,6 +549,7 @@ def _series(
             "ids": ids,
             "path": path,
             "jellyfin_matched": jf_id is not None,
+            "jellyfin_id": jf_id,
             "ids_conflict": match.conflict,
         }
         series_playing = matcher is not None and jf_id in matcher.playing_series
@@ -735,6 +737,7 @@ def _albums(
             # Lidarr tags artists, not albums: an album carries its artist's.
             tags=tags.of(tag_ids),
             jellyfin_matched=match.jellyfin_id is not None,
+            jellyfin_id=match.jellyfin_id,
             last_played=last,
             played=played,
             favorite=favorite,

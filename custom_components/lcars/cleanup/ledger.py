@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Final, NamedTuple
 
@@ -117,6 +117,15 @@ class Ledger:
             return self
         cleared = entry._replace(attempts=0, last_error=None, last_attempt=None)
         return Ledger({**self.entries, key: cleared})
+
+    def restart_grace(self, now: datetime, grace: timedelta) -> Ledger:
+        """Start every item's grace period again from `now`."""
+        return Ledger(
+            entries={
+                key: entry._replace(entered=now, delete_on=now + grace)
+                for key, entry in self.entries.items()
+            }
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Return the ledger as JSON data, with its version, for a Home Assistant Store."""

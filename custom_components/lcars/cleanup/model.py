@@ -72,6 +72,9 @@ class Candidate:
     air_date: datetime | None = None
     # Watch data merged from Jellyfin (counted users only).
     jellyfin_matched: bool = False
+    # The matched Jellyfin item (the series for seasons and episodes): the
+    # one put in the Leaving Soon collection.
+    jellyfin_id: str | None = None
     ids_conflict: bool = False
     last_played: datetime | None = None
     played: bool = False

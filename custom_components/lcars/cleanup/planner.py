@@ -18,7 +18,7 @@ caps, unless the plan failed closed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, tzinfo
 from enum import Enum
 from fractions import Fraction
@@ -447,28 +447,7 @@ class _Planner:
         self._expired(item, folder, rule, since)
 
     def _protections(self, item: Candidate) -> tuple[Protection, ...]:
-        found: list[Protection] = []
-        keep = self.keep_tags
-        # The tags are named as the item carries them.
-        if not keep.isdisjoint(self._keys(item.tags)):
-            found.extend(
-                Protection(kind="exclusion_tag", tag=tag)
-                for tag in sorted(item.tags)
-                if tag_key(tag) in keep
-            )
-        if item.kind in _TV_KINDS and not keep.isdisjoint(self._keys(item.series_tags)):
-            found.extend(
-                Protection(kind="exclusion_tag", tag=tag, on_series=True)
-                for tag in sorted(item.series_tags)
-                if tag_key(tag) in keep
-            )
-        if item.favorite and self.policy.protect_favorites:
-            found.append(_FAVORITE)
-        if item.playing:
-            found.append(_PLAYING)
-        if item.seeding:
-            found.append(_SEEDING)
-        return tuple(found)
+        return _protections(item, self.policy, self.keep_tags, self._keys)
 
     def _hold(self, item: Candidate, hold: HoldReason) -> None:
         self.held.append(HeldItem(item, hold, tz=self.tz))
@@ -721,6 +700,45 @@ class _Planner:
             if where not in self.folders:
                 self._add_folder(*where)
         return tuple(self.folders[where].outlook() for where in sorted(self.folders))
+
+
+def protections_of(item: Candidate, policy: CleanupPolicy) -> tuple[Protection, ...]:
+    """Return what keeps an item under a policy; empty when nothing does."""
+    return _protections(
+        item,
+        policy,
+        policy.keep_tags,
+        lambda tags: frozenset(tag_key(tag) for tag in tags),
+    )
+
+
+def _protections(
+    item: Candidate,
+    policy: CleanupPolicy,
+    keep: frozenset[str],
+    keys: Callable[[frozenset[str]], frozenset[str]],
+) -> tuple[Protection, ...]:
+    found: list[Protection] = []
+    # The tags are named as the item carries them.
+    if not keep.isdisjoint(keys(item.tags)):
+        found.extend(
+            Protection(kind="exclusion_tag", tag=tag)
+            for tag in sorted(item.tags)
+            if tag_key(tag) in keep
+        )
+    if item.kind in _TV_KINDS and not keep.isdisjoint(keys(item.series_tags)):
+        found.extend(
+            Protection(kind="exclusion_tag", tag=tag, on_series=True)
+            for tag in sorted(item.series_tags)
+            if tag_key(tag) in keep
+        )
+    if item.favorite and policy.protect_favorites:
+        found.append(_FAVORITE)
+    if item.playing:
+        found.append(_PLAYING)
+    if item.seeding:
+        found.append(_SEEDING)
+    return tuple(found)
 
 
 def _episode_order(episode: Candidate) -> tuple[int, int, float]:

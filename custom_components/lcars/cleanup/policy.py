@@ -182,6 +182,17 @@ class CleanupPolicy:
         limits: Mapping[float, int] = getattr(self, _LIMIT_FIELDS[media_type])
         return limits
 
+    def limit_at(self, media_type: MediaType, free_percent: float) -> int | None:
+        """Return the age limit in days at a free-space percent, or None.
+
+        None when the free space is at or above every key: nothing expires.
+        Informational: the planner compares exact byte counts instead.
+        """
+        for percent, days in self.limits_for(media_type).items():
+            if free_percent < percent:
+                return days
+        return None
+
     @property
     def longest_limit_days(self) -> int | None:
         """The longest age limit of any rule, or None without any limit."""

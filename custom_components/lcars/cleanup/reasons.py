@@ -7,6 +7,7 @@ shown in the time zone of the plan's clock.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta, tzinfo
 import math
 from typing import TYPE_CHECKING, Final
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
         LedgerChange,
         Plan,
         ProtectedItem,
+        Protection,
     )
 
 
@@ -72,8 +74,16 @@ def leaving_soon(entry: LeavingSoonItem) -> str:
 
 def protected(entry: ProtectedItem) -> str:
     """Say what keeps an item that is past its limit."""
+    kept = f"Kept: {protections(entry.protections)}."
+    if entry.age is None:
+        return f"{_limit(entry.item, entry.expiry)} {kept}"
+    return f"{_facts(entry.item, entry.expiry, entry.age, entry.tz)} {kept}"
+
+
+def protections(found: Iterable[Protection]) -> str:
+    """Name what protects an item, such as "tagged lcars-keep; a favourite"."""
     parts: list[str] = []
-    for protection in entry.protections:
+    for protection in found:
         match protection.kind:
             case "exclusion_tag" if protection.on_series:
                 parts.append(f"its series is tagged {protection.tag}")
@@ -85,10 +95,7 @@ def protected(entry: ProtectedItem) -> str:
                 parts.append("playing now")
             case "seeding":
                 parts.append("seeding")
-    kept = f"Kept: {'; '.join(parts)}."
-    if entry.age is None:
-        return f"{_limit(entry.item, entry.expiry)} {kept}"
-    return f"{_facts(entry.item, entry.expiry, entry.age, entry.tz)} {kept}"
+    return "; ".join(parts)
 
 
 def held(entry: HeldItem) -> str:
