@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import AsyncGenerator, Callable, Iterator
 from dataclasses import dataclass, field
 import hashlib
+import json
 import os
 from pathlib import Path
+import random
+import shutil
+import signal
+import subprocess
 import time
 from typing import Any
 
+import psutil  # type: ignore[import-untyped]
 import pytest
 
 from custom_components.lcars.torrent import (
@@ -25,7 +32,8 @@ try:
     import libtorrent as lt
 except ImportError:  # no build for this Python: only the pure tests run
     lt = None
-    collect_ignore = ["test_engine.py"]
+    # The backend tests need the libtorrent seeder too.
+    collect_ignore = ["test_engine.py", "test_backends.py"]
 
 PIECE_SIZE = 64 * 1024
 DATA_SIZE = 4 * 1024 * 1024
@@ -201,3 +209,204 @@ async def wait_for(predicate: Callable[[], Any], within: float = 15.0) -> Any:
 def sha256_of(path: Path) -> str:
     """Return the sha256 of a file."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# External clients: real qBittorrent and Transmission daemons on loopback.
+
+QBITTORRENT = "qbittorrent-nox"
+TRANSMISSION = "transmission-daemon"
+DAEMON_USERNAME = "lcars"
+# Only ever the daemons' own test password.
+DAEMON_PASSWORD = "s3cret-Pa55word"
+
+
+@dataclass
+class Daemon:
+    """An external BitTorrent client running for the tests."""
+
+    kind: str
+    url: str
+    username: str
+    password: str
+    peer_port: int
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+def free_port() -> int:
+    """Return a TCP port nothing listens on right now (found without sockets)."""
+    used = {conn.laddr.port for conn in psutil.net_connections(kind="inet")}
+    while True:
+        port = random.randint(20000, 60000)
+        if port not in used and port + 1 not in used:
+            return port
+
+
+def _listening(process: subprocess.Popen[bytes], port: int) -> bool:
+    try:
+        connections = psutil.Process(process.pid).net_connections(kind="tcp")
+    except psutil.NoSuchProcess:
+        return False
+    return any(
+        conn.status == psutil.CONN_LISTEN and conn.laddr.port == port
+        for conn in connections
+    )
+
+
+def _start_daemon(
+    kind: str, args: list[str], port: int, log: Path, **daemon: Any
+) -> Daemon:
+    """Start a daemon and wait until its web interface listens."""
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            args, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT
+        )
+    deadline = time.monotonic() + 60
+    while not _listening(process, port):
+        if process.poll() is not None or time.monotonic() > deadline:
+            _stop_daemon(process)
+            pytest.fail(f"{kind} did not start: {log.read_text(errors='replace')}")
+        time.sleep(0.05)
+    return Daemon(kind=kind, process=process, log=log, **daemon)
+
+
+def _stop_daemon(process: subprocess.Popen[bytes]) -> None:
+    """Stop a daemon by its process id."""
+    if process.poll() is None:
+        os.kill(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def qbittorrent_password_hash(password: str) -> str:
+    """Return qBittorrent's PBKDF2 form of a Web UI password."""
+    salt = os.urandom(16)
+    key = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, 100_000, 64)
+    return (
+        f"@ByteArray({base64.b64encode(salt).decode()}:"
+        f"{base64.b64encode(key).decode()})"
+    )
+
+
+@pytest.fixture(scope="module")
+def qbittorrent_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
+    """A qBittorrent daemon with its Web UI on loopback, password protected."""
+    if shutil.which(QBITTORRENT) is None:
+        pytest.skip(f"{QBITTORRENT} is not installed (./scripts/setup installs it)")
+    profile = tmp_path_factory.mktemp("qbittorrent")
+    config = profile / "qBittorrent" / "config"
+    config.mkdir(parents=True)
+    web_port = free_port()
+    peer_port = free_port()
+    downloads = profile / "dl"
+    # Loopback only, no discovery, no port mapping; the legal notice is
+    # accepted here because qbittorrent-nox 4.x has no flag for it.
+    (config / "qBittorrent.conf").write_text(
+        "[LegalNotice]\n"
+        "Accepted=true\n\n"
+        "[BitTorrent]\n"
+        "Session\\DHTEnabled=false\n"
+        "Session\\LSDEnabled=false\n"
+        "Session\\PeXEnabled=false\n"
+        f"Session\\Port={peer_port}\n"
+        "Session\\Interface=lo\n"
+        "Session\\InterfaceName=lo\n"
+        "Session\\InterfaceAddress=127.0.0.1\n"
+        f"Session\\DefaultSavePath={downloads}\n"
+        "Session\\QueueingSystemEnabled=false\n"
+        "Session\\AddTorrentPaused=false\n\n"
+        "[Network]\n"
+        "PortForwardingEnabled=false\n\n"
+        "[Preferences]\n"
+        "Connection\\UPnP=false\n"
+        "General\\Locale=en\n"
+        "WebUI\\Address=127.0.0.1\n"
+        f"WebUI\\Port={web_port}\n"
+        f"WebUI\\Username={DAEMON_USERNAME}\n"
+        f'WebUI\\Password_PBKDF2="{qbittorrent_password_hash(DAEMON_PASSWORD)}"\n'
+        "WebUI\\LocalHostAuth=true\n"
+        "WebUI\\UseUPnP=false\n"
+    )
+    args = [QBITTORRENT, f"--profile={profile}", f"--webui-port={web_port}"]
+    version = subprocess.run(
+        [QBITTORRENT, "--help"], capture_output=True, text=True, check=False
+    )
+    if "--confirm-legal-notice" in version.stdout:
+        args.append("--confirm-legal-notice")
+    daemon = _start_daemon(
+        "qbittorrent",
+        args,
+        web_port,
+        profile / "daemon.log",
+        url=f"http://127.0.0.1:{web_port}",
+        username=DAEMON_USERNAME,
+        password=DAEMON_PASSWORD,
+        peer_port=peer_port,
+    )
+    yield daemon
+    _stop_daemon(daemon.process)
+
+
+@pytest.fixture(scope="module")
+def transmission_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
+    """A Transmission daemon with its RPC on loopback, password protected."""
+    if shutil.which(TRANSMISSION) is None:
+        pytest.skip(f"{TRANSMISSION} is not installed (./scripts/setup installs it)")
+    config = tmp_path_factory.mktemp("transmission")
+    rpc_port = free_port()
+    peer_port = free_port()
+    (config / "settings.json").write_text(
+        json.dumps(
+            {
+                "rpc-whitelist": "127.0.0.1",
+                "rpc-whitelist-enabled": True,
+                "rpc-host-whitelist-enabled": False,
+                "bind-address-ipv4": "127.0.0.1",
+                "bind-address-ipv6": "::1",
+                "pex-enabled": False,
+                "utp-enabled": False,
+                "ratio-limit-enabled": False,
+                "idle-seeding-limit-enabled": False,
+                "message-level": 1,
+            }
+        )
+    )
+    daemon = _start_daemon(
+        "transmission",
+        [
+            TRANSMISSION,
+            "--foreground",
+            "--config-dir",
+            str(config),
+            "--rpc-bind-address",
+            "127.0.0.1",
+            "--port",
+            str(rpc_port),
+            "--peerport",
+            str(peer_port),
+            "--auth",
+            "--username",
+            DAEMON_USERNAME,
+            "--password",
+            DAEMON_PASSWORD,
+            "--allowed",
+            "127.0.0.1",
+            "--download-dir",
+            str(config / "dl"),
+            "--no-dht",
+            "--no-lpd",
+            "--no-portmap",
+            "--no-utp",
+        ],
+        rpc_port,
+        config / "daemon.log",
+        url=f"http://127.0.0.1:{rpc_port}",
+        username=DAEMON_USERNAME,
+        password=DAEMON_PASSWORD,
+        peer_port=peer_port,
+    )
+    yield daemon
+    _stop_daemon(daemon.process)
