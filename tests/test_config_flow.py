@@ -688,8 +688,13 @@ async def test_options_flow(hass: HomeAssistant, simulator: Any) -> None:
     await hass.async_block_till_done()
 
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    assert result["type"] is FlowResultType.FORM
+    assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "init"
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "polling"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "polling"
     (marker,) = result["data_schema"].schema
     assert marker.default() == 60
 
@@ -709,6 +714,9 @@ async def test_options_flow_bounds(
 ) -> None:
     """Intervals outside 10 to 3600 seconds are refused by the form."""
     result = await hass.config_entries.options.async_init(empty_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "polling"}
+    )
     for value in (5, 4000):
         with pytest.raises(InvalidData, match="scan_interval"):
             await hass.config_entries.options.async_configure(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+import math
+import re
 from typing import Any
 
 import voluptuous as vol
@@ -21,6 +23,7 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -33,6 +36,8 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
+from .cleanup import CleanupPolicy, PolicyError
+from .cleanup.policy import GB, tag_key
 from .clients import (
     AuthenticationError,
     BadResponseError,
@@ -42,12 +47,20 @@ from .clients import (
 )
 from .connection import ServiceIdentity, async_identify
 from .const import (
+    CONF_CLEANUP,
+    CONF_CLEANUP_INTERVAL,
+    CONF_CLEANUP_POLICY,
+    CONF_IMPORT_EXCLUSION,
+    CONF_LEAVING_SOON_COLLECTION,
     CONF_SCAN_INTERVAL,
     CONF_USERS,
+    DEFAULT_CLEANUP_INTERVAL_MINUTES,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
     LOGGER,
+    MAX_CLEANUP_INTERVAL_MINUTES,
     MAX_SCAN_INTERVAL_SECONDS,
+    MIN_CLEANUP_INTERVAL_MINUTES,
     MIN_SCAN_INTERVAL_SECONDS,
     SERVICE_JELLYFIN,
     SERVICE_NAMES,
@@ -359,16 +372,246 @@ class ServiceSubentryFlow(ConfigSubentryFlow):
         return self.async_abort(reason="reconfigure_successful")
 
 
+# --------------------------------------------------------------------------- options
+
+# Form fields of the cleanup rules that are not a policy setting of the same name.
+CONF_MAX_GB_PER_RUN = "max_gigabytes_per_run"
+CONF_CONFIRM = "confirm"
+
+LIMIT_FIELDS = ("movie_limits", "series_limits", "album_limits")
+# Labels the *arr accept for a tag, once written the way the policy compares them.
+_TAG_LABEL = re.compile(r"[a-z0-9-]+")
+# One age limit: "<free percent>: <days>", the percent sign optional.
+_LIMIT_ENTRY = re.compile(
+    r"(?P<percent>[-+]?\d+(?:\.\d+)?)\s*%?\s*:\s*(?P<days>[-+]?\d+)"
+)
+# One tag schedule: "<tag>: <days>"; the tag is checked afterwards.
+_SCHEDULE_ENTRY = re.compile(r"(?P<tag>[^:]*):\s*(?P<days>[-+]?\d+)")
+
+TEXT_SELECTOR = TextSelector()
+BOOLEAN_SELECTOR = BooleanSelector()
+
+
+def _count_selector(unit: str) -> NumberSelector:
+    """Ask for a number without bounds: the policy refuses wrong values with a reason."""
+    return NumberSelector(
+        NumberSelectorConfig(
+            step=1, unit_of_measurement=unit, mode=NumberSelectorMode.BOX
+        )
+    )
+
+
+CLEANUP_RULES_SCHEMA = vol.Schema(
+    {
+        vol.Optional("movie_limits"): TEXT_SELECTOR,
+        vol.Optional("series_limits"): TEXT_SELECTOR,
+        vol.Optional("album_limits"): TEXT_SELECTOR,
+        vol.Required("series_unit"): SelectSelector(
+            SelectSelectorConfig(
+                options=["season", "series"],
+                mode=SelectSelectorMode.LIST,
+                translation_key="series_unit",
+            )
+        ),
+        vol.Optional("exclusion_tags"): TEXT_SELECTOR,
+        vol.Required("protect_favorites"): BOOLEAN_SELECTOR,
+        vol.Optional("tag_schedules"): TEXT_SELECTOR,
+        vol.Optional("rolling_tag"): TEXT_SELECTOR,
+        vol.Required("rolling_keep_episodes"): _count_selector("episodes"),
+        vol.Required("rolling_max_age_days"): _count_selector("days"),
+        vol.Required("grace_days"): _count_selector("days"),
+        vol.Required("free_until_target"): BOOLEAN_SELECTOR,
+        vol.Required("target_margin_percent"): NumberSelector(
+            NumberSelectorConfig(
+                step=0.1, unit_of_measurement="%", mode=NumberSelectorMode.BOX
+            )
+        ),
+        vol.Required("max_items_per_run"): _count_selector("items"),
+        vol.Required(CONF_MAX_GB_PER_RUN): NumberSelector(
+            NumberSelectorConfig(
+                step="any", unit_of_measurement="GB", mode=NumberSelectorMode.BOX
+            )
+        ),
+        vol.Required("max_data_age_minutes"): _count_selector("min"),
+    }
+)
+# Policy setting -> the form field it is entered in; settings that are not in
+# the form report their errors on the whole form.
+_FORM_FIELDS = {str(key): str(key) for key in CLEANUP_RULES_SCHEMA.schema} | {
+    "max_bytes_per_run": CONF_MAX_GB_PER_RUN
+}
+CONFIRM_SCHEMA = vol.Schema(
+    {vol.Required(CONF_CONFIRM, default=False): BOOLEAN_SELECTOR}
+)
+
+
+class _FormError(Exception):
+    """A form field that cannot be read, with the offending entry."""
+
+    def __init__(self, field: str, code: str, detail: str) -> None:
+        super().__init__(code)
+        self.field = field
+        self.code = code
+        self.detail = detail
+
+
+def _entries(text: str) -> list[str]:
+    """Split a text field at commas, leaving out empty entries."""
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _parse_limits(field: str, text: str) -> list[tuple[float, int]]:
+    """Read "5: 15, 10: 30" as (free percent, days) pairs, in the order given.
+
+    Pairs rather than a map, so that a percent given twice reaches the policy,
+    which refuses it with a reason.
+    """
+    pairs: list[tuple[float, int]] = []
+    for entry in _entries(text):
+        match = _LIMIT_ENTRY.fullmatch(entry)
+        if match is None:
+            raise _FormError(field, "invalid_limits_format", entry)
+        pairs.append((float(match["percent"]), int(match["days"])))
+    return pairs
+
+
+def _checked_label(field: str, tag: str) -> str:
+    """Refuse a tag the *arr would not accept; an empty one is left to the policy."""
+    if tag_key(tag) and _TAG_LABEL.fullmatch(tag_key(tag)) is None:
+        raise _FormError(field, "invalid_tag", tag.strip())
+    return tag
+
+
+def _parse_schedules(text: str) -> dict[str, int]:
+    """Read "delete-after-30d: 30, ..." as tag -> days; a tag may appear once."""
+    schedules: dict[str, int] = {}
+    seen: set[str] = set()
+    for entry in _entries(text):
+        match = _SCHEDULE_ENTRY.fullmatch(entry)
+        if match is None:
+            raise _FormError("tag_schedules", "invalid_schedule_format", entry)
+        tag = _checked_label("tag_schedules", match["tag"])
+        if tag_key(tag) in seen:
+            raise _FormError("tag_schedules", "duplicate_tag", tag.strip())
+        seen.add(tag_key(tag))
+        schedules[tag] = int(match["days"])
+    return schedules
+
+
+def _policy_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """Turn the cleanup rules form into `CleanupPolicy.from_dict` settings."""
+    data: dict[str, Any] = {
+        field: _parse_limits(field, user_input.get(field, "")) for field in LIMIT_FIELDS
+    }
+    data["exclusion_tags"] = [
+        _checked_label("exclusion_tags", tag)
+        for tag in _entries(user_input.get("exclusion_tags", ""))
+    ]
+    data["tag_schedules"] = _parse_schedules(user_input.get("tag_schedules", ""))
+    data["rolling_tag"] = _checked_label(
+        "rolling_tag", user_input.get("rolling_tag", "")
+    )
+    for field in (
+        "series_unit",
+        "protect_favorites",
+        "rolling_keep_episodes",
+        "rolling_max_age_days",
+        "grace_days",
+        "free_until_target",
+        "target_margin_percent",
+        "max_items_per_run",
+        "max_data_age_minutes",
+    ):
+        data[field] = user_input[field]
+    # Whole bytes; a value that is not a finite number goes to the policy as
+    # it is, which refuses it with a reason.
+    gigabytes: float = user_input[CONF_MAX_GB_PER_RUN]
+    data["max_bytes_per_run"] = (
+        round(gigabytes * GB) if math.isfinite(gigabytes) else gigabytes
+    )
+    return data
+
+
+def _number(value: float) -> float:
+    """Show whole numbers without a decimal point."""
+    return int(value) if value == int(value) else value
+
+
+def _policy_form_values(policy: CleanupPolicy) -> dict[str, Any]:
+    """Fill the cleanup rules form in with a policy."""
+    values: dict[str, Any] = {
+        field: ", ".join(
+            f"{percent:g}: {days}" for percent, days in getattr(policy, field).items()
+        )
+        for field in LIMIT_FIELDS
+    }
+    values |= {
+        "series_unit": policy.series_unit,
+        "exclusion_tags": ", ".join(sorted(policy.exclusion_tags)),
+        "protect_favorites": policy.protect_favorites,
+        "tag_schedules": ", ".join(
+            f"{tag}: {days}" for tag, days in policy.tag_schedules.items()
+        ),
+        "rolling_tag": policy.rolling_tag,
+        "rolling_keep_episodes": policy.rolling_keep_episodes,
+        "rolling_max_age_days": policy.rolling_max_age_days,
+        "grace_days": policy.grace_days,
+        "free_until_target": policy.free_until_target,
+        "target_margin_percent": _number(policy.target_margin_percent),
+        "max_items_per_run": policy.max_items_per_run,
+        CONF_MAX_GB_PER_RUN: _number(policy.max_bytes_per_run / GB),
+        "max_data_age_minutes": policy.max_data_age_minutes,
+    }
+    return values
+
+
 class LcarsOptionsFlow(OptionsFlow):
-    """Polling interval of LCARS."""
+    """Polling interval and cleanup of LCARS, one menu entry each."""
+
+    _pending_input: dict[str, Any]
+    _pending_policy: CleanupPolicy
+
+    @property
+    def _cleanup(self) -> dict[str, Any]:
+        """The current cleanup options."""
+        return dict(self.config_entry.options.get(CONF_CLEANUP) or {})
+
+    @property
+    def _policy(self) -> CleanupPolicy:
+        """The current cleanup policy; the default one when none is stored."""
+        try:
+            return CleanupPolicy.from_dict(self._cleanup.get(CONF_CLEANUP_POLICY) or {})
+        except PolicyError as err:
+            # Stored options that no longer validate must not lock the form.
+            LOGGER.warning("The stored cleanup policy is not valid: %s", err)
+            return CleanupPolicy()
+
+    @callback
+    def _async_save(self, **changes: Any) -> ConfigFlowResult:
+        """Store the options with some keys changed and every other key kept."""
+        return self.async_create_entry(data=dict(self.config_entry.options) | changes)
+
+    @callback
+    def _async_save_cleanup(self, **changes: Any) -> ConfigFlowResult:
+        """Store the cleanup options with some keys changed."""
+        return self._async_save(**{CONF_CLEANUP: self._cleanup | changes})
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
+        """Choose what to change."""
+        return self.async_show_menu(
+            step_id="init",
+            menu_options=["polling", "cleanup_rules", "cleanup_schedule"],
+        )
+
+    async def async_step_polling(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
         """Ask how often the services are polled."""
         if user_input is not None:
-            return self.async_create_entry(
-                data={CONF_SCAN_INTERVAL: int(user_input[CONF_SCAN_INTERVAL])}
+            return self._async_save(
+                **{CONF_SCAN_INTERVAL: int(user_input[CONF_SCAN_INTERVAL])}
             )
         current = self.config_entry.options.get(
             CONF_SCAN_INTERVAL, int(DEFAULT_SCAN_INTERVAL.total_seconds())
@@ -386,4 +629,106 @@ class LcarsOptionsFlow(OptionsFlow):
                 )
             }
         )
-        return self.async_show_form(step_id="init", data_schema=schema)
+        return self.async_show_form(step_id="polling", data_schema=schema)
+
+    async def async_step_cleanup_rules(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the cleanup policy; nothing is stored while it is not valid."""
+        if user_input is None:
+            return self._async_show_rules(_policy_form_values(self._policy))
+        try:
+            policy = CleanupPolicy.from_dict(
+                self._policy.to_dict() | _policy_data(user_input)
+            )
+        except _FormError as err:
+            return self._async_show_rules(user_input, err.field, err.code, err.detail)
+        except PolicyError as err:
+            return self._async_show_rules(
+                user_input, _FORM_FIELDS.get(err.field, "base"), err.code, err.detail
+            )
+        if policy.notices():
+            self._pending_input, self._pending_policy = user_input, policy
+            return await self.async_step_cleanup_rules_confirm()
+        return self._async_save_cleanup(**{CONF_CLEANUP_POLICY: policy.to_dict()})
+
+    @callback
+    def _async_show_rules(
+        self,
+        values: Mapping[str, Any],
+        field: str | None = None,
+        code: str | None = None,
+        detail: str | None = None,
+    ) -> ConfigFlowResult:
+        """Show the cleanup rules form with the given values and at most one error."""
+        return self.async_show_form(
+            step_id="cleanup_rules",
+            data_schema=self.add_suggested_values_to_schema(
+                CLEANUP_RULES_SCHEMA, values
+            ),
+            errors={field: code} if field and code else {},
+            description_placeholders={"detail": detail or ""},
+        )
+
+    async def async_step_cleanup_rules_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Point out a valid but surprising policy before it is stored."""
+        policy = self._pending_policy
+        if user_input is not None:
+            if user_input[CONF_CONFIRM]:
+                return self._async_save_cleanup(
+                    **{CONF_CLEANUP_POLICY: policy.to_dict()}
+                )
+            return self._async_show_rules(self._pending_input)
+        return self.async_show_form(
+            step_id="cleanup_rules_confirm",
+            data_schema=CONFIRM_SCHEMA,
+            description_placeholders={
+                "grace_days": str(policy.grace_days),
+                "longest_days": str(policy.longest_limit_days),
+            },
+        )
+
+    async def async_step_cleanup_schedule(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask how often cleanup runs and what it does besides deleting."""
+        if user_input is not None:
+            return self._async_save_cleanup(
+                **{
+                    CONF_CLEANUP_INTERVAL: int(user_input[CONF_CLEANUP_INTERVAL]),
+                    CONF_IMPORT_EXCLUSION: user_input[CONF_IMPORT_EXCLUSION],
+                    CONF_LEAVING_SOON_COLLECTION: user_input[
+                        CONF_LEAVING_SOON_COLLECTION
+                    ],
+                }
+            )
+        cleanup = self._cleanup
+        schema = vol.Schema(
+            {
+                vol.Required(
+                    CONF_CLEANUP_INTERVAL,
+                    default=cleanup.get(
+                        CONF_CLEANUP_INTERVAL, DEFAULT_CLEANUP_INTERVAL_MINUTES
+                    ),
+                ): NumberSelector(
+                    NumberSelectorConfig(
+                        min=MIN_CLEANUP_INTERVAL_MINUTES,
+                        max=MAX_CLEANUP_INTERVAL_MINUTES,
+                        step=1,
+                        unit_of_measurement="min",
+                        mode=NumberSelectorMode.BOX,
+                    )
+                ),
+                vol.Required(
+                    CONF_IMPORT_EXCLUSION,
+                    default=cleanup.get(CONF_IMPORT_EXCLUSION, False),
+                ): BOOLEAN_SELECTOR,
+                vol.Required(
+                    CONF_LEAVING_SOON_COLLECTION,
+                    default=cleanup.get(CONF_LEAVING_SOON_COLLECTION, True),
+                ): BOOLEAN_SELECTOR,
+            }
+        )
+        return self.async_show_form(step_id="cleanup_schedule", data_schema=schema)

@@ -1,0 +1,596 @@
+"""Tests of the LCARS options: the menu, the polling interval and cleanup."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+import re
+from typing import Any, get_args
+
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.lcars.cleanup import CleanupPolicy
+from custom_components.lcars.cleanup.policy import GB, PolicyErrorCode
+from custom_components.lcars.const import (
+    CONF_CLEANUP,
+    CONF_CLEANUP_INTERVAL,
+    CONF_CLEANUP_POLICY,
+    CONF_IMPORT_EXCLUSION,
+    CONF_LEAVING_SOON_COLLECTION,
+    CONF_SCAN_INTERVAL,
+    DOMAIN,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType, InvalidData
+
+STRINGS = Path(__file__).parent.parent / "custom_components" / DOMAIN / "strings.json"
+
+# Errors of the rules form that the form itself finds, before the policy does.
+FORM_ERRORS = {
+    "invalid_limits_format",
+    "invalid_schedule_format",
+    "invalid_tag",
+    "duplicate_tag",
+}
+
+# What a user types in the cleanup rules form, every field filled in.
+TYPED: dict[str, Any] = {
+    "movie_limits": "5: 10, 7.5%: 20, 12 : 40",
+    "series_limits": "3: 7, 8: 21",
+    "album_limits": "10: 60",
+    "series_unit": "series",
+    "exclusion_tags": "Keep_Forever, family",
+    "protect_favorites": False,
+    "tag_schedules": "delete-after-30d: 30, Trial_Week: 7",
+    "rolling_tag": "daily-show",
+    "rolling_keep_episodes": 5.0,
+    "rolling_max_age_days": 14.0,
+    "grace_days": 3.0,
+    "free_until_target": False,
+    "target_margin_percent": 2.5,
+    "max_items_per_run": 8.0,
+    "max_gigabytes_per_run": 1.5,
+    "max_data_age_minutes": 30.0,
+}
+
+# The same settings as the policy stores them.
+STORED_POLICY = {
+    "movie_limits": {"5": 10, "7.5": 20, "12": 40},
+    "series_limits": {"3": 7, "8": 21},
+    "album_limits": {"10": 60},
+    "series_unit": "series",
+    "exclusion_tags": ["family", "keep-forever"],
+    "protect_favorites": False,
+    "tag_schedules": {"delete-after-30d": 30, "trial-week": 7},
+    "rolling_tag": "daily-show",
+    "rolling_keep_episodes": 5,
+    "rolling_max_age_days": 14,
+    "grace_days": 3,
+    "free_until_target": False,
+    "target_margin_percent": 2.5,
+    "max_items_per_run": 8,
+    "max_bytes_per_run": 1_500_000_000,
+    "max_data_age_minutes": 30,
+    "max_delete_attempts": 3,
+}
+
+# How the form shows the stored settings when it is opened again.
+SHOWN = TYPED | {
+    "movie_limits": "5: 10, 7.5: 20, 12: 40",
+    "exclusion_tags": "family, keep-forever",
+    "tag_schedules": "delete-after-30d: 30, trial-week: 7",
+    "rolling_keep_episodes": 5,
+    "rolling_max_age_days": 14,
+    "grace_days": 3,
+    "max_items_per_run": 8,
+    "max_data_age_minutes": 30,
+}
+
+OTHER_CLEANUP = {
+    CONF_CLEANUP_INTERVAL: 240,
+    CONF_IMPORT_EXCLUSION: True,
+    CONF_LEAVING_SOON_COLLECTION: False,
+}
+
+
+@pytest.fixture
+def entry(hass: HomeAssistant) -> MockConfigEntry:
+    """The LCARS entry with a polling interval and no cleanup options, not set up."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="LCARS",
+        data={},
+        options={CONF_SCAN_INTERVAL: 90},
+        entry_id="lcars_entry",
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+def _entry_with(hass: HomeAssistant, cleanup: dict[str, Any]) -> MockConfigEntry:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="LCARS",
+        data={},
+        options={CONF_SCAN_INTERVAL: 90, CONF_CLEANUP: cleanup},
+        entry_id="lcars_entry",
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+async def _open(hass: HomeAssistant, entry: MockConfigEntry, step: str) -> Any:
+    """Open the options and choose a menu entry."""
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": step}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == step
+    return result
+
+
+def _shown(result: Any) -> dict[str, Any]:
+    """The values a form shows: suggested values, else defaults."""
+    shown: dict[str, Any] = {}
+    for marker in result["data_schema"].schema:
+        suggested = (marker.description or {}).get("suggested_value")
+        if suggested is not None:
+            shown[str(marker)] = suggested
+        elif callable(marker.default):
+            shown[str(marker)] = marker.default()
+    return shown
+
+
+async def _submit(hass: HomeAssistant, result: Any, data: dict[str, Any]) -> Any:
+    return await hass.config_entries.options.async_configure(result["flow_id"], data)
+
+
+def _strings() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(STRINGS.read_text(encoding="utf-8"))
+    return data
+
+
+# --------------------------------------------------------------------------- menu
+
+
+async def test_menu(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """The options open on a menu of polling, cleanup rules and cleanup schedule."""
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "init"
+    options: Any = result["menu_options"]
+    assert list(options) == [
+        "polling",
+        "cleanup_rules",
+        "cleanup_schedule",
+    ]
+    menu = _strings()["options"]["step"]["init"]["menu_options"]
+    assert set(menu) == set(options)
+
+
+async def test_polling_keeps_cleanup(hass: HomeAssistant) -> None:
+    """Changing the polling interval leaves the cleanup options as they are."""
+    cleanup = {CONF_CLEANUP_POLICY: STORED_POLICY} | OTHER_CLEANUP
+    entry = _entry_with(hass, cleanup)
+    result = await _open(hass, entry, "polling")
+    assert _shown(result) == {CONF_SCAN_INTERVAL: 90}
+    result = await _submit(hass, result, {CONF_SCAN_INTERVAL: 120.0})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {CONF_SCAN_INTERVAL: 120, CONF_CLEANUP: cleanup}
+
+
+# --------------------------------------------------------------------------- rules
+
+
+async def test_rules_show_default_policy(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    """Without stored rules the form shows the default policy."""
+    result = await _open(hass, entry, "cleanup_rules")
+    assert result["errors"] == {}
+    assert _shown(result) == {
+        "movie_limits": "5: 15, 10: 30, 15: 60, 20: 90",
+        "series_limits": "5: 15, 10: 30, 15: 60, 20: 90",
+        "album_limits": "5: 30, 10: 90",
+        "series_unit": "season",
+        "exclusion_tags": "",
+        "protect_favorites": True,
+        "tag_schedules": "",
+        "rolling_tag": "lcars-rolling",
+        "rolling_keep_episodes": 10,
+        "rolling_max_age_days": 30,
+        "grace_days": 14,
+        "free_until_target": True,
+        "target_margin_percent": 2,
+        "max_items_per_run": 20,
+        "max_gigabytes_per_run": 500,
+        "max_data_age_minutes": 15,
+    }
+
+
+async def test_rules_round_trip(hass: HomeAssistant) -> None:
+    """Entered rules are stored as the policy; opened again, the form shows them."""
+    entry = _entry_with(hass, dict(OTHER_CLEANUP))
+    result = await _open(hass, entry, "cleanup_rules")
+    result = await _submit(hass, result, TYPED)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {
+        CONF_SCAN_INTERVAL: 90,
+        CONF_CLEANUP: OTHER_CLEANUP | {CONF_CLEANUP_POLICY: STORED_POLICY},
+    }
+    policy = CleanupPolicy.from_dict(entry.options[CONF_CLEANUP][CONF_CLEANUP_POLICY])
+    assert policy.movie_limits == {5.0: 10, 7.5: 20, 12.0: 40}
+    assert policy.exclusion_tags == {"family", "keep-forever"}
+    assert policy.max_bytes_per_run == 1_500_000_000
+
+    result = await _open(hass, entry, "cleanup_rules")
+    assert _shown(result) == SHOWN
+    # Saved again unchanged, the policy stays the same.
+    result = await _submit(hass, result, _shown(result))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options[CONF_CLEANUP][CONF_CLEANUP_POLICY] == STORED_POLICY
+
+
+@pytest.mark.parametrize(
+    ("gigabytes", "stored", "shown"),
+    [
+        (1.5, 1_500_000_000, 1.5),
+        (2000, 2000 * GB, 2000),
+        (0.25, 250_000_000, 0.25),
+    ],
+)
+async def test_rules_gigabytes(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    gigabytes: float,
+    stored: int,
+    shown: float,
+) -> None:
+    """The data cap is entered in GB (10^9 bytes) and stored in bytes."""
+    result = await _open(hass, entry, "cleanup_rules")
+    result = await _submit(
+        hass, result, _shown(result) | {"max_gigabytes_per_run": gigabytes}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    policy = entry.options[CONF_CLEANUP][CONF_CLEANUP_POLICY]
+    assert policy["max_bytes_per_run"] == stored
+    result = await _open(hass, entry, "cleanup_rules")
+    assert _shown(result)["max_gigabytes_per_run"] == shown
+
+
+async def test_rules_empty_fields(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Emptied or left out text fields mean no limits, no tags, no schedules."""
+    result = await _open(hass, entry, "cleanup_rules")
+    data = _shown(result) | {"movie_limits": " ", "tag_schedules": ""}
+    del data["album_limits"], data["exclusion_tags"]
+    result = await _submit(hass, result, data)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    policy = entry.options[CONF_CLEANUP][CONF_CLEANUP_POLICY]
+    assert policy["movie_limits"] == {}
+    assert policy["album_limits"] == {}
+    assert policy["series_limits"] == {"5": 15, "10": 30, "15": 60, "20": 90}
+    assert policy["exclusion_tags"] == []
+    assert policy["tag_schedules"] == {}
+    assert entry.options[CONF_SCAN_INTERVAL] == 90
+
+
+async def test_rules_keep_settings_not_in_form(hass: HomeAssistant) -> None:
+    """Policy settings the form does not show keep their stored value."""
+    stored = STORED_POLICY | {"max_delete_attempts": 7}
+    entry = _entry_with(hass, {CONF_CLEANUP_POLICY: stored})
+    result = await _open(hass, entry, "cleanup_rules")
+    result = await _submit(hass, result, _shown(result) | {"grace_days": 5})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options[CONF_CLEANUP][CONF_CLEANUP_POLICY] == stored | {
+        "grace_days": 5
+    }
+
+
+async def test_rules_invalid_stored_policy(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Stored rules that no longer validate open as the default policy."""
+    entry = _entry_with(hass, {CONF_CLEANUP_POLICY: {"grace_days": 0}})
+    result = await _open(hass, entry, "cleanup_rules")
+    assert _shown(result)["grace_days"] == 14
+    assert "The stored cleanup policy is not valid" in caplog.text
+    result = await _submit(hass, result, _shown(result))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options[CONF_CLEANUP][CONF_CLEANUP_POLICY] == (
+        CleanupPolicy().to_dict()
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "code", "detail"),
+    [
+        # Free space percents outside 0 to 100.
+        ({"movie_limits": "0: 10"}, "movie_limits", "threshold_out_of_range", "0"),
+        (
+            {"movie_limits": "5: 10, 100: 20"},
+            "movie_limits",
+            "threshold_out_of_range",
+            "100",
+        ),
+        ({"album_limits": "-5: 10"}, "album_limits", "threshold_out_of_range", "-5"),
+        # Less free space must give a shorter age.
+        ({"series_limits": "5: 30, 10: 20"}, "series_limits", "unordered", "10"),
+        ({"series_limits": "5: 30, 10: 30"}, "series_limits", "unordered", "10"),
+        (
+            {"series_limits": "10: 30, 10.0: 40"},
+            "series_limits",
+            "duplicate_threshold",
+            "10",
+        ),
+        # Days of zero or below.
+        ({"album_limits": "5: 0"}, "album_limits", "days_not_positive", "5"),
+        ({"movie_limits": "5: -3"}, "movie_limits", "days_not_positive", "5"),
+        ({"grace_days": 0}, "grace_days", "days_not_positive", ""),
+        ({"rolling_max_age_days": -1}, "rolling_max_age_days", "days_not_positive", ""),
+        ({"tag_schedules": "trial: 0"}, "tag_schedules", "days_not_positive", "trial"),
+        ({"grace_days": 2.5}, "grace_days", "invalid_type", ""),
+        ({"rolling_keep_episodes": -1}, "rolling_keep_episodes", "count_negative", ""),
+        # Caps of zero.
+        ({"max_items_per_run": 0}, "max_items_per_run", "cap_not_positive", ""),
+        ({"max_gigabytes_per_run": 0}, "max_gigabytes_per_run", "cap_not_positive", ""),
+        ({"max_data_age_minutes": 0}, "max_data_age_minutes", "cap_not_positive", ""),
+        (
+            {"max_gigabytes_per_run": float("inf")},
+            "max_gigabytes_per_run",
+            "invalid_type",
+            "",
+        ),
+        # The margin.
+        (
+            {"target_margin_percent": -0.5},
+            "target_margin_percent",
+            "margin_out_of_range",
+            "",
+        ),
+        (
+            {"target_margin_percent": 100},
+            "target_margin_percent",
+            "margin_out_of_range",
+            "",
+        ),
+        # Tags.
+        ({"tag_schedules": ": 30"}, "tag_schedules", "empty_tag", ""),
+        ({"rolling_tag": "  "}, "rolling_tag", "empty_tag", ""),
+        (
+            {"exclusion_tags": "family, keep me"},
+            "exclusion_tags",
+            "invalid_tag",
+            "keep me",
+        ),
+        ({"rolling_tag": "daily/show"}, "rolling_tag", "invalid_tag", "daily/show"),
+        ({"tag_schedules": "trial!: 7"}, "tag_schedules", "invalid_tag", "trial!"),
+        (
+            {"tag_schedules": "trial_week: 7, Trial-Week: 14"},
+            "tag_schedules",
+            "duplicate_tag",
+            "Trial-Week",
+        ),
+        (
+            {"exclusion_tags": "family", "tag_schedules": "Family: 30"},
+            "tag_schedules",
+            "tag_conflict",
+            "family",
+        ),
+        (
+            {"tag_schedules": "lcars_keep: 30"},
+            "tag_schedules",
+            "tag_conflict",
+            "lcars-keep",
+        ),
+        (
+            {"tag_schedules": "Daily_Show: 10"},
+            "tag_schedules",
+            "tag_conflict",
+            "daily-show",
+        ),
+        (
+            {"exclusion_tags": "family", "rolling_tag": "family"},
+            "rolling_tag",
+            "tag_conflict",
+            "family",
+        ),
+        # Malformed entries.
+        ({"movie_limits": "5 15"}, "movie_limits", "invalid_limits_format", "5 15"),
+        (
+            {"movie_limits": "5: 15 days"},
+            "movie_limits",
+            "invalid_limits_format",
+            "5: 15 days",
+        ),
+        (
+            {"series_limits": "five: 15"},
+            "series_limits",
+            "invalid_limits_format",
+            "five: 15",
+        ),
+        ({"album_limits": "5: 1.5"}, "album_limits", "invalid_limits_format", "5: 1.5"),
+        (
+            {"album_limits": "5: 15: 20"},
+            "album_limits",
+            "invalid_limits_format",
+            "5: 15: 20",
+        ),
+        ({"album_limits": "5; 15"}, "album_limits", "invalid_limits_format", "5; 15"),
+        (
+            {"tag_schedules": "trial 30"},
+            "tag_schedules",
+            "invalid_schedule_format",
+            "trial 30",
+        ),
+        (
+            {"tag_schedules": "trial: a month"},
+            "tag_schedules",
+            "invalid_schedule_format",
+            "trial: a month",
+        ),
+    ],
+)
+async def test_rules_errors(
+    hass: HomeAssistant,
+    changes: dict[str, Any],
+    field: str,
+    code: str,
+    detail: str,
+) -> None:
+    """Invalid rules are refused on their field; the form keeps what was typed."""
+    cleanup = {CONF_CLEANUP_POLICY: STORED_POLICY} | OTHER_CLEANUP
+    entry = _entry_with(hass, cleanup)
+    result = await _open(hass, entry, "cleanup_rules")
+    typed = _shown(result) | changes
+    result = await _submit(hass, result, typed)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "cleanup_rules"
+    assert result["errors"] == {field: code}
+    assert result["description_placeholders"] == {"detail": detail}
+    assert _shown(result) == typed
+    assert entry.options == {CONF_SCAN_INTERVAL: 90, CONF_CLEANUP: cleanup}
+    assert code in _strings()["options"]["error"]
+
+    # Corrected, the rules are saved.
+    result = await _submit(
+        hass, result, _shown(result) | {key: SHOWN[key] for key in changes}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options[CONF_CLEANUP] == cleanup
+
+
+async def test_rules_rolling_tag_left_out(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    """A cleared rolling tag is an empty tag, refused with a reason."""
+    result = await _open(hass, entry, "cleanup_rules")
+    typed = _shown(result)
+    del typed["rolling_tag"]
+    result = await _submit(hass, result, typed)
+    assert result["errors"] == {"rolling_tag": "empty_tag"}
+    assert CONF_CLEANUP not in entry.options
+
+
+async def test_rules_series_unit(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """A series unit other than season or series never reaches the policy."""
+    result = await _open(hass, entry, "cleanup_rules")
+    with pytest.raises(InvalidData, match="series_unit"):
+        await _submit(hass, result, _shown(result) | {"series_unit": "episode"})
+    assert CONF_CLEANUP not in entry.options
+
+
+def test_every_error_is_translated() -> None:
+    """Every policy error and every form error has a text with known placeholders."""
+    errors = _strings()["options"]["error"]
+    codes = set(get_args(PolicyErrorCode.__value__)) | FORM_ERRORS
+    assert codes == set(errors)
+    for code, text in errors.items():
+        assert set(re.findall(r"{(\w+)}", text)) <= {"detail"}, code
+
+
+# --------------------------------------------------------------------------- notices
+
+
+async def test_rules_notice_confirmed(hass: HomeAssistant) -> None:
+    """A grace period longer than every age limit is saved once confirmed."""
+    entry = _entry_with(hass, dict(OTHER_CLEANUP))
+    result = await _open(hass, entry, "cleanup_rules")
+    typed = _shown(result) | {"grace_days": 120}
+    result = await _submit(hass, result, typed)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "cleanup_rules_confirm"
+    assert result["description_placeholders"] == {
+        "grace_days": "120",
+        "longest_days": "90",
+    }
+    assert _shown(result) == {"confirm": False}
+    assert entry.options[CONF_CLEANUP] == OTHER_CLEANUP
+
+    # Not confirmed: back to the rules as they were typed.
+    result = await _submit(hass, result, {"confirm": False})
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "cleanup_rules"
+    assert result["errors"] == {}
+    assert _shown(result) == typed
+    assert entry.options[CONF_CLEANUP] == OTHER_CLEANUP
+
+    # Submitted again and confirmed: saved.
+    result = await _submit(hass, result, typed)
+    assert result["step_id"] == "cleanup_rules_confirm"
+    result = await _submit(hass, result, {"confirm": True})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    policy = entry.options[CONF_CLEANUP][CONF_CLEANUP_POLICY]
+    assert policy["grace_days"] == 120
+    assert entry.options[CONF_CLEANUP] == OTHER_CLEANUP | {
+        CONF_CLEANUP_POLICY: CleanupPolicy(grace_days=120).to_dict()
+    }
+
+
+async def test_rules_notice_counts_tag_schedules(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    """A tag schedule longer than the grace period needs no confirmation."""
+    result = await _open(hass, entry, "cleanup_rules")
+    typed = _shown(result) | {"grace_days": 120, "tag_schedules": "archive: 365"}
+    result = await _submit(hass, result, typed)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options[CONF_CLEANUP][CONF_CLEANUP_POLICY]["grace_days"] == 120
+
+
+# --------------------------------------------------------------------------- schedule
+
+
+async def test_schedule_defaults(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Without cleanup options the schedule form shows the defaults."""
+    result = await _open(hass, entry, "cleanup_schedule")
+    assert _shown(result) == {
+        CONF_CLEANUP_INTERVAL: 60,
+        CONF_IMPORT_EXCLUSION: False,
+        CONF_LEAVING_SOON_COLLECTION: True,
+    }
+
+
+async def test_schedule_round_trip(hass: HomeAssistant) -> None:
+    """The schedule is stored next to the policy, which stays as it was."""
+    entry = _entry_with(hass, {CONF_CLEANUP_POLICY: STORED_POLICY})
+    result = await _open(hass, entry, "cleanup_schedule")
+    result = await _submit(
+        hass,
+        result,
+        {
+            CONF_CLEANUP_INTERVAL: 1440.0,
+            CONF_IMPORT_EXCLUSION: True,
+            CONF_LEAVING_SOON_COLLECTION: False,
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {
+        CONF_SCAN_INTERVAL: 90,
+        CONF_CLEANUP: {
+            CONF_CLEANUP_POLICY: STORED_POLICY,
+            CONF_CLEANUP_INTERVAL: 1440,
+            CONF_IMPORT_EXCLUSION: True,
+            CONF_LEAVING_SOON_COLLECTION: False,
+        },
+    }
+    assert isinstance(entry.options[CONF_CLEANUP][CONF_CLEANUP_INTERVAL], int)
+    result = await _open(hass, entry, "cleanup_schedule")
+    assert _shown(result) == {
+        CONF_CLEANUP_INTERVAL: 1440,
+        CONF_IMPORT_EXCLUSION: True,
+        CONF_LEAVING_SOON_COLLECTION: False,
+    }
+
+
+@pytest.mark.parametrize("minutes", [4, 10081])
+async def test_schedule_bounds(
+    hass: HomeAssistant, entry: MockConfigEntry, minutes: int
+) -> None:
+    """Intervals outside 5 minutes to a week are refused by the form."""
+    result = await _open(hass, entry, "cleanup_schedule")
+    with pytest.raises(InvalidData, match=CONF_CLEANUP_INTERVAL):
+        await _submit(hass, result, _shown(result) | {CONF_CLEANUP_INTERVAL: minutes})
+    assert CONF_CLEANUP not in entry.options
