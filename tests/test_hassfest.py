@@ -13,7 +13,14 @@ from awesomeversion import AwesomeVersion
 import pytest
 import yaml
 
-from custom_components.lcars import binary_sensor, calendar, sensor
+from custom_components.lcars import (
+    binary_sensor,
+    button,
+    calendar,
+    event,
+    sensor,
+    switch,
+)
 from custom_components.lcars.const import ARR_SERVICE_TYPES, DOMAIN, SERVICE_TYPES
 from homeassistant.const import __version__ as ha_version
 from homeassistant.core import HomeAssistant
@@ -281,7 +288,14 @@ def _class_attribute(cls: type, name: str) -> Any:
 def _entity_keys() -> dict[tuple[str, str], bool]:
     """Entity translation keys by platform, with whether a device class is set."""
     keys: dict[tuple[str, str], bool] = {}
-    modules = {"sensor": sensor, "binary_sensor": binary_sensor, "calendar": calendar}
+    modules = {
+        "sensor": sensor,
+        "binary_sensor": binary_sensor,
+        "button": button,
+        "calendar": calendar,
+        "event": event,
+        "switch": switch,
+    }
     for platform, module in modules.items():
         for value in vars(module).values():
             candidates = value if isinstance(value, tuple) else (value,)
@@ -346,6 +360,10 @@ async def test_actions_are_documented(
         "get_queue",
         "get_disk_space",
         "preview_cleanup",
+        "run_cleanup",
+        "protect",
+        "unprotect",
+        "delete_media",
     }
     described = yaml.safe_load((PACKAGE / "services.yaml").read_text(encoding="utf-8"))
     assert set(described) == registered

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.lcars.cleanup import CleanupPolicy
 from custom_components.lcars.const import DOMAIN
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
@@ -46,6 +47,11 @@ async def _fill_movies_disk(simulator: Any, entry: MockConfigEntry) -> None:
     assert coordinator.last_update_success
 
 
+# Requests of one refresh (see the coordinators).
+RADARR_REFRESH_REQUESTS = 7
+LIDARR_REFRESH_REQUESTS = 7
+
+
 def _movie_of(simulator: Any, item: dict[str, Any]) -> Any:
     assert item["key"].startswith(f"{RADARR}/movie/")
     movie_id = int(item["key"].rsplit("/", 1)[1])
@@ -67,11 +73,11 @@ async def test_preview_lists_leaving_soon_and_protected(
 
     result = await _preview(hass, init_integration.entry_id)
 
-    # A preview of the default policy with an empty ledger: every expired
+    # A first preview with the default policy and an empty ledger: every expired
     # item only starts its grace period, so nothing is due yet.
     assert result["preview"] is True
-    assert result["policy"] == "default"
-    assert "default" in result["note"]
+    assert result["policy"] == CleanupPolicy().to_dict()
+    assert result["dry_run"] is True
     assert result["instances"][RADARR] == "Radarr"
     assert result["failed_closed"] is False
     assert result["fail_reasons"] == []
@@ -128,10 +134,10 @@ async def test_preview_lists_leaving_soon_and_protected(
     assert simulator.dump() == before
     for name in simulator.services:
         assert not [r for r in simulator.requests(name) if r[0] in WRITE_METHODS]
-    # Only Jellyfin's episode watch data is fetched: the libraries come
-    # from the coordinators' last refresh.
-    assert simulator.requests("radarr") == []
-    assert simulator.requests("lidarr") == []
+    # One refresh of each service, so the preview sees the disks as they are
+    # now; as many requests as any refresh, whatever the library's size.
+    assert len(simulator.requests("radarr")) == RADARR_REFRESH_REQUESTS
+    assert len(simulator.requests("lidarr")) == LIDARR_REFRESH_REQUESTS
 
 
 async def test_preview_max_items(

@@ -10,6 +10,8 @@ from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
+from .cleanup import PolicyError
+from .cleanup_manager import CleanupManager
 from .clients import InvalidUrlError
 from .connection import create_client
 from .const import DOMAIN, LOGGER, SERVICE_TYPES
@@ -18,8 +20,11 @@ from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
+    Platform.BUTTON,
     Platform.CALENDAR,
+    Platform.EVENT,
     Platform.SENSOR,
+    Platform.SWITCH,
 ]
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -79,7 +84,18 @@ async def async_setup_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> boo
             ) from coordinator.last_exception
 
     entry.runtime_data = data
+    try:
+        data.cleanup = CleanupManager(hass, entry)
+    except PolicyError as err:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_cleanup_policy",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    await data.cleanup.async_load()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    data.cleanup.async_start()
+    entry.async_on_unload(data.cleanup.async_stop)
     return True
 
 
@@ -91,3 +107,8 @@ async def _async_reload_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> N
 async def async_unload_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> bool:
     """Unload the platforms; the coordinators stop with the entry."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> None:
+    """Forget the cleanup's ledger and switches with the entry."""
+    await CleanupManager.async_remove_store(hass, entry.entry_id)

@@ -1,4 +1,4 @@
-"""Calendars of LCARS: upcoming movies, episodes and albums."""
+"""Calendars of LCARS: upcoming movies, episodes and albums, and leaving soon."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
+from .cleanup_manager import LeavingSoonEntry
 from .clients.models import CalendarEntry
 from .coordinator import (
     ArrCoordinator,
@@ -17,7 +18,7 @@ from .coordinator import (
     RadarrCoordinator,
     SonarrCoordinator,
 )
-from .entity import LcarsEntity
+from .entity import CleanupEntity, LcarsEntity
 
 # Every coordinator polls on its own; entities only read its data.
 PARALLEL_UPDATES = 0
@@ -38,7 +39,8 @@ async def async_setup_entry(
     entry: LcarsConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add a calendar for every Radarr, Sonarr and Lidarr."""
+    """Add a calendar for every Radarr, Sonarr and Lidarr, and leaving soon."""
+    async_add_entities([LeavingSoonCalendar(entry)])
     for subentry_id, coordinator in entry.runtime_data.coordinators.items():
         if isinstance(
             coordinator, RadarrCoordinator | SonarrCoordinator | LidarrCoordinator
@@ -111,6 +113,53 @@ class ReleaseCalendar(LcarsEntity[ArrCoordinator], CalendarEntity):
         return [
             event
             for event in self._events()
+            if event.end_datetime_local > start_date
+            and event.start_datetime_local < end_date
+        ]
+
+
+class LeavingSoonCalendar(CleanupEntity, CalendarEntity):
+    """The day each item on leaving soon may be deleted, as all-day events."""
+
+    _attr_translation_key = "leaving_soon"
+
+    def __init__(self, entry: LcarsConfigEntry) -> None:
+        """Show leaving soon of one LCARS entry."""
+        super().__init__(entry, "leaving_soon")
+
+    @staticmethod
+    def _event(item: LeavingSoonEntry) -> CalendarEvent:
+        """Make an all-day event on the local day the item may first be deleted."""
+        day = dt_util.as_local(item.delete_on).date()
+        return CalendarEvent(
+            start=day,
+            end=day + timedelta(days=1),
+            summary=f"{item.title} leaves",
+            description=item.reason,
+            uid=item.key,
+        )
+
+    @property
+    def event(self) -> CalendarEvent | None:
+        """The deletion happening today or next.
+
+        Leaving soon is sorted by deletion time, so the first event that has
+        not ended yet is the one.
+        """
+        now = dt_util.now()
+        for item in self.manager.leaving_soon:
+            event = self._event(item)
+            if event.end_datetime_local > now:
+                return event
+        return None
+
+    async def async_get_events(
+        self, hass: HomeAssistant, start_date: datetime, end_date: datetime
+    ) -> list[CalendarEvent]:
+        """Return the deletions in the range."""
+        return [
+            event
+            for event in map(self._event, self.manager.leaving_soon)
             if event.end_datetime_local > start_date
             and event.start_datetime_local < end_date
         ]

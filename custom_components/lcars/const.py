@@ -67,3 +67,21 @@ LIBRARY_KINDS: Final = ("movie", "series", "artist")
 LIBRARY_STATUSES: Final = ("missing", "available", "monitored", "unmonitored")
 DEFAULT_LIBRARY_LIMIT: Final = 100
 MAX_LIBRARY_LIMIT: Final = 1000
+
+# Cleanup options: entry.options[CONF_CLEANUP] holds these keys.
+CONF_CLEANUP: Final = "cleanup"
+# The policy as `CleanupPolicy.to_dict()` gives it.
+CONF_CLEANUP_POLICY: Final = "policy"
+CONF_CLEANUP_INTERVAL: Final = "interval_minutes"
+CONF_IMPORT_EXCLUSION: Final = "add_import_exclusion"
+CONF_LEAVING_SOON_COLLECTION: Final = "leaving_soon_collection"
+DEFAULT_CLEANUP_INTERVAL_MINUTES: Final = 60
+MIN_CLEANUP_INTERVAL_MINUTES: Final = 5
+MAX_CLEANUP_INTERVAL_MINUTES: Final = 7 * 24 * 60
+
+# What a cleanup run came to (the last result sensor's options).
+CLEANUP_RESULTS: Final = ("ok", "dry_run", "nothing_to_do", "failed_closed", "error")
+
+# Events on the bus.
+EVENT_CLEANUP_FINISHED: Final = "lcars_cleanup_finished"
+EVENT_MEDIA_DELETED: Final = "lcars_media_deleted"

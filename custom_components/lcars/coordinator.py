@@ -48,6 +48,7 @@ from .const import (
 )
 
 if TYPE_CHECKING:
+    from .cleanup_manager import CleanupManager
     from .connection import LcarsClient
 
 type ArrSnapshot = RadarrSnapshot | SonarrSnapshot | LidarrSnapshot
@@ -321,6 +322,8 @@ class LcarsData:
 
     coordinators: dict[str, AnyCoordinator] = field(default_factory=dict)
     clients: dict[str, LcarsClient] = field(default_factory=dict)
+    # Set during setup, before the platforms.
+    cleanup: CleanupManager = field(init=False)
 
     def of_kind[CoordinatorT: AnyCoordinator](
         self, kind: type[CoordinatorT]

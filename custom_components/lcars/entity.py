@@ -1,14 +1,19 @@
-"""Base entity of LCARS: one device per connected service."""
+"""Base entities of LCARS: one device per connected service, one for the cleanup."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
-from .coordinator import AnyCoordinator, LcarsCoordinator
+from .coordinator import AnyCoordinator, LcarsConfigEntry, LcarsCoordinator
+
+if TYPE_CHECKING:
+    from .cleanup_manager import CleanupManager
 
 
 def service_device_info(coordinator: LcarsCoordinator[Any]) -> DeviceInfo:
@@ -34,3 +39,42 @@ class LcarsEntity[CoordinatorT: AnyCoordinator](CoordinatorEntity[CoordinatorT])
         super().__init__(coordinator)
         self._attr_unique_id = f"{coordinator.subentry_id}_{key}"
         self._attr_device_info = service_device_info(coordinator)
+
+
+def cleanup_device_info(entry: LcarsConfigEntry) -> DeviceInfo:
+    """Describe the device that gathers the cleanup of one LCARS entry."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, f"{entry.entry_id}_cleanup")},
+        name="Cleanup",
+        manufacturer="LCARS",
+        entry_type=DeviceEntryType.SERVICE,
+    )
+
+
+class CleanupDeviceEntity(Entity):
+    """An entity on the cleanup device of one LCARS entry."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(self, entry: LcarsConfigEntry, key: str) -> None:
+        """Attach the entity to the cleanup device; the key keeps ids stable."""
+        self.manager: CleanupManager = entry.runtime_data.cleanup
+        self._attr_unique_id = f"{entry.entry_id}_cleanup_{key}"
+        self._attr_device_info = cleanup_device_info(entry)
+
+
+class CleanupEntity(CleanupDeviceEntity):
+    """An entity showing the cleanup, written again whenever the cleanup changes."""
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the cleanup until the entity is removed."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self.manager.async_add_listener(self._handle_cleanup_update)
+        )
+
+    @callback
+    def _handle_cleanup_update(self) -> None:
+        """Show the new state of the cleanup."""
+        self.async_write_ha_state()

@@ -14,12 +14,13 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import PERCENTAGE, Platform, UnitOfInformation
+from homeassistant.const import PERCENTAGE, Platform, UnitOfInformation, UnitOfTime
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
+from .cleanup_manager import CleanupManager
 from .clients.models import (
     JellyfinSnapshot,
     JellyseerrSnapshot,
@@ -29,6 +30,7 @@ from .clients.models import (
     RootFolder,
     SonarrSnapshot,
 )
+from .const import CLEANUP_RESULTS
 from .coordinator import (
     AnyCoordinator,
     ArrCoordinator,
@@ -39,13 +41,15 @@ from .coordinator import (
     RadarrCoordinator,
     SonarrCoordinator,
 )
-from .entity import LcarsEntity
+from .entity import CleanupEntity, LcarsEntity
 
 # Every coordinator polls on its own; entities only read its data.
 PARALLEL_UPDATES = 0
 
 # At most this many playing sessions are listed in the attributes.
 MAX_SESSIONS_LISTED = 10
+# At most this many items leaving soon are listed in the attributes.
+MAX_LEAVING_SOON_LISTED = 10
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,6 +65,14 @@ class RootFolderSensorEntityDescription(SensorEntityDescription):
     """A sensor of one root folder."""
 
     value_fn: Callable[[RootFolder], StateType]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CleanupSensorEntityDescription(SensorEntityDescription):
+    """A sensor computed from the state of the cleanup."""
+
+    value_fn: Callable[[CleanupManager], StateType | datetime]
+    attributes_fn: Callable[[CleanupManager], dict[str, Any]] | None = None
 
 
 def _queue_progress(queue: Iterable[QueueItem]) -> float | None:
@@ -276,6 +288,94 @@ ROOT_FOLDER_SENSORS: tuple[RootFolderSensorEntityDescription, ...] = (
 )
 
 
+def _leaving_soon_attributes(manager: CleanupManager) -> dict[str, Any]:
+    """List the first items to leave: what, where, when and why."""
+    return {
+        "items": [
+            {
+                "title": item.title,
+                "kind": item.kind,
+                "instance": item.instance,
+                "root_folder": item.root_folder,
+                "size": item.size,
+                "delete_on": item.delete_on.isoformat(),
+                "reason": item.reason,
+            }
+            for item in manager.leaving_soon[:MAX_LEAVING_SOON_LISTED]
+        ]
+    }
+
+
+def _last_run_attributes(manager: CleanupManager) -> dict[str, Any]:
+    """Tell how the last run was started and what it did."""
+    run = manager.last_run
+    if run is None:
+        return {}
+    return {
+        "trigger": run.trigger,
+        "dry_run": run.dry_run,
+        "deleted": len(run.deleted),
+        "failed": len(run.failed),
+        "message": run.message,
+    }
+
+
+CLEANUP_SENSORS: tuple[CleanupSensorEntityDescription, ...] = (
+    CleanupSensorEntityDescription(
+        key="leaving_soon",
+        translation_key="leaving_soon",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda manager: len(manager.leaving_soon),
+        attributes_fn=_leaving_soon_attributes,
+    ),
+    CleanupSensorEntityDescription(
+        key="leaving_soon_size",
+        translation_key="leaving_soon_size",
+        device_class=SensorDeviceClass.DATA_SIZE,
+        native_unit_of_measurement=UnitOfInformation.BYTES,
+        suggested_unit_of_measurement=UnitOfInformation.GIGABYTES,
+        suggested_display_precision=1,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda manager: sum(item.size for item in manager.leaving_soon),
+    ),
+    CleanupSensorEntityDescription(
+        key="next_deletion",
+        translation_key="next_deletion",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda manager: min(
+            (item.delete_on for item in manager.leaving_soon), default=None
+        ),
+    ),
+    CleanupSensorEntityDescription(
+        key="last_cleanup",
+        translation_key="last_cleanup",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda manager: (
+            manager.last_run.finished if manager.last_run else None
+        ),
+    ),
+    CleanupSensorEntityDescription(
+        key="last_cleanup_result",
+        translation_key="last_cleanup_result",
+        device_class=SensorDeviceClass.ENUM,
+        options=list(CLEANUP_RESULTS),
+        value_fn=lambda manager: manager.last_run.result if manager.last_run else None,
+        attributes_fn=_last_run_attributes,
+    ),
+    CleanupSensorEntityDescription(
+        key="last_cleanup_freed",
+        translation_key="last_cleanup_freed",
+        device_class=SensorDeviceClass.DATA_SIZE,
+        native_unit_of_measurement=UnitOfInformation.BYTES,
+        suggested_unit_of_measurement=UnitOfInformation.GIGABYTES,
+        suggested_display_precision=1,
+        value_fn=lambda manager: (
+            manager.last_run.bytes_freed if manager.last_run else None
+        ),
+    ),
+)
+
+
 def _descriptions(
     coordinator: AnyCoordinator,
 ) -> Iterable[LcarsSensorEntityDescription[Any]]:
@@ -296,7 +396,13 @@ async def async_setup_entry(
     entry: LcarsConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the sensors of every service, each on its own subentry."""
+    """Add the sensors of every service, each on its own subentry.
+
+    The sensors of the cleanup belong to the entry itself.
+    """
+    async_add_entities(
+        CleanupSensor(entry, description) for description in CLEANUP_SENSORS
+    )
     for subentry_id, coordinator in entry.runtime_data.coordinators.items():
         async_add_entities(
             (
@@ -312,11 +418,18 @@ async def async_setup_entry(
 
 
 ROOT_FOLDER_PREFIX = "root_folder_"
+# The expiration sensors of root folders follow the cleanup's policy, not only
+# the service: their ids are apart from the free space sensors'.
+EXPIRATION_PREFIX = "expiration_root_folder_"
 QUEUE_ITEM_PREFIX = "queue_item_"
 
 
 def _root_folder_key(folder: RootFolder, description: SensorEntityDescription) -> str:
     return f"{ROOT_FOLDER_PREFIX}{folder.id}_{description.key}"
+
+
+def _expiration_key(folder: RootFolder) -> str:
+    return f"{EXPIRATION_PREFIX}{folder.id}"
 
 
 def _queue_item_key(item: QueueItem) -> str:
@@ -338,10 +451,12 @@ def _async_track_dynamic_sensors(
     subentry_id = coordinator.subentry_id
     prefixes = (
         f"{subentry_id}_{ROOT_FOLDER_PREFIX}",
+        f"{subentry_id}_{EXPIRATION_PREFIX}",
         f"{subentry_id}_{QUEUE_ITEM_PREFIX}",
     )
     added: set[str] = set()
     registry = er.async_get(hass)
+    manager = entry.runtime_data.cleanup
 
     @callback
     def _async_update() -> None:
@@ -353,6 +468,9 @@ def _async_track_dynamic_sensors(
                 wanted[f"{subentry_id}_{_root_folder_key(folder, description)}"] = (
                     partial(RootFolderSensor, coordinator, description, folder)
                 )
+            wanted[f"{subentry_id}_{_expiration_key(folder)}"] = partial(
+                RootFolderExpirationSensor, coordinator, manager, folder
+            )
         for item in coordinator.data.queue:
             wanted[f"{subentry_id}_{_queue_item_key(item)}"] = partial(
                 QueueItemSensor, coordinator, item
@@ -455,6 +573,96 @@ class RootFolderSensor(LcarsEntity[ArrCoordinator], SensorEntity):
             if folder
             else None
         )
+
+
+class RootFolderExpirationSensor(LcarsEntity[ArrCoordinator], SensorEntity):
+    """Days items may stay in one root folder at its free space, by the policy.
+
+    Changes with the free space (the coordinator) and with the policy (the
+    cleanup).
+    """
+
+    _attr_translation_key = "root_folder_expiration"
+    _attr_device_class = SensorDeviceClass.DURATION
+    _attr_native_unit_of_measurement = UnitOfTime.DAYS
+    # Whole days; also keeps newer versions from picking a precision of their own.
+    _attr_suggested_display_precision = 0
+
+    def __init__(
+        self,
+        coordinator: ArrCoordinator,
+        manager: CleanupManager,
+        folder: RootFolder,
+    ) -> None:
+        """Follow the root folder with this id."""
+        super().__init__(coordinator, _expiration_key(folder))
+        self._manager = manager
+        self._folder_id = folder.id
+        self._attr_translation_placeholders = {"path": folder.path}
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the cleanup as well as the service."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self._manager.async_add_listener(self._handle_coordinator_update)
+        )
+
+    @property
+    def _folder(self) -> RootFolder | None:
+        return next(
+            (f for f in self.coordinator.data.root_folders if f.id == self._folder_id),
+            None,
+        )
+
+    @property
+    def available(self) -> bool:
+        """Available while the service answers and the folder exists."""
+        return super().available and self._folder is not None
+
+    @property
+    def native_value(self) -> int | None:
+        """The age limit in days; None when nothing in the folder expires."""
+        folder = self._folder
+        if folder is None:
+            return None
+        return self._manager.expiration_days(self.coordinator.kind, folder.free_percent)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Path of the folder and the free space the limit is chosen by."""
+        folder = self._folder
+        return (
+            {"path": folder.path, "free_percent": folder.free_percent}
+            if folder
+            else None
+        )
+
+
+class CleanupSensor(CleanupEntity, SensorEntity):
+    """A figure of the cleanup: leaving soon and the last run."""
+
+    entity_description: CleanupSensorEntityDescription
+    # The list of items leaving soon changes often and says nothing new later.
+    _unrecorded_attributes = frozenset({"items"})
+
+    def __init__(
+        self, entry: LcarsConfigEntry, description: CleanupSensorEntityDescription
+    ) -> None:
+        """Read one figure of the cleanup."""
+        super().__init__(entry, description.key)
+        self.entity_description = description
+
+    @property
+    def native_value(self) -> StateType | datetime:
+        """The figure."""
+        return self.entity_description.value_fn(self.manager)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Details, for the sensors that have some."""
+        if self.entity_description.attributes_fn is None:
+            return None
+        return self.entity_description.attributes_fn(self.manager)
 
 
 class QueueItemSensor(LcarsEntity[ArrCoordinator], SensorEntity):

@@ -1,16 +1,16 @@
-"""Actions of LCARS: read the library, the queues, the disk space and a cleanup preview."""
+"""Actions of LCARS: read the library, queues and disk space; run the cleanup."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from functools import partial
+from typing import Any, Final, cast
 
 import voluptuous as vol
 
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import (
     HomeAssistant,
     ServiceCall,
@@ -18,36 +18,21 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
-from homeassistant.util import dt as dt_util
 
-from .cleanup import CleanupPolicy, Ledger, SourceKind, plan_cleanup
-from .cleanup.candidates import (
-    SourceFact,
-    build_candidates,
-    disk_figures,
-    instance_id,
-    rolling_series_ids,
-    source_health,
+from .cleanup_actions import (
+    DELETE_MEDIA_SCHEMA,
+    PREVIEW_CLEANUP_SCHEMA,
+    PROTECT_SCHEMA,
+    RUN_CLEANUP_SCHEMA,
+    async_delete_media,
+    async_preview_cleanup,
+    async_protect,
+    async_run_cleanup,
+    async_unprotect,
 )
-from .clients import LcarsClientError
-from .clients.models import (
-    Artist,
-    Episode,
-    EpisodeWatch,
-    JellyfinItem,
-    JellyfinSnapshot,
-    LidarrSnapshot,
-    Movie,
-    RadarrSnapshot,
-    Rows,
-    Series,
-    SonarrSnapshot,
-    UserData,
-)
+from .clients.models import Artist, JellyfinItem, Movie, Series, UserData
 from .const import (
-    ARR_SERVICE_TYPES,
     ATTR_CONFIG_ENTRY_ID,
     ATTR_INSTANCE,
     ATTR_KIND,
@@ -62,27 +47,32 @@ from .const import (
     LIBRARY_STATUSES,
     MAX_LIBRARY_LIMIT,
 )
-from .coordinator import (
-    AnyCoordinator,
-    ArrCoordinator,
-    JellyfinCoordinator,
-    LcarsConfigEntry,
-    LidarrCoordinator,
-    RadarrCoordinator,
-    SonarrCoordinator,
-    provider_key,
+from .coordinator import ArrCoordinator, JellyfinCoordinator, provider_key
+from .services_common import (
+    LibraryItem,
+    as_int,
+    async_get_entry,
+    invalid,
+    library,
+    select_arr,
+    title_of,
 )
 
 SERVICE_GET_LIBRARY = "get_library"
 SERVICE_GET_QUEUE = "get_queue"
 SERVICE_GET_DISK_SPACE = "get_disk_space"
 SERVICE_PREVIEW_CLEANUP = "preview_cleanup"
+SERVICE_RUN_CLEANUP = "run_cleanup"
+SERVICE_PROTECT = "protect"
+SERVICE_UNPROTECT = "unprotect"
+SERVICE_DELETE_MEDIA = "delete_media"
 
-ATTR_MAX_ITEMS = "max_items"
-DEFAULT_PREVIEW_ITEMS = 100
-MAX_PREVIEW_ITEMS = 1000
-# Episode lists of rolling series fetched at once by the cleanup preview.
-ROLLING_FETCHES = 4
+ONLY: Final = SupportsResponse.ONLY
+OPTIONAL: Final = SupportsResponse.OPTIONAL
+
+type Handler = Callable[
+    [HomeAssistant, ServiceCall], Coroutine[Any, Any, ServiceResponse]
+]
 
 # Types are checked loosely here and strictly in the handlers, so that a bad
 # value gets a translated error that says what is accepted.
@@ -105,81 +95,12 @@ GET_LIBRARY_SCHEMA = vol.Schema(
 )
 GET_QUEUE_SCHEMA = vol.Schema(_BASE_SCHEMA)
 GET_DISK_SPACE_SCHEMA = vol.Schema(_BASE_SCHEMA)
-PREVIEW_CLEANUP_SCHEMA = vol.Schema(
-    {
-        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
-        vol.Optional(ATTR_MAX_ITEMS, default=DEFAULT_PREVIEW_ITEMS): vol.Any(
-            int, float, str
-        ),
-    }
-)
 
 # How many library items an action reads between two turns of the event loop.
 ITEMS_PER_SLICE = 1000
 
 # An artist is matched by its own Jellyfin item and by its albums.
 ARTIST_PROVIDERS = ("MusicBrainzArtist", "MusicBrainzAlbumArtist")
-
-
-def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
-    return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key=key,
-        translation_placeholders=placeholders or None,
-    )
-
-
-@callback
-def _async_get_entry(hass: HomeAssistant, entry_id: str) -> LcarsConfigEntry:
-    """Return the loaded LCARS entry of the call."""
-    entry = hass.config_entries.async_get_entry(entry_id)
-    if entry is None or entry.domain != DOMAIN:
-        raise _invalid("entry_not_found", entry_id=entry_id)
-    if entry.state is not ConfigEntryState.LOADED:
-        raise _invalid("entry_not_loaded", title=entry.title)
-    return cast("LcarsConfigEntry", entry)
-
-
-def _select_arr(entry: LcarsConfigEntry, call: ServiceCall) -> list[ArrCoordinator]:
-    """Return the *arr services the call asks for, checking the names given."""
-    service: str | None = call.data.get(ATTR_SERVICE)
-    instance: str | None = call.data.get(ATTR_INSTANCE)
-    if service is not None:
-        service = service.strip().lower()
-        if service not in ARR_SERVICE_TYPES:
-            raise _invalid(
-                "invalid_service", service=service, valid=", ".join(ARR_SERVICE_TYPES)
-            )
-    coordinators = [
-        coordinator
-        for coordinator in entry.runtime_data.arr
-        if service is None or coordinator.kind == service
-    ]
-    if instance is not None:
-        wanted = instance.strip().casefold()
-        coordinators = [
-            coordinator
-            for coordinator in coordinators
-            if wanted
-            in (
-                coordinator.subentry.title.casefold(),
-                coordinator.subentry_id.casefold(),
-            )
-        ]
-        if not coordinators:
-            raise _invalid("instance_not_found", instance=instance)
-    return coordinators
-
-
-def _as_int(value: float | str) -> int | None:
-    """Read a whole number from a field, or None when it is not one."""
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    if not number.is_integer():
-        return None
-    return int(number)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -213,9 +134,6 @@ class _Watch:
             "last_played": _iso(self.last_played),
             "favorite": self.favorite,
         }
-
-
-type LibraryItem = Movie | Series | Artist
 
 
 def _provider_ids(item: LibraryItem) -> list[tuple[str, object]]:
@@ -252,10 +170,6 @@ def _watch(
         for data in found.user_data.values():
             watch.add(data)
     return watch.as_dict()
-
-
-def _title(item: LibraryItem) -> str:
-    return item.name if isinstance(item, Artist) else item.title
 
 
 def _kind(item: LibraryItem) -> str:
@@ -295,15 +209,6 @@ def _matches_status(item: LibraryItem, status: str) -> bool:
     return _missing(item)
 
 
-def _library(coordinator: ArrCoordinator) -> Sequence[LibraryItem]:
-    """Every library item of one *arr."""
-    if isinstance(coordinator, RadarrCoordinator):
-        return coordinator.data.movies
-    if isinstance(coordinator, LidarrCoordinator):
-        return coordinator.data.artists
-    return coordinator.data.series
-
-
 def _describe(coordinator: ArrCoordinator, item: LibraryItem) -> dict[str, Any]:
     """One library item in the shape of the action's answer."""
     tags = {tag.id: tag.label for tag in coordinator.data.tags}
@@ -319,7 +224,7 @@ def _describe(coordinator: ArrCoordinator, item: LibraryItem) -> dict[str, Any]:
         "instance": coordinator.subentry.title,
         "kind": _kind(item),
         "id": item.id,
-        "title": _title(item),
+        "title": title_of(item),
         "year": None if isinstance(item, Artist) else item.year,
         "size_on_disk": item.size_on_disk,
         "added": _iso(item.added),
@@ -339,30 +244,30 @@ async def _async_get_library(hass: HomeAssistant, call: ServiceCall) -> ServiceR
     into plain data, so a library of 20,000 movies stays cheap to query.
     The models are built in slices (see ITEMS_PER_SLICE).
     """
-    entry = _async_get_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    entry = async_get_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
     kind: str | None = call.data.get(ATTR_KIND)
     status: str | None = call.data.get(ATTR_STATUS)
     search: str = call.data.get(ATTR_SEARCH, "").strip().casefold()
-    limit = _as_int(call.data[ATTR_LIMIT])
-    offset = _as_int(call.data[ATTR_OFFSET])
+    limit = as_int(call.data[ATTR_LIMIT])
+    offset = as_int(call.data[ATTR_OFFSET])
     if kind is not None and kind not in LIBRARY_KINDS:
-        raise _invalid("invalid_kind", kind=kind, valid=", ".join(LIBRARY_KINDS))
+        raise invalid("invalid_kind", kind=kind, valid=", ".join(LIBRARY_KINDS))
     if status is not None and status not in LIBRARY_STATUSES:
-        raise _invalid(
+        raise invalid(
             "invalid_status", status=status, valid=", ".join(LIBRARY_STATUSES)
         )
     if limit is None or not 1 <= limit <= MAX_LIBRARY_LIMIT:
-        raise _invalid(
+        raise invalid(
             "invalid_limit",
             limit=str(call.data[ATTR_LIMIT]),
             max=str(MAX_LIBRARY_LIMIT),
         )
     if offset is None or offset < 0:
-        raise _invalid("invalid_offset", offset=str(call.data[ATTR_OFFSET]))
+        raise invalid("invalid_offset", offset=str(call.data[ATTR_OFFSET]))
 
     matching: list[tuple[str, str, str, int, ArrCoordinator, LibraryItem]] = []
-    for coordinator in _select_arr(entry, call):
-        for count, item in enumerate(_library(coordinator), 1):
+    for coordinator in select_arr(entry, call):
+        for count, item in enumerate(library(coordinator), 1):
             if count % ITEMS_PER_SLICE == 0:
                 # The snapshot builds each item as it is read: let the event
                 # loop run between slices of a large library.
@@ -371,7 +276,7 @@ async def _async_get_library(hass: HomeAssistant, call: ServiceCall) -> ServiceR
                 continue
             if status is not None and not _matches_status(item, status):
                 continue
-            title = _title(item).casefold()
+            title = title_of(item).casefold()
             if search and search not in title:
                 continue
             matching.append(
@@ -398,7 +303,7 @@ async def _async_get_library(hass: HomeAssistant, call: ServiceCall) -> ServiceR
 
 async def _async_get_queue(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     """Every download in the queues of the *arr services."""
-    entry = _async_get_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    entry = async_get_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
     items: list[dict[str, Any]] = [
         {
             "service": coordinator.kind,
@@ -416,7 +321,7 @@ async def _async_get_queue(hass: HomeAssistant, call: ServiceCall) -> ServiceRes
             "media_id": item.media_id,
             "error_message": item.error_message,
         }
-        for coordinator in _select_arr(entry, call)
+        for coordinator in select_arr(entry, call)
         for item in coordinator.data.queue
     ]
     return {"items": cast("list[Any]", items), "total": len(items)}
@@ -426,7 +331,7 @@ async def _async_get_disk_space(
     hass: HomeAssistant, call: ServiceCall
 ) -> ServiceResponse:
     """Free and total space of the root folders of the *arr services."""
-    entry = _async_get_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    entry = async_get_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
     folders: list[dict[str, Any]] = [
         {
             "service": coordinator.kind,
@@ -437,181 +342,30 @@ async def _async_get_disk_space(
             "total_space": folder.total_space,
             "free_percent": folder.free_percent,
         }
-        for coordinator in _select_arr(entry, call)
+        for coordinator in select_arr(entry, call)
         for folder in coordinator.data.root_folders
     ]
     return {"root_folders": cast("list[Any]", folders)}
 
 
-PREVIEW_NOTE = (
-    "Preview with the default cleanup policy and an empty leaving-soon list:"
-    " nothing is deleted, and every expired item starts its grace period now."
-)
-
-
-def _source_fact(coordinator: AnyCoordinator, *, ok: bool = True) -> SourceFact:
-    """Return what the last refresh of one coordinator tells about its source."""
-    return SourceFact(
-        kind=cast("SourceKind", coordinator.kind),
-        instance=coordinator.subentry_id,
-        ok=ok and coordinator.last_update_success,
-        fetched_at=coordinator.last_fetched_at,
-    )
-
-
-async def _async_rolling_episodes(
-    sonarr: Sequence[SonarrCoordinator], policy: CleanupPolicy
-) -> tuple[dict[str, dict[int, Sequence[Episode]]], set[str]]:
-    """Fetch the episodes of the rolling series, and name the instances that failed.
-
-    One request per rolling series, never per series of the library.
-    """
-    snapshots = {c.subentry_id: c.data for c in sonarr if c.data is not None}
-    wanted = rolling_series_ids(snapshots, policy)
-    coordinators = {c.subentry_id: c for c in sonarr}
-    episodes: dict[str, dict[int, Sequence[Episode]]] = {}
-    failed: set[str] = set()
-
-    # A few at a time: a user may tag many series as rolling.
-    slots = asyncio.Semaphore(ROLLING_FETCHES)
-
-    async def fetch(instance: str, series_id: int) -> None:
-        try:
-            async with slots:
-                client = coordinators[instance].client
-                found = await client.async_get_episodes(series_id)
-        except LcarsClientError:
-            failed.add(instance)
-            return
-        episodes.setdefault(instance, {})[series_id] = found
-
-    await asyncio.gather(
-        *(
-            fetch(instance, series_id)
-            for instance, series_ids in wanted.items()
-            for series_id in series_ids
-        )
-    )
-    return episodes, failed
-
-
-async def _async_preview_cleanup(
-    hass: HomeAssistant, call: ServiceCall
-) -> ServiceResponse:
-    """Return what a cleanup would do now, without deleting anything.
-
-    Reads the libraries from the coordinators' last snapshots; only the
-    Jellyfin episode watch data and the episodes of rolling series are
-    fetched, as the snapshots do not hold them.
-    """
-    entry = _async_get_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
-    max_items = _as_int(call.data[ATTR_MAX_ITEMS])
-    if max_items is None or not 1 <= max_items <= MAX_PREVIEW_ITEMS:
-        raise _invalid(
-            "invalid_limit",
-            limit=str(call.data[ATTR_MAX_ITEMS]),
-            max=str(MAX_PREVIEW_ITEMS),
-        )
-    data = entry.runtime_data
-    policy = CleanupPolicy()
-    # A coordinator without data (its first refresh failed) gives no
-    # snapshot; its failed source then makes the plan fail closed.
-    radarr: dict[str, RadarrSnapshot] = {
-        c.subentry_id: c.data for c in data.radarr if c.data is not None
-    }
-    sonarr: dict[str, SonarrSnapshot] = {
-        c.subentry_id: c.data for c in data.sonarr if c.data is not None
-    }
-    lidarr: dict[str, LidarrSnapshot] = {
-        c.subentry_id: c.data for c in data.lidarr if c.data is not None
-    }
-    failed: set[str] = set()
-
-    # The planner matches one Jellyfin server: the first one connected.
-    jellyfin = data.jellyfin[0] if data.jellyfin else None
-    jellyfin_snapshot: JellyfinSnapshot | None = None
-    episode_watch: Rows[EpisodeWatch] | None = None
-    if jellyfin is not None and jellyfin.data is not None:
-        jellyfin_snapshot = jellyfin.data
-        try:
-            episode_watch = await jellyfin.client.async_get_episode_watch()
-        except LcarsClientError:
-            failed.add(jellyfin.subentry_id)
-    rolling, failed_sonarr = await _async_rolling_episodes(data.sonarr, policy)
-    failed |= failed_sonarr
-
-    facts = [
-        _source_fact(coordinator, ok=coordinator.subentry_id not in failed)
-        for coordinator in data.coordinators.values()
-        if coordinator.kind != "jellyfin" or coordinator is jellyfin
-    ]
-    health = source_health(facts, jellyfin_configured=jellyfin is not None)
-    now = dt_util.now()
-
-    def plan() -> dict[str, Any]:
-        # Building and planning a large library takes hundreds of
-        # milliseconds: it runs here, off the event loop.
-        candidates = build_candidates(
-            policy=policy,
-            radarr=radarr,
-            sonarr=sonarr,
-            lidarr=lidarr,
-            jellyfin=jellyfin_snapshot,
-            episode_watch=episode_watch,
-            rolling_episodes=rolling,
-        )
-        result = plan_cleanup(
-            candidates,
-            disks=disk_figures(radarr=radarr, sonarr=sonarr, lidarr=lidarr),
-            health=health,
-            policy=policy,
-            ledger=Ledger(),
-            now=now,
-        )
-        return result.as_dict(max_items=max_items)
-
-    planned = await hass.async_add_executor_job(plan)
-    instances = {
-        instance_id(
-            cast("SourceKind", coordinator.kind), coordinator.subentry_id
-        ): coordinator.subentry.title
-        for coordinator in data.coordinators.values()
-    }
-    return {
-        "preview": True,
-        "policy": "default",
-        "note": PREVIEW_NOTE,
-        "instances": cast("dict[str, Any]", instances),
-        **planned,
-    }
-
-
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the actions of LCARS."""
-
-    async def get_library(call: ServiceCall) -> ServiceResponse:
-        return await _async_get_library(hass, call)
-
-    async def get_queue(call: ServiceCall) -> ServiceResponse:
-        return await _async_get_queue(hass, call)
-
-    async def get_disk_space(call: ServiceCall) -> ServiceResponse:
-        return await _async_get_disk_space(hass, call)
-
-    async def preview_cleanup(call: ServiceCall) -> ServiceResponse:
-        return await _async_preview_cleanup(hass, call)
-
-    for name, handler, schema in (
-        (SERVICE_GET_LIBRARY, get_library, GET_LIBRARY_SCHEMA),
-        (SERVICE_GET_QUEUE, get_queue, GET_QUEUE_SCHEMA),
-        (SERVICE_GET_DISK_SPACE, get_disk_space, GET_DISK_SPACE_SCHEMA),
-        (SERVICE_PREVIEW_CLEANUP, preview_cleanup, PREVIEW_CLEANUP_SCHEMA),
-    ):
+    handlers: tuple[tuple[str, Handler, vol.Schema, SupportsResponse], ...] = (
+        (SERVICE_GET_LIBRARY, _async_get_library, GET_LIBRARY_SCHEMA, ONLY),
+        (SERVICE_GET_QUEUE, _async_get_queue, GET_QUEUE_SCHEMA, ONLY),
+        (SERVICE_GET_DISK_SPACE, _async_get_disk_space, GET_DISK_SPACE_SCHEMA, ONLY),
+        (SERVICE_PREVIEW_CLEANUP, async_preview_cleanup, PREVIEW_CLEANUP_SCHEMA, ONLY),
+        (SERVICE_RUN_CLEANUP, async_run_cleanup, RUN_CLEANUP_SCHEMA, OPTIONAL),
+        (SERVICE_PROTECT, async_protect, PROTECT_SCHEMA, OPTIONAL),
+        (SERVICE_UNPROTECT, async_unprotect, PROTECT_SCHEMA, OPTIONAL),
+        (SERVICE_DELETE_MEDIA, async_delete_media, DELETE_MEDIA_SCHEMA, OPTIONAL),
+    )
+    for name, handler, schema, response in handlers:
         hass.services.async_register(
             DOMAIN,
             name,
-            handler,
+            partial(handler, hass),
             schema=schema,
-            supports_response=SupportsResponse.ONLY,
+            supports_response=response,
         )

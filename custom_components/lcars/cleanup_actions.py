@@ -1,0 +1,304 @@
+"""The cleanup actions: preview, run, protect, unprotect and delete one item."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any, Final, cast
+
+import voluptuous as vol
+
+from homeassistant.auth.permissions.const import POLICY_CONTROL
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse
+from homeassistant.exceptions import HomeAssistantError, Unauthorized, UnknownUser
+from homeassistant.helpers import config_validation as cv
+
+from .cleanup import Candidate
+from .cleanup.candidates import instance_id
+from .cleanup.policy import KEEP_TAG, tag_key
+from .clients import LcarsClientError
+from .clients.models import Album
+from .const import (
+    ATTR_CONFIG_ENTRY_ID,
+    ATTR_INSTANCE,
+    ATTR_SERVICE,
+    DOMAIN,
+)
+from .coordinator import (
+    ArrCoordinator,
+    LcarsConfigEntry,
+    LidarrCoordinator,
+    RadarrCoordinator,
+)
+from .services_common import (
+    as_int,
+    async_get_entry,
+    invalid,
+    library,
+    select_arr,
+    title_of,
+)
+
+ATTR_DRY_RUN: Final = "dry_run"
+ATTR_ID: Final = "id"
+ATTR_SEASON_NUMBER: Final = "season_number"
+ATTR_ALBUM_ID: Final = "album_id"
+ATTR_MAX_ITEMS: Final = "max_items"
+DEFAULT_PREVIEW_ITEMS: Final = 100
+MAX_PREVIEW_ITEMS: Final = 1000
+
+PREVIEW_CLEANUP_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Optional(ATTR_MAX_ITEMS, default=DEFAULT_PREVIEW_ITEMS): vol.Any(
+            int, float, str
+        ),
+    }
+)
+RUN_CLEANUP_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Optional(ATTR_DRY_RUN): cv.boolean,
+    }
+)
+_ITEM_SCHEMA: Final = {
+    vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+    vol.Required(ATTR_SERVICE): cv.string,
+    vol.Optional(ATTR_INSTANCE): cv.string,
+    vol.Required(ATTR_ID): vol.Any(int, float, str),
+}
+PROTECT_SCHEMA = vol.Schema(_ITEM_SCHEMA)
+DELETE_MEDIA_SCHEMA = vol.Schema(
+    {
+        **_ITEM_SCHEMA,
+        vol.Optional(ATTR_SEASON_NUMBER): vol.Any(int, float, str),
+        vol.Optional(ATTR_ALBUM_ID): vol.Any(int, float, str),
+        vol.Optional(ATTR_DRY_RUN): cv.boolean,
+    }
+)
+
+
+async def _async_require_admin(hass: HomeAssistant, call: ServiceCall) -> None:
+    """Refuse a call by a user who is not an administrator.
+
+    Calls without a user (automations, scripts) run with the rights of
+    whoever set them up, as Home Assistant's own admin actions do.
+    """
+    if call.context.user_id is None:
+        return
+    user = await hass.auth.async_get_user(call.context.user_id)
+    if user is None:
+        raise UnknownUser(context=call.context, permission=POLICY_CONTROL)
+    if not user.is_admin:
+        raise Unauthorized(context=call.context, permission=POLICY_CONTROL)
+
+
+def _one_arr(entry: LcarsConfigEntry, call: ServiceCall) -> ArrCoordinator:
+    """Return the one *arr instance the call names."""
+    found = select_arr(entry, call)
+    if not found:
+        raise invalid("service_not_configured", service=call.data[ATTR_SERVICE])
+    if len(found) > 1:
+        raise invalid(
+            "instance_required",
+            service=call.data[ATTR_SERVICE],
+            instances=", ".join(c.subentry.title for c in found),
+        )
+    if found[0].data is None:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="service_unavailable",
+            translation_placeholders={"service": found[0].subentry.title},
+        )
+    return found[0]
+
+
+def _item_id(call: ServiceCall, field: str = ATTR_ID) -> int:
+    value = call.data[field]
+    number = as_int(value)
+    if number is None or number < 0:
+        raise invalid("invalid_item_id", field=field, value=str(value))
+    return number
+
+
+def _library_title(coordinator: ArrCoordinator, item_id: int) -> str:
+    """Return the title of a movie, series or artist, or refuse an unknown id."""
+    for item in library(coordinator):
+        if item.id == item_id:
+            return title_of(item)
+    raise invalid(
+        "item_not_found", id=str(item_id), instance=coordinator.subentry.title
+    )
+
+
+async def async_preview_cleanup(
+    hass: HomeAssistant, call: ServiceCall
+) -> ServiceResponse:
+    """Return what a cleanup would do now, with the policy and ledger in use."""
+    entry = async_get_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    max_items = as_int(call.data[ATTR_MAX_ITEMS])
+    if max_items is None or not 1 <= max_items <= MAX_PREVIEW_ITEMS:
+        raise invalid(
+            "invalid_limit",
+            limit=str(call.data[ATTR_MAX_ITEMS]),
+            max=str(MAX_PREVIEW_ITEMS),
+        )
+    manager = entry.runtime_data.cleanup
+    plan = await manager.async_preview()
+    planned = await hass.async_add_executor_job(
+        partial(plan.as_dict, max_items=max_items)
+    )
+    instances = {
+        instance_id(cast("Any", c.kind), c.subentry_id): c.subentry.title
+        for c in entry.runtime_data.coordinators.values()
+    }
+    return {
+        "preview": True,
+        "dry_run": manager.dry_run,
+        "policy": manager.policy.to_dict(),
+        "instances": cast("dict[str, Any]", instances),
+        **planned,
+    }
+
+
+async def async_run_cleanup(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    """Run the cleanup now (administrators only)."""
+    await _async_require_admin(hass, call)
+    entry = async_get_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    summary = await entry.runtime_data.cleanup.async_run(
+        trigger="action", dry_run=call.data.get(ATTR_DRY_RUN)
+    )
+    return summary.as_dict()
+
+
+async def _async_keep_tag_ids(
+    coordinator: ArrCoordinator, *, create: bool
+) -> list[int]:
+    """Return the ids of the tags that keep items in this *arr.
+
+    With `create`, the `lcars-keep` tag is made when the *arr has none.
+    """
+    keep = coordinator.config_entry.runtime_data.cleanup.policy.keep_tags
+    tags = await coordinator.client.async_get_tags()
+    found = [tag.id for tag in tags if tag_key(tag.label) in keep]
+    if found or not create:
+        return found
+    return [(await coordinator.client.async_add_tag(KEEP_TAG)).id]
+
+
+async def _async_set_protection(
+    hass: HomeAssistant, call: ServiceCall, *, protect: bool
+) -> ServiceResponse:
+    entry = async_get_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    coordinator = _one_arr(entry, call)
+    item_id = _item_id(call)
+    title = _library_title(coordinator, item_id)
+    try:
+        tag_ids = await _async_keep_tag_ids(coordinator, create=protect)
+        if tag_ids:
+            await coordinator.client.async_update_tags(
+                [item_id],
+                tag_ids[:1] if protect else tag_ids,
+                mode="add" if protect else "remove",
+            )
+    except LcarsClientError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="protect_failed",
+            translation_placeholders={"title": title, "error": str(err)},
+        ) from err
+    # The tags are read by the next cleanup from a fresh snapshot.
+    await coordinator.async_request_refresh()
+    return {
+        "service": coordinator.kind,
+        "instance": coordinator.subentry.title,
+        "id": item_id,
+        "title": title,
+        "protected": protect,
+    }
+
+
+async def async_protect(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    """Tag a movie, series or artist so the cleanup keeps it."""
+    return await _async_set_protection(hass, call, protect=True)
+
+
+async def async_unprotect(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    """Remove the tags that keep a movie, series or artist."""
+    return await _async_set_protection(hass, call, protect=False)
+
+
+def _album_title(coordinator: LidarrCoordinator, artist_id: int, album_id: int) -> str:
+    albums: list[Album] = [a for a in coordinator.data.albums if a.id == album_id]
+    if not albums or albums[0].artist_id != artist_id:
+        raise invalid(
+            "item_not_found", id=str(album_id), instance=coordinator.subentry.title
+        )
+    return albums[0].title
+
+
+def _item_key(coordinator: ArrCoordinator, call: ServiceCall) -> tuple[str, bool]:
+    """Return the cleanup key of the item the call names, and if it is a series."""
+    item_id = _item_id(call)
+    _library_title(coordinator, item_id)
+    source = instance_id(cast("Any", coordinator.kind), coordinator.subentry_id)
+    if isinstance(coordinator, RadarrCoordinator):
+        return f"{source}/movie/{item_id}", False
+    if isinstance(coordinator, LidarrCoordinator):
+        if ATTR_ALBUM_ID not in call.data:
+            raise invalid("album_required")
+        album_id = _item_id(call, ATTR_ALBUM_ID)
+        _album_title(coordinator, item_id, album_id)
+        return f"{source}/album/{album_id}", False
+    if ATTR_SEASON_NUMBER in call.data:
+        season = _item_id(call, ATTR_SEASON_NUMBER)
+        return f"{source}/season/{item_id}/{season}", False
+    return f"{source}/series/{item_id}", True
+
+
+async def async_delete_media(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    """Delete one item now through the cleanup's steps (administrators only).
+
+    Protected items are refused with what protects them. The dry run switch
+    applies unless the call says otherwise.
+    """
+    await _async_require_admin(hass, call)
+    entry = async_get_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    coordinator = _one_arr(entry, call)
+    key, whole_series = _item_key(coordinator, call)
+    manager = entry.runtime_data.cleanup
+    item: Candidate | None = await manager.async_find_candidate(
+        key, whole_series=whole_series
+    )
+    if item is None:
+        # A season without files, or an album without tracks on disk.
+        raise invalid("nothing_to_delete", item=key)
+    protections = manager.protections(item)
+    if protections:
+        raise invalid(
+            "item_protected",
+            title=item.title,
+            reason=manager.protections_text(protections),
+        )
+    user = "an automation"
+    if call.context.user_id is not None:
+        found = await hass.auth.async_get_user(call.context.user_id)
+        user = found.name if found is not None and found.name else "a user"
+    summary, report = await manager.async_delete_item(
+        item,
+        dry_run=call.data.get(ATTR_DRY_RUN),
+        reason=f"Deleted on request by {user} with lcars.delete_media.",
+    )
+    return {
+        **summary.as_dict(),
+        "steps": [
+            {
+                "step": step.step,
+                "ok": step.ok,
+                "performed": step.performed,
+                "detail": step.detail,
+                "error": step.error,
+            }
+            for result in report.items
+            for step in result.steps
+        ],
+    }

@@ -1,0 +1,960 @@
+"""The cleanup of one LCARS entry: schedule, ledger, runs, events.
+
+The policy itself lives in the `cleanup` subpackage, free of Home Assistant;
+this module feeds it the coordinators' data, keeps the ledger in a `Store`,
+carries out the plan through the clients and tells the rest of Home
+Assistant (entities, the event bus) what happened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any, Final, Literal, cast
+
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
+from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+from .cleanup import (
+    Candidate,
+    CleanupPolicy,
+    Ledger,
+    LedgerError,
+    Plan,
+    Protection,
+    SourceKind,
+    plan_cleanup,
+    protections_of,
+)
+from .cleanup.candidates import (
+    SourceFact,
+    build_candidates,
+    disk_figures,
+    instance_id,
+    iter_candidates,
+    rolling_series_ids,
+    source_health,
+)
+from .cleanup.execute import ExecutionReport, execute_plan, sync_leaving_soon_collection
+from .cleanup.model import MediaType
+from .cleanup.reasons import protections as protections_text
+from .clients import LcarsClientError
+from .clients.arr import ArrClient
+from .clients.models import (
+    Episode,
+    EpisodeWatch,
+    JellyfinSnapshot,
+    LidarrSnapshot,
+    RadarrSnapshot,
+    Rows,
+    SonarrSnapshot,
+)
+from .const import (
+    CONF_CLEANUP,
+    CONF_CLEANUP_INTERVAL,
+    CONF_CLEANUP_POLICY,
+    CONF_IMPORT_EXCLUSION,
+    CONF_LEAVING_SOON_COLLECTION,
+    DEFAULT_CLEANUP_INTERVAL_MINUTES,
+    DOMAIN,
+    EVENT_CLEANUP_FINISHED,
+    EVENT_MEDIA_DELETED,
+    LOGGER,
+)
+from .coordinator import AnyCoordinator, LcarsConfigEntry, LcarsData, SonarrCoordinator
+
+type CleanupResult = Literal["ok", "dry_run", "nothing_to_do", "failed_closed", "error"]
+type CleanupTrigger = Literal["schedule", "button", "action", "delete_media"]
+
+STORAGE_VERSION: Final = 1
+# The first automatic run after a start comes soon, so that leaving soon
+# reflects the libraries again, but not while Home Assistant is starting.
+STARTUP_DELAY: Final = timedelta(minutes=2)
+# Episode lists of rolling series fetched at once.
+ROLLING_FETCHES: Final = 4
+
+MEDIA_TYPE_OF_SERVICE: Final[dict[str, MediaType]] = {
+    "radarr": "movies",
+    "sonarr": "series",
+    "lidarr": "albums",
+}
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def _moment(text: str) -> datetime:
+    parsed = dt_util.parse_datetime(text)
+    if parsed is None or parsed.tzinfo is None:
+        raise ValueError(f"not a date and time with a zone: {text!r}")
+    return parsed
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LeavingSoonEntry:
+    """One item on leaving soon, as the entities and the calendar show it."""
+
+    key: str
+    title: str
+    kind: str
+    service: str
+    instance: str
+    root_folder: str
+    size: int
+    entered: datetime
+    delete_on: datetime
+    reason: str
+    # The Jellyfin item shown in the Leaving Soon collection.
+    jellyfin_id: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the entry as JSON data."""
+        return {
+            "key": self.key,
+            "title": self.title,
+            "kind": self.kind,
+            "service": self.service,
+            "instance": self.instance,
+            "root_folder": self.root_folder,
+            "size": self.size,
+            "entered": _iso(self.entered),
+            "delete_on": _iso(self.delete_on),
+            "reason": self.reason,
+            "jellyfin_id": self.jellyfin_id,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LeavingSoonEntry:
+        """Read an entry written by `as_dict`."""
+        return cls(
+            key=str(data["key"]),
+            title=str(data["title"]),
+            kind=str(data["kind"]),
+            service=str(data["service"]),
+            instance=str(data["instance"]),
+            root_folder=str(data["root_folder"]),
+            size=int(data["size"]),
+            entered=_moment(data["entered"]),
+            delete_on=_moment(data["delete_on"]),
+            reason=str(data["reason"]),
+            jellyfin_id=data.get("jellyfin_id"),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeletedEntry:
+    """An item a run deleted (or, in a dry run, would have deleted)."""
+
+    key: str
+    title: str
+    kind: str
+    service: str
+    instance: str
+    size: int
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the entry as JSON data."""
+        return {
+            "key": self.key,
+            "title": self.title,
+            "kind": self.kind,
+            "service": self.service,
+            "instance": self.instance,
+            "size": self.size,
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DeletedEntry:
+        """Read an entry written by `as_dict`."""
+        return cls(
+            key=str(data["key"]),
+            title=str(data["title"]),
+            kind=str(data["kind"]),
+            service=str(data["service"]),
+            instance=str(data["instance"]),
+            size=int(data["size"]),
+            reason=str(data["reason"]),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CleanupRunSummary:
+    """What one cleanup run did."""
+
+    started: datetime
+    finished: datetime
+    result: CleanupResult
+    dry_run: bool
+    trigger: str
+    # In a dry run: what would have been deleted.
+    deleted: tuple[DeletedEntry, ...] = ()
+    # (key, title, error) of the deletions that failed.
+    failed: tuple[tuple[str, str, str], ...] = ()
+    bytes_freed: int = 0
+    leaving_soon_count: int = 0
+    message: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the summary as JSON data."""
+        return {
+            "started": _iso(self.started),
+            "finished": _iso(self.finished),
+            "result": self.result,
+            "dry_run": self.dry_run,
+            "trigger": self.trigger,
+            "deleted": [entry.as_dict() for entry in self.deleted],
+            "failed": [
+                {"key": key, "title": title, "error": error}
+                for key, title, error in self.failed
+            ],
+            "bytes_freed": self.bytes_freed,
+            "leaving_soon_count": self.leaving_soon_count,
+            "message": self.message,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CleanupRunSummary:
+        """Read a summary written by `as_dict`."""
+        return cls(
+            started=_moment(data["started"]),
+            finished=_moment(data["finished"]),
+            result=cast("CleanupResult", data["result"]),
+            dry_run=bool(data["dry_run"]),
+            trigger=str(data["trigger"]),
+            deleted=tuple(DeletedEntry.from_dict(d) for d in data["deleted"]),
+            failed=tuple(
+                (str(f["key"]), str(f["title"]), str(f["error"]))
+                for f in data["failed"]
+            ),
+            bytes_freed=int(data["bytes_freed"]),
+            leaving_soon_count=int(data["leaving_soon_count"]),
+            message=data.get("message"),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CleanupInputs:
+    """What the planner reads, gathered from the coordinators on the loop."""
+
+    radarr: dict[str, RadarrSnapshot]
+    sonarr: dict[str, SonarrSnapshot]
+    lidarr: dict[str, LidarrSnapshot]
+    jellyfin: JellyfinSnapshot | None
+    episode_watch: Rows[EpisodeWatch] | None
+    rolling: dict[str, dict[int, Sequence[Episode]]]
+    facts: tuple[SourceFact, ...]
+    jellyfin_configured: bool
+
+    def candidates(
+        self,
+        policy: CleanupPolicy,
+        seeding: Callable[[Candidate], bool] | None = None,
+    ) -> list[Candidate]:
+        """Build every candidate (hundreds of milliseconds for a large library)."""
+        return build_candidates(
+            policy=policy,
+            radarr=self.radarr,
+            sonarr=self.sonarr,
+            lidarr=self.lidarr,
+            jellyfin=self.jellyfin,
+            episode_watch=self.episode_watch,
+            rolling_episodes=self.rolling,
+            seeding=seeding,
+        )
+
+    def plan(
+        self,
+        policy: CleanupPolicy,
+        ledger: Ledger,
+        now: datetime,
+        seeding: Callable[[Candidate], bool] | None = None,
+    ) -> Plan:
+        """Plan the cleanup; runs in an executor."""
+        return plan_cleanup(
+            self.candidates(policy, seeding),
+            disks=disk_figures(
+                radarr=self.radarr, sonarr=self.sonarr, lidarr=self.lidarr
+            ),
+            health=source_health(
+                self.facts, jellyfin_configured=self.jellyfin_configured
+            ),
+            policy=policy,
+            ledger=ledger,
+            now=now,
+        )
+
+
+def _source_fact(coordinator: AnyCoordinator, *, ok: bool = True) -> SourceFact:
+    """Return what the last refresh of one coordinator tells about its source."""
+    return SourceFact(
+        kind=cast("SourceKind", coordinator.kind),
+        instance=coordinator.subentry_id,
+        ok=ok and coordinator.last_update_success,
+        fetched_at=coordinator.last_fetched_at,
+    )
+
+
+async def _async_rolling_episodes(
+    sonarr: Sequence[SonarrCoordinator], policy: CleanupPolicy
+) -> tuple[dict[str, dict[int, Sequence[Episode]]], set[str]]:
+    """Fetch the episodes of the rolling series, and name the instances that failed.
+
+    One request per rolling series, never per series of the library.
+    """
+    snapshots = {c.subentry_id: c.data for c in sonarr if c.data is not None}
+    wanted = rolling_series_ids(snapshots, policy)
+    coordinators = {c.subentry_id: c for c in sonarr}
+    episodes: dict[str, dict[int, Sequence[Episode]]] = {}
+    failed: set[str] = set()
+    # A few at a time: a user may tag many series as rolling.
+    slots = asyncio.Semaphore(ROLLING_FETCHES)
+
+    async def fetch(instance: str, series_id: int) -> None:
+        try:
+            async with slots:
+                client = coordinators[instance].client
+                found = await client.async_get_episodes(series_id)
+        except LcarsClientError:
+            failed.add(instance)
+            return
+        episodes.setdefault(instance, {})[series_id] = found
+
+    await asyncio.gather(
+        *(
+            fetch(instance, series_id)
+            for instance, series_ids in wanted.items()
+            for series_id in series_ids
+        )
+    )
+    return episodes, failed
+
+
+async def async_gather_inputs(data: LcarsData, policy: CleanupPolicy) -> CleanupInputs:
+    """Collect the planner's input from the coordinators' last snapshots.
+
+    Only the Jellyfin episode watch data and the episodes of rolling series
+    are fetched here, as the snapshots do not hold them. A coordinator
+    without data (its refresh failed) gives no snapshot; its failed source
+    then makes the plan fail closed.
+    """
+    failed: set[str] = set()
+    # The planner matches one Jellyfin server: the first one connected.
+    jellyfin = data.jellyfin[0] if data.jellyfin else None
+    snapshot: JellyfinSnapshot | None = None
+    episode_watch: Rows[EpisodeWatch] | None = None
+    if jellyfin is not None and jellyfin.data is not None:
+        snapshot = jellyfin.data
+        try:
+            episode_watch = await jellyfin.client.async_get_episode_watch()
+        except LcarsClientError:
+            failed.add(jellyfin.subentry_id)
+    rolling, failed_sonarr = await _async_rolling_episodes(data.sonarr, policy)
+    failed |= failed_sonarr
+    return CleanupInputs(
+        radarr={c.subentry_id: c.data for c in data.radarr if c.data is not None},
+        sonarr={c.subentry_id: c.data for c in data.sonarr if c.data is not None},
+        lidarr={c.subentry_id: c.data for c in data.lidarr if c.data is not None},
+        jellyfin=snapshot,
+        episode_watch=episode_watch,
+        rolling=rolling,
+        facts=tuple(
+            _source_fact(c, ok=c.subentry_id not in failed)
+            for c in data.coordinators.values()
+            if c.kind != "jellyfin" or c is jellyfin
+        ),
+        jellyfin_configured=jellyfin is not None,
+    )
+
+
+def _store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.cleanup")
+
+
+@dataclass(frozen=True, slots=True)
+class _Planned:
+    """A plan with its texts, worked out in the executor."""
+
+    plan: Plan
+    leaving_soon: tuple[LeavingSoonEntry, ...]
+    # Key -> the deletion's entry, with its reason.
+    due: dict[str, DeletedEntry]
+    due_jellyfin_ids: dict[str, str | None]
+    due_entered: dict[str, tuple[datetime, datetime]]
+
+
+class CleanupManager:
+    """Runs the cleanup policy of one LCARS entry."""
+
+    def __init__(self, hass: HomeAssistant, entry: LcarsConfigEntry) -> None:
+        """Read the options; `PolicyError` when the stored policy is invalid."""
+        self.hass = hass
+        self.entry = entry
+        options: Mapping[str, Any] = entry.options.get(CONF_CLEANUP, {})
+        self.policy = CleanupPolicy.from_dict(options.get(CONF_CLEANUP_POLICY, {}))
+        self.interval = timedelta(
+            minutes=int(
+                options.get(CONF_CLEANUP_INTERVAL, DEFAULT_CLEANUP_INTERVAL_MINUTES)
+            )
+        )
+        self.add_import_exclusion = bool(options.get(CONF_IMPORT_EXCLUSION, False))
+        self.sync_collection = bool(options.get(CONF_LEAVING_SOON_COLLECTION, True))
+        self._store = _store(hass, entry.entry_id)
+        # Dry run stays on until the user turns it off, across restarts.
+        self.dry_run = True
+        self.automatic = True
+        self.ledger = Ledger()
+        self.leaving_soon: tuple[LeavingSoonEntry, ...] = ()
+        self.last_run: CleanupRunSummary | None = None
+        self.running = False
+        self.next_run: datetime | None = None
+        # Set by the torrent engine: files still seeding are kept.
+        self.seeding: Callable[[Candidate], bool] | None = None
+        self._lock = asyncio.Lock()
+        self._listeners: list[CALLBACK_TYPE] = []
+        self._cancel_timer: CALLBACK_TYPE | None = None
+        self._cancel_stop: CALLBACK_TYPE | None = None
+
+    @property
+    def data(self) -> LcarsData:
+        """The entry's coordinators and clients."""
+        return self.entry.runtime_data
+
+    # -- state -----------------------------------------------------------
+
+    async def async_load(self) -> None:
+        """Read the switches, the ledger and the last run from storage."""
+        stored = await self._store.async_load()
+        if not stored:
+            return
+        self.dry_run = bool(stored.get("dry_run", True))
+        self.automatic = bool(stored.get("automatic", True))
+        try:
+            self.ledger = Ledger.from_dict(stored.get("ledger", {}))
+            self.leaving_soon = tuple(
+                LeavingSoonEntry.from_dict(e) for e in stored.get("leaving_soon", ())
+            )
+            last = stored.get("last_run")
+            self.last_run = CleanupRunSummary.from_dict(last) if last else None
+        except (LedgerError, KeyError, TypeError, ValueError) as err:
+            # Starting again from an empty ledger restarts every grace period:
+            # items wait longer, never shorter.
+            LOGGER.warning(
+                "The stored cleanup state is unreadable, starting anew: %s", err
+            )
+            self.ledger = Ledger()
+            self.leaving_soon = ()
+            self.last_run = None
+
+    def _stored(self) -> dict[str, Any]:
+        return {
+            "dry_run": self.dry_run,
+            "automatic": self.automatic,
+            "ledger": self.ledger.to_dict(),
+            "leaving_soon": [entry.as_dict() for entry in self.leaving_soon],
+            "last_run": self.last_run.as_dict() if self.last_run else None,
+        }
+
+    async def _async_save(self) -> None:
+        # Saved at once, not delayed: the ledger is what guarantees the grace
+        # period, and must not be lost by a crash right after a run.
+        await self._store.async_save(self._stored())
+
+    @staticmethod
+    async def async_remove_store(hass: HomeAssistant, entry_id: str) -> None:
+        """Forget the stored state of an entry that is being removed."""
+        await _store(hass, entry_id).async_remove()
+
+    @callback
+    def async_add_listener(self, update_callback: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call `update_callback` after every change; return the unsubscribe."""
+        self._listeners.append(update_callback)
+
+        @callback
+        def remove() -> None:
+            if update_callback in self._listeners:
+                self._listeners.remove(update_callback)
+
+        return remove
+
+    @callback
+    def _notify(self) -> None:
+        for update_callback in list(self._listeners):
+            update_callback()
+
+    async def async_set_dry_run(self, on: bool) -> None:
+        """Turn dry run on or off (kept across restarts).
+
+        A dry run writes to no server, so Jellyfin's Leaving Soon collection
+        never showed what it listed. Turning it off therefore starts the
+        grace period of everything on leaving soon again: each item is
+        announced for the full period before it can go.
+        """
+        if self.dry_run and not on:
+            now = dt_util.utcnow()
+            grace = timedelta(days=self.policy.grace_days)
+            self.ledger = self.ledger.restart_grace(now, grace)
+            self.leaving_soon = tuple(
+                replace(e, entered=now, delete_on=now + grace)
+                for e in self.leaving_soon
+            )
+        self.dry_run = on
+        await self._async_save()
+        self._notify()
+
+    async def async_set_automatic(self, on: bool) -> None:
+        """Turn the scheduled runs on or off (kept across restarts)."""
+        self.automatic = on
+        await self._async_save()
+        if on:
+            self._schedule(self.interval)
+        else:
+            self._unschedule()
+        self._notify()
+
+    def expiration_days(self, kind: str, free_percent: float | None) -> int | None:
+        """Return the age limit in effect for a root folder of an *arr kind."""
+        media_type = MEDIA_TYPE_OF_SERVICE.get(kind)
+        if media_type is None or free_percent is None:
+            return None
+        return self.policy.limit_at(media_type, free_percent)
+
+    # -- schedule --------------------------------------------------------
+
+    @callback
+    def async_start(self) -> None:
+        """Start the schedule (when automatic) and stop it with Home Assistant."""
+        if self.automatic:
+            self._schedule(STARTUP_DELAY)
+
+        @callback
+        def stop(_event: Event) -> None:
+            self._cancel_stop = None
+            self._unschedule()
+
+        self._cancel_stop = self.hass.bus.async_listen_once(
+            EVENT_HOMEASSISTANT_STOP, stop
+        )
+
+    @callback
+    def async_stop(self) -> None:
+        """Stop the schedule (the entry unloads)."""
+        self._unschedule()
+        if self._cancel_stop is not None:
+            self._cancel_stop()
+            self._cancel_stop = None
+
+    @callback
+    def _schedule(self, delay: timedelta) -> None:
+        self._unschedule()
+        self.next_run = dt_util.utcnow() + delay
+        self._cancel_timer = async_call_later(self.hass, delay, self._on_timer)
+        self._notify()
+
+    @callback
+    def _unschedule(self) -> None:
+        if self._cancel_timer is not None:
+            self._cancel_timer()
+            self._cancel_timer = None
+        self.next_run = None
+        self._notify()
+
+    @callback
+    def _on_timer(self, _now: datetime) -> None:
+        self._cancel_timer = None
+        self._schedule(self.interval)
+        self.entry.async_create_background_task(
+            self.hass, self.async_run(trigger="schedule"), "lcars cleanup run"
+        )
+
+    # -- runs ------------------------------------------------------------
+
+    async def async_preview(self) -> Plan:
+        """Plan with fresh data and the current ledger; changes nothing."""
+        async with self._lock:
+            await self._async_refresh_sources()
+            inputs = await async_gather_inputs(self.data, self.policy)
+            now = dt_util.now()
+            return await self.hass.async_add_executor_job(
+                inputs.plan, self.policy, self.ledger, now, self.seeding
+            )
+
+    async def async_run(
+        self, *, trigger: CleanupTrigger, dry_run: bool | None = None
+    ) -> CleanupRunSummary:
+        """Plan and carry out a cleanup; return what it did.
+
+        `dry_run` overrides the switch for this run only. A run never raises:
+        an error is its result, so that automations and entities see it.
+        """
+        async with self._lock:
+            self.running = True
+            self._notify()
+            started = dt_util.utcnow()
+            dry = self.dry_run if dry_run is None else dry_run
+            try:
+                summary = await self._async_run(trigger, dry, started)
+            except LcarsClientError as err:
+                LOGGER.warning("Cleanup stopped: %s", err)
+                summary = self._error(started, trigger, dry, str(err))
+            except Exception as err:  # noqa: BLE001 - every run must end with a result
+                LOGGER.exception("Cleanup stopped by an unexpected error")
+                summary = self._error(started, trigger, dry, repr(err))
+            finally:
+                self.running = False
+            self.last_run = summary
+            await self._async_save()
+            self._fire_finished(summary)
+            self._notify()
+            return summary
+
+    def _error(
+        self, started: datetime, trigger: str, dry: bool, message: str
+    ) -> CleanupRunSummary:
+        return CleanupRunSummary(
+            started=started,
+            finished=dt_util.utcnow(),
+            result="error",
+            dry_run=dry,
+            trigger=trigger,
+            leaving_soon_count=len(self.leaving_soon),
+            message=message,
+        )
+
+    async def _async_refresh_sources(self) -> None:
+        """Refresh every service first: a run decides on fresh figures only."""
+        await asyncio.gather(
+            *(c.async_refresh() for c in self.data.coordinators.values())
+        )
+
+    def _titles(self) -> dict[str, str]:
+        return {
+            instance_id(cast("SourceKind", c.kind), c.subentry_id): c.subentry.title
+            for c in self.data.coordinators.values()
+        }
+
+    def _work_out(
+        self, inputs: CleanupInputs, now: datetime, titles: Mapping[str, str]
+    ) -> _Planned:
+        """Plan and build the texts; runs in an executor."""
+        plan = inputs.plan(self.policy, self.ledger, now, self.seeding)
+
+        def service_of(item: Candidate) -> tuple[str, str]:
+            service = item.instance_id.split("/", 1)[0]
+            return service, titles.get(item.instance_id, item.instance_id)
+
+        leaving: list[LeavingSoonEntry] = []
+        for entry in plan.leaving_soon:
+            service, instance = service_of(entry.item)
+            leaving.append(
+                LeavingSoonEntry(
+                    key=entry.item.key,
+                    title=entry.item.title,
+                    kind=entry.item.kind,
+                    service=service,
+                    instance=instance,
+                    root_folder=entry.item.root_folder,
+                    size=entry.item.size,
+                    entered=entry.entered,
+                    delete_on=entry.delete_on,
+                    reason=entry.reason,
+                    jellyfin_id=entry.item.jellyfin_id,
+                )
+            )
+        due: dict[str, DeletedEntry] = {}
+        for deletion in plan.delete_now:
+            service, instance = service_of(deletion.item)
+            due[deletion.item.key] = DeletedEntry(
+                key=deletion.item.key,
+                title=deletion.item.title,
+                kind=deletion.item.kind,
+                service=service,
+                instance=instance,
+                size=deletion.item.size,
+                reason=deletion.reason,
+            )
+        return _Planned(
+            plan=plan,
+            leaving_soon=tuple(leaving),
+            due=due,
+            due_jellyfin_ids={d.item.key: d.item.jellyfin_id for d in plan.delete_now},
+            due_entered={d.item.key: (d.entered, d.delete_on) for d in plan.delete_now},
+        )
+
+    def _client_of(self, instance: str) -> ArrClient | None:
+        """Return the client of an *arr instance id, such as "radarr/<subentry id>"."""
+        _kind, _sep, subentry_id = instance.partition("/")
+        client = self.data.clients.get(subentry_id)
+        return client if isinstance(client, ArrClient) else None
+
+    async def _async_run(
+        self, trigger: str, dry: bool, started: datetime
+    ) -> CleanupRunSummary:
+        await self._async_refresh_sources()
+        inputs = await async_gather_inputs(self.data, self.policy)
+        now = dt_util.now()
+        planned = await self.hass.async_add_executor_job(
+            self._work_out, inputs, now, self._titles()
+        )
+        plan = planned.plan
+        # Items new on leaving soon are on record before anything is deleted.
+        self.ledger = plan.ledger
+        await self._async_save()
+
+        report: ExecutionReport | None = None
+        if not plan.failed_closed and plan.delete_now:
+            report = await self._async_execute(plan, dry)
+            self.ledger = report.apply_to(self.ledger, now)
+
+        deleted_keys = set(report.deleted_keys) if report and not dry else set()
+        failures = dict(report.failures) if report else {}
+        # What stays: leaving soon, plus what was due but not deleted (a dry
+        # run, or a deletion that failed), still waiting to go.
+        remaining = list(planned.leaving_soon)
+        for key, entry in planned.due.items():
+            if key in deleted_keys:
+                continue
+            entered, delete_on = planned.due_entered[key]
+            remaining.append(
+                LeavingSoonEntry(
+                    key=key,
+                    title=entry.title,
+                    kind=entry.kind,
+                    service=entry.service,
+                    instance=self._instance_title(key),
+                    root_folder=next(
+                        d.item.root_folder for d in plan.delete_now if d.item.key == key
+                    ),
+                    size=entry.size,
+                    entered=entered,
+                    delete_on=delete_on,
+                    reason=entry.reason,
+                    jellyfin_id=planned.due_jellyfin_ids[key],
+                )
+            )
+        remaining.sort(key=lambda e: (e.delete_on, e.title))
+        if not plan.failed_closed:
+            # A plan that failed closed keeps the list as it was: its view of
+            # the libraries is in doubt.
+            self.leaving_soon = tuple(remaining)
+
+        message: str | None = None
+        if plan.failed_closed:
+            message = plan.summary
+        collection_error = None
+        if not plan.failed_closed and not dry:
+            # A dry run writes nothing anywhere, the collection included.
+            collection_error = await self._async_sync_collection()
+
+        deleted = tuple(
+            entry
+            for key, entry in planned.due.items()
+            if (key in deleted_keys) or (dry and report is not None)
+        )
+        failed = tuple(
+            (key, planned.due[key].title, error) for key, error in failures.items()
+        )
+        result: CleanupResult
+        if plan.failed_closed:
+            result = "failed_closed"
+        elif failed and not dry:
+            result = "error"
+            message = (
+                f"{len(failed)} of {len(planned.due)} deletions failed: "
+                + "; ".join(f"{title}: {error}" for _key, title, error in failed)
+            )
+        elif not planned.due:
+            result = "nothing_to_do"
+        elif dry:
+            result = "dry_run"
+        else:
+            result = "ok"
+        if collection_error and message is None:
+            message = collection_error
+        summary = CleanupRunSummary(
+            started=started,
+            finished=dt_util.utcnow(),
+            result=result,
+            dry_run=dry,
+            trigger=trigger,
+            deleted=deleted,
+            failed=failed,
+            bytes_freed=0 if dry else sum(e.size for e in deleted),
+            leaving_soon_count=len(self.leaving_soon),
+            message=message,
+        )
+        if not dry:
+            for entry in deleted:
+                self._fire_deleted(entry)
+        return summary
+
+    def _instance_title(self, key: str) -> str:
+        kind, _sep, rest = key.partition("/")
+        subentry_id = rest.partition("/")[0]
+        return self._titles().get(f"{kind}/{subentry_id}", subentry_id)
+
+    async def _async_execute(self, plan: Plan, dry: bool) -> ExecutionReport:
+        jellyseerr = self.data.jellyseerr[0].client if self.data.jellyseerr else None
+        jellyfin = self.data.jellyfin[0].client if self.data.jellyfin else None
+        return await execute_plan(
+            plan.delete_now,
+            self._client_of,
+            dry_run=dry,
+            add_import_exclusion=self.add_import_exclusion,
+            jellyseerr=jellyseerr,
+            jellyfin=jellyfin,
+        )
+
+    async def _async_sync_collection(self) -> str | None:
+        """Make Jellyfin's Leaving Soon collection match; return an error text."""
+        if not self.sync_collection or not self.data.jellyfin:
+            return None
+        client = self.data.jellyfin[0].client
+        ids = [e.jellyfin_id for e in self.leaving_soon if e.jellyfin_id]
+        try:
+            await sync_leaving_soon_collection(client, ids)
+        except LcarsClientError as err:
+            LOGGER.warning("The Leaving Soon collection was not updated: %s", err)
+            return f"The Leaving Soon collection was not updated: {err}"
+        return None
+
+    # -- one item ----------------------------------------------------------
+
+    async def async_find_candidate(
+        self, key: str, *, whole_series: bool
+    ) -> Candidate | None:
+        """Return the candidate with `key` from fresh data, or None."""
+        policy = replace(
+            self.policy,
+            series_unit="series" if whole_series else "season",
+            # Deleting one item by hand ignores rolling: a season of a rolling
+            # series is still a season.
+            rolling_tag="lcars-no-rolling-for-single-items",
+        )
+        await self._async_refresh_sources()
+        inputs = await async_gather_inputs(self.data, policy)
+
+        def find() -> Candidate | None:
+            for item in iter_candidates(
+                policy=policy,
+                radarr=inputs.radarr,
+                sonarr=inputs.sonarr,
+                lidarr=inputs.lidarr,
+                jellyfin=inputs.jellyfin,
+                episode_watch=inputs.episode_watch,
+                seeding=self.seeding,
+            ):
+                if item.key == key:
+                    return item
+            return None
+
+        return await self.hass.async_add_executor_job(find)
+
+    def protections(self, item: Candidate) -> tuple[Protection, ...]:
+        """Return what keeps an item under the policy."""
+        return protections_of(item, self.policy)
+
+    @staticmethod
+    def protections_text(found: Sequence[Protection]) -> str:
+        """Name what protects an item, for a person."""
+        return protections_text(found)
+
+    async def async_delete_item(
+        self, item: Candidate, *, dry_run: bool | None, reason: str
+    ) -> tuple[CleanupRunSummary, ExecutionReport]:
+        """Delete one item by the user's request, through the cleanup's steps."""
+        async with self._lock:
+            started = dt_util.utcnow()
+            dry = self.dry_run if dry_run is None else dry_run
+            jellyseerr = (
+                self.data.jellyseerr[0].client if self.data.jellyseerr else None
+            )
+            jellyfin = self.data.jellyfin[0].client if self.data.jellyfin else None
+            report = await execute_plan(
+                (item,),
+                self._client_of,
+                dry_run=dry,
+                add_import_exclusion=self.add_import_exclusion,
+                jellyseerr=jellyseerr,
+                jellyfin=jellyfin,
+            )
+            now = dt_util.utcnow()
+            self.ledger = report.apply_to(self.ledger, now)
+            service = item.instance_id.split("/", 1)[0]
+            entry = DeletedEntry(
+                key=item.key,
+                title=item.title,
+                kind=item.kind,
+                service=service,
+                instance=self._instance_title(item.key),
+                size=item.size,
+                reason=reason,
+            )
+            failed = tuple((key, item.title, error) for key, error in report.failures)
+            deleted_now = not dry and item.key in report.deleted_keys
+            if deleted_now:
+                self.leaving_soon = tuple(
+                    e for e in self.leaving_soon if e.key != item.key
+                )
+            summary = CleanupRunSummary(
+                started=started,
+                finished=now,
+                result="error" if failed else ("dry_run" if dry else "ok"),
+                dry_run=dry,
+                trigger="delete_media",
+                deleted=(entry,) if (deleted_now or (dry and not failed)) else (),
+                failed=failed,
+                bytes_freed=item.size if deleted_now else 0,
+                leaving_soon_count=len(self.leaving_soon),
+                message=failed[0][2] if failed else None,
+            )
+            await self._async_save()
+            if deleted_now:
+                self._fire_deleted(entry)
+                await self._async_sync_collection()
+            self._notify()
+            return summary, report
+
+    # -- events ------------------------------------------------------------
+
+    @callback
+    def _fire_finished(self, summary: CleanupRunSummary) -> None:
+        self.hass.bus.async_fire(
+            EVENT_CLEANUP_FINISHED,
+            {
+                "config_entry_id": self.entry.entry_id,
+                "result": summary.result,
+                "dry_run": summary.dry_run,
+                "trigger": summary.trigger,
+                "deleted": len(summary.deleted),
+                "failed": len(summary.failed),
+                "bytes_freed": summary.bytes_freed,
+                "leaving_soon": summary.leaving_soon_count,
+                "message": summary.message,
+            },
+        )
+
+    @callback
+    def _fire_deleted(self, entry: DeletedEntry) -> None:
+        self.hass.bus.async_fire(
+            EVENT_MEDIA_DELETED,
+            {"config_entry_id": self.entry.entry_id, **entry.as_dict()},
+        )
+
+
+__all__ = [
+    "CleanupInputs",
+    "CleanupManager",
+    "CleanupResult",
+    "CleanupRunSummary",
+    "DeletedEntry",
+    "LeavingSoonEntry",
+    "async_gather_inputs",
+]

@@ -1,0 +1,109 @@
+"""Event entities of LCARS: cleanup runs and deleted media."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.event import EventEntity
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .const import (
+    ATTR_CONFIG_ENTRY_ID,
+    CLEANUP_RESULTS,
+    EVENT_CLEANUP_FINISHED,
+    EVENT_MEDIA_DELETED,
+)
+from .coordinator import LcarsConfigEntry
+from .entity import CleanupDeviceEntity
+
+# The entities only pass on events of the bus.
+PARALLEL_UPDATES = 0
+
+EVENT_DELETED = "deleted"
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: LcarsConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the event entities of the cleanup."""
+    async_add_entities([CleanupEventEntity(entry), MediaDeletedEventEntity(entry)])
+
+
+class _BusEventEntity(CleanupDeviceEntity, EventEntity):
+    """Passes on one kind of bus event of its own LCARS entry."""
+
+    # The bus event this entity passes on.
+    bus_event: str
+
+    def __init__(self, entry: LcarsConfigEntry, key: str) -> None:
+        """Pass on the bus events of one LCARS entry."""
+        super().__init__(entry, key)
+        self._entry_id = entry.entry_id
+
+    async def async_added_to_hass(self) -> None:
+        """Listen to the bus until the entity is removed."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self.hass.bus.async_listen(
+                self.bus_event, self._handle_bus_event, self._of_this_entry
+            )
+        )
+
+    @callback
+    def _of_this_entry(self, event_data: dict[str, Any]) -> bool:
+        """Whether the bus event comes from this entity's LCARS entry."""
+        return event_data.get(ATTR_CONFIG_ENTRY_ID) == self._entry_id
+
+    def _event_type(self, data: dict[str, Any]) -> str | None:
+        """Return the event type for the bus event's data, None to ignore it."""
+        raise NotImplementedError
+
+    @callback
+    def _handle_bus_event(self, event: Event[dict[str, Any]]) -> None:
+        """Pass the bus event on, without the entry id."""
+        event_type = self._event_type(event.data)
+        if event_type is None:
+            return
+        attributes = {
+            key: value
+            for key, value in event.data.items()
+            if key != ATTR_CONFIG_ENTRY_ID
+        }
+        self._trigger_event(event_type, attributes)
+        self.async_write_ha_state()
+
+
+class CleanupEventEntity(_BusEventEntity):
+    """Fires when a cleanup run finishes, with what it came to as event type."""
+
+    _attr_translation_key = "cleanup"
+    bus_event = EVENT_CLEANUP_FINISHED
+
+    def __init__(self, entry: LcarsConfigEntry) -> None:
+        """Pass on the finished runs of one LCARS entry."""
+        super().__init__(entry, "cleanup")
+        self._attr_event_types = list(CLEANUP_RESULTS)
+
+    def _event_type(self, data: dict[str, Any]) -> str | None:
+        """Return the result of the run."""
+        result = data.get("result")
+        return result if result in CLEANUP_RESULTS else None
+
+
+class MediaDeletedEventEntity(_BusEventEntity):
+    """Fires when the cleanup deleted a movie, season, episode or album."""
+
+    _attr_translation_key = "media_deleted"
+    bus_event = EVENT_MEDIA_DELETED
+
+    def __init__(self, entry: LcarsConfigEntry) -> None:
+        """Pass on the deletions of one LCARS entry."""
+        super().__init__(entry, "media_deleted")
+        self._attr_event_types = [EVENT_DELETED]
+
+    def _event_type(self, data: dict[str, Any]) -> str | None:
+        """Return the one type every deletion is of."""
+        return EVENT_DELETED

@@ -1,0 +1,97 @@
+"""What the actions of LCARS share: finding the entry, the services, the items."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import cast
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant, ServiceCall, callback
+from homeassistant.exceptions import ServiceValidationError
+
+from .clients.models import Artist, Movie, Series
+from .const import ARR_SERVICE_TYPES, ATTR_INSTANCE, ATTR_SERVICE, DOMAIN
+from .coordinator import (
+    ArrCoordinator,
+    LcarsConfigEntry,
+    LidarrCoordinator,
+    RadarrCoordinator,
+)
+
+type LibraryItem = Movie | Series | Artist
+
+
+def invalid(key: str, **placeholders: str) -> ServiceValidationError:
+    """Return the translated error of a call with bad input."""
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders=placeholders or None,
+    )
+
+
+@callback
+def async_get_entry(hass: HomeAssistant, entry_id: str) -> LcarsConfigEntry:
+    """Return the loaded LCARS entry of the call."""
+    entry = hass.config_entries.async_get_entry(entry_id)
+    if entry is None or entry.domain != DOMAIN:
+        raise invalid("entry_not_found", entry_id=entry_id)
+    if entry.state is not ConfigEntryState.LOADED:
+        raise invalid("entry_not_loaded", title=entry.title)
+    return cast("LcarsConfigEntry", entry)
+
+
+def select_arr(entry: LcarsConfigEntry, call: ServiceCall) -> list[ArrCoordinator]:
+    """Return the *arr services the call asks for, checking the names given."""
+    service: str | None = call.data.get(ATTR_SERVICE)
+    instance: str | None = call.data.get(ATTR_INSTANCE)
+    if service is not None:
+        service = service.strip().lower()
+        if service not in ARR_SERVICE_TYPES:
+            raise invalid(
+                "invalid_service", service=service, valid=", ".join(ARR_SERVICE_TYPES)
+            )
+    coordinators = [
+        coordinator
+        for coordinator in entry.runtime_data.arr
+        if service is None or coordinator.kind == service
+    ]
+    if instance is not None:
+        wanted = instance.strip().casefold()
+        coordinators = [
+            coordinator
+            for coordinator in coordinators
+            if wanted
+            in (
+                coordinator.subentry.title.casefold(),
+                coordinator.subentry_id.casefold(),
+            )
+        ]
+        if not coordinators:
+            raise invalid("instance_not_found", instance=instance)
+    return coordinators
+
+
+def as_int(value: float | str) -> int | None:
+    """Read a whole number from a field, or None when it is not one."""
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    if not number.is_integer():
+        return None
+    return int(number)
+
+
+def library(coordinator: ArrCoordinator) -> Sequence[LibraryItem]:
+    """Every library item of one *arr."""
+    if isinstance(coordinator, RadarrCoordinator):
+        return coordinator.data.movies
+    if isinstance(coordinator, LidarrCoordinator):
+        return coordinator.data.artists
+    return coordinator.data.series
+
+
+def title_of(item: LibraryItem) -> str:
+    """Return the title of a movie or series, or the name of an artist."""
+    return item.name if isinstance(item, Artist) else item.title

@@ -1,0 +1,97 @@
+"""Switches of LCARS: how the cleanup runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .cleanup_manager import CleanupManager
+from .coordinator import LcarsConfigEntry
+from .entity import CleanupEntity
+
+# The switches only change settings of the cleanup, kept in memory and a store.
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class CleanupSwitchEntityDescription(SwitchEntityDescription):
+    """A setting of the cleanup that is on or off."""
+
+    is_on_fn: Callable[[CleanupManager], bool]
+    set_fn: Callable[[CleanupManager, bool], Coroutine[Any, Any, None]]
+    attributes_fn: Callable[[CleanupManager], dict[str, Any]] | None = None
+
+
+def _automatic_attributes(manager: CleanupManager) -> dict[str, Any]:
+    """Tell when the next scheduled run starts, None while automatic runs are off."""
+    next_run = manager.next_run
+    return {"next_run": next_run.isoformat() if next_run else None}
+
+
+CLEANUP_SWITCHES: tuple[CleanupSwitchEntityDescription, ...] = (
+    CleanupSwitchEntityDescription(
+        key="dry_run",
+        translation_key="dry_run",
+        entity_category=EntityCategory.CONFIG,
+        is_on_fn=lambda manager: manager.dry_run,
+        set_fn=lambda manager, on: manager.async_set_dry_run(on),
+    ),
+    CleanupSwitchEntityDescription(
+        key="automatic_cleanup",
+        translation_key="automatic_cleanup",
+        entity_category=EntityCategory.CONFIG,
+        is_on_fn=lambda manager: manager.automatic,
+        set_fn=lambda manager, on: manager.async_set_automatic(on),
+        attributes_fn=_automatic_attributes,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: LcarsConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the switches of the cleanup."""
+    async_add_entities(
+        CleanupSwitch(entry, description) for description in CLEANUP_SWITCHES
+    )
+
+
+class CleanupSwitch(CleanupEntity, SwitchEntity):
+    """Turns a setting of the cleanup on or off; the cleanup keeps it."""
+
+    entity_description: CleanupSwitchEntityDescription
+
+    def __init__(
+        self, entry: LcarsConfigEntry, description: CleanupSwitchEntityDescription
+    ) -> None:
+        """Follow one setting of the cleanup."""
+        super().__init__(entry, description.key)
+        self.entity_description = description
+
+    @property
+    def is_on(self) -> bool:
+        """Whether the setting is on."""
+        return self.entity_description.is_on_fn(self.manager)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Details, for the switches that have some."""
+        if self.entity_description.attributes_fn is None:
+            return None
+        return self.entity_description.attributes_fn(self.manager)
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Turn the setting on; the cleanup tells its entities."""
+        await self.entity_description.set_fn(self.manager, True)
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Turn the setting off; the cleanup tells its entities."""
+        await self.entity_description.set_fn(self.manager, False)
