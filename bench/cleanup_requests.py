@@ -69,9 +69,7 @@ async def measure(movies: int, series: int, artists: int) -> dict[str, Any]:
             radarr = RadarrClient(session, h["radarr"].url, h["radarr"].api_key)
             sonarr = SonarrClient(session, h["sonarr"].url, h["sonarr"].api_key)
             lidarr = LidarrClient(session, h["lidarr"].url, h["lidarr"].api_key)
-            jellyfin = JellyfinClient(
-                session, h["jellyfin"].url, h["jellyfin"].api_key
-            )
+            jellyfin = JellyfinClient(session, h["jellyfin"].url, h["jellyfin"].api_key)
             seerr = JellyseerrClient(
                 session, h["jellyseerr"].url, h["jellyseerr"].api_key
             )
@@ -129,9 +127,7 @@ async def measure(movies: int, series: int, artists: int) -> dict[str, Any]:
                 deleted = len(report.deleted_keys)
                 steps["deletions"] = _counts(sim)
                 leaving = [i.item.jellyfin_id for i in plan.leaving_soon]
-                await sync_leaving_soon_collection(
-                    jellyfin, [i for i in leaving if i]
-                )
+                await sync_leaving_soon_collection(jellyfin, [i for i in leaving if i])
                 steps["leaving soon collection"] = _counts(sim)
         return {
             "library": f"{movies} movies, {series} series, {artists} artists",
@@ -150,9 +146,7 @@ def main() -> int:
     args = parser.parse_args()
     small = asyncio.run(measure(50, 10, 5))
     large_movies = args.large_movies
-    large = asyncio.run(
-        measure(large_movies, large_movies // 10, large_movies // 20)
-    )
+    large = asyncio.run(measure(large_movies, large_movies // 10, large_movies // 20))
     for result in (small, large):
         print(f"{result['library']}:")
         print(f"  refresh and watch data: {result['reads']} requests")
