@@ -364,6 +364,11 @@ async def test_actions_are_documented(
         "protect",
         "unprotect",
         "delete_media",
+        "add_torrent",
+        "pause_torrent",
+        "resume_torrent",
+        "remove_torrent",
+        "get_torrents",
     }
     described = yaml.safe_load((PACKAGE / "services.yaml").read_text(encoding="utf-8"))
     assert set(described) == registered

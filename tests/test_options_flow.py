@@ -157,7 +157,7 @@ def _strings() -> dict[str, Any]:
 
 
 async def test_menu(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """The options open on a menu of polling, cleanup rules and cleanup schedule."""
+    """The options open on a menu: polling, cleanup rules and schedule, BitTorrent."""
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "init"
@@ -166,6 +166,7 @@ async def test_menu(hass: HomeAssistant, entry: MockConfigEntry) -> None:
         "polling",
         "cleanup_rules",
         "cleanup_schedule",
+        "torrent",
     ]
     menu = _strings()["options"]["step"]["init"]["menu_options"]
     assert set(menu) == set(options)
@@ -482,10 +483,14 @@ async def test_rules_series_unit(hass: HomeAssistant, entry: MockConfigEntry) ->
     assert CONF_CLEANUP not in entry.options
 
 
+# Errors of the BitTorrent step (its tests are in test_torrent_ha.py).
+TORRENT_ERRORS = {"download_dir_not_allowed", "invalid_port_range"}
+
+
 def test_every_error_is_translated() -> None:
     """Every policy error and every form error has a text with known placeholders."""
     errors = _strings()["options"]["error"]
-    codes = set(get_args(PolicyErrorCode.__value__)) | FORM_ERRORS
+    codes = set(get_args(PolicyErrorCode.__value__)) | FORM_ERRORS | TORRENT_ERRORS
     assert codes == set(errors)
     for code, text in errors.items():
         assert set(re.findall(r"{(\w+)}", text)) <= {"detail"}, code

@@ -17,6 +17,7 @@ from .connection import create_client
 from .const import DOMAIN, LOGGER, SERVICE_TYPES
 from .coordinator import LcarsConfigEntry, LcarsData, create_coordinator
 from .services import async_setup_services
+from .torrent_manager import TorrentManager
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -93,9 +94,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> boo
             translation_placeholders={"error": str(err)},
         ) from err
     await data.cleanup.async_load()
+    data.torrent = TorrentManager(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     data.cleanup.async_start()
     entry.async_on_unload(data.cleanup.async_stop)
+    await data.torrent.async_start()
+    entry.async_on_unload(data.torrent.async_stop)
     return True
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from homeassistant.components.binary_sensor import (
     BinarySensorDeviceClass,
     BinarySensorEntity,
+    BinarySensorEntityDescription,
 )
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
@@ -12,6 +15,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import AnyCoordinator, LcarsConfigEntry
 from .entity import LcarsEntity
+from .torrent_entity import TorrentEntity
 
 # Every coordinator polls on its own; entities only read its data.
 PARALLEL_UPDATES = 0
@@ -27,6 +31,9 @@ async def async_setup_entry(
         async_add_entities(
             [ConnectivityBinarySensor(coordinator)], config_subentry_id=subentry_id
         )
+    torrent = entry.runtime_data.torrent
+    if torrent.enabled and torrent.bind_interface is not None:
+        async_add_entities([BindInterfaceBinarySensor(entry)])
 
 
 class ConnectivityBinarySensor(LcarsEntity[AnyCoordinator], BinarySensorEntity):
@@ -49,3 +56,37 @@ class ConnectivityBinarySensor(LcarsEntity[AnyCoordinator], BinarySensorEntity):
     def is_on(self) -> bool:
         """Whether the service answered the last poll."""
         return self.coordinator.last_update_success
+
+
+# BitTorrent: the network interface all torrent traffic must use.
+
+
+@dataclass(frozen=True, kw_only=True)
+class BindInterfaceEntityDescription(BinarySensorEntityDescription):
+    """Whether the bind interface of the BitTorrent engine is up."""
+
+
+TORRENT_BIND_INTERFACE = BindInterfaceEntityDescription(
+    key="bind_interface",
+    translation_key="torrent_bind_interface",
+    device_class=BinarySensorDeviceClass.CONNECTIVITY,
+    entity_category=EntityCategory.DIAGNOSTIC,
+)
+
+
+class BindInterfaceBinarySensor(TorrentEntity, BinarySensorEntity):
+    """On while the bind interface is up; torrents are paused while it is down."""
+
+    entity_description = TORRENT_BIND_INTERFACE
+
+    def __init__(self, entry: LcarsConfigEntry) -> None:
+        """Follow the bind interface of one LCARS entry's engine."""
+        super().__init__(entry, TORRENT_BIND_INTERFACE.key)
+        self._attr_translation_placeholders = {
+            "interface": self.manager.bind_interface or ""
+        }
+
+    @property
+    def is_on(self) -> bool | None:
+        """Whether the interface is up."""
+        return self.manager.interface_up

@@ -66,6 +66,33 @@ from .const import (
     SERVICE_NAMES,
     SERVICE_TYPES,
 )
+from .torrent_manager import (
+    CONF_ALL_TORRENT_ENTITIES,
+    CONF_BIND_INTERFACE,
+    CONF_CONNECTIONS_LIMIT,
+    CONF_DOWNLOAD_DIR,
+    CONF_DOWNLOAD_RATE_LIMIT,
+    CONF_ENABLE_DHT,
+    CONF_ENABLE_LSD,
+    CONF_ENABLE_NATPMP,
+    CONF_ENABLE_UPNP,
+    CONF_ENABLED,
+    CONF_LIMIT_ACTION,
+    CONF_LISTEN_PORT_MAX,
+    CONF_LISTEN_PORT_MIN,
+    CONF_SEEDING_HOURS,
+    CONF_SEEDING_RATIO,
+    CONF_TORRENT,
+    CONF_UPLOAD_RATE_LIMIT,
+    DEFAULT_CONNECTIONS_LIMIT,
+    DEFAULT_LISTEN_PORT_MAX,
+    DEFAULT_LISTEN_PORT_MIN,
+    DEFAULT_SEEDING_HOURS,
+    DEFAULT_SEEDING_RATIO,
+    MAX_PORT,
+    MIN_PORT,
+    default_download_dir,
+)
 
 TITLE = "LCARS"
 
@@ -602,7 +629,7 @@ class LcarsOptionsFlow(OptionsFlow):
         """Choose what to change."""
         return self.async_show_menu(
             step_id="init",
-            menu_options=["polling", "cleanup_rules", "cleanup_schedule"],
+            menu_options=["polling", "cleanup_rules", "cleanup_schedule", "torrent"],
         )
 
     async def async_step_polling(
@@ -732,3 +759,117 @@ class LcarsOptionsFlow(OptionsFlow):
             }
         )
         return self.async_show_form(step_id="cleanup_schedule", data_schema=schema)
+
+    async def async_step_torrent(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask how the built-in BitTorrent engine runs."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            values = _torrent_values(user_input)
+            directory = values[CONF_DOWNLOAD_DIR]
+            if not directory.startswith("/") or not self.hass.config.is_allowed_path(
+                directory
+            ):
+                errors[CONF_DOWNLOAD_DIR] = "download_dir_not_allowed"
+            low, high = values[CONF_LISTEN_PORT_MIN], values[CONF_LISTEN_PORT_MAX]
+            if not MIN_PORT <= low <= high <= MAX_PORT:
+                errors[CONF_LISTEN_PORT_MIN] = "invalid_port_range"
+            if not errors:
+                return self._async_save(**{CONF_TORRENT: values})
+            current = values
+        else:
+            current = dict(self.config_entry.options.get(CONF_TORRENT) or {})
+        defaults = {
+            CONF_ENABLED: False,
+            CONF_DOWNLOAD_DIR: default_download_dir(self.hass),
+            CONF_LISTEN_PORT_MIN: DEFAULT_LISTEN_PORT_MIN,
+            CONF_LISTEN_PORT_MAX: DEFAULT_LISTEN_PORT_MAX,
+            CONF_CONNECTIONS_LIMIT: DEFAULT_CONNECTIONS_LIMIT,
+            CONF_DOWNLOAD_RATE_LIMIT: 0,
+            CONF_UPLOAD_RATE_LIMIT: 0,
+            CONF_ENABLE_DHT: True,
+            CONF_ENABLE_LSD: True,
+            CONF_ENABLE_UPNP: True,
+            CONF_ENABLE_NATPMP: True,
+            CONF_BIND_INTERFACE: "",
+            CONF_SEEDING_RATIO: DEFAULT_SEEDING_RATIO,
+            CONF_SEEDING_HOURS: DEFAULT_SEEDING_HOURS,
+            CONF_LIMIT_ACTION: "pause",
+            CONF_ALL_TORRENT_ENTITIES: False,
+        }
+        return self.async_show_form(
+            step_id="torrent",
+            data_schema=self.add_suggested_values_to_schema(
+                TORRENT_SCHEMA, defaults | current
+            ),
+            errors=errors,
+        )
+
+
+def _port_selector() -> NumberSelector:
+    return NumberSelector(
+        NumberSelectorConfig(min=1, max=MAX_PORT, step=1, mode=NumberSelectorMode.BOX)
+    )
+
+
+def _rate_selector() -> NumberSelector:
+    return NumberSelector(
+        NumberSelectorConfig(
+            min=0, step=1, unit_of_measurement="KiB/s", mode=NumberSelectorMode.BOX
+        )
+    )
+
+
+TORRENT_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_ENABLED): BOOLEAN_SELECTOR,
+        vol.Required(CONF_DOWNLOAD_DIR): TEXT_SELECTOR,
+        vol.Required(CONF_LISTEN_PORT_MIN): _port_selector(),
+        vol.Required(CONF_LISTEN_PORT_MAX): _port_selector(),
+        vol.Required(CONF_CONNECTIONS_LIMIT): NumberSelector(
+            NumberSelectorConfig(min=2, step=1, mode=NumberSelectorMode.BOX)
+        ),
+        vol.Required(CONF_DOWNLOAD_RATE_LIMIT): _rate_selector(),
+        vol.Required(CONF_UPLOAD_RATE_LIMIT): _rate_selector(),
+        vol.Required(CONF_ENABLE_DHT): BOOLEAN_SELECTOR,
+        vol.Required(CONF_ENABLE_LSD): BOOLEAN_SELECTOR,
+        vol.Required(CONF_ENABLE_UPNP): BOOLEAN_SELECTOR,
+        vol.Required(CONF_ENABLE_NATPMP): BOOLEAN_SELECTOR,
+        vol.Optional(CONF_BIND_INTERFACE): TEXT_SELECTOR,
+        vol.Required(CONF_SEEDING_RATIO): NumberSelector(
+            NumberSelectorConfig(min=0, step=0.1, mode=NumberSelectorMode.BOX)
+        ),
+        vol.Required(CONF_SEEDING_HOURS): NumberSelector(
+            NumberSelectorConfig(
+                min=0, step=1, unit_of_measurement="h", mode=NumberSelectorMode.BOX
+            )
+        ),
+        vol.Required(CONF_LIMIT_ACTION): SelectSelector(
+            SelectSelectorConfig(
+                options=["pause", "remove"],
+                mode=SelectSelectorMode.LIST,
+                translation_key="limit_action",
+            )
+        ),
+        vol.Required(CONF_ALL_TORRENT_ENTITIES): BOOLEAN_SELECTOR,
+    }
+)
+
+
+def _torrent_values(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the torrent options as stored: whole numbers where they are."""
+    values = dict(user_input)
+    for key in (
+        CONF_LISTEN_PORT_MIN,
+        CONF_LISTEN_PORT_MAX,
+        CONF_CONNECTIONS_LIMIT,
+        CONF_DOWNLOAD_RATE_LIMIT,
+        CONF_UPLOAD_RATE_LIMIT,
+    ):
+        values[key] = int(values[key])
+    values[CONF_SEEDING_RATIO] = float(values[CONF_SEEDING_RATIO])
+    values[CONF_SEEDING_HOURS] = float(values[CONF_SEEDING_HOURS])
+    values[CONF_DOWNLOAD_DIR] = str(values[CONF_DOWNLOAD_DIR]).strip()
+    values[CONF_BIND_INTERFACE] = str(values.get(CONF_BIND_INTERFACE) or "").strip()
+    return values

@@ -50,6 +50,7 @@ from .const import (
 if TYPE_CHECKING:
     from .cleanup_manager import CleanupManager
     from .connection import LcarsClient
+    from .torrent_manager import TorrentManager
 
 type ArrSnapshot = RadarrSnapshot | SonarrSnapshot | LidarrSnapshot
 type LcarsSnapshot = ArrSnapshot | JellyfinSnapshot | JellyseerrSnapshot
@@ -324,6 +325,7 @@ class LcarsData:
     clients: dict[str, LcarsClient] = field(default_factory=dict)
     # Set during setup, before the platforms.
     cleanup: CleanupManager = field(init=False)
+    torrent: TorrentManager = field(init=False)
 
     def of_kind[CoordinatorT: AnyCoordinator](
         self, kind: type[CoordinatorT]

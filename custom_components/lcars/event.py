@@ -16,6 +16,8 @@ from .const import (
 )
 from .coordinator import LcarsConfigEntry
 from .entity import CleanupDeviceEntity
+from .torrent import EventKind, TorrentEvent
+from .torrent_entity import TorrentDeviceEntity
 
 # The entities only pass on events of the bus.
 PARALLEL_UPDATES = 0
@@ -30,6 +32,8 @@ async def async_setup_entry(
 ) -> None:
     """Add the event entities of the cleanup."""
     async_add_entities([CleanupEventEntity(entry), MediaDeletedEventEntity(entry)])
+    if entry.runtime_data.torrent.enabled:
+        async_add_entities([TorrentEventEntity(entry)])
 
 
 class _BusEventEntity(CleanupDeviceEntity, EventEntity):
@@ -107,3 +111,35 @@ class MediaDeletedEventEntity(_BusEventEntity):
     def _event_type(self, data: dict[str, Any]) -> str | None:
         """Return the one type every deletion is of."""
         return EVENT_DELETED
+
+
+# BitTorrent: what happens to torrents.
+
+
+class TorrentEventEntity(TorrentDeviceEntity, EventEntity):
+    """Fires when a torrent is added, finished, removed, fails or seeded enough."""
+
+    _attr_translation_key = "torrent"
+
+    def __init__(self, entry: LcarsConfigEntry) -> None:
+        """Pass on the torrent events of one LCARS entry."""
+        super().__init__(entry, "events")
+        self._attr_event_types = [str(kind) for kind in EventKind]
+
+    async def async_added_to_hass(self) -> None:
+        """Listen to the manager until the entity is removed."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.manager.async_add_event_listener(self._handle_event))
+
+    @callback
+    def _handle_event(self, event: TorrentEvent) -> None:
+        """Pass one torrent event on."""
+        self._trigger_event(
+            str(event.kind),
+            {
+                "info_hash": event.info_hash,
+                "name": event.name,
+                "message": event.message,
+            },
+        )
+        self.async_write_ha_state()

@@ -57,6 +57,17 @@ from .services_common import (
     select_arr,
     title_of,
 )
+from .torrent_actions import (
+    ADD_TORRENT_SCHEMA,
+    GET_TORRENTS_SCHEMA,
+    REMOVE_TORRENT_SCHEMA,
+    TORRENT_SCHEMA,
+    async_add_torrent,
+    async_get_torrents,
+    async_pause_torrent,
+    async_remove_torrent,
+    async_resume_torrent,
+)
 
 SERVICE_GET_LIBRARY = "get_library"
 SERVICE_GET_QUEUE = "get_queue"
@@ -66,6 +77,11 @@ SERVICE_RUN_CLEANUP = "run_cleanup"
 SERVICE_PROTECT = "protect"
 SERVICE_UNPROTECT = "unprotect"
 SERVICE_DELETE_MEDIA = "delete_media"
+SERVICE_ADD_TORRENT = "add_torrent"
+SERVICE_PAUSE_TORRENT = "pause_torrent"
+SERVICE_RESUME_TORRENT = "resume_torrent"
+SERVICE_REMOVE_TORRENT = "remove_torrent"
+SERVICE_GET_TORRENTS = "get_torrents"
 
 ONLY: Final = SupportsResponse.ONLY
 OPTIONAL: Final = SupportsResponse.OPTIONAL
@@ -360,6 +376,26 @@ def async_setup_services(hass: HomeAssistant) -> None:
         (SERVICE_PROTECT, async_protect, PROTECT_SCHEMA, OPTIONAL),
         (SERVICE_UNPROTECT, async_unprotect, PROTECT_SCHEMA, OPTIONAL),
         (SERVICE_DELETE_MEDIA, async_delete_media, DELETE_MEDIA_SCHEMA, OPTIONAL),
+        (SERVICE_ADD_TORRENT, async_add_torrent, ADD_TORRENT_SCHEMA, OPTIONAL),
+        (
+            SERVICE_PAUSE_TORRENT,
+            async_pause_torrent,
+            TORRENT_SCHEMA,
+            SupportsResponse.NONE,
+        ),
+        (
+            SERVICE_RESUME_TORRENT,
+            async_resume_torrent,
+            TORRENT_SCHEMA,
+            SupportsResponse.NONE,
+        ),
+        (
+            SERVICE_REMOVE_TORRENT,
+            async_remove_torrent,
+            REMOVE_TORRENT_SCHEMA,
+            SupportsResponse.NONE,
+        ),
+        (SERVICE_GET_TORRENTS, async_get_torrents, GET_TORRENTS_SCHEMA, ONLY),
     )
     for name, handler, schema, response in handlers:
         hass.services.async_register(

@@ -167,17 +167,13 @@ def place_data(seeder: Seeder, directory: Path, tmp_path: Path) -> Path:
 
 
 def announced_early(harness: Harness, info_hash: str) -> None:
-    """Mark the known case of the engine announcing "finished" before "added".
+    """Assert that "added" is the first event of a torrent, on every backend.
 
-    TorrentEngine._add awaits the write of the seeding limits before emitting
-    "added"; a torrent whose files are complete can finish meanwhile.
+    A torrent whose files are complete can finish while its seeding limits
+    are written: "added" must still come first.
     """
     kinds = harness.kinds(info_hash)
-    if harness.kind == "libtorrent" and kinds[:2] == [
-        EventKind.FINISHED,
-        EventKind.ADDED,
-    ]:
-        pytest.xfail("the engine emitted finished before added")
+    assert kinds[:1] == [EventKind.ADDED], kinds
 
 
 async def test_every_backend_is_a_torrent_backend(make_backend: MakeBackend) -> None:

@@ -59,13 +59,32 @@ class UnknownTorrentError(EngineError):
     """No torrent with this info hash is in the engine."""
 
 
+class LibtorrentMissingError(EngineError):
+    """libtorrent cannot be imported on this system."""
+
+
 def load_libtorrent() -> ModuleType:
-    """Import libtorrent, raising EngineError when it is not installed."""
+    """Import libtorrent, raising LibtorrentMissingError when it is not installed."""
     try:
         import libtorrent  # noqa: PLC0415  # not installable everywhere
     except ImportError as err:
-        raise EngineError("libtorrent is not installed") from err
+        raise LibtorrentMissingError("libtorrent is not installed") from err
     return libtorrent
+
+
+def _invalid_torrent(message: str) -> EngineError:
+    """Return the error of a magnet URI or torrent file that cannot be added."""
+    # The backend module imports this one: its errors are looked up late.
+    from .backend import InvalidTorrentError  # noqa: PLC0415
+
+    return InvalidTorrentError(message)
+
+
+def _duplicate_torrent(message: str) -> EngineError:
+    """Return the error of a torrent that is in the engine already."""
+    from .backend import DuplicateTorrentError  # noqa: PLC0415
+
+    return DuplicateTorrentError(message)
 
 
 def interface_is_up(name: str) -> bool:
@@ -286,7 +305,7 @@ class TorrentEngine:
         try:
             params = lt.parse_magnet_uri(uri)
         except RuntimeError as err:
-            raise EngineError(f"invalid magnet URI: {err}") from err
+            raise _invalid_torrent(f"invalid magnet URI: {err}") from err
         return await self._add(params, save_path, limits)
 
     async def add_torrent_data(
@@ -307,7 +326,7 @@ class TorrentEngine:
         try:
             params = await self._executor(parse)
         except (RuntimeError, TypeError) as err:
-            raise EngineError(f"invalid torrent file: {err}") from err
+            raise _invalid_torrent(f"invalid torrent file: {err}") from err
         return await self._add(params, save_path, limits)
 
     async def add_torrent_file(
@@ -335,6 +354,15 @@ class TorrentEngine:
         params.flags &= ~lt.torrent_flags.auto_managed
         params.flags &= ~lt.torrent_flags.paused
         params.flags |= lt.torrent_flags.duplicate_is_error
+        hashes = params.ti.info_hashes() if params.ti is not None else None
+        if hashes is None:
+            hashes = params.info_hashes
+        if hashes.has_v1() or hashes.has_v2():
+            wanted = _hash_key(hashes)
+            if wanted in self._handles:
+                raise _duplicate_torrent(
+                    f"cannot add torrent: {wanted} is already in the engine"
+                )
 
         def add() -> tuple[str, Any, TorrentStatus]:
             handle = session.add_torrent(params)
@@ -347,12 +375,17 @@ class TorrentEngine:
         try:
             key, handle, status = await self._executor(add)
         except RuntimeError as err:
+            if "duplicate" in str(err).lower() or "exists" in str(err).lower():
+                raise _duplicate_torrent(f"cannot add torrent: {err}") from err
             raise EngineError(f"cannot add torrent: {err}") from err
         self._handles[key] = handle
         self._keys[handle] = key
         self._status[key] = status
         if limits is not None:
-            await self.set_seeding_limits(key, limits)
+            # Kept in memory at once, written after "added": a torrent whose
+            # files are complete can finish while the file is written, and
+            # "added" must come first.
+            self._limits[key] = limits
         name = params.name or (params.ti.name() if params.ti is not None else key)
         self._emit(TorrentEvent(EventKind.ADDED, key, name))
         if key in self._finished_early:
@@ -360,6 +393,11 @@ class TorrentEngine:
             self._on_finished(key, name)
         else:
             self._save_resume(key)
+        if limits is not None:
+            try:
+                await self._write_limits()
+            except OSError as err:
+                _LOGGER.warning("Cannot save the seeding limits of %s: %s", key, err)
         return key
 
     async def pause(self, info_hash: str) -> None:

@@ -1,0 +1,256 @@
+"""The BitTorrent actions: add, pause, resume, remove and list torrents."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any, Final, cast
+
+import aiohttp
+import voluptuous as vol
+
+from homeassistant.auth.permissions.const import POLICY_CONTROL
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse
+from homeassistant.exceptions import Unauthorized, UnknownUser
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+from .const import ATTR_CONFIG_ENTRY_ID
+from .services_common import async_get_entry, invalid
+from .torrent import (
+    DuplicateTorrentError,
+    EngineError,
+    InvalidTorrentError,
+    TorrentBackend,
+    UnknownTorrentError,
+    parse_magnet,
+    parse_torrent,
+)
+from .torrent_manager import CATEGORIES, TorrentManager
+
+ATTR_MAGNET: Final = "magnet"
+ATTR_URL: Final = "url"
+ATTR_PATH: Final = "path"
+ATTR_SAVE_PATH: Final = "save_path"
+ATTR_CATEGORY: Final = "category"
+ATTR_PAUSED: Final = "paused"
+ATTR_INFO_HASH: Final = "info_hash"
+ATTR_DELETE_FILES: Final = "delete_files"
+
+# A .torrent file fetched from a URL may take this long and be this large.
+URL_TIMEOUT: Final = 30.0
+MAX_TORRENT_BYTES: Final = 10 * 1024 * 1024
+
+ADD_TORRENT_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Optional(ATTR_MAGNET): cv.string,
+        vol.Optional(ATTR_URL): cv.string,
+        vol.Optional(ATTR_PATH): cv.string,
+        vol.Optional(ATTR_SAVE_PATH): cv.string,
+        vol.Optional(ATTR_CATEGORY): cv.string,
+        vol.Optional(ATTR_PAUSED, default=False): cv.boolean,
+    }
+)
+TORRENT_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Required(ATTR_INFO_HASH): cv.string,
+    }
+)
+REMOVE_TORRENT_SCHEMA = TORRENT_SCHEMA.extend(
+    {vol.Optional(ATTR_DELETE_FILES, default=False): cv.boolean}
+)
+GET_TORRENTS_SCHEMA = vol.Schema({vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string})
+
+
+async def _async_require_admin(hass: HomeAssistant, call: ServiceCall) -> None:
+    """Refuse a call by a user who is not an administrator.
+
+    Calls without a user (automations, scripts) run with the rights of whoever
+    set them up.
+    """
+    if call.context.user_id is None:
+        return
+    user = await hass.auth.async_get_user(call.context.user_id)
+    if user is None:
+        raise UnknownUser(context=call.context, permission=POLICY_CONTROL)
+    if not user.is_admin:
+        raise Unauthorized(context=call.context, permission=POLICY_CONTROL)
+
+
+def _manager(hass: HomeAssistant, call: ServiceCall) -> TorrentManager:
+    entry = async_get_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    return entry.runtime_data.torrent
+
+
+def _backend(manager: TorrentManager) -> TorrentBackend:
+    """Return the running backend, or the translated error of BitTorrent off."""
+    backend = manager.backend
+    if backend is None or not backend.running:
+        raise invalid("torrent_engine_off")
+    return backend
+
+
+def _allowed_dir(hass: HomeAssistant, value: str, key: str) -> Path:
+    """Return an absolute path Home Assistant may use, or a translated error."""
+    path = Path(value.strip())
+    if not path.is_absolute() or not hass.config.is_allowed_path(str(path)):
+        raise invalid(key, path=value)
+    return path
+
+
+def _info_hash(call: ServiceCall) -> str:
+    return str(call.data[ATTR_INFO_HASH]).strip().lower()
+
+
+def _read_file(path: Path) -> bytes | None:
+    """Read a .torrent file (blocking); None when it cannot be or is too large."""
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_TORRENT_BYTES:
+            return None
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+async def _async_fetch(hass: HomeAssistant, url: str) -> bytes:
+    """Fetch a .torrent file over HTTP(S), within a time and size limit."""
+    if not url.lower().startswith(("http://", "https://")):
+        raise invalid("torrent_url_unreachable", url=url)
+    session = async_get_clientsession(hass)
+    try:
+        async with asyncio.timeout(URL_TIMEOUT):
+            async with session.get(url, allow_redirects=True) as response:
+                if response.status != 200:
+                    raise invalid("torrent_url_unreachable", url=url)
+                if (response.content_length or 0) > MAX_TORRENT_BYTES:
+                    raise invalid("invalid_torrent_file")
+                data = bytearray()
+                async for chunk in response.content.iter_chunked(65536):
+                    data.extend(chunk)
+                    if len(data) > MAX_TORRENT_BYTES:
+                        raise invalid("invalid_torrent_file")
+                return bytes(data)
+    except (aiohttp.ClientError, TimeoutError, ValueError) as err:
+        raise invalid("torrent_url_unreachable", url=url) from err
+
+
+async def async_add_torrent(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    """Add a torrent from a magnet URI, a URL or a file; answer its hash and name."""
+    manager = _manager(hass, call)
+    backend = _backend(manager)
+    sources = [key for key in (ATTR_MAGNET, ATTR_URL, ATTR_PATH) if call.data.get(key)]
+    if len(sources) != 1:
+        raise invalid("torrent_source_required")
+    category: str | None = call.data.get(ATTR_CATEGORY)
+    if category is not None and category not in CATEGORIES:
+        raise invalid(
+            "invalid_torrent_category", category=category, valid=", ".join(CATEGORIES)
+        )
+    save_path: Path | None = None
+    if call.data.get(ATTR_SAVE_PATH):
+        save_path = _allowed_dir(
+            hass, call.data[ATTR_SAVE_PATH], "save_path_not_allowed"
+        )
+
+    magnet: str | None = call.data.get(ATTR_MAGNET)
+    data: bytes | None = None
+    try:
+        if magnet is not None:
+            info = parse_magnet(magnet)
+            info_hash, name = info.info_hash, info.name
+        else:
+            if call.data.get(ATTR_URL):
+                data = await _async_fetch(hass, call.data[ATTR_URL])
+            else:
+                path = _allowed_dir(
+                    hass, call.data[ATTR_PATH], "torrent_path_not_allowed"
+                )
+                data = await hass.async_add_executor_job(_read_file, path)
+                if data is None:
+                    raise invalid("invalid_torrent_file")
+            parsed = await hass.async_add_executor_job(parse_torrent, data)
+            info_hash, name = parsed.info_hash, parsed.name
+    except InvalidTorrentError as err:
+        raise invalid(
+            "invalid_magnet" if magnet is not None else "invalid_torrent_file"
+        ) from err
+    if backend.status(info_hash) is not None:
+        raise invalid("torrent_duplicate", info_hash=info_hash)
+
+    try:
+        if data is None:
+            assert magnet is not None
+            info_hash = await backend.add_magnet(magnet, save_path=save_path)
+        else:
+            info_hash = await backend.add_torrent_data(data, save_path=save_path)
+    except DuplicateTorrentError as err:
+        raise invalid("torrent_duplicate", info_hash=info_hash) from err
+    except InvalidTorrentError as err:
+        raise invalid(
+            "invalid_magnet" if magnet is not None else "invalid_torrent_file"
+        ) from err
+    except EngineError as err:
+        raise invalid("torrent_add_failed", error=str(err)) from err
+    if category is not None:
+        manager.categories[info_hash] = category
+    if call.data[ATTR_PAUSED]:
+        await backend.pause(info_hash)
+    status = backend.status(info_hash)
+    if status is not None and status.name != info_hash:
+        name = status.name
+    return {"info_hash": info_hash, "name": name}
+
+
+async def _async_on_torrent(
+    hass: HomeAssistant, call: ServiceCall, action: str
+) -> ServiceResponse:
+    manager = _manager(hass, call)
+    backend = _backend(manager)
+    info_hash = _info_hash(call)
+    if backend.status(info_hash) is None:
+        raise invalid("torrent_not_found", info_hash=info_hash)
+    try:
+        if action == "pause":
+            await backend.pause(info_hash)
+        elif action == "resume":
+            await backend.resume(info_hash)
+        else:
+            await backend.remove(info_hash, delete_files=call.data[ATTR_DELETE_FILES])
+            manager.categories.pop(info_hash, None)
+    except UnknownTorrentError as err:
+        raise invalid("torrent_not_found", info_hash=info_hash) from err
+    except EngineError as err:
+        raise invalid("torrent_action_failed", error=str(err)) from err
+    return None
+
+
+async def async_pause_torrent(
+    hass: HomeAssistant, call: ServiceCall
+) -> ServiceResponse:
+    """Pause one torrent."""
+    return await _async_on_torrent(hass, call, "pause")
+
+
+async def async_resume_torrent(
+    hass: HomeAssistant, call: ServiceCall
+) -> ServiceResponse:
+    """Resume one paused torrent."""
+    return await _async_on_torrent(hass, call, "resume")
+
+
+async def async_remove_torrent(
+    hass: HomeAssistant, call: ServiceCall
+) -> ServiceResponse:
+    """Remove one torrent; deleting its files needs an administrator."""
+    if call.data[ATTR_DELETE_FILES]:
+        await _async_require_admin(hass, call)
+    return await _async_on_torrent(hass, call, "remove")
+
+
+async def async_get_torrents(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    """Every torrent of the entry's BitTorrent backend."""
+    manager = _manager(hass, call)
+    _backend(manager)
+    return {"torrents": cast("list[Any]", manager.as_dicts())}

@@ -1,0 +1,468 @@
+"""The BitTorrent side of one LCARS entry: its backend, events and figures.
+
+The manager reads the torrent options of the entry, starts the backend (the
+built-in libtorrent engine), passes its events on to the bus and to the
+entities, and keeps the figures the entities show. Any object of the
+``TorrentBackend`` protocol can stand in for the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+import logging
+from pathlib import Path
+import shutil
+import time
+from typing import Any, Final
+
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import async_track_time_interval
+
+from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN
+from .coordinator import LcarsConfigEntry
+from .torrent import (
+    EngineError,
+    EngineSettings,
+    SeedingLimitAction,
+    SeedingLimits,
+    TorrentBackend,
+    TorrentEngine,
+    TorrentEvent,
+    TorrentState,
+    TorrentStatus,
+)
+from .torrent.engine import LibtorrentMissingError
+
+_LOGGER = logging.getLogger(__name__)
+
+# Options of the LCARS entry: entry.options[CONF_TORRENT] holds these keys.
+CONF_TORRENT: Final = "torrent"
+CONF_ENABLED: Final = "enabled"
+CONF_DOWNLOAD_DIR: Final = "download_dir"
+CONF_LISTEN_PORT_MIN: Final = "listen_port_min"
+CONF_LISTEN_PORT_MAX: Final = "listen_port_max"
+CONF_CONNECTIONS_LIMIT: Final = "connections_limit"
+# KiB/s in the options, 0 for no limit.
+CONF_DOWNLOAD_RATE_LIMIT: Final = "download_rate_limit"
+CONF_UPLOAD_RATE_LIMIT: Final = "upload_rate_limit"
+CONF_ENABLE_DHT: Final = "enable_dht"
+CONF_ENABLE_LSD: Final = "enable_lsd"
+CONF_ENABLE_UPNP: Final = "enable_upnp"
+CONF_ENABLE_NATPMP: Final = "enable_natpmp"
+CONF_ENABLE_UTP: Final = "enable_utp"
+CONF_BIND_INTERFACE: Final = "bind_interface"
+# 0 switches a seeding limit off.
+CONF_SEEDING_RATIO: Final = "seeding_ratio"
+CONF_SEEDING_HOURS: Final = "seeding_hours"
+CONF_LIMIT_ACTION: Final = "limit_action"
+CONF_ALL_TORRENT_ENTITIES: Final = "all_torrent_entities"
+
+DEFAULT_LISTEN_PORT_MIN: Final = 6881
+DEFAULT_LISTEN_PORT_MAX: Final = 6891
+DEFAULT_CONNECTIONS_LIMIT: Final = 200
+DEFAULT_SEEDING_RATIO: Final = 1.0
+DEFAULT_SEEDING_HOURS: Final = 48.0
+MIN_PORT: Final = 1024
+MAX_PORT: Final = 65535
+
+# Bus event of every torrent event.
+EVENT_TORRENT: Final = "lcars_torrent"
+# Repair issues.
+ISSUE_LIBTORRENT_MISSING: Final = "libtorrent_missing"
+ISSUE_BIND_INTERFACE_DOWN: Final = "bind_interface_down"
+
+# How often the figures are read from the backend.
+UPDATE_INTERVAL: Final = timedelta(seconds=1)
+# The free space of the download directory is read at most this often.
+FREE_SPACE_INTERVAL: Final = 60.0
+
+# Torrent categories an add can carry.
+CATEGORIES: Final = ("movie", "series", "music")
+
+type BackendFactory = Callable[
+    [EngineSettings, Path, Callable[[TorrentEvent], None]], TorrentBackend
+]
+
+
+def default_download_dir(hass: HomeAssistant) -> str:
+    """Return where torrents go when no download directory is set."""
+    return hass.config.path("downloads")
+
+
+def state_dir(hass: HomeAssistant, entry_id: str) -> Path:
+    """Return where the engine keeps the resume data of one entry."""
+    return Path(hass.config.path(".storage", "lcars_torrents", entry_id))
+
+
+def _limit(value: Any) -> float | None:
+    number = float(value)
+    return number if number > 0 else None
+
+
+def engine_settings(hass: HomeAssistant, options: Mapping[str, Any]) -> EngineSettings:
+    """Translate the torrent options into engine settings; ValueError if invalid."""
+    ratio = _limit(options.get(CONF_SEEDING_RATIO, DEFAULT_SEEDING_RATIO))
+    hours = _limit(options.get(CONF_SEEDING_HOURS, DEFAULT_SEEDING_HOURS))
+    bind = str(options.get(CONF_BIND_INTERFACE) or "").strip()
+    return EngineSettings(
+        download_dir=Path(options.get(CONF_DOWNLOAD_DIR) or default_download_dir(hass)),
+        listen_port_min=int(options.get(CONF_LISTEN_PORT_MIN, DEFAULT_LISTEN_PORT_MIN)),
+        listen_port_max=int(options.get(CONF_LISTEN_PORT_MAX, DEFAULT_LISTEN_PORT_MAX)),
+        connections_limit=int(
+            options.get(CONF_CONNECTIONS_LIMIT, DEFAULT_CONNECTIONS_LIMIT)
+        ),
+        download_rate_limit=int(options.get(CONF_DOWNLOAD_RATE_LIMIT, 0)) * 1024,
+        upload_rate_limit=int(options.get(CONF_UPLOAD_RATE_LIMIT, 0)) * 1024,
+        enable_dht=bool(options.get(CONF_ENABLE_DHT, True)),
+        enable_lsd=bool(options.get(CONF_ENABLE_LSD, True)),
+        enable_upnp=bool(options.get(CONF_ENABLE_UPNP, True)),
+        enable_natpmp=bool(options.get(CONF_ENABLE_NATPMP, True)),
+        enable_utp=bool(options.get(CONF_ENABLE_UTP, True)),
+        bind_interface=bind or None,
+        seeding_limits=SeedingLimits(
+            ratio=ratio, time=None if hours is None else timedelta(hours=hours)
+        ),
+        limit_action=SeedingLimitAction(
+            options.get(CONF_LIMIT_ACTION, SeedingLimitAction.PAUSE)
+        ),
+    )
+
+
+def status_as_dict(status: TorrentStatus, category: str | None) -> dict[str, Any]:
+    """One torrent in the shape of the actions' answers."""
+    return {
+        "info_hash": status.info_hash,
+        "name": status.name,
+        "state": str(status.state),
+        "progress": status.progress,
+        "size": status.size,
+        "download_rate": status.download_rate,
+        "upload_rate": status.upload_rate,
+        "downloaded": status.total_downloaded,
+        "uploaded": status.total_uploaded,
+        "ratio": round(status.ratio, 3),
+        "peers": status.peers,
+        "eta": status.eta_seconds,
+        "seeding_seconds": status.seeding_seconds,
+        "save_path": status.save_path,
+        "added": status.added.isoformat() if status.added else None,
+        "error": status.error,
+        "category": category,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class SessionTotals:
+    """Figures over every torrent of the backend."""
+
+    download_rate: int = 0
+    upload_rate: int = 0
+    active: int = 0
+    downloading: int = 0
+    seeding: int = 0
+    paused: int = 0
+    downloaded: int = 0
+    uploaded: int = 0
+
+
+_DOWNLOADING = (
+    TorrentState.DOWNLOADING,
+    TorrentState.DOWNLOADING_METADATA,
+    TorrentState.CHECKING,
+)
+
+
+def _totals(statuses: list[TorrentStatus]) -> SessionTotals:
+    return SessionTotals(
+        download_rate=sum(s.download_rate for s in statuses),
+        upload_rate=sum(s.upload_rate for s in statuses),
+        active=sum(1 for s in statuses if s.download_rate > 0 or s.upload_rate > 0),
+        downloading=sum(1 for s in statuses if s.state in _DOWNLOADING),
+        seeding=sum(
+            1
+            for s in statuses
+            if s.state in (TorrentState.SEEDING, TorrentState.FINISHED)
+        ),
+        paused=sum(1 for s in statuses if s.state is TorrentState.PAUSED),
+        downloaded=sum(s.total_downloaded for s in statuses),
+        uploaded=sum(s.total_uploaded for s in statuses),
+    )
+
+
+def _free_space(path: Path) -> int | None:
+    """Free bytes on the disk of path (blocking)."""
+    try:
+        return shutil.disk_usage(path).free
+    except OSError:
+        return None
+
+
+class TorrentManager:
+    """Runs the BitTorrent backend of one LCARS entry."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: LcarsConfigEntry,
+        backend_factory: BackendFactory | None = None,
+    ) -> None:
+        """Read the torrent options; nothing starts before async_start()."""
+        self.hass = hass
+        self.entry = entry
+        self.options: dict[str, Any] = dict(entry.options.get(CONF_TORRENT) or {})
+        self.enabled = bool(self.options.get(CONF_ENABLED, False))
+        self.all_torrent_entities = bool(
+            self.options.get(CONF_ALL_TORRENT_ENTITIES, False)
+        )
+        self.settings: EngineSettings | None = None
+        if self.enabled:
+            try:
+                self.settings = engine_settings(hass, self.options)
+            except ValueError as err:
+                _LOGGER.warning("The BitTorrent options are not valid: %s", err)
+                self.enabled = False
+        self._factory: BackendFactory = backend_factory or _engine_factory
+        self.backend: TorrentBackend | None = None
+        self.statuses: dict[str, TorrentStatus] = {}
+        self.totals = SessionTotals()
+        self.free_space: int | None = None
+        self._free_space_read = 0.0
+        self._free_space_pending = False
+        # Category given when a torrent was added through LCARS.
+        self.categories: dict[str, str] = {}
+        self._listeners: list[CALLBACK_TYPE] = []
+        self._event_listeners: list[Callable[[TorrentEvent], None]] = []
+        self._unsubscribers: list[CALLBACK_TYPE] = []
+        self._cancel_stop: CALLBACK_TYPE | None = None
+        self._interface_issue = False
+
+    # State
+
+    @property
+    def running(self) -> bool:
+        """Return whether the backend runs."""
+        return self.backend is not None and self.backend.running
+
+    @property
+    def bind_interface(self) -> str | None:
+        """Return the network interface all traffic must use, if any."""
+        return None if self.settings is None else self.settings.bind_interface
+
+    @property
+    def interface_up(self) -> bool | None:
+        """Return whether the bind interface is up; None while unknown."""
+        if self.backend is None or not self.running:
+            return None
+        return bool(getattr(self.backend, "interface_up", True))
+
+    @property
+    def download_dir(self) -> Path | None:
+        """Return the default download directory."""
+        return None if self.settings is None else self.settings.download_dir
+
+    # Listeners
+
+    @callback
+    def async_add_listener(self, update_callback: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call `update_callback` after every status update; return the unsubscribe."""
+        self._listeners.append(update_callback)
+
+        @callback
+        def remove() -> None:
+            if update_callback in self._listeners:
+                self._listeners.remove(update_callback)
+
+        return remove
+
+    @callback
+    def async_add_event_listener(
+        self, event_callback: Callable[[TorrentEvent], None]
+    ) -> CALLBACK_TYPE:
+        """Call `event_callback` with every torrent event; return the unsubscribe."""
+        self._event_listeners.append(event_callback)
+
+        @callback
+        def remove() -> None:
+            if event_callback in self._event_listeners:
+                self._event_listeners.remove(event_callback)
+
+        return remove
+
+    @callback
+    def _notify(self) -> None:
+        for update_callback in list(self._listeners):
+            update_callback()
+
+    # Life cycle
+
+    async def async_start(self) -> None:
+        """Start the backend when enabled; a missing libtorrent is a repair issue.
+
+        Failing to start never fails the entry: the rest of LCARS runs on.
+        """
+        if not self.enabled or self.settings is None or self.running:
+            return
+        backend = self._factory(
+            self.settings, state_dir(self.hass, self.entry.entry_id), self._on_event
+        )
+        try:
+            await backend.start()
+        except LibtorrentMissingError:
+            _LOGGER.warning("libtorrent cannot be imported: BitTorrent stays off")
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                ISSUE_LIBTORRENT_MISSING,
+                is_fixable=False,
+                severity=ir.IssueSeverity.ERROR,
+                translation_key=ISSUE_LIBTORRENT_MISSING,
+            )
+            return
+        except (EngineError, OSError) as err:
+            _LOGGER.warning("Cannot start BitTorrent: %s", err)
+            return
+        ir.async_delete_issue(self.hass, DOMAIN, ISSUE_LIBTORRENT_MISSING)
+        self.backend = backend
+        self._unsubscribers.append(
+            async_track_time_interval(
+                self.hass, self._async_update, UPDATE_INTERVAL, cancel_on_shutdown=True
+            )
+        )
+        self._cancel_stop = self.hass.bus.async_listen_once(
+            EVENT_HOMEASSISTANT_STOP, self._async_on_hass_stop
+        )
+        self._async_update()
+
+    async def _async_on_hass_stop(self, _event: Event) -> None:
+        # The listener is used up: it must not be removed again at unload.
+        self._cancel_stop = None
+        await self.async_stop()
+
+    async def async_stop(self) -> None:
+        """Stop the backend; its torrents are kept for the next start."""
+        for unsubscribe in self._unsubscribers:
+            unsubscribe()
+        self._unsubscribers.clear()
+        if self._cancel_stop is not None:
+            self._cancel_stop()
+            self._cancel_stop = None
+        backend, self.backend = self.backend, None
+        if backend is not None:
+            await backend.stop()
+        self.statuses = {}
+        self.totals = SessionTotals()
+        if self._interface_issue:
+            ir.async_delete_issue(
+                self.hass, DOMAIN, f"{ISSUE_BIND_INTERFACE_DOWN}_{self.entry.entry_id}"
+            )
+            self._interface_issue = False
+        self._notify()
+
+    # Updates
+
+    @callback
+    def _async_update(self, _now: Any = None) -> None:
+        """Read every torrent's status and tell the entities."""
+        backend = self.backend
+        if backend is None or not backend.running:
+            return
+        statuses = backend.torrents()
+        self.statuses = {status.info_hash: status for status in statuses}
+        self.totals = _totals(statuses)
+        self._check_interface()
+        self._schedule_free_space()
+        self._notify()
+
+    @callback
+    def _check_interface(self) -> None:
+        up = self.interface_up
+        issue_id = f"{ISSUE_BIND_INTERFACE_DOWN}_{self.entry.entry_id}"
+        if up is False and not self._interface_issue:
+            self._interface_issue = True
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.ERROR,
+                translation_key=ISSUE_BIND_INTERFACE_DOWN,
+                translation_placeholders={"interface": self.bind_interface or ""},
+            )
+        elif up and self._interface_issue:
+            self._interface_issue = False
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+
+    @callback
+    def _schedule_free_space(self) -> None:
+        directory = self.download_dir
+        now = time.monotonic()
+        if (
+            directory is None
+            or self._free_space_pending
+            or (
+                self._free_space_read
+                and now - self._free_space_read < FREE_SPACE_INTERVAL
+            )
+        ):
+            return
+        self._free_space_pending = True
+        self._free_space_read = now
+        self.entry.async_create_background_task(
+            self.hass,
+            self._async_read_free_space(directory),
+            "lcars torrent free space",
+        )
+
+    async def _async_read_free_space(self, directory: Path) -> None:
+        try:
+            self.free_space = await self.hass.async_add_executor_job(
+                _free_space, directory
+            )
+        finally:
+            self._free_space_pending = False
+        self._notify()
+
+    # Events
+
+    @callback
+    def _on_event(self, event: TorrentEvent) -> None:
+        """Pass one backend event on to the bus and the listeners."""
+        self.hass.bus.async_fire(
+            EVENT_TORRENT,
+            {
+                ATTR_CONFIG_ENTRY_ID: self.entry.entry_id,
+                "event": str(event.kind),
+                "info_hash": event.info_hash,
+                "name": event.name,
+                "message": event.message,
+            },
+        )
+        for event_callback in list(self._event_listeners):
+            event_callback(event)
+        # New and removed torrents show at once, not at the next update.
+        self._async_update()
+
+    # Torrents
+
+    def torrents(self) -> list[TorrentStatus]:
+        """Return the status of every torrent of the running backend."""
+        if self.backend is None or not self.backend.running:
+            return []
+        return self.backend.torrents()
+
+    def as_dicts(self) -> list[dict[str, Any]]:
+        """Return every torrent in the shape of the actions' answers."""
+        return [
+            status_as_dict(status, self.categories.get(status.info_hash))
+            for status in self.torrents()
+        ]
+
+
+def _engine_factory(
+    settings: EngineSettings, directory: Path, on_event: Callable[[TorrentEvent], None]
+) -> TorrentBackend:
+    return TorrentEngine(settings, directory, on_event)

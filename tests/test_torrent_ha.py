@@ -1,0 +1,676 @@
+"""BitTorrent in Home Assistant: the manager, the actions, the entities, the options.
+
+Transfers are real: a libtorrent seeder on loopback (tests/torrent/conftest.py)
+feeds the engine LCARS runs, bound to the loopback interface.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+from unittest.mock import patch
+
+from aiohttp import web
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
+
+from custom_components.lcars.const import CONF_SCAN_INTERVAL, DOMAIN
+from custom_components.lcars.torrent.engine import LibtorrentMissingError
+from custom_components.lcars.torrent_manager import (
+    CONF_TORRENT,
+    EVENT_TORRENT,
+    TorrentManager,
+)
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import Context, Event, HomeAssistant, callback
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import ServiceValidationError, Unauthorized
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
+
+from .torrent.conftest import (
+    Seeder,
+    free_port,
+    lt,
+    make_torrent,
+    sha256_of,
+    start_seeder,
+)
+
+needs_libtorrent = pytest.mark.skipif(lt is None, reason="libtorrent is not installed")
+
+ENTRY_ID = "lcars_entry"
+# Generous: the machine running the tests may be busy.
+WITHIN = 60.0
+DATA_SIZE = 4 * 1024 * 1024
+
+
+def torrent_options(download_dir: Path, **changes: Any) -> dict[str, Any]:
+    """Options of an engine that talks over the loopback interface only."""
+    port = free_port()
+    return {
+        "enabled": True,
+        "download_dir": str(download_dir),
+        "listen_port_min": port,
+        "listen_port_max": port,
+        "connections_limit": 50,
+        "download_rate_limit": 0,
+        "upload_rate_limit": 0,
+        "enable_dht": False,
+        "enable_lsd": False,
+        "enable_upnp": False,
+        "enable_natpmp": False,
+        "enable_utp": False,
+        "bind_interface": "lo",
+        "seeding_ratio": 0.0,
+        "seeding_hours": 0.0,
+        "limit_action": "pause",
+        "all_torrent_entities": False,
+    } | changes
+
+
+@pytest.fixture
+def config_dir(hass: HomeAssistant, tmp_path: Path) -> Path:
+    """A configuration directory of the test's own, with allowed media dirs."""
+    directory = tmp_path / "config"
+    directory.mkdir()
+    hass.config.config_dir = str(directory)
+    media = tmp_path / "media"
+    media.mkdir()
+    hass.config.allowlist_external_dirs = {str(media)}
+    return media
+
+
+def make_entry(hass: HomeAssistant, torrent: dict[str, Any]) -> MockConfigEntry:
+    """The LCARS entry without services, with the given torrent options."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="LCARS",
+        data={},
+        options={CONF_SCAN_INTERVAL: 60, CONF_TORRENT: torrent},
+        entry_id=ENTRY_ID,
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+async def setup(hass: HomeAssistant, torrent: dict[str, Any]) -> MockConfigEntry:
+    entry = make_entry(hass, torrent)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    return entry
+
+
+def manager_of(entry: MockConfigEntry) -> TorrentManager:
+    manager: TorrentManager = entry.runtime_data.torrent
+    return manager
+
+
+async def call(
+    hass: HomeAssistant,
+    action: str,
+    data: dict[str, Any],
+    *,
+    response: bool = False,
+    context: Context | None = None,
+) -> Any:
+    return await hass.services.async_call(
+        DOMAIN,
+        action,
+        {"config_entry_id": ENTRY_ID, **data},
+        blocking=True,
+        return_response=response,
+        context=context,
+    )
+
+
+async def refused(hass: HomeAssistant, action: str, data: dict[str, Any]) -> str:
+    """Call an action that must fail; return the translation key of its error."""
+    with pytest.raises(ServiceValidationError) as err:
+        await call(
+            hass, action, data, response=action in ("add_torrent", "get_torrents")
+        )
+    assert err.value.translation_domain == DOMAIN
+    assert err.value.translation_key is not None
+    return err.value.translation_key
+
+
+async def wait_for(predicate: Callable[[], Any], within: float = WITHIN) -> Any:
+    """Let Home Assistant run until predicate returns something true."""
+    async with asyncio.timeout(within):
+        # The engine has no event for every condition the tests wait for.
+        while not (result := predicate()):  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+    return result
+
+
+async def torrents(hass: HomeAssistant) -> list[dict[str, Any]]:
+    answer = await call(hass, "get_torrents", {}, response=True)
+    listed: list[dict[str, Any]] = answer["torrents"]
+    return listed
+
+
+def progress_entity(hass: HomeAssistant, info_hash: str) -> str | None:
+    return er.async_get(hass).async_get_entity_id(
+        "sensor", DOMAIN, f"{ENTRY_ID}_torrent_item_{info_hash}_progress"
+    )
+
+
+@pytest.fixture
+def seeder(tmp_path: Path, socket_enabled: None) -> Iterator[Seeder]:
+    """A libtorrent seeder of 4 MB, slow enough that progress can be watched."""
+    if lt is None:
+        pytest.skip("libtorrent is not installed")
+    seeder = start_seeder(tmp_path / "seed", "payload.bin", DATA_SIZE, 1024 * 1024)
+    yield seeder
+    seeder.session.apply_settings({"stop_tracker_timeout": 0})
+
+
+@pytest.fixture
+def recorded(hass: HomeAssistant) -> list[dict[str, Any]]:
+    """Every lcars_torrent event fired on the bus."""
+    events: list[dict[str, Any]] = []
+
+    @callback
+    def record(event: Event[dict[str, Any]]) -> None:
+        events.append(dict(event.data))
+
+    hass.bus.async_listen(EVENT_TORRENT, record)
+    return events
+
+
+def kinds(events: list[dict[str, Any]], info_hash: str) -> list[str]:
+    return [e["event"] for e in events if e["info_hash"] == info_hash]
+
+
+@pytest.fixture
+async def torrent_server(
+    tmp_path: Path, socket_enabled: None
+) -> AsyncGenerator[tuple[str, bytes]]:
+    """An HTTP server on loopback with a good and a broken torrent file."""
+    if lt is None:
+        pytest.skip("libtorrent is not installed")
+    torrent_bytes, _digest = make_torrent(tmp_path / "served", "served.bin", 256 * 1024)
+    app = web.Application()
+
+    async def good(_request: web.Request) -> web.Response:
+        return web.Response(body=torrent_bytes)
+
+    async def broken(_request: web.Request) -> web.Response:
+        return web.Response(text="<html>not a torrent</html>")
+
+    async def huge(_request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse()
+        await response.prepare(_request)
+        chunk = b"0" * 65536
+        for _ in range(11 * 16):
+            await response.write(chunk)
+        return response
+
+    app.router.add_get("/good.torrent", good)
+    app.router.add_get("/broken.torrent", broken)
+    app.router.add_get("/huge.torrent", huge)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    yield f"http://127.0.0.1:{port}", torrent_bytes
+    await runner.cleanup()
+
+
+# --------------------------------------------------------------------------- transfer
+
+
+@needs_libtorrent
+async def test_magnet_transfer_through_home_assistant(
+    hass: HomeAssistant,
+    config_dir: Path,
+    seeder: Seeder,
+    recorded: list[dict[str, Any]],
+) -> None:
+    """A magnet naming the loopback seeder downloads the file, seen by the entities."""
+    download_dir = config_dir / "downloads"
+    entry = await setup(hass, torrent_options(download_dir))
+    manager = manager_of(entry)
+    assert manager.running
+
+    progress_seen: list[float] = []
+
+    @callback
+    def on_state(event: Event[dict[str, Any]]) -> None:
+        entity_id = progress_entity(hass, seeder.info_hash)
+        state = event.data.get("new_state")
+        if entity_id is None or event.data["entity_id"] != entity_id or state is None:
+            return
+        if state.state not in ("unknown", "unavailable"):
+            progress_seen.append(float(state.state))
+
+    hass.bus.async_listen("state_changed", on_state)
+
+    answer = await call(
+        hass,
+        "add_torrent",
+        {"magnet": seeder.magnet(), "category": "movie"},
+        response=True,
+    )
+    assert answer == {"info_hash": seeder.info_hash, "name": seeder.name}
+    await wait_for(lambda: "finished" in kinds(recorded, seeder.info_hash))
+    await hass.async_block_till_done()
+    assert kinds(recorded, seeder.info_hash)[:2] == ["added", "finished"]
+    finished = next(e for e in recorded if e["event"] == "finished")
+    assert finished["config_entry_id"] == ENTRY_ID
+    assert finished["name"] == seeder.name
+
+    assert sha256_of(download_dir / seeder.name) == seeder.sha256
+
+    # The sensor followed the download: some steps between, then 100.
+    await wait_for(lambda: progress_seen and progress_seen[-1] == 100.0, 10)
+    assert any(0 < value < 100 for value in progress_seen), progress_seen
+    assert progress_seen == sorted(progress_seen)
+    entity_id = progress_entity(hass, seeder.info_hash)
+    assert entity_id is not None
+    state = hass.states.get(entity_id)
+    assert state is not None
+    assert state.attributes["state"] in ("seeding", "finished")
+    assert state.attributes["category"] == "movie"
+    assert state.attributes["ratio"] == 0.0
+    assert state.attributes["eta"] is None
+    assert "peers" in state.attributes
+
+    listed = await torrents(hass)
+    assert [t["info_hash"] for t in listed] == [seeder.info_hash]
+    assert listed[0]["progress"] == 100.0
+    assert listed[0]["size"] == DATA_SIZE
+    assert listed[0]["category"] == "movie"
+    assert listed[0]["save_path"] == str(download_dir)
+
+    # The event entity passed the events on.
+    registry = er.async_get(hass)
+    event_id = registry.async_get_entity_id(
+        "event", DOMAIN, f"{ENTRY_ID}_torrent_events"
+    )
+    assert event_id is not None
+    event_state = hass.states.get(event_id)
+    assert event_state is not None
+    assert event_state.attributes["event_type"] == "finished"
+    assert event_state.attributes["info_hash"] == seeder.info_hash
+
+    # Session figures.
+    await wait_for(lambda: manager.free_space is not None, 10)
+    downloaded_id = registry.async_get_entity_id(
+        "sensor", DOMAIN, f"{ENTRY_ID}_torrent_downloaded"
+    )
+    assert downloaded_id is not None
+    await wait_for(
+        lambda: (
+            (s := hass.states.get(downloaded_id)) is not None
+            and s.state not in ("unknown", "unavailable")
+            and float(s.state) > 0
+        ),
+        10,
+    )
+    seeding_id = registry.async_get_entity_id(
+        "sensor", DOMAIN, f"{ENTRY_ID}_torrent_seeding"
+    )
+    assert seeding_id is not None
+    await wait_for(lambda: (s := hass.states.get(seeding_id)) and s.state == "1", 10)
+    free_id = registry.async_get_entity_id(
+        "sensor", DOMAIN, f"{ENTRY_ID}_torrent_free_space"
+    )
+    assert free_id is not None
+    await wait_for(
+        lambda: (
+            (s := hass.states.get(free_id)) is not None
+            and s.state not in ("unknown", "unavailable")
+        ),
+        10,
+    )
+    interface_id = registry.async_get_entity_id(
+        "binary_sensor", DOMAIN, f"{ENTRY_ID}_torrent_bind_interface"
+    )
+    assert interface_id is not None
+    interface_state = hass.states.get(interface_id)
+    assert interface_state is not None
+    assert interface_state.state == "on"
+
+    # Unloading stops the engine; the torrent is kept for the next start.
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert not manager.running
+    assert list(
+        (Path(hass.config.config_dir) / ".storage" / "lcars_torrents" / ENTRY_ID).glob(
+            "*.resume"
+        )
+    )
+
+
+@needs_libtorrent
+async def test_pause_resume_remove(
+    hass: HomeAssistant,
+    config_dir: Path,
+    seeder: Seeder,
+    recorded: list[dict[str, Any]],
+    hass_admin_user: MockUser,
+    hass_read_only_user: MockUser,
+) -> None:
+    """Pause and resume a download; remove torrents with and without their files."""
+    download_dir = config_dir / "downloads"
+    options = torrent_options(download_dir)
+    manager = manager_of(await setup(hass, options))
+    # Slow enough that the download is still under way when paused.
+    seeder.set_upload_rate(64 * 1024)
+    answer = await call(hass, "add_torrent", {"magnet": seeder.magnet()}, response=True)
+    info_hash = answer["info_hash"]
+    await wait_for(lambda: progress_entity(hass, info_hash))
+
+    await call(hass, "pause_torrent", {"info_hash": info_hash.upper()})
+    await wait_for(lambda: manager.statuses[info_hash].state == "paused", 10)
+    listed = await torrents(hass)
+    assert listed[0]["state"] == "paused"
+    entity_id = progress_entity(hass, info_hash)
+    assert entity_id is not None
+    await wait_for(
+        lambda: (s := hass.states.get(entity_id)) and s.attributes["state"] == "paused",
+        10,
+    )
+
+    await call(hass, "resume_torrent", {"info_hash": info_hash})
+    seeder.set_upload_rate(0)
+    # The engine waits a minute before it calls a peer again: the seeder
+    # calls the engine instead, on its listen port.
+    seeder.handle.connect_peer(("127.0.0.1", options["listen_port_min"]))
+    await wait_for(lambda: "finished" in kinds(recorded, info_hash))
+    assert sha256_of(download_dir / seeder.name) == seeder.sha256
+
+    # Removing without files keeps them; the entity and its registry entry go.
+    await call(hass, "remove_torrent", {"info_hash": info_hash})
+    await hass.async_block_till_done()
+    assert kinds(recorded, info_hash)[-1] == "removed"
+    assert await torrents(hass) == []
+    assert progress_entity(hass, info_hash) is None
+    assert hass.states.get(entity_id) is None
+    assert (download_dir / seeder.name).exists()
+
+    # Again from the torrent file, in an allowed directory: the files are there.
+    torrent_file = config_dir / "payload.torrent"
+    torrent_file.write_bytes(seeder.torrent_bytes)
+    answer = await call(
+        hass,
+        "add_torrent",
+        {"path": str(torrent_file), "save_path": str(download_dir), "paused": True},
+        response=True,
+    )
+    assert answer == {"info_hash": info_hash, "name": seeder.name}
+    await wait_for(lambda: manager.statuses[info_hash].state == "paused", 10)
+    listed = await torrents(hass)
+    assert [t["state"] for t in listed] == ["paused"]
+
+    # Deleting files is for administrators.
+    with pytest.raises(Unauthorized):
+        await call(
+            hass,
+            "remove_torrent",
+            {"info_hash": info_hash, "delete_files": True},
+            context=Context(user_id=hass_read_only_user.id),
+        )
+    assert [t["info_hash"] for t in await torrents(hass)] == [info_hash]
+    assert (download_dir / seeder.name).exists()
+    await call(
+        hass,
+        "remove_torrent",
+        {"info_hash": info_hash, "delete_files": True},
+        context=Context(user_id=hass_admin_user.id),
+    )
+    assert await torrents(hass) == []
+    await wait_for(lambda: not (download_dir / seeder.name).exists(), 10)
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+@needs_libtorrent
+async def test_bad_input_adds_nothing(
+    hass: HomeAssistant,
+    config_dir: Path,
+    torrent_server: tuple[str, bytes],
+    recorded: list[dict[str, Any]],
+    tmp_path: Path,
+) -> None:
+    """Every action refuses bad input with a translated error; nothing is added."""
+    base, torrent_bytes = torrent_server
+    await setup(hass, torrent_options(config_dir / "downloads"))
+    outside = tmp_path / "outside.torrent"
+    outside.write_bytes(torrent_bytes)
+    broken = config_dir / "broken.torrent"
+    broken.write_bytes(b"not bencoded")
+    closed = free_port()
+
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({}, "torrent_source_required"),
+        (
+            {
+                "magnet": "magnet:?xt=urn:btih:" + "a" * 40,
+                "url": f"{base}/good.torrent",
+            },
+            "torrent_source_required",
+        ),
+        ({"magnet": "magnet:?xt=urn:btih:nothex"}, "invalid_magnet"),
+        ({"magnet": "magnet:?dn=no-hash"}, "invalid_magnet"),
+        ({"magnet": "https://example.invalid/x.torrent"}, "invalid_magnet"),
+        ({"url": "ftp://127.0.0.1/x.torrent"}, "torrent_url_unreachable"),
+        ({"url": f"http://127.0.0.1:{closed}/x.torrent"}, "torrent_url_unreachable"),
+        ({"url": f"{base}/missing.torrent"}, "torrent_url_unreachable"),
+        ({"url": f"{base}/broken.torrent"}, "invalid_torrent_file"),
+        ({"url": f"{base}/huge.torrent"}, "invalid_torrent_file"),
+        ({"path": str(outside)}, "torrent_path_not_allowed"),
+        ({"path": "relative/file.torrent"}, "torrent_path_not_allowed"),
+        ({"path": str(broken)}, "invalid_torrent_file"),
+        ({"path": str(config_dir / "missing.torrent")}, "invalid_torrent_file"),
+        (
+            {"url": f"{base}/good.torrent", "save_path": str(tmp_path)},
+            "save_path_not_allowed",
+        ),
+        (
+            {"url": f"{base}/good.torrent", "category": "book"},
+            "invalid_torrent_category",
+        ),
+    ]
+    for data, key in cases:
+        assert await refused(hass, "add_torrent", data) == key, data
+    assert await torrents(hass) == []
+    assert recorded == []
+
+    answer = await call(
+        hass, "add_torrent", {"url": f"{base}/good.torrent"}, response=True
+    )
+    assert answer["name"] == "served.bin"
+    good = config_dir / "good.torrent"
+    good.write_bytes(torrent_bytes)
+    assert (
+        await refused(hass, "add_torrent", {"path": str(good)}) == "torrent_duplicate"
+    )
+    assert [t["info_hash"] for t in await torrents(hass)] == [answer["info_hash"]]
+
+    unknown = "ab" * 20
+    for action in ("pause_torrent", "resume_torrent", "remove_torrent"):
+        assert (
+            await refused(hass, action, {"info_hash": unknown}) == "torrent_not_found"
+        )
+    assert [t["info_hash"] for t in await torrents(hass)] == [answer["info_hash"]]
+    assert kinds(recorded, answer["info_hash"]) == ["added"]
+
+
+async def test_engine_off(hass: HomeAssistant, config_dir: Path) -> None:
+    """BitTorrent switched off: the actions say so and no BitTorrent entity exists."""
+    entry = await setup(hass, {"enabled": False})
+    assert not manager_of(entry).running
+    for action, data in (
+        ("add_torrent", {"magnet": "magnet:?xt=urn:btih:" + "a" * 40}),
+        ("pause_torrent", {"info_hash": "a" * 40}),
+        ("resume_torrent", {"info_hash": "a" * 40}),
+        ("remove_torrent", {"info_hash": "a" * 40}),
+        ("get_torrents", {}),
+    ):
+        assert await refused(hass, action, data) == "torrent_engine_off"
+    registry = er.async_get(hass)
+    assert not [
+        e
+        for e in er.async_entries_for_config_entry(registry, entry.entry_id)
+        if "_torrent_" in e.unique_id
+    ]
+
+
+async def test_libtorrent_missing_is_a_repair(
+    hass: HomeAssistant, config_dir: Path
+) -> None:
+    """Without libtorrent the entry loads, BitTorrent stays off, a repair says why.
+
+    libtorrent is installed where these tests run, so its import cannot fail
+    here: only the loader function is replaced, by one failing the way the
+    real one does when the import fails.
+    """
+
+    def load_fails() -> Any:
+        missing = ImportError("No module named 'libtorrent'")
+        raise LibtorrentMissingError("libtorrent is not installed") from missing
+
+    with patch("custom_components.lcars.torrent.engine.load_libtorrent", load_fails):
+        entry = await setup(hass, torrent_options(config_dir / "downloads"))
+    assert not manager_of(entry).running
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, "libtorrent_missing")
+    assert issue is not None
+    assert issue.translation_key == "libtorrent_missing"
+    assert issue.severity is ir.IssueSeverity.ERROR
+    key = await refused(
+        hass, "add_torrent", {"magnet": "magnet:?xt=urn:btih:" + "a" * 40}
+    )
+    assert key == "torrent_engine_off"
+    registry = er.async_get(hass)
+    rate_id = registry.async_get_entity_id(
+        "sensor", DOMAIN, f"{ENTRY_ID}_torrent_download_rate"
+    )
+    assert rate_id is not None
+    state = hass.states.get(rate_id)
+    assert state is not None
+    assert state.state == "unavailable"
+
+
+@needs_libtorrent
+async def test_bind_interface_down_is_a_repair(
+    hass: HomeAssistant, config_dir: Path, socket_enabled: None
+) -> None:
+    """A bind interface that does not exist pauses everything and raises a repair."""
+    entry = await setup(
+        hass, torrent_options(config_dir / "downloads", bind_interface="lcarsnone0")
+    )
+    assert manager_of(entry).running
+    issue = ir.async_get(hass).async_get_issue(
+        DOMAIN, f"bind_interface_down_{ENTRY_ID}"
+    )
+    assert issue is not None
+    assert issue.translation_key == "bind_interface_down"
+    assert issue.translation_placeholders == {"interface": "lcarsnone0"}
+    interface_id = er.async_get(hass).async_get_entity_id(
+        "binary_sensor", DOMAIN, f"{ENTRY_ID}_torrent_bind_interface"
+    )
+    assert interface_id is not None
+    state = hass.states.get(interface_id)
+    assert state is not None
+    assert state.state == "off"
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert (
+        ir.async_get(hass).async_get_issue(DOMAIN, f"bind_interface_down_{ENTRY_ID}")
+        is None
+    )
+
+
+# --------------------------------------------------------------------------- options
+
+
+async def test_options_torrent_step(hass: HomeAssistant, config_dir: Path) -> None:
+    """The BitTorrent options: defaults shown, wrong paths and ports refused."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="LCARS",
+        data={},
+        options={CONF_SCAN_INTERVAL: 90},
+        entry_id=ENTRY_ID,
+    )
+    entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    assert "torrent" in result["menu_options"]
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "torrent"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "torrent"
+    shown = {
+        str(marker): (marker.description or {}).get("suggested_value")
+        for marker in result["data_schema"].schema
+    }
+    assert shown["enabled"] is False
+    assert shown["download_dir"] == hass.config.path("downloads")
+    assert shown["seeding_ratio"] == 1.0
+    assert shown["seeding_hours"] == 48.0
+    assert shown["bind_interface"] == ""
+
+    good: dict[str, Any] = {
+        "enabled": True,
+        "download_dir": str(config_dir / "downloads"),
+        "listen_port_min": 6881.0,
+        "listen_port_max": 6889.0,
+        "connections_limit": 100.0,
+        "download_rate_limit": 2048.0,
+        "upload_rate_limit": 0.0,
+        "enable_dht": True,
+        "enable_lsd": False,
+        "enable_upnp": False,
+        "enable_natpmp": True,
+        "bind_interface": " wg0 ",
+        "seeding_ratio": 2.0,
+        "seeding_hours": 24.0,
+        "limit_action": "remove",
+        "all_torrent_entities": True,
+    }
+    for changes, field, error in (
+        ({"download_dir": "/not/allowed"}, "download_dir", "download_dir_not_allowed"),
+        ({"download_dir": "relative/dir"}, "download_dir", "download_dir_not_allowed"),
+        ({"listen_port_min": 7000.0}, "listen_port_min", "invalid_port_range"),
+        (
+            {"listen_port_min": 80.0, "listen_port_max": 90.0},
+            "listen_port_min",
+            "invalid_port_range",
+        ),
+    ):
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], good | changes
+        )
+        assert result["type"] is FlowResultType.FORM
+        assert result["errors"] == {field: error}
+    assert entry.options == {CONF_SCAN_INTERVAL: 90}
+
+    result = await hass.config_entries.options.async_configure(result["flow_id"], good)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options[CONF_SCAN_INTERVAL] == 90
+    stored = entry.options[CONF_TORRENT]
+    assert stored["listen_port_min"] == 6881
+    assert isinstance(stored["listen_port_min"], int)
+    assert stored["download_rate_limit"] == 2048
+    assert stored["bind_interface"] == "wg0"
+    assert stored["limit_action"] == "remove"
+
+    # Opened again, the form shows what is stored.
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "torrent"}
+    )
+    shown = {
+        str(marker): (marker.description or {}).get("suggested_value")
+        for marker in result["data_schema"].schema
+    }
+    assert shown["download_dir"] == str(config_dir / "downloads")
+    assert shown["bind_interface"] == "wg0"
+    assert shown["all_torrent_entities"] is True
