@@ -686,6 +686,13 @@ class ArrService[S: ArrState]:
         event_types = query_value(request, "eventType")
         if event_types and not event_types.isdigit():
             records = [r for r in records if r.event_type == event_types]
+        download_id = query_value(request, "downloadId")
+        if download_id:
+            records = [
+                r
+                for r in records
+                if (r.download_id or "").casefold() == download_id.casefold()
+            ]
         return self.paged(
             request,
             records,

@@ -67,6 +67,7 @@ from .const import (
     LOGGER,
 )
 from .coordinator import AnyCoordinator, LcarsConfigEntry, LcarsData, SonarrCoordinator
+from .torrent.models import TorrentState
 
 type CleanupResult = Literal["ok", "dry_run", "nothing_to_do", "failed_closed", "error"]
 type CleanupTrigger = Literal["schedule", "button", "action", "delete_media"]
@@ -415,8 +416,12 @@ class CleanupManager:
         self.last_run: CleanupRunSummary | None = None
         self.running = False
         self.next_run: datetime | None = None
-        # Set by the torrent engine: files still seeding are kept.
+        # Worked out before each plan from the torrents seeding now: their
+        # library items are kept.
         self.seeding: Callable[[Candidate], bool] | None = None
+        # Info hash -> the library items it went to, by *arr instance id. An
+        # import does not change, so each torrent is looked up once.
+        self._downloads: dict[str, dict[str, set[int]]] = {}
         self._lock = asyncio.Lock()
         self._listeners: list[CALLBACK_TYPE] = []
         self._cancel_timer: CALLBACK_TYPE | None = None
@@ -629,10 +634,57 @@ class CleanupManager:
         )
 
     async def _async_refresh_sources(self) -> None:
-        """Refresh every service first: a run decides on fresh figures only."""
+        """Refresh every service first: a run decides on fresh figures only.
+
+        Also works out which library items are still seeding.
+        """
         await asyncio.gather(
             *(c.async_refresh() for c in self.data.coordinators.values())
         )
+        self.seeding = await self._async_seeding_check()
+
+    async def _async_seeding_check(self) -> Callable[[Candidate], bool] | None:
+        """Return whether a candidate's files are seeding, or None without torrents.
+
+        The *arr history says which library item each torrent went to (by
+        its info hash, the download id). A lookup that fails raises: without
+        it, a seeding item could look free to delete.
+        """
+        torrent = getattr(self.data, "torrent", None)
+        if torrent is None or not torrent.running:
+            return None
+        seeding = {
+            status.info_hash
+            for status in torrent.torrents()
+            if status.state in (TorrentState.SEEDING, TorrentState.FINISHED)
+        }
+        arr = self.data.arr
+        for info_hash in seeding - set(self._downloads):
+            found: dict[str, set[int]] = {}
+            for coordinator in arr:
+                items = await coordinator.client.async_get_downloaded_items(info_hash)
+                if items:
+                    source = instance_id(
+                        cast("SourceKind", coordinator.kind), coordinator.subentry_id
+                    )
+                    found[source] = items
+            self._downloads[info_hash] = found
+        kept: set[tuple[str, int]] = {
+            (source, item_id)
+            for info_hash in seeding
+            for source, items in self._downloads[info_hash].items()
+            for item_id in items
+        }
+        if not kept:
+            return None
+
+        def is_seeding(item: Candidate) -> bool:
+            # Movies and albums by their own id; seasons and episodes by
+            # their series, as Sonarr's history names the series.
+            number = item.key.split("/")[3]
+            return (item.instance_id, int(number)) in kept
+
+        return is_seeding
 
     def _titles(self) -> dict[str, str]:
         return {

@@ -24,9 +24,7 @@ from .convert import (
     parse_datetime,
     to_utc,
 )
-from .errors import (
-    NotFoundError,
-)
+from .errors import BadResponseError, NotFoundError
 from .http import HttpClient, concurrent_requests, flag
 from .models import (
     CalendarEntry,
@@ -140,6 +138,9 @@ class ArrClient(HttpClient):
     api: ClassVar[str] = "/api/v3"
     # The library item in a queue record ("movieId").
     queue_media_key: ClassVar[str] = "movieId"
+    # Key of the library item a history record is about: the unit the
+    # cleanup deletes (movie, series, album).
+    history_item_key: ClassVar[str] = "movieId"
     # Query that keeps queue records small (no embedded library item).
     queue_params: ClassVar[dict[str, str]] = {}
     # Query of the calendar besides start and end.
@@ -267,6 +268,25 @@ class ArrClient(HttpClient):
         """Return the releases between `start` and `end`, sorted by date."""
         rows = await self._calendar_rows_between(start, end)
         return [CalendarEntry.from_row(row) for row in rows]
+
+    async def async_get_downloaded_items(self, download_id: str) -> set[int]:
+        """Ids of the library items a download (a torrent's info hash) went to.
+
+        One request: the history filtered by the download id, as the *arr
+        records it (an info hash in capitals for torrents).
+        """
+        path = f"{self.api}/history"
+        data = await self._get_object(
+            path,
+            params={"downloadId": download_id.upper(), "pageSize": "100"},
+        )
+        records = data.get("records")
+        if not isinstance(records, list):
+            raise self._error(BadResponseError, f"expected records from {path}")
+        found = self._project_all(
+            records, lambda r: opt_int(r.get(self.history_item_key)), path
+        )
+        return set(found)
 
     async def async_get_tags(self) -> list[Tag]:
         """Every tag (`/tag`)."""

@@ -86,6 +86,7 @@ class LidarrClient(ArrClient):
     service = "Lidarr"
     api = "/api/v1"
     queue_media_key = "artistId"
+    history_item_key = "albumId"
     queue_params = bool_params(includeArtist=False, includeAlbum=False)
     calendar_params = bool_params(includeArtist=True)
     library_path = "artist"

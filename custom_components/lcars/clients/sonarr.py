@@ -177,6 +177,7 @@ class SonarrClient(ArrClient):
     service = "Sonarr"
     api = "/api/v3"
     queue_media_key = "seriesId"
+    history_item_key = "seriesId"
     queue_params = bool_params(includeSeries=False, includeEpisode=False)
     library_path = "series"
     editor_ids_key = "seriesIds"
