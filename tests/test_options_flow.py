@@ -484,7 +484,13 @@ async def test_rules_series_unit(hass: HomeAssistant, entry: MockConfigEntry) ->
 
 
 # Errors of the BitTorrent step (its tests are in test_torrent_ha.py).
-TORRENT_ERRORS = {"download_dir_not_allowed", "invalid_port_range"}
+TORRENT_ERRORS = {
+    "download_dir_not_allowed",
+    "invalid_port_range",
+    "cannot_connect",
+    "invalid_auth",
+    "invalid_url",
+}
 
 
 def test_every_error_is_translated() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Callable, Iterator
 from pathlib import Path
+import shutil
 from typing import Any
 from unittest.mock import patch
 
@@ -17,6 +18,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
 
 from custom_components.lcars.const import CONF_SCAN_INTERVAL, DOMAIN
+from custom_components.lcars.diagnostics import async_get_config_entry_diagnostics
 from custom_components.lcars.torrent.engine import LibtorrentMissingError
 from custom_components.lcars.torrent_manager import (
     CONF_TORRENT,
@@ -30,12 +32,15 @@ from homeassistant.exceptions import ServiceValidationError, Unauthorized
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 
 from .torrent.conftest import (
+    Daemon,
     Seeder,
     free_port,
     lt,
     make_torrent,
+    qbittorrent_daemon,  # noqa: F401  # fixture
     sha256_of,
     start_seeder,
+    transmission_daemon,  # noqa: F401  # fixture
 )
 
 needs_libtorrent = pytest.mark.skipif(lt is None, reason="libtorrent is not installed")
@@ -589,16 +594,15 @@ async def test_bind_interface_down_is_a_repair(
 # --------------------------------------------------------------------------- options
 
 
-async def test_options_torrent_step(hass: HomeAssistant, config_dir: Path) -> None:
-    """The BitTorrent options: defaults shown, wrong paths and ports refused."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="LCARS",
-        data={},
-        options={CONF_SCAN_INTERVAL: 90},
-        entry_id=ENTRY_ID,
-    )
-    entry.add_to_hass(hass)
+def shown_values(result: Any) -> dict[str, Any]:
+    """The values a form shows: its suggested values."""
+    return {
+        str(marker): (marker.description or {}).get("suggested_value")
+        for marker in result["data_schema"].schema
+    }
+
+
+async def open_torrent_step(hass: HomeAssistant, entry: MockConfigEntry) -> Any:
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.MENU
     assert "torrent" in result["menu_options"]
@@ -607,18 +611,41 @@ async def test_options_torrent_step(hass: HomeAssistant, config_dir: Path) -> No
     )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "torrent"
-    shown = {
-        str(marker): (marker.description or {}).get("suggested_value")
-        for marker in result["data_schema"].schema
-    }
-    assert shown["enabled"] is False
+    return result
+
+
+def options_entry(
+    hass: HomeAssistant, torrent: dict[str, Any] | None
+) -> MockConfigEntry:
+    options: dict[str, Any] = {CONF_SCAN_INTERVAL: 90}
+    if torrent is not None:
+        options[CONF_TORRENT] = torrent
+    entry = MockConfigEntry(
+        domain=DOMAIN, title="LCARS", data={}, options=options, entry_id=ENTRY_ID
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+async def test_options_torrent_step(hass: HomeAssistant, config_dir: Path) -> None:
+    """The built-in engine's options: defaults shown, wrong paths and ports refused."""
+    entry = options_entry(hass, None)
+    result = await open_torrent_step(hass, entry)
+    assert shown_values(result) == {"enabled": False, "backend": "libtorrent"}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"enabled": True, "backend": "libtorrent"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "torrent_engine"
+    shown = shown_values(result)
+    assert "enabled" not in shown
+    assert "password" not in shown
     assert shown["download_dir"] == hass.config.path("downloads")
     assert shown["seeding_ratio"] == 1.0
     assert shown["seeding_hours"] == 48.0
     assert shown["bind_interface"] == ""
 
     good: dict[str, Any] = {
-        "enabled": True,
         "download_dir": str(config_dir / "downloads"),
         "listen_port_min": 6881.0,
         "listen_port_max": 6889.0,
@@ -656,21 +683,234 @@ async def test_options_torrent_step(hass: HomeAssistant, config_dir: Path) -> No
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options[CONF_SCAN_INTERVAL] == 90
     stored = entry.options[CONF_TORRENT]
+    assert stored["enabled"] is True
+    assert stored["backend"] == "libtorrent"
     assert stored["listen_port_min"] == 6881
     assert isinstance(stored["listen_port_min"], int)
     assert stored["download_rate_limit"] == 2048
     assert stored["bind_interface"] == "wg0"
     assert stored["limit_action"] == "remove"
 
-    # Opened again, the form shows what is stored.
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    # Opened again, the forms show what is stored.
+    result = await open_torrent_step(hass, entry)
+    assert shown_values(result) == {"enabled": True, "backend": "libtorrent"}
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"next_step_id": "torrent"}
+        result["flow_id"], {"enabled": True, "backend": "libtorrent"}
     )
-    shown = {
-        str(marker): (marker.description or {}).get("suggested_value")
-        for marker in result["data_schema"].schema
-    }
+    shown = shown_values(result)
     assert shown["download_dir"] == str(config_dir / "downloads")
     assert shown["bind_interface"] == "wg0"
     assert shown["all_torrent_entities"] is True
+
+    # Switched off: nothing more is asked, the settings stay for later.
+    result = await open_torrent_step(hass, entry)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"enabled": False, "backend": "libtorrent"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options[CONF_TORRENT] == stored | {"enabled": False}
+
+
+async def client_step(hass: HomeAssistant, entry: MockConfigEntry, backend: str) -> Any:
+    result = await open_torrent_step(hass, entry)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"enabled": True, "backend": backend}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "torrent_client"
+    return result
+
+
+@pytest.mark.parametrize("backend", ["qbittorrent", "transmission"])
+async def test_options_external_client(
+    hass: HomeAssistant,
+    config_dir: Path,
+    backend: str,
+    request: pytest.FixtureRequest,
+    caplog: pytest.LogCaptureFixture,
+    socket_enabled: None,
+) -> None:
+    """An external client is checked by logging in once; its password stays hidden."""
+    daemon: Daemon = request.getfixturevalue(f"{backend}_daemon")
+    entry = options_entry(hass, None)
+    result = await client_step(hass, entry, backend)
+    names = {"qbittorrent": "qBittorrent", "transmission": "Transmission"}
+    assert result["description_placeholders"] == {"client": names[backend]}
+    shown = shown_values(result)
+    assert shown["url"] == ""
+    assert shown["password"] is None
+    assert shown["seeding_ratio"] == 1.0
+    assert shown["limit_action"] == "pause"
+
+    good: dict[str, Any] = {
+        "url": f" {daemon.url}/ ",
+        "username": daemon.username,
+        "password": daemon.password,
+        "client_download_dir": f" {config_dir / 'client'} ",
+        "seeding_ratio": 0.0,
+        "seeding_hours": 2.0,
+        "limit_action": "remove",
+        "all_torrent_entities": True,
+    }
+    closed = free_port()
+    for changes, errors in (
+        ({"password": "wrong-password"}, {"base": "invalid_auth"}),
+        ({"url": f"http://127.0.0.1:{closed}"}, {"base": "cannot_connect"}),
+        ({"url": f"http://user:pw@127.0.0.1:{closed}"}, {"url": "invalid_url"}),
+        ({"url": "not a url"}, {"url": "invalid_url"}),
+    ):
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], good | changes
+        )
+        assert result["type"] is FlowResultType.FORM
+        assert result["errors"] == errors, changes
+        # What was typed is shown again, except the password.
+        assert shown_values(result)["password"] is None
+        assert shown_values(result)["url"] == (good | changes)["url"].strip()
+    assert entry.options == {CONF_SCAN_INTERVAL: 90}
+
+    result = await hass.config_entries.options.async_configure(result["flow_id"], good)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    stored = entry.options[CONF_TORRENT]
+    assert stored == {
+        "enabled": True,
+        "backend": backend,
+        "url": f"{daemon.url}/",
+        "username": daemon.username,
+        "password": daemon.password,
+        "client_download_dir": str(config_dir / "client"),
+        "seeding_ratio": 0.0,
+        "seeding_hours": 2.0,
+        "limit_action": "remove",
+        "all_torrent_entities": True,
+    }
+
+    # Opened again: the password is not sent back; left empty, it is kept.
+    result = await client_step(hass, entry, backend)
+    shown = shown_values(result)
+    assert shown["url"] == f"{daemon.url}/"
+    assert shown["username"] == daemon.username
+    assert shown["password"] is None
+    assert daemon.password not in str(result)
+    kept = good | {"seeding_ratio": 1.5}
+    del kept["password"]
+    result = await hass.config_entries.options.async_configure(result["flow_id"], kept)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options[CONF_TORRENT] == stored | {"seeding_ratio": 1.5}
+
+    # A wrong password typed later is refused; the stored one is not touched.
+    result = await client_step(hass, entry, backend)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], kept | {"password": "wrong-password"}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    assert entry.options[CONF_TORRENT]["password"] == daemon.password
+
+    # Without a username no password is kept: the client refuses.
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], kept | {"username": ""}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    assert daemon.password not in caplog.text
+
+
+async def test_diagnostics_hide_the_client_password(
+    hass: HomeAssistant, config_dir: Path
+) -> None:
+    """The password of an external client never reaches the diagnostics."""
+    entry = await setup(
+        hass,
+        {
+            "enabled": False,
+            "backend": "qbittorrent",
+            "url": "http://127.0.0.1:8080",
+            "username": "admin",
+            "password": "do-not-show-me",
+        },
+    )
+    diagnostics = await async_get_config_entry_diagnostics(hass, entry)
+    torrent = diagnostics["entry"]["options"][CONF_TORRENT]
+    assert torrent["password"] == "**REDACTED**"
+    assert torrent["url"] == "http://127.0.0.1:8080"
+    assert "do-not-show-me" not in str(diagnostics)
+
+
+# --------------------------------------------------------------------------- kill switch
+
+
+async def ip_command(*args: str) -> tuple[int, str]:
+    """Run the ip tool; return its exit code and what it wrote on stderr."""
+    process = await asyncio.create_subprocess_exec(
+        "ip",
+        *args,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _stdout, stderr = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, stderr.decode(errors="replace").strip()
+
+
+@needs_libtorrent
+async def test_torrents_resume_when_the_bind_interface_comes_back(
+    hass: HomeAssistant,
+    config_dir: Path,
+    recorded: list[dict[str, Any]],
+    socket_enabled: None,
+) -> None:
+    """Kill switch: paused while the interface is down, seeding again once it is up.
+
+    Needs a dummy network interface, which only a system allowing it (kernel
+    module, privileges) can create; elsewhere the test says why it is skipped.
+    """
+    if shutil.which("ip") is None:
+        pytest.skip("the ip tool (iproute2) is not installed")
+    interface = "lcarsks0"
+    command = f"ip link add {interface} type dummy"
+    code, stderr = await ip_command("link", "add", interface, "type", "dummy")
+    if code != 0:
+        pytest.skip(f"`{command}` failed: {stderr}")
+    try:
+        # Created down: the kill switch holds everything back.
+        download_dir = config_dir / "downloads"
+        torrent_bytes, _digest = make_torrent(download_dir, "kill.bin", 256 * 1024)
+        torrent_file = config_dir / "kill.torrent"
+        torrent_file.write_bytes(torrent_bytes)
+        entry = await setup(
+            hass, torrent_options(download_dir, bind_interface=interface)
+        )
+        manager = manager_of(entry)
+        assert manager.running
+        assert manager.interface_up is False
+        issue_id = f"bind_interface_down_{ENTRY_ID}"
+        assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+        answer = await call(
+            hass, "add_torrent", {"path": str(torrent_file)}, response=True
+        )
+        info_hash = answer["info_hash"]
+        await wait_for(
+            lambda: (s := manager.statuses.get(info_hash)) and s.state == "paused"
+        )
+
+        code, stderr = await ip_command("link", "set", interface, "up")
+        assert code == 0, stderr
+        await wait_for(lambda: manager.interface_up)
+        await wait_for(
+            lambda: (
+                (s := manager.statuses.get(info_hash))
+                and s.state in ("seeding", "finished")
+            )
+        )
+        assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+        interface_id = er.async_get(hass).async_get_entity_id(
+            "binary_sensor", DOMAIN, f"{ENTRY_ID}_torrent_bind_interface"
+        )
+        assert interface_id is not None
+        await wait_for(
+            lambda: (s := hass.states.get(interface_id)) and s.state == "on", 10
+        )
+        assert kinds(recorded, info_hash)[0] == "added"
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await ip_command("link", "del", interface)

@@ -20,7 +20,13 @@ from homeassistant.config_entries import (
     OptionsFlow,
     SubentryFlowResult,
 )
-from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_VERIFY_SSL
+from homeassistant.const import (
+    CONF_API_KEY,
+    CONF_PASSWORD,
+    CONF_URL,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+)
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.selector import (
     BooleanSelector,
@@ -66,9 +72,22 @@ from .const import (
     SERVICE_NAMES,
     SERVICE_TYPES,
 )
+from .torrent import (
+    BackendAuthError,
+    BackendConnectionError,
+    BackendResponseError,
+    EngineError,
+    TorrentEvent,
+)
 from .torrent_manager import (
+    BACKEND_LIBTORRENT,
+    BACKEND_QBITTORRENT,
+    BACKEND_TRANSMISSION,
+    BACKENDS,
     CONF_ALL_TORRENT_ENTITIES,
+    CONF_BACKEND,
     CONF_BIND_INTERFACE,
+    CONF_CLIENT_DOWNLOAD_DIR,
     CONF_CONNECTIONS_LIMIT,
     CONF_DOWNLOAD_DIR,
     CONF_DOWNLOAD_RATE_LIMIT,
@@ -91,6 +110,7 @@ from .torrent_manager import (
     DEFAULT_SEEDING_RATIO,
     MAX_PORT,
     MIN_PORT,
+    client_backend,
     default_download_dir,
 )
 
@@ -597,6 +617,8 @@ class LcarsOptionsFlow(OptionsFlow):
 
     _pending_input: dict[str, Any]
     _pending_policy: CleanupPolicy
+    # Whether BitTorrent runs and with which backend, until the next step saves.
+    _torrent_choice: dict[str, Any]
 
     @property
     def _cleanup(self) -> dict[str, Any]:
@@ -763,6 +785,43 @@ class LcarsOptionsFlow(OptionsFlow):
     async def async_step_torrent(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
+        """Ask whether BitTorrent runs, and with which client."""
+        current = self._torrent
+        if user_input is not None:
+            choice = {
+                CONF_ENABLED: bool(user_input[CONF_ENABLED]),
+                CONF_BACKEND: user_input[CONF_BACKEND],
+            }
+            if not choice[CONF_ENABLED]:
+                # Switched off: the other settings stay for the next time.
+                return self._async_save(**{CONF_TORRENT: current | choice})
+            self._torrent_choice = choice
+            if choice[CONF_BACKEND] == BACKEND_LIBTORRENT:
+                return await self.async_step_torrent_engine()
+            return await self.async_step_torrent_client()
+        shown = {CONF_ENABLED: False, CONF_BACKEND: BACKEND_LIBTORRENT} | current
+        return self.async_show_form(
+            step_id="torrent",
+            data_schema=self.add_suggested_values_to_schema(
+                TORRENT_CHOICE_SCHEMA, shown
+            ),
+        )
+
+    @property
+    def _torrent(self) -> dict[str, Any]:
+        """The current torrent options."""
+        return dict(self.config_entry.options.get(CONF_TORRENT) or {})
+
+    @callback
+    def _async_save_torrent(self, values: Mapping[str, Any]) -> ConfigFlowResult:
+        """Store the torrent options; those of the other backends are kept."""
+        return self._async_save(
+            **{CONF_TORRENT: self._torrent | dict(values) | self._torrent_choice}
+        )
+
+    async def async_step_torrent_engine(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
         """Ask how the built-in BitTorrent engine runs."""
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -776,12 +835,11 @@ class LcarsOptionsFlow(OptionsFlow):
             if not MIN_PORT <= low <= high <= MAX_PORT:
                 errors[CONF_LISTEN_PORT_MIN] = "invalid_port_range"
             if not errors:
-                return self._async_save(**{CONF_TORRENT: values})
+                return self._async_save_torrent(values)
             current = values
         else:
-            current = dict(self.config_entry.options.get(CONF_TORRENT) or {})
+            current = self._torrent
         defaults = {
-            CONF_ENABLED: False,
             CONF_DOWNLOAD_DIR: default_download_dir(self.hass),
             CONF_LISTEN_PORT_MIN: DEFAULT_LISTEN_PORT_MIN,
             CONF_LISTEN_PORT_MAX: DEFAULT_LISTEN_PORT_MAX,
@@ -793,18 +851,60 @@ class LcarsOptionsFlow(OptionsFlow):
             CONF_ENABLE_UPNP: True,
             CONF_ENABLE_NATPMP: True,
             CONF_BIND_INTERFACE: "",
-            CONF_SEEDING_RATIO: DEFAULT_SEEDING_RATIO,
-            CONF_SEEDING_HOURS: DEFAULT_SEEDING_HOURS,
-            CONF_LIMIT_ACTION: "pause",
-            CONF_ALL_TORRENT_ENTITIES: False,
-        }
+        } | SEEDING_DEFAULTS
         return self.async_show_form(
-            step_id="torrent",
+            step_id="torrent_engine",
             data_schema=self.add_suggested_values_to_schema(
-                TORRENT_SCHEMA, defaults | current
+                TORRENT_ENGINE_SCHEMA, defaults | current
             ),
             errors=errors,
         )
+
+    async def async_step_torrent_client(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask where the external client is; connect once before saving."""
+        kind = self._torrent_choice[CONF_BACKEND]
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            values = _client_values(user_input, self._torrent)
+            try:
+                backend = client_backend(
+                    self.hass, values | {CONF_BACKEND: kind}, _ignore_event
+                )
+                await backend.start()
+            except BackendAuthError:
+                errors["base"] = "invalid_auth"
+            except (BackendConnectionError, BackendResponseError):
+                errors["base"] = "cannot_connect"
+            except EngineError:
+                # Raised before anything is sent: the address is not usable.
+                errors[CONF_URL] = "invalid_url"
+            else:
+                await backend.stop()
+                return self._async_save_torrent(values)
+            current = values
+        else:
+            current = self._torrent
+        # The stored password is never sent back to the browser.
+        current = {k: v for k, v in current.items() if k != CONF_PASSWORD}
+        defaults = {
+            CONF_URL: "",
+            CONF_USERNAME: "",
+            CONF_CLIENT_DOWNLOAD_DIR: "",
+        } | SEEDING_DEFAULTS
+        return self.async_show_form(
+            step_id="torrent_client",
+            data_schema=self.add_suggested_values_to_schema(
+                TORRENT_CLIENT_SCHEMA, defaults | current
+            ),
+            errors=errors,
+            description_placeholders={"client": CLIENT_NAMES[kind]},
+        )
+
+
+def _ignore_event(_event: TorrentEvent) -> None:
+    """Take no notice of events: the form only checks the connection."""
 
 
 def _port_selector() -> NumberSelector:
@@ -821,9 +921,63 @@ def _rate_selector() -> NumberSelector:
     )
 
 
-TORRENT_SCHEMA = vol.Schema(
+TORRENT_CHOICE_SCHEMA = vol.Schema(
     {
         vol.Required(CONF_ENABLED): BOOLEAN_SELECTOR,
+        vol.Required(CONF_BACKEND): SelectSelector(
+            SelectSelectorConfig(
+                options=list(BACKENDS),
+                mode=SelectSelectorMode.LIST,
+                translation_key="torrent_backend",
+            )
+        ),
+    }
+)
+
+CLIENT_NAMES = {
+    BACKEND_QBITTORRENT: "qBittorrent",
+    BACKEND_TRANSMISSION: "Transmission",
+}
+
+SEEDING_DEFAULTS: dict[str, Any] = {
+    CONF_SEEDING_RATIO: DEFAULT_SEEDING_RATIO,
+    CONF_SEEDING_HOURS: DEFAULT_SEEDING_HOURS,
+    CONF_LIMIT_ACTION: "pause",
+    CONF_ALL_TORRENT_ENTITIES: False,
+}
+
+SEEDING_SCHEMA: dict[vol.Marker, Any] = {
+    vol.Required(CONF_SEEDING_RATIO): NumberSelector(
+        NumberSelectorConfig(min=0, step=0.1, mode=NumberSelectorMode.BOX)
+    ),
+    vol.Required(CONF_SEEDING_HOURS): NumberSelector(
+        NumberSelectorConfig(
+            min=0, step=1, unit_of_measurement="h", mode=NumberSelectorMode.BOX
+        )
+    ),
+    vol.Required(CONF_LIMIT_ACTION): SelectSelector(
+        SelectSelectorConfig(
+            options=["pause", "remove"],
+            mode=SelectSelectorMode.LIST,
+            translation_key="limit_action",
+        )
+    ),
+    vol.Required(CONF_ALL_TORRENT_ENTITIES): BOOLEAN_SELECTOR,
+}
+
+TORRENT_CLIENT_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_URL): URL_SELECTOR,
+        vol.Optional(CONF_USERNAME): TEXT_SELECTOR,
+        # Empty keeps the stored password.
+        vol.Optional(CONF_PASSWORD): KEY_SELECTOR,
+        vol.Optional(CONF_CLIENT_DOWNLOAD_DIR): TEXT_SELECTOR,
+    }
+    | SEEDING_SCHEMA
+)
+
+TORRENT_ENGINE_SCHEMA = vol.Schema(
+    {
         vol.Required(CONF_DOWNLOAD_DIR): TEXT_SELECTOR,
         vol.Required(CONF_LISTEN_PORT_MIN): _port_selector(),
         vol.Required(CONF_LISTEN_PORT_MAX): _port_selector(),
@@ -837,23 +991,8 @@ TORRENT_SCHEMA = vol.Schema(
         vol.Required(CONF_ENABLE_UPNP): BOOLEAN_SELECTOR,
         vol.Required(CONF_ENABLE_NATPMP): BOOLEAN_SELECTOR,
         vol.Optional(CONF_BIND_INTERFACE): TEXT_SELECTOR,
-        vol.Required(CONF_SEEDING_RATIO): NumberSelector(
-            NumberSelectorConfig(min=0, step=0.1, mode=NumberSelectorMode.BOX)
-        ),
-        vol.Required(CONF_SEEDING_HOURS): NumberSelector(
-            NumberSelectorConfig(
-                min=0, step=1, unit_of_measurement="h", mode=NumberSelectorMode.BOX
-            )
-        ),
-        vol.Required(CONF_LIMIT_ACTION): SelectSelector(
-            SelectSelectorConfig(
-                options=["pause", "remove"],
-                mode=SelectSelectorMode.LIST,
-                translation_key="limit_action",
-            )
-        ),
-        vol.Required(CONF_ALL_TORRENT_ENTITIES): BOOLEAN_SELECTOR,
     }
+    | SEEDING_SCHEMA
 )
 
 
@@ -873,3 +1012,34 @@ def _torrent_values(user_input: Mapping[str, Any]) -> dict[str, Any]:
     values[CONF_DOWNLOAD_DIR] = str(values[CONF_DOWNLOAD_DIR]).strip()
     values[CONF_BIND_INTERFACE] = str(values.get(CONF_BIND_INTERFACE) or "").strip()
     return values
+
+
+def _seeding_values(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        CONF_SEEDING_RATIO: float(user_input[CONF_SEEDING_RATIO]),
+        CONF_SEEDING_HOURS: float(user_input[CONF_SEEDING_HOURS]),
+        CONF_LIMIT_ACTION: user_input[CONF_LIMIT_ACTION],
+        CONF_ALL_TORRENT_ENTITIES: bool(user_input[CONF_ALL_TORRENT_ENTITIES]),
+    }
+
+
+def _client_values(
+    user_input: Mapping[str, Any], stored: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Return an external client's options as stored.
+
+    An empty password keeps the stored one; without a username there is no
+    password either (the client lets this address in without logging in).
+    """
+    username = str(user_input.get(CONF_USERNAME) or "").strip()
+    password = str(user_input.get(CONF_PASSWORD) or "")
+    if not password and username:
+        password = str(stored.get(CONF_PASSWORD) or "")
+    return {
+        CONF_URL: str(user_input[CONF_URL]).strip(),
+        CONF_USERNAME: username,
+        CONF_PASSWORD: password if username else "",
+        CONF_CLIENT_DOWNLOAD_DIR: str(
+            user_input.get(CONF_CLIENT_DOWNLOAD_DIR) or ""
+        ).strip(),
+    } | _seeding_values(user_input)

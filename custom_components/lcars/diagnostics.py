@@ -1,4 +1,4 @@
-"""Diagnostics of LCARS: settings and figures, never an API key."""
+"""Diagnostics of LCARS: settings and figures, never an API key or password."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_API_KEY
+from homeassistant.const import CONF_API_KEY, CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 
 from .clients.models import (
@@ -18,7 +18,7 @@ from .clients.models import (
 )
 from .coordinator import AnyCoordinator, LcarsConfigEntry
 
-TO_REDACT = {CONF_API_KEY}
+TO_REDACT = {CONF_API_KEY, CONF_PASSWORD}
 
 
 def _figures(coordinator: AnyCoordinator) -> dict[str, Any]:
@@ -108,7 +108,7 @@ async def async_get_config_entry_diagnostics(
     return {
         "entry": {
             "title": entry.title,
-            "options": dict(entry.options),
+            "options": async_redact_data(dict(entry.options), TO_REDACT),
         },
         "services": services,
     }

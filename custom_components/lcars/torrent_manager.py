@@ -1,9 +1,10 @@
 """The BitTorrent side of one LCARS entry: its backend, events and figures.
 
 The manager reads the torrent options of the entry, starts the backend (the
-built-in libtorrent engine), passes its events on to the bus and to the
-entities, and keeps the figures the entities show. Any object of the
-``TorrentBackend`` protocol can stand in for the engine.
+built-in libtorrent engine, or an external qBittorrent or Transmission client
+driven over HTTP), passes its events on to the bus and to the entities, and
+keeps the figures the entities show. Whichever backend runs, the actions,
+entities, events and seeding limits behave the same.
 """
 
 from __future__ import annotations
@@ -17,16 +18,25 @@ import shutil
 import time
 from typing import Any, Final
 
-from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.const import (
+    CONF_PASSWORD,
+    CONF_URL,
+    CONF_USERNAME,
+    EVENT_HOMEASSISTANT_STOP,
+)
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.event import async_call_later, async_track_time_interval
 
 from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN
 from .coordinator import LcarsConfigEntry
 from .torrent import (
+    BackendConnectionError,
+    ClientSettings,
     EngineError,
     EngineSettings,
+    QBittorrentBackend,
     SeedingLimitAction,
     SeedingLimits,
     TorrentBackend,
@@ -34,6 +44,7 @@ from .torrent import (
     TorrentEvent,
     TorrentState,
     TorrentStatus,
+    TransmissionBackend,
 )
 from .torrent.engine import LibtorrentMissingError
 
@@ -42,6 +53,11 @@ _LOGGER = logging.getLogger(__name__)
 # Options of the LCARS entry: entry.options[CONF_TORRENT] holds these keys.
 CONF_TORRENT: Final = "torrent"
 CONF_ENABLED: Final = "enabled"
+# Which client does the work: see BACKENDS.
+CONF_BACKEND: Final = "backend"
+# Where an external client saves new torrents, as that client sees its disk;
+# empty for the client's own default.
+CONF_CLIENT_DOWNLOAD_DIR: Final = "client_download_dir"
 CONF_DOWNLOAD_DIR: Final = "download_dir"
 CONF_LISTEN_PORT_MIN: Final = "listen_port_min"
 CONF_LISTEN_PORT_MAX: Final = "listen_port_max"
@@ -61,6 +77,14 @@ CONF_SEEDING_HOURS: Final = "seeding_hours"
 CONF_LIMIT_ACTION: Final = "limit_action"
 CONF_ALL_TORRENT_ENTITIES: Final = "all_torrent_entities"
 
+BACKEND_LIBTORRENT: Final = "libtorrent"
+BACKEND_QBITTORRENT: Final = "qbittorrent"
+BACKEND_TRANSMISSION: Final = "transmission"
+# The built-in engine first: it is the default.
+BACKENDS: Final = (BACKEND_LIBTORRENT, BACKEND_QBITTORRENT, BACKEND_TRANSMISSION)
+# External clients: reached at CONF_URL with CONF_USERNAME and CONF_PASSWORD.
+CLIENT_BACKENDS: Final = (BACKEND_QBITTORRENT, BACKEND_TRANSMISSION)
+
 DEFAULT_LISTEN_PORT_MIN: Final = 6881
 DEFAULT_LISTEN_PORT_MAX: Final = 6891
 DEFAULT_CONNECTIONS_LIMIT: Final = 200
@@ -77,6 +101,8 @@ ISSUE_BIND_INTERFACE_DOWN: Final = "bind_interface_down"
 
 # How often the figures are read from the backend.
 UPDATE_INTERVAL: Final = timedelta(seconds=1)
+# How long to wait before trying again an external client that cannot be reached.
+START_RETRY_INTERVAL: Final = timedelta(minutes=1)
 # The free space of the download directory is read at most this often.
 FREE_SPACE_INTERVAL: Final = 60.0
 
@@ -86,6 +112,7 @@ CATEGORIES: Final = ("movie", "series", "music")
 type BackendFactory = Callable[
     [EngineSettings, Path, Callable[[TorrentEvent], None]], TorrentBackend
 ]
+type EventCallback = Callable[[TorrentEvent], None]
 
 
 def default_download_dir(hass: HomeAssistant) -> str:
@@ -103,10 +130,61 @@ def _limit(value: Any) -> float | None:
     return number if number > 0 else None
 
 
-def engine_settings(hass: HomeAssistant, options: Mapping[str, Any]) -> EngineSettings:
-    """Translate the torrent options into engine settings; ValueError if invalid."""
+def backend_kind(options: Mapping[str, Any]) -> str:
+    """Return which backend the torrent options choose; ValueError if unknown."""
+    kind = str(options.get(CONF_BACKEND) or BACKEND_LIBTORRENT)
+    if kind not in BACKENDS:
+        raise ValueError(f"unknown BitTorrent backend {kind!r}")
+    return kind
+
+
+def _seeding_limits(options: Mapping[str, Any]) -> SeedingLimits:
     ratio = _limit(options.get(CONF_SEEDING_RATIO, DEFAULT_SEEDING_RATIO))
     hours = _limit(options.get(CONF_SEEDING_HOURS, DEFAULT_SEEDING_HOURS))
+    return SeedingLimits(
+        ratio=ratio, time=None if hours is None else timedelta(hours=hours)
+    )
+
+
+def _limit_action(options: Mapping[str, Any]) -> SeedingLimitAction:
+    return SeedingLimitAction(options.get(CONF_LIMIT_ACTION, SeedingLimitAction.PAUSE))
+
+
+def client_settings(options: Mapping[str, Any]) -> ClientSettings:
+    """Translate the torrent options into external client settings."""
+    directory = str(options.get(CONF_CLIENT_DOWNLOAD_DIR) or "").strip()
+    return ClientSettings(
+        download_dir=Path(directory) if directory else None,
+        seeding_limits=_seeding_limits(options),
+        limit_action=_limit_action(options),
+    )
+
+
+def client_backend(
+    hass: HomeAssistant, options: Mapping[str, Any], on_event: EventCallback
+) -> QBittorrentBackend | TransmissionBackend:
+    """Build the external client backend the options name; EngineError if invalid.
+
+    It uses Home Assistant's shared HTTP session; nothing is contacted before
+    its start().
+    """
+    backend_class = (
+        QBittorrentBackend
+        if backend_kind(options) == BACKEND_QBITTORRENT
+        else TransmissionBackend
+    )
+    return backend_class(
+        async_get_clientsession(hass),
+        str(options.get(CONF_URL) or ""),
+        str(options.get(CONF_USERNAME) or ""),
+        str(options.get(CONF_PASSWORD) or ""),
+        settings=client_settings(options),
+        on_event=on_event,
+    )
+
+
+def engine_settings(hass: HomeAssistant, options: Mapping[str, Any]) -> EngineSettings:
+    """Translate the torrent options into engine settings; ValueError if invalid."""
     bind = str(options.get(CONF_BIND_INTERFACE) or "").strip()
     return EngineSettings(
         download_dir=Path(options.get(CONF_DOWNLOAD_DIR) or default_download_dir(hass)),
@@ -123,12 +201,8 @@ def engine_settings(hass: HomeAssistant, options: Mapping[str, Any]) -> EngineSe
         enable_natpmp=bool(options.get(CONF_ENABLE_NATPMP, True)),
         enable_utp=bool(options.get(CONF_ENABLE_UTP, True)),
         bind_interface=bind or None,
-        seeding_limits=SeedingLimits(
-            ratio=ratio, time=None if hours is None else timedelta(hours=hours)
-        ),
-        limit_action=SeedingLimitAction(
-            options.get(CONF_LIMIT_ACTION, SeedingLimitAction.PAUSE)
-        ),
+        seeding_limits=_seeding_limits(options),
+        limit_action=_limit_action(options),
     )
 
 
@@ -218,10 +292,17 @@ class TorrentManager:
         self.all_torrent_entities = bool(
             self.options.get(CONF_ALL_TORRENT_ENTITIES, False)
         )
+        self.backend_kind = BACKEND_LIBTORRENT
+        # Engine settings with the built-in engine, client settings otherwise.
         self.settings: EngineSettings | None = None
+        self.client_settings: ClientSettings | None = None
         if self.enabled:
             try:
-                self.settings = engine_settings(hass, self.options)
+                self.backend_kind = backend_kind(self.options)
+                if self.backend_kind == BACKEND_LIBTORRENT:
+                    self.settings = engine_settings(hass, self.options)
+                else:
+                    self.client_settings = client_settings(self.options)
             except ValueError as err:
                 _LOGGER.warning("The BitTorrent options are not valid: %s", err)
                 self.enabled = False
@@ -238,6 +319,7 @@ class TorrentManager:
         self._event_listeners: list[Callable[[TorrentEvent], None]] = []
         self._unsubscribers: list[CALLBACK_TYPE] = []
         self._cancel_stop: CALLBACK_TYPE | None = None
+        self._cancel_retry: CALLBACK_TYPE | None = None
         self._interface_issue = False
 
     # State
@@ -261,7 +343,9 @@ class TorrentManager:
 
     @property
     def download_dir(self) -> Path | None:
-        """Return the default download directory."""
+        """Return the default download directory, as the backend sees it."""
+        if self.client_settings is not None:
+            return self.client_settings.download_dir
         return None if self.settings is None else self.settings.download_dir
 
     # Listeners
@@ -304,12 +388,21 @@ class TorrentManager:
 
         Failing to start never fails the entry: the rest of LCARS runs on.
         """
-        if not self.enabled or self.settings is None or self.running:
+        if self.backend_kind != BACKEND_LIBTORRENT or not self.enabled:
+            # The engine is not wanted: a missing libtorrent does not matter.
+            ir.async_delete_issue(self.hass, DOMAIN, ISSUE_LIBTORRENT_MISSING)
+        if not self.enabled or self.running:
             return
-        backend = self._factory(
-            self.settings, state_dir(self.hass, self.entry.entry_id), self._on_event
-        )
+        backend: TorrentBackend
         try:
+            if self.settings is not None:
+                backend = self._factory(
+                    self.settings,
+                    state_dir(self.hass, self.entry.entry_id),
+                    self._on_event,
+                )
+            else:
+                backend = client_backend(self.hass, self.options, self._on_event)
             await backend.start()
         except LibtorrentMissingError:
             _LOGGER.warning("libtorrent cannot be imported: BitTorrent stays off")
@@ -324,6 +417,11 @@ class TorrentManager:
             return
         except (EngineError, OSError) as err:
             _LOGGER.warning("Cannot start BitTorrent: %s", err)
+            if isinstance(err, BackendConnectionError):
+                # The client may be starting too: try again later.
+                self._cancel_retry = async_call_later(
+                    self.hass, START_RETRY_INTERVAL, self._async_retry_start
+                )
             return
         ir.async_delete_issue(self.hass, DOMAIN, ISSUE_LIBTORRENT_MISSING)
         self.backend = backend
@@ -337,6 +435,10 @@ class TorrentManager:
         )
         self._async_update()
 
+    async def _async_retry_start(self, _now: Any) -> None:
+        self._cancel_retry = None
+        await self.async_start()
+
     async def _async_on_hass_stop(self, _event: Event) -> None:
         # The listener is used up: it must not be removed again at unload.
         self._cancel_stop = None
@@ -347,6 +449,9 @@ class TorrentManager:
         for unsubscribe in self._unsubscribers:
             unsubscribe()
         self._unsubscribers.clear()
+        if self._cancel_retry is not None:
+            self._cancel_retry()
+            self._cancel_retry = None
         if self._cancel_stop is not None:
             self._cancel_stop()
             self._cancel_stop = None
