@@ -7,10 +7,12 @@ that differ (quality model, ids carried by queue and history records).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 import hashlib
 import hmac
+from pathlib import Path, PurePosixPath
 import re
 from typing import Any, ClassVar, cast
 
@@ -32,12 +34,15 @@ from .common import (
     read_json,
     timespan,
 )
+from .library import MEDIA_POOL
 from .state import (
     ArrState,
     CommandRecord,
     Exclusion,
     HistoryRecord,
+    MovieFile,
     QueueRecord,
+    RadarrState,
     RootFolder,
     Tag,
 )
@@ -95,6 +100,73 @@ def image_token(seed: int, salt: int) -> str:
     """Return a stable pseudo-random file name for remote artwork."""
     digest = hashlib.blake2b(f"{seed}:{salt}".encode(), digest_size=16).hexdigest()
     return digest[:27]
+
+
+def _words(text: str) -> str:
+    """Lower case words of a release or title name, for matching."""
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def _size_of(path: Path) -> int:
+    """Bytes of a file, or of the files under a folder; 0 when absent."""
+    try:
+        if path.is_dir():
+            return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+async def import_movie_download(
+    state: RadarrState, params: dict[str, Any], now: datetime
+) -> None:
+    """`DownloadedMoviesScan` of one download: its movie gets a file from it.
+
+    The movie is the one whose title and year start the download's name, as
+    in a release name; a movie with a file already, or no match, is left alone.
+    """
+    path = params.get("path")
+    if not isinstance(path, str) or not path:
+        return
+    download = PurePosixPath(path).name
+    name = _words(download)
+    movie = next(
+        (
+            m
+            for m in state.movies.values()
+            if m.file is None and name.startswith(_words(f"{m.title} {m.year}"))
+        ),
+        None,
+    )
+    if movie is None:
+        return
+    size = await asyncio.to_thread(_size_of, Path(path))
+    suffix = PurePosixPath(download).suffix if "." in download else ""
+    quality_id = 3
+    movie.file = MovieFile(
+        id=state.next_id("moviefile"),
+        movie_id=movie.id,
+        relative_path=f"{movie.title} ({movie.year}){suffix}",
+        size=size,
+        date_added=now,
+        quality_id=quality_id,
+        release_group="",
+        scene_name=download,
+        media=MEDIA_POOL[1080][0],
+    )
+    download_id = params.get("downloadClientId")
+    state.add_history(
+        event_type="downloadFolderImported",
+        source_title=download,
+        quality_id=quality_id,
+        media_id=movie.id,
+        download_id=download_id if isinstance(download_id, str) else None,
+        data={
+            "droppedPath": path,
+            "importedPath": f"{movie.path}/{movie.file.relative_path}",
+        },
+    )
+    state.touch()
 
 
 def command_label(name: str) -> str:
@@ -646,6 +718,8 @@ class ArrService[S: ArrState]:
             return validation_failed([("Name", "'Name' must not be empty.", name)])
         params = {k: v for k, v in body.items() if k != "name"}
         record = self.state.add_command(name, params)
+        if name == "DownloadedMoviesScan" and isinstance(self.state, RadarrState):
+            await import_movie_download(self.state, params, self.now())
         return json_response(self.command_json(record, fresh=True), status=201)
 
     async def get_commands(self, request: web.Request) -> web.StreamResponse:

@@ -17,6 +17,7 @@ from .connection import create_client
 from .const import DOMAIN, LOGGER, SERVICE_TYPES
 from .coordinator import LcarsConfigEntry, LcarsData, create_coordinator
 from .services import async_setup_services
+from .torrent_handoff import async_setup_handoff
 from .torrent_manager import TorrentManager
 
 PLATFORMS: list[Platform] = [
@@ -99,6 +100,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> boo
     data.cleanup.async_start()
     entry.async_on_unload(data.cleanup.async_stop)
     await data.torrent.async_start()
+    await async_setup_handoff(hass, entry)
     entry.async_on_unload(data.torrent.async_stop)
     return True
 

@@ -26,6 +26,7 @@ from .torrent import (
     parse_magnet,
     parse_torrent,
 )
+from .torrent_handoff import LINK_SERVICES, TorrentLink, handoff_of, resolve_link
 from .torrent_manager import CATEGORIES, TorrentManager
 
 ATTR_MAGNET: Final = "magnet"
@@ -36,6 +37,10 @@ ATTR_CATEGORY: Final = "category"
 ATTR_PAUSED: Final = "paused"
 ATTR_INFO_HASH: Final = "info_hash"
 ATTR_DELETE_FILES: Final = "delete_files"
+ATTR_LINK: Final = "link"
+ATTR_LINK_SERVICE: Final = "service"
+ATTR_LINK_ID: Final = "id"
+ATTR_LINK_INSTANCE: Final = "instance"
 
 # A .torrent file fetched from a URL may take this long and be this large.
 URL_TIMEOUT: Final = 30.0
@@ -50,6 +55,14 @@ ADD_TORRENT_SCHEMA = vol.Schema(
         vol.Optional(ATTR_SAVE_PATH): cv.string,
         vol.Optional(ATTR_CATEGORY): cv.string,
         vol.Optional(ATTR_PAUSED, default=False): cv.boolean,
+        # The service and id are checked by the action, for translated errors.
+        vol.Optional(ATTR_LINK): vol.Schema(
+            {
+                vol.Required(ATTR_LINK_SERVICE): cv.string,
+                vol.Required(ATTR_LINK_ID): cv.string,
+                vol.Optional(ATTR_LINK_INSTANCE): cv.string,
+            }
+        ),
     }
 )
 TORRENT_SCHEMA = vol.Schema(
@@ -137,7 +150,11 @@ async def _async_fetch(hass: HomeAssistant, url: str) -> bytes:
 
 
 async def async_add_torrent(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
-    """Add a torrent from a magnet URI, a URL or a file; answer its hash and name."""
+    """Add a torrent from a magnet URI, a URL or a file; answer its hash and name.
+
+    With a link to a movie of Radarr or a series of Sonarr, that service is
+    asked to import the download once the torrent finishes.
+    """
     manager = _manager(hass, call)
     backend = _backend(manager)
     sources = [key for key in (ATTR_MAGNET, ATTR_URL, ATTR_PATH) if call.data.get(key)]
@@ -148,6 +165,17 @@ async def async_add_torrent(hass: HomeAssistant, call: ServiceCall) -> ServiceRe
         raise invalid(
             "invalid_torrent_category", category=category, valid=", ".join(CATEGORIES)
         )
+    link: TorrentLink | None = None
+    if (wanted := call.data.get(ATTR_LINK)) is not None:
+        link = resolve_link(
+            manager.entry,
+            wanted[ATTR_LINK_SERVICE],
+            wanted[ATTR_LINK_ID],
+            wanted.get(ATTR_LINK_INSTANCE),
+        )
+    handoff = handoff_of(hass, manager.entry.entry_id)
+    if link is not None and handoff is None:
+        raise invalid("torrent_engine_off")
     save_path: Path | None = None
     if call.data.get(ATTR_SAVE_PATH):
         save_path = _allowed_dir(
@@ -193,8 +221,13 @@ async def async_add_torrent(hass: HomeAssistant, call: ServiceCall) -> ServiceRe
         ) from err
     except EngineError as err:
         raise invalid("torrent_add_failed", error=str(err)) from err
+    if link is not None:
+        # A linked torrent holds what its service keeps.
+        category = category or LINK_SERVICES[link.service]
     if category is not None:
         manager.categories[info_hash] = category
+    if link is not None and handoff is not None:
+        await handoff.async_link(info_hash, link)
     if call.data[ATTR_PAUSED]:
         await backend.pause(info_hash)
     status = backend.status(info_hash)

@@ -1,0 +1,411 @@
+"""LCARS as a download client of Radarr and Sonarr.
+
+Two ways lead from Radarr or Sonarr to the BitTorrent engine:
+
+- The watch folder: their "Torrent Blackhole" download client writes .torrent
+  or .magnet files into ``<download dir>/watch``; LCARS adds them and saves
+  the downloads into the download directory, which Radarr and Sonarr watch
+  for finished downloads.
+- A link: ``lcars.add_torrent`` with ``link: {service, id}`` ties a torrent
+  to a movie or series. When the torrent finishes, LCARS asks that Radarr or
+  Sonarr to import the download (DownloadedMoviesScan, DownloadedEpisodesScan)
+  as a copy, so the torrent keeps seeding. Links are stored and survive
+  restarts; each link is handed over once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.storage import Store
+from homeassistant.util.hass_dict import HassKey
+
+from .clients.errors import LcarsClientError
+from .coordinator import (
+    LcarsConfigEntry,
+    RadarrCoordinator,
+    SonarrCoordinator,
+)
+from .services_common import as_int, invalid
+from .torrent import (
+    DuplicateTorrentError,
+    EngineError,
+    EventKind,
+    TorrentEvent,
+    TorrentState,
+)
+from .torrent.blackhole import (
+    DEFAULT_INTERVAL,
+    BlackholeFile,
+    BlackholeWatcher,
+    FileKind,
+)
+
+if TYPE_CHECKING:
+    from .torrent_manager import TorrentManager
+
+_LOGGER = logging.getLogger(__name__)
+
+# Services a torrent can be linked to, and the category that goes with each.
+LINK_SERVICES: Final[Mapping[str, str]] = {"radarr": "movie", "sonarr": "series"}
+# The command that imports a finished download, per service.
+IMPORT_COMMANDS: Final[Mapping[str, str]] = {
+    "radarr": "DownloadedMoviesScan",
+    "sonarr": "DownloadedEpisodesScan",
+}
+# Copy, not move: the torrent goes on seeding from the download directory.
+IMPORT_MODE: Final = "Copy"
+
+# Torrent options (entry.options["torrent"]) of the watch folder.
+CONF_WATCH_FOLDER: Final = "watch_folder"
+CONF_WATCH_DIR: Final = "watch_dir"
+WATCH_SUBFOLDER: Final = "watch"
+# Seconds between two scans of the watch folder.
+WATCH_INTERVAL = DEFAULT_INTERVAL
+
+STORAGE_VERSION: Final = 1
+# A hand-over that failed is tried again after this many seconds.
+RETRY_DELAY: Final = 60.0
+
+DATA_HANDOFF: HassKey[dict[str, TorrentHandoff]] = HassKey("lcars_torrent_handoff")
+
+
+@dataclass(frozen=True, slots=True)
+class TorrentLink:
+    """A torrent tied to a movie of a Radarr or a series of a Sonarr."""
+
+    service: str
+    subentry_id: str
+    item_id: int
+    # When the import was asked for; None until the torrent finished.
+    handed_off: str | None = None
+
+
+def handoff_of(hass: HomeAssistant, entry_id: str) -> TorrentHandoff | None:
+    """Return the hand-off of a loaded entry, if it is set up."""
+    return hass.data.get(DATA_HANDOFF, {}).get(entry_id)
+
+
+def resolve_link(
+    entry: LcarsConfigEntry,
+    service: str,
+    item_id: Any,
+    instance: str | None = None,
+) -> TorrentLink:
+    """Check a link given to an action; raise the translated error if it is wrong.
+
+    The service must be connected and know the movie or series.
+    """
+    kind = service.strip().lower()
+    if kind not in LINK_SERVICES:
+        raise invalid(
+            "invalid_service", service=service, valid=", ".join(LINK_SERVICES)
+        )
+    coordinators: list[RadarrCoordinator | SonarrCoordinator] = [
+        *(entry.runtime_data.radarr if kind == "radarr" else ()),
+        *(entry.runtime_data.sonarr if kind == "sonarr" else ()),
+    ]
+    if not coordinators:
+        raise invalid("service_not_configured", service=kind)
+    if instance is not None and instance.strip():
+        wanted = instance.strip().casefold()
+        coordinators = [
+            c
+            for c in coordinators
+            if wanted in (c.subentry.title.casefold(), c.subentry_id.casefold())
+        ]
+        if not coordinators:
+            raise invalid("instance_not_found", instance=instance)
+    if len(coordinators) > 1:
+        raise invalid(
+            "instance_required",
+            service=kind,
+            instances=", ".join(c.subentry.title for c in coordinators),
+        )
+    coordinator = coordinators[0]
+    number = as_int(item_id) if isinstance(item_id, int | float | str) else None
+    if number is None or number < 0:
+        raise invalid("invalid_item_id", field="link.id", value=str(item_id))
+    if coordinator.data is None:
+        raise invalid("service_unavailable", service=coordinator.subentry.title)
+    rows = (
+        coordinator.data.movies
+        if isinstance(coordinator, RadarrCoordinator)
+        else coordinator.data.series
+    )
+    if number not in set(rows.column("id")):
+        raise invalid(
+            "item_not_found", id=str(number), instance=coordinator.subentry.title
+        )
+    return TorrentLink(kind, coordinator.subentry_id, number)
+
+
+class TorrentHandoff:
+    """The links of one entry's torrents, and its watch folder."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: LcarsConfigEntry,
+        manager: TorrentManager | None = None,
+    ) -> None:
+        """Prepare; nothing is read before async_load().
+
+        Without `manager`, the entry's own (entry.runtime_data.torrent) is used.
+        """
+        self.hass = hass
+        self.entry = entry
+        self._manager = manager
+        self.links: dict[str, TorrentLink] = {}
+        self.watcher: BlackholeWatcher | None = None
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, f"lcars.torrent_links.{entry.entry_id}"
+        )
+        # Hand-overs under way, so a repeated event does not ask twice.
+        self._handing: set[str] = set()
+        self._cancel_retry: CALLBACK_TYPE | None = None
+
+    @property
+    def manager(self) -> TorrentManager:
+        """Return the BitTorrent manager whose torrents are linked."""
+        return self._manager or self.entry.runtime_data.torrent
+
+    # Links
+
+    async def async_load(self) -> None:
+        """Read the stored links."""
+        stored = await self._store.async_load() or {}
+        links: dict[str, TorrentLink] = {}
+        for info_hash, values in (stored.get("links") or {}).items():
+            try:
+                links[str(info_hash)] = TorrentLink(
+                    service=str(values["service"]),
+                    subentry_id=str(values["subentry_id"]),
+                    item_id=int(values["item_id"]),
+                    handed_off=values.get("handed_off"),
+                )
+            except (KeyError, TypeError, ValueError):
+                _LOGGER.warning("Ignoring a stored torrent link that is not valid")
+        self.links = links
+
+    async def _async_save(self) -> None:
+        await self._store.async_save(
+            {"links": {key: asdict(link) for key, link in self.links.items()}}
+        )
+
+    def is_linked(self, info_hash: str) -> bool:
+        """Return whether a torrent is tied to a movie or series."""
+        return info_hash.lower() in self.links
+
+    async def async_link(self, info_hash: str, link: TorrentLink) -> None:
+        """Tie a torrent to a movie or series and store it."""
+        info_hash = info_hash.lower()
+        self.links[info_hash] = link
+        await self._async_save()
+        # Added complete (its files were already there): hand over at once.
+        self._async_check_finished()
+
+    async def async_unlink(self, info_hash: str) -> None:
+        """Forget the link of a torrent."""
+        if self.links.pop(info_hash.lower(), None) is not None:
+            await self._async_save()
+
+    # Engine events
+
+    @callback
+    def async_on_event(self, event: TorrentEvent) -> None:
+        """Hand a linked torrent over when it finishes; forget removed ones."""
+        info_hash = event.info_hash.lower()
+        if info_hash not in self.links:
+            return
+        if event.kind is EventKind.FINISHED:
+            self._async_schedule_handoff(info_hash)
+        elif event.kind is EventKind.REMOVED:
+            self.entry.async_create_background_task(
+                self.hass, self.async_unlink(info_hash), "lcars torrent unlink"
+            )
+
+    @callback
+    def _async_check_finished(self, _now: datetime | None = None) -> None:
+        """Hand over every linked torrent that is complete but not handed over."""
+        self._cancel_retry = None
+        backend = self.manager.backend
+        if backend is None or not backend.running:
+            return
+        for info_hash, link in self.links.items():
+            status = backend.status(info_hash)
+            if (
+                link.handed_off is None
+                and status is not None
+                and status.progress >= 100.0
+                and status.state in (TorrentState.FINISHED, TorrentState.SEEDING)
+            ):
+                self._async_schedule_handoff(info_hash)
+
+    @callback
+    def _async_schedule_handoff(self, info_hash: str) -> None:
+        link = self.links.get(info_hash)
+        if link is None or link.handed_off is not None or info_hash in self._handing:
+            return
+        self._handing.add(info_hash)
+        self.entry.async_create_background_task(
+            self.hass, self._async_handoff(info_hash, link), "lcars torrent handoff"
+        )
+
+    async def _async_handoff(self, info_hash: str, link: TorrentLink) -> None:
+        try:
+            done = await self._async_send_import(info_hash, link)
+        finally:
+            self._handing.discard(info_hash)
+        if done:
+            if info_hash in self.links:
+                self.links[info_hash] = replace(
+                    link, handed_off=datetime.now().astimezone().isoformat()
+                )
+                await self._async_save()
+        elif self._cancel_retry is None:
+            self._cancel_retry = async_call_later(
+                self.hass, RETRY_DELAY, self._async_check_finished
+            )
+
+    async def _async_send_import(self, info_hash: str, link: TorrentLink) -> bool:
+        """Ask the linked service to import the download; True once asked."""
+        backend = self.manager.backend
+        status = None if backend is None else backend.status(info_hash)
+        if status is None:
+            return False
+        coordinator = self.entry.runtime_data.coordinators.get(link.subentry_id)
+        if not isinstance(coordinator, RadarrCoordinator | SonarrCoordinator):
+            _LOGGER.warning(
+                "%s finished, but the service it is linked to is no longer connected",
+                status.name,
+            )
+            # Nothing to retry: the service is gone from the entry.
+            return True
+        path = str(Path(status.save_path) / status.name)
+        body = {
+            "path": path,
+            "downloadClientId": info_hash.upper(),
+            "importMode": IMPORT_MODE,
+        }
+        try:
+            await coordinator.client.async_run_command(
+                IMPORT_COMMANDS[link.service], body
+            )
+        except LcarsClientError as err:
+            _LOGGER.warning(
+                "Cannot ask %s to import %s, will try again: %s",
+                coordinator.subentry.title,
+                status.name,
+                err,
+            )
+            return False
+        _LOGGER.info(
+            "Asked %s to import %s from %s",
+            coordinator.subentry.title,
+            status.name,
+            path,
+        )
+        return True
+
+    # Watch folder
+
+    def watch_dir(self) -> Path | None:
+        """Return the watch folder, or None when it is switched off."""
+        manager = self.manager
+        options = manager.options
+        if not options.get(CONF_WATCH_FOLDER, True) or manager.download_dir is None:
+            return None
+        custom = str(options.get(CONF_WATCH_DIR) or "").strip()
+        return Path(custom) if custom else manager.download_dir / WATCH_SUBFOLDER
+
+    async def _async_add_dropped(self, file: BlackholeFile) -> str:
+        """Add a file of the watch folder to the engine; return its info hash."""
+        manager = self.manager
+        backend = manager.backend
+        if backend is None or not backend.running:
+            raise EngineError("BitTorrent is not running")
+        info_hash = file.info_hash
+        if backend.status(info_hash) is None:
+            # Where Radarr and Sonarr look for finished downloads.
+            save_path = manager.download_dir
+            try:
+                if file.kind is FileKind.TORRENT:
+                    assert file.torrent_data is not None
+                    info_hash = await backend.add_torrent_data(
+                        file.torrent_data, save_path=save_path
+                    )
+                else:
+                    assert file.magnet is not None
+                    info_hash = await backend.add_magnet(
+                        file.magnet, save_path=save_path
+                    )
+            except DuplicateTorrentError:
+                pass
+        if file.category is not None:
+            manager.categories.setdefault(info_hash, file.category)
+        return info_hash
+
+    # Life cycle
+
+    async def async_start(self) -> None:
+        """Watch the folder and catch up on finished torrents, once BitTorrent runs."""
+        if not self.manager.running:
+            return
+        # A linked torrent is a movie or series across restarts, so its
+        # entities stay.
+        for info_hash, link in self.links.items():
+            self.manager.categories.setdefault(info_hash, LINK_SERVICES[link.service])
+        self._async_check_finished()
+        folder = self.watch_dir()
+        if folder is None:
+            return
+        self.watcher = BlackholeWatcher(
+            folder, self._async_add_dropped, interval=WATCH_INTERVAL
+        )
+        try:
+            await self.watcher.start()
+        except OSError as err:
+            _LOGGER.warning("Cannot watch %s: %s", folder, err)
+            self.watcher = None
+
+    async def async_stop(self) -> None:
+        """Stop watching the folder."""
+        if self._cancel_retry is not None:
+            self._cancel_retry()
+            self._cancel_retry = None
+        watcher, self.watcher = self.watcher, None
+        if watcher is not None:
+            await watcher.stop()
+        handoffs = self.hass.data.get(DATA_HANDOFF, {})
+        if handoffs.get(self.entry.entry_id) is self:
+            del handoffs[self.entry.entry_id]
+
+
+async def async_setup_handoff(
+    hass: HomeAssistant, entry: LcarsConfigEntry
+) -> TorrentHandoff:
+    """Load the links, follow the engine's events, watch the folder.
+
+    Call once BitTorrent has started; everything stops when the entry unloads.
+    Calling it again for the same setup of the entry returns the same object.
+    """
+    handoffs = hass.data.setdefault(DATA_HANDOFF, {})
+    existing = handoffs.get(entry.entry_id)
+    manager = entry.runtime_data.torrent
+    if existing is not None and existing.manager is manager:
+        return existing
+    handoff = TorrentHandoff(hass, entry, manager)
+    await handoff.async_load()
+    handoffs[entry.entry_id] = handoff
+    entry.async_on_unload(manager.async_add_event_listener(handoff.async_on_event))
+    entry.async_on_unload(handoff.async_stop)
+    await handoff.async_start()
+    return handoff
