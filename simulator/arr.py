@@ -717,9 +717,11 @@ class ArrService[S: ArrState]:
         if not isinstance(name, str) or not name:
             return validation_failed([("Name", "'Name' must not be empty.", name)])
         params = {k: v for k, v in body.items() if k != "name"}
-        record = self.state.add_command(name, params)
         if name == "DownloadedMoviesScan" and isinstance(self.state, RadarrState):
+            # Imported before the command is on record: whoever sees the
+            # command sees its outcome too.
             await import_movie_download(self.state, params, self.now())
+        record = self.state.add_command(name, params)
         return json_response(self.command_json(record, fresh=True), status=201)
 
     async def get_commands(self, request: web.Request) -> web.StreamResponse:
