@@ -218,6 +218,9 @@ def status_as_dict(status: TorrentStatus, category: str | None) -> dict[str, Any
         "upload_rate": status.upload_rate,
         "downloaded": status.total_downloaded,
         "uploaded": status.total_uploaded,
+        # Since the engine started: tells what a restart had to fetch again.
+        "session_downloaded": status.session_downloaded,
+        "session_uploaded": status.session_uploaded,
         "ratio": round(status.ratio, 3),
         "peers": status.peers,
         "eta": status.eta_seconds,

@@ -38,8 +38,9 @@ RESUME_SUFFIX = ".resume"
 LIMITS_FILE = "seeding_limits.json"
 # How often status updates are asked for.
 UPDATE_INTERVAL = 1.0
-# How often torrents with unsaved changes get their resume data saved.
-RESUME_SAVE_INTERVAL = 60.0
+# How often torrents with unsaved changes get their resume data saved: what a
+# crash can lose. Only torrents that changed are written, so this is cheap.
+RESUME_SAVE_INTERVAL = 15.0
 # How often the bind interface is checked.
 INTERFACE_CHECK_INTERVAL = 5.0
 # How long stop() waits for resume data and for trackers to hear goodbye.
