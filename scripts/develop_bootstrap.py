@@ -5,8 +5,12 @@ web interface does it:
 
     bootstrap  finish onboarding (or log in), add the LCARS entry and one
                service per simulated service, with its URL and API key
+    demo       turn BitTorrent on in the LCARS options (loopback only, the
+               download folder inside .develop/) and write the script
+               script.add_demo_torrent, which adds the demo seeder's torrent
     check      wait until the entities of every simulated service have a state
-               and print them
+               and print them; with --seeder, also add the demo torrent and
+               wait until it downloads
 """
 
 from __future__ import annotations
@@ -336,6 +340,298 @@ async def bootstrap(hass: HomeAssistant, services: list[Service]) -> None:
             )
 
 
+async def run_options_flow(
+    hass: HomeAssistant,
+    entry_id: str,
+    menu_choice: str,
+    values: Mapping[str, Any],
+    what: str,
+) -> dict[str, Any]:
+    """Open an entry's options, pick an entry of the menu and answer its forms."""
+    base = "/api/config/config_entries/options/flow"
+    result: dict[str, Any] = await hass.request(
+        "POST", base, json_body={"handler": entry_id}
+    )
+    if result.get("type") == "menu":
+        if menu_choice not in (result.get("menu_options") or []):
+            raise BootstrapError(f"{what}: the menu has no {menu_choice!r}: {result}")
+        result = await hass.request(
+            "POST",
+            f"{base}/{result['flow_id']}",
+            json_body={"next_step_id": menu_choice},
+        )
+    for _ in range(10):
+        kind = result.get("type")
+        if kind == "create_entry":
+            return result
+        if kind != "form":
+            raise BootstrapError(f"{what}: unexpected step {result}")
+        if result.get("errors"):
+            raise BootstrapError(
+                f"{what}: step {result.get('step_id')} refused the answer: "
+                f"{result['errors']}"
+            )
+        answer = fill_form(result, values, what)
+        result = await hass.request(
+            "POST", f"{base}/{result['flow_id']}", json_body=answer
+        )
+    raise BootstrapError(f"{what}: the flow did not end after 10 steps")
+
+
+def torrent_values(download_dir: Path, port_min: int, port_max: int) -> dict[str, Any]:
+    """Answers of the BitTorrent options: the engine on the loopback interface."""
+    return {
+        "enabled": True,
+        "backend": "libtorrent",
+        "download_dir": str(download_dir),
+        "listen_port_min": port_min,
+        "listen_port_max": port_max,
+        "connections_limit": 50,
+        "download_rate_limit": 0,
+        "upload_rate_limit": 0,
+        "enable_dht": False,
+        "enable_lsd": False,
+        "enable_upnp": False,
+        "enable_natpmp": False,
+        "bind_interface": "lo",
+        # No seeding limits: nothing else on the loopback interface downloads.
+        "seeding_ratio": 0.0,
+        "seeding_hours": 0.0,
+        "limit_action": "pause",
+        "all_torrent_entities": False,
+    }
+
+
+async def lcars_entry_id(hass: HomeAssistant) -> str:
+    """Return the id of the LCARS entry."""
+    entries = await hass.request(
+        "GET", f"/api/config/config_entries/entry?domain={DOMAIN}"
+    )
+    if not entries:
+        raise BootstrapError("LCARS is not set up (start over with --reset)")
+    entry_id: str = entries[0]["entry_id"]
+    return entry_id
+
+
+async def enable_torrent(
+    hass: HomeAssistant,
+    entry_id: str,
+    download_dir: Path,
+    *,
+    ports: tuple[int, int],
+    within: float = 60,
+) -> None:
+    """Turn the BitTorrent engine on and wait until its actions answer."""
+    await run_options_flow(
+        hass,
+        entry_id,
+        "torrent",
+        torrent_values(download_dir, *ports),
+        "BitTorrent options",
+    )
+    deadline = time.monotonic() + within
+    # Saving the options reloads the entry; its actions answer once it is back.
+    while await entry_state(hass, entry_id) != "loaded":
+        if time.monotonic() > deadline:
+            raise BootstrapError(f"LCARS did not load again within {within:.0f} s")
+        await asyncio.sleep(0.5)
+    while True:
+        try:
+            await get_torrents(hass, entry_id)
+        except BootstrapError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.5)
+        else:
+            return
+
+
+async def entry_state(hass: HomeAssistant, entry_id: str) -> str | None:
+    """The state of a config entry, such as "loaded" (None when not found)."""
+    for entry in await hass.request(
+        "GET", f"/api/config/config_entries/entry?domain={DOMAIN}"
+    ):
+        if entry["entry_id"] == entry_id:
+            state: str = entry["state"]
+            return state
+    return None
+
+
+async def call_action(
+    hass: HomeAssistant,
+    domain: str,
+    action: str,
+    data: Mapping[str, Any],
+    *,
+    response: bool = False,
+) -> Any:
+    """Call an action over the REST API; return its response when asked for."""
+    path = f"/api/services/{domain}/{action}"
+    if response:
+        path += "?return_response"
+    answer = await hass.request("POST", path, json_body=dict(data))
+    return answer["service_response"] if response else answer
+
+
+async def get_torrents(hass: HomeAssistant, entry_id: str) -> list[dict[str, Any]]:
+    """Every torrent of the LCARS engine, as lcars.get_torrents answers."""
+    answer = await call_action(
+        hass, DOMAIN, "get_torrents", {"config_entry_id": entry_id}, response=True
+    )
+    torrents: list[dict[str, Any]] = answer["torrents"]
+    return torrents
+
+
+@dataclass(frozen=True)
+class DemoTorrent:
+    """The demo seeder's torrent, as printed by scripts/demo_seeder.py."""
+
+    magnet: str
+    info_hash: str
+    name: str
+    size: int
+
+
+def load_demo_torrent(path: Path) -> DemoTorrent:
+    """Read the demo seeder's ready line."""
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if line.startswith("{"):
+            info = json.loads(line)
+            return DemoTorrent(
+                info["magnet"], info["info_hash"], info["name"], int(info["size"])
+            )
+    raise BootstrapError(f"the demo seeder is not ready: nothing in {path}")
+
+
+DEMO_SCRIPT = "add_demo_torrent"
+
+
+def demo_script(entry_id: str, torrent: DemoTorrent) -> str:
+    """The scripts file with script.add_demo_torrent (JSON is YAML too)."""
+    scripts = {
+        DEMO_SCRIPT: {
+            "alias": "Add the demo torrent",
+            "icon": "mdi:download",
+            "description": (
+                f"Downloads {torrent.name} ({torrent.size // (1024 * 1024)} MiB) "
+                "from the demo seeder on 127.0.0.1 with the LCARS BitTorrent engine."
+            ),
+            "mode": "single",
+            "sequence": [
+                {
+                    "action": f"{DOMAIN}.add_torrent",
+                    "data": {"config_entry_id": entry_id, "magnet": torrent.magnet},
+                }
+            ],
+        }
+    }
+    return (
+        "# Written by ./scripts/develop on every run: edit the script, not this "
+        "file.\n" + json.dumps(scripts, indent=2) + "\n"
+    )
+
+
+def write_if_changed(path: Path, text: str) -> None:
+    """Write a file unless it holds this text already."""
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+
+
+async def demo(
+    hass: HomeAssistant,
+    torrent: DemoTorrent,
+    download_dir: Path,
+    scripts_file: Path,
+    ports: tuple[int, int],
+) -> None:
+    """Turn BitTorrent on and offer the demo torrent as a script."""
+    await hass.login()
+    entry_id = await lcars_entry_id(hass)
+    await enable_torrent(hass, entry_id, download_dir, ports=ports)
+    print(f"develop: BitTorrent is on, downloading to {download_dir}")
+    text = demo_script(entry_id, torrent)
+    await asyncio.to_thread(write_if_changed, scripts_file, text)
+    await call_action(hass, "script", "reload", {})
+    states = {state["entity_id"] for state in await hass.request("GET", "/api/states")}
+    if f"script.{DEMO_SCRIPT}" not in states:
+        raise BootstrapError(f"script.{DEMO_SCRIPT} did not appear after a reload")
+    print(f"develop: script.{DEMO_SCRIPT} adds {torrent.name}")
+
+
+async def demo_torrent_status(
+    hass: HomeAssistant, entry_id: str, torrent: DemoTorrent
+) -> dict[str, Any] | None:
+    """The demo torrent as lcars.get_torrents lists it, or None."""
+    for listed in await get_torrents(hass, entry_id):
+        if listed["info_hash"] == torrent.info_hash:
+            found: dict[str, Any] = listed
+            return found
+    return None
+
+
+async def wait_for_progress(
+    hass: HomeAssistant, entry_id: str, torrent: DemoTorrent, within: float
+) -> tuple[float, dict[str, Any] | None]:
+    """Wait until the demo torrent moves on or is complete; return where it was."""
+    status = await demo_torrent_status(hass, entry_id, torrent)
+    first = status["progress"] if status else 0
+    deadline = time.monotonic() + within
+    while status is None or status["progress"] <= first < 100:
+        if time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.5)
+        status = await demo_torrent_status(hass, entry_id, torrent)
+    return first, status
+
+
+async def check_demo_torrent(
+    hass: HomeAssistant, torrent: DemoTorrent, within: float
+) -> bool:
+    """Add the demo torrent with its script when missing; wait until it downloads.
+
+    A torrent left by an earlier run finds the seeder again only when the
+    seeder was among the peers saved with it; when it does not move, it is
+    removed and added again.
+    """
+    entry_id = await lcars_entry_id(hass)
+    if await demo_torrent_status(hass, entry_id, torrent) is not None:
+        first, status = await wait_for_progress(
+            hass, entry_id, torrent, min(within, 30)
+        )
+        if status is not None and (status["progress"] > first or first == 100):
+            print(
+                f"develop: demo torrent from an earlier run: {status['state']}, "
+                f"{first} % -> {status['progress']} %"
+            )
+            return True
+        print("develop: the demo torrent from an earlier run is stuck: adding again")
+        await call_action(
+            hass,
+            DOMAIN,
+            "remove_torrent",
+            {
+                "config_entry_id": entry_id,
+                "info_hash": torrent.info_hash,
+                "delete_files": True,
+            },
+        )
+    await call_action(hass, "script", DEMO_SCRIPT, {})
+    print(f"develop: ran script.{DEMO_SCRIPT}")
+    first, status = await wait_for_progress(hass, entry_id, torrent, within)
+    if status is None or status["progress"] <= first:
+        print(
+            f"develop: the demo torrent did not progress within {within:.0f} s: "
+            f"{status or 'not listed'}"
+        )
+        return False
+    print(
+        f"develop: demo torrent {status['name']}: {status['state']}, "
+        f"{status['progress']} % after a few seconds"
+    )
+    return True
+
+
 async def wait_for_services(hass: HomeAssistant, count: int, within: float) -> None:
     """Wait until LCARS has entities for `count` services."""
     deadline = time.monotonic() + within
@@ -458,9 +754,23 @@ def print_states(entities: Mapping[str, str], states: Mapping[str, Any]) -> None
 async def main() -> int:
     """Run the command given on the command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=("bootstrap", "check"))
+    parser.add_argument("command", choices=("bootstrap", "demo", "check"))
     parser.add_argument("--url", default="http://127.0.0.1:8123")
     parser.add_argument("--simulator", type=Path, required=True)
+    parser.add_argument(
+        "--seeder", type=Path, help="the demo seeder's ready line (demo, check)"
+    )
+    parser.add_argument(
+        "--download-dir", type=Path, help="demo: where BitTorrent downloads go"
+    )
+    parser.add_argument(
+        "--scripts-file", type=Path, help="demo: the scripts file to write"
+    )
+    parser.add_argument(
+        "--ports",
+        default="58124-58133",
+        help="demo: the BitTorrent engine's listen ports, such as 58124-58133",
+    )
     parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument(
         "--quiet", action="store_true", help="check: print only the outcome"
@@ -481,10 +791,28 @@ async def main() -> int:
             if args.command == "bootstrap":
                 await bootstrap(hass, services)
                 ready = True
+            elif args.command == "demo":
+                if args.seeder is None or args.download_dir is None:
+                    parser.error("demo needs --seeder and --download-dir")
+                if args.scripts_file is None:
+                    parser.error("demo needs --scripts-file")
+                low, _, high = args.ports.partition("-")
+                await demo(
+                    hass,
+                    load_demo_torrent(args.seeder),
+                    args.download_dir.resolve(),
+                    args.scripts_file,
+                    (int(low), int(high or low)),
+                )
+                ready = True
             else:
                 ready = await check(
                     hass, services, args.timeout, args.started, quiet=args.quiet
                 )
+                if ready and args.seeder is not None:
+                    ready = await check_demo_torrent(
+                        hass, load_demo_torrent(args.seeder), args.timeout
+                    )
         except BootstrapError as err:
             print(f"develop: {err}", file=sys.stderr)
             return 1
