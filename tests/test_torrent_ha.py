@@ -49,6 +49,9 @@ ENTRY_ID = "lcars_entry"
 # Generous: the machine running the tests may be busy.
 WITHIN = 60.0
 DATA_SIZE = 4 * 1024 * 1024
+# Long enough for the checks made while the torrent seeds.
+SEEDING_SECONDS = 20
+SEEDING_WAIT = 30.0
 
 
 def torrent_options(download_dir: Path, **changes: Any) -> dict[str, Any]:
@@ -236,9 +239,17 @@ async def test_magnet_transfer_through_home_assistant(
     seeder: Seeder,
     recorded: list[dict[str, Any]],
 ) -> None:
-    """A magnet naming the loopback seeder downloads the file, seen by the entities."""
+    """A magnet naming the loopback seeder downloads the file, seen by the entities.
+
+    Then the seeding limit (20 seconds of seeding) pauses it.
+    """
     download_dir = config_dir / "downloads"
-    entry = await setup(hass, torrent_options(download_dir))
+    entry = await setup(
+        hass,
+        torrent_options(
+            download_dir, seeding_hours=SEEDING_SECONDS / 3600, limit_action="pause"
+        ),
+    )
     manager = manager_of(entry)
     assert manager.running
 
@@ -340,6 +351,18 @@ async def test_magnet_transfer_through_home_assistant(
     interface_state = hass.states.get(interface_id)
     assert interface_state is not None
     assert interface_state.state == "on"
+
+    # The seeding limit pauses it, with an event that says so.
+    await wait_for(lambda: "seeding_limit_reached" in kinds(recorded, seeder.info_hash))
+    await wait_for(
+        lambda: [t["state"] for t in manager.as_dicts()] == ["paused"], SEEDING_WAIT
+    )
+    reached = next(
+        e
+        for e in recorded
+        if e["event"] == "seeding_limit_reached" and e["info_hash"] == seeder.info_hash
+    )
+    assert reached["name"] == seeder.name
 
     # Unloading stops the engine; the torrent is kept for the next start.
     assert await hass.config_entries.async_unload(entry.entry_id)
