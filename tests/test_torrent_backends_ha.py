@@ -354,6 +354,10 @@ async def test_qbittorrent_transfer(
     status = manager.statuses[seeder.info_hash]
     assert status.size == seeder.size
     assert status.progress == 100.0
+    # qBittorrent's byte counters may trail its progress by a refresh.
+    await wait_for(
+        lambda: manager.statuses[seeder.info_hash].total_downloaded >= seeder.size
+    )
     listed = await torrents(hass)
     assert listed[0]["category"] == "series"
     assert listed[0]["downloaded"] >= seeder.size
