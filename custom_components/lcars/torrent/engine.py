@@ -569,10 +569,7 @@ class TorrentEngine:
             return
         key = status.info_hash
         limits = self.seeding_limits(key)
-        reached = (limits.ratio is not None and status.ratio >= limits.ratio) or (
-            limits.time is not None
-            and status.seeding_seconds >= limits.time.total_seconds()
-        )
+        reached = limits.reached(status.ratio, status.seeding_seconds)
         if not reached or key in self._limit_reached:
             return
         self._limit_reached.add(key)

@@ -35,6 +35,12 @@ class SeedingLimits:
     ratio: float | None = 1.0
     time: timedelta | None = timedelta(hours=48)
 
+    def reached(self, ratio: float, seeding_seconds: float) -> bool:
+        """Whether a torrent at this share ratio and seeding time is done."""
+        return (self.ratio is not None and ratio >= self.ratio) or (
+            self.time is not None and seeding_seconds >= self.time.total_seconds()
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class EngineSettings:
