@@ -67,6 +67,7 @@ from .const import (
     LOGGER,
 )
 from .coordinator import AnyCoordinator, LcarsConfigEntry, LcarsData, SonarrCoordinator
+from .listeners import async_subscribe
 from .torrent.models import TorrentState
 
 type CleanupResult = Literal["ok", "dry_run", "nothing_to_do", "failed_closed", "error"]
@@ -387,8 +388,9 @@ class _Planned:
     leaving_soon: tuple[LeavingSoonEntry, ...]
     # Key -> the deletion's entry, with its reason.
     due: dict[str, DeletedEntry]
-    due_jellyfin_ids: dict[str, str | None]
-    due_entered: dict[str, tuple[datetime, datetime]]
+    # Key -> the same item as it stays listed when it is not deleted (a dry
+    # run, or a deletion that failed).
+    due_listed: dict[str, LeavingSoonEntry]
 
 
 class CleanupManager:
@@ -480,14 +482,7 @@ class CleanupManager:
     @callback
     def async_add_listener(self, update_callback: CALLBACK_TYPE) -> CALLBACK_TYPE:
         """Call `update_callback` after every change; return the unsubscribe."""
-        self._listeners.append(update_callback)
-
-        @callback
-        def remove() -> None:
-            if update_callback in self._listeners:
-                self._listeners.remove(update_callback)
-
-        return remove
+        return async_subscribe(self._listeners, update_callback)
 
     @callback
     def _notify(self) -> None:
@@ -702,42 +697,48 @@ class CleanupManager:
             service = item.instance_id.split("/", 1)[0]
             return service, titles.get(item.instance_id, item.instance_id)
 
-        leaving: list[LeavingSoonEntry] = []
-        for entry in plan.leaving_soon:
-            service, instance = service_of(entry.item)
-            leaving.append(
-                LeavingSoonEntry(
-                    key=entry.item.key,
-                    title=entry.item.title,
-                    kind=entry.item.kind,
-                    service=service,
-                    instance=instance,
-                    root_folder=entry.item.root_folder,
-                    size=entry.item.size,
-                    entered=entry.entered,
-                    delete_on=entry.delete_on,
-                    reason=entry.reason,
-                    jellyfin_id=entry.item.jellyfin_id,
-                )
-            )
-        due: dict[str, DeletedEntry] = {}
-        for deletion in plan.delete_now:
-            service, instance = service_of(deletion.item)
-            due[deletion.item.key] = DeletedEntry(
-                key=deletion.item.key,
-                title=deletion.item.title,
-                kind=deletion.item.kind,
+        def listed(
+            item: Candidate, entered: datetime, delete_on: datetime, reason: str
+        ) -> LeavingSoonEntry:
+            service, instance = service_of(item)
+            return LeavingSoonEntry(
+                key=item.key,
+                title=item.title,
+                kind=item.kind,
                 service=service,
                 instance=instance,
-                size=deletion.item.size,
-                reason=deletion.reason,
+                root_folder=item.root_folder,
+                size=item.size,
+                entered=entered,
+                delete_on=delete_on,
+                reason=reason,
+                jellyfin_id=item.jellyfin_id,
+            )
+
+        due: dict[str, DeletedEntry] = {}
+        due_listed: dict[str, LeavingSoonEntry] = {}
+        for deletion in plan.delete_now:
+            entry = listed(
+                deletion.item, deletion.entered, deletion.delete_on, deletion.reason
+            )
+            due_listed[entry.key] = entry
+            due[entry.key] = DeletedEntry(
+                key=entry.key,
+                title=entry.title,
+                kind=entry.kind,
+                service=entry.service,
+                instance=entry.instance,
+                size=entry.size,
+                reason=entry.reason,
             )
         return _Planned(
             plan=plan,
-            leaving_soon=tuple(leaving),
+            leaving_soon=tuple(
+                listed(e.item, e.entered, e.delete_on, e.reason)
+                for e in plan.leaving_soon
+            ),
             due=due,
-            due_jellyfin_ids={d.item.key: d.item.jellyfin_id for d in plan.delete_now},
-            due_entered={d.item.key: (d.entered, d.delete_on) for d in plan.delete_now},
+            due_listed=due_listed,
         )
 
     def _client_of(self, instance: str) -> ArrClient | None:
@@ -770,27 +771,11 @@ class CleanupManager:
         # What stays: leaving soon, plus what was due but not deleted (a dry
         # run, or a deletion that failed), still waiting to go.
         remaining = list(planned.leaving_soon)
-        for key, entry in planned.due.items():
-            if key in deleted_keys:
-                continue
-            entered, delete_on = planned.due_entered[key]
-            remaining.append(
-                LeavingSoonEntry(
-                    key=key,
-                    title=entry.title,
-                    kind=entry.kind,
-                    service=entry.service,
-                    instance=self._instance_title(key),
-                    root_folder=next(
-                        d.item.root_folder for d in plan.delete_now if d.item.key == key
-                    ),
-                    size=entry.size,
-                    entered=entered,
-                    delete_on=delete_on,
-                    reason=entry.reason,
-                    jellyfin_id=planned.due_jellyfin_ids[key],
-                )
-            )
+        remaining.extend(
+            entry
+            for key, entry in planned.due_listed.items()
+            if key not in deleted_keys
+        )
         remaining.sort(key=lambda e: (e.delete_on, e.title))
         if not plan.failed_closed:
             # A plan that failed closed keeps the list as it was: its view of

@@ -31,6 +31,7 @@ from homeassistant.helpers.event import async_call_later, async_track_time_inter
 
 from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN
 from .coordinator import LcarsConfigEntry
+from .listeners import async_subscribe
 from .torrent import (
     BackendConnectionError,
     ClientSettings,
@@ -356,28 +357,14 @@ class TorrentManager:
     @callback
     def async_add_listener(self, update_callback: CALLBACK_TYPE) -> CALLBACK_TYPE:
         """Call `update_callback` after every status update; return the unsubscribe."""
-        self._listeners.append(update_callback)
-
-        @callback
-        def remove() -> None:
-            if update_callback in self._listeners:
-                self._listeners.remove(update_callback)
-
-        return remove
+        return async_subscribe(self._listeners, update_callback)
 
     @callback
     def async_add_event_listener(
         self, event_callback: Callable[[TorrentEvent], None]
     ) -> CALLBACK_TYPE:
         """Call `event_callback` with every torrent event; return the unsubscribe."""
-        self._event_listeners.append(event_callback)
-
-        @callback
-        def remove() -> None:
-            if event_callback in self._event_listeners:
-                self._event_listeners.remove(event_callback)
-
-        return remove
+        return async_subscribe(self._event_listeners, event_callback)
 
     @callback
     def _notify(self) -> None:
