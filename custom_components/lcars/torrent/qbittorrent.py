@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import json
 import logging
 from pathlib import Path
+import time
 from typing import Any
 
 import aiohttp
@@ -57,10 +58,44 @@ _STATES: dict[str, TorrentState] = {
     "queuedUP": TorrentState.SEEDING,
 }
 
+# States in which qBittorrent's session counts seeding time (queued does not).
+_SEEDING_ACTIVE = frozenset({"uploading", "stalledUP", "forcedUP"})
+
 _ERRORS = {
     "error": "qBittorrent reports an error (see its log)",
     "missingFiles": "the torrent's files are missing",
 }
+
+
+class _SeedingClock:
+    """Seeding time that keeps counting while qBittorrent's figure stands still.
+
+    qBittorrent refreshes a torrent's status only when something about it
+    changes, so an idle seeding torrent reports the same seeding_time for as
+    long as nobody connects: a time limit would never be reached. Between two
+    polls that both see it actively seeding, the time that passed is added;
+    the client's own figure wins whenever it is larger.
+    """
+
+    def __init__(self) -> None:
+        # info hash -> (monotonic time of the last poll seeing it seed, or
+        # None when it was not seeding then; seconds counted by then)
+        self._seen: dict[str, tuple[float | None, float]] = {}
+
+    def seconds(self, info_hash: str, reported: int, seeding: bool) -> int:
+        """Return the seeding seconds of a torrent at this poll."""
+        now = time.monotonic()
+        since, counted = self._seen.get(info_hash, (None, 0.0))
+        if seeding and since is not None:
+            counted += now - since
+        counted = max(counted, float(reported))
+        self._seen[info_hash] = (now if seeding else None, counted)
+        return int(counted)
+
+    def keep_only(self, info_hashes: set[str]) -> None:
+        """Forget torrents no longer in the client."""
+        for key in self._seen.keys() - info_hashes:
+            del self._seen[key]
 
 
 def _version(text: str) -> tuple[int, ...]:
@@ -97,6 +132,7 @@ class QBittorrentBackend(PollingBackend):
         self._sid: str | None = None
         self._login_lock = asyncio.Lock()
         self.api_version: tuple[int, ...] = ()
+        self._seeding_clock = _SeedingClock()
 
     def __repr__(self) -> str:
         """Name the client without its credentials."""
@@ -237,11 +273,14 @@ class QBittorrentBackend(PollingBackend):
         if not isinstance(raw, list):
             raise BackendResponseError("qBittorrent's torrent list is not a list")
         try:
-            return [self._convert(item) for item in raw]
+            statuses = [self._convert(item) for item in raw]
         except (KeyError, TypeError, ValueError) as err:
             raise BackendResponseError(
                 f"unexpected torrent in qBittorrent's list: {err!r}"
             ) from err
+        if info_hash is None:
+            self._seeding_clock.keep_only({status.info_hash for status in statuses})
+        return statuses
 
     def _add_form(self, save_path: Path | None) -> aiohttp.FormData:
         form = aiohttp.FormData()
@@ -324,6 +363,7 @@ class QBittorrentBackend(PollingBackend):
         """Turn one entry of /torrents/info into a status."""
         raw_state = str(item["state"])
         state = _STATES.get(raw_state, TorrentState.CHECKING)
+        info_hash = str(item["hash"]).lower()
         size = max(int(item.get("size", 0)), 0)
         uploaded = int(item.get("uploaded", 0))
         eta = int(item.get("eta", ETA_UNKNOWN))
@@ -332,7 +372,7 @@ class QBittorrentBackend(PollingBackend):
         if len(save_path) > 1:
             save_path = save_path.rstrip("/\\")
         return TorrentStatus(
-            info_hash=str(item["hash"]).lower(),
+            info_hash=info_hash,
             name=str(item.get("name", "")),
             save_path=save_path,
             state=state,
@@ -351,7 +391,11 @@ class QBittorrentBackend(PollingBackend):
                 if state is TorrentState.DOWNLOADING and 0 < eta < ETA_UNKNOWN
                 else None
             ),
-            seeding_seconds=int(item.get("seeding_time", 0)),
+            seeding_seconds=self._seeding_clock.seconds(
+                info_hash,
+                int(item.get("seeding_time", 0)),
+                raw_state in _SEEDING_ACTIVE,
+            ),
             added=datetime.fromtimestamp(added_on, UTC) if added_on > 0 else None,
             error=_ERRORS.get(raw_state),
             has_metadata=int(item.get("total_size", -1)) > 0,
