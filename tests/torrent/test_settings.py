@@ -104,6 +104,8 @@ def test_every_key_is_a_libtorrent_setting() -> None:
     assert applied["user_agent"] == "libtorrent"
     assert applied["outgoing_interfaces"] == "x"
     assert applied["alert_mask"] == pack["alert_mask"]
+    # Memory waiting for the disk stays bounded.
+    assert applied["max_queued_disk_bytes"] == 16 * 1024 * 1024
     del session
 
 

@@ -20,6 +20,12 @@ ALERT_STATUS = 0x40
 # the host it runs on.
 USER_AGENT = "libtorrent"
 
+# Received data waiting for the disk is held in memory up to this much;
+# libtorrent's own default (100 MiB) lets Home Assistant's memory swell
+# whenever the disk is slower than the network, with no gain in speed
+# (bench/torrent.py).
+MAX_QUEUED_DISK_BYTES = 16 * 1024 * 1024
+
 
 class SeedingLimitAction(StrEnum):
     """What happens to a torrent that reached its seeding limit."""
@@ -111,6 +117,7 @@ def settings_pack(settings: EngineSettings) -> dict[str, Any]:
         "user_agent": USER_AGENT,
         "handshake_client_version": "",
         "alert_mask": ALERT_ERROR | ALERT_STATUS | ALERT_STORAGE | ALERT_TRACKER,
+        "max_queued_disk_bytes": MAX_QUEUED_DISK_BYTES,
     }
     if settings.bind_interface is not None:
         # Outgoing connections leave through the interface or not at all.
