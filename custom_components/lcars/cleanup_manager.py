@@ -115,6 +115,18 @@ class LeavingSoonEntry:
     # The Jellyfin item shown in the Leaving Soon collection.
     jellyfin_id: str | None = None
 
+    def deleted(self) -> DeletedEntry:
+        """Return the record of this item once a run deletes it."""
+        return DeletedEntry(
+            key=self.key,
+            title=self.title,
+            kind=self.kind,
+            service=self.service,
+            instance=self.instance,
+            size=self.size,
+            reason=self.reason,
+        )
+
     def as_dict(self) -> dict[str, Any]:
         """Return the entry as JSON data."""
         return {
@@ -722,15 +734,7 @@ class CleanupManager:
                 deletion.item, deletion.entered, deletion.delete_on, deletion.reason
             )
             due_listed[entry.key] = entry
-            due[entry.key] = DeletedEntry(
-                key=entry.key,
-                title=entry.title,
-                kind=entry.kind,
-                service=entry.service,
-                instance=entry.instance,
-                size=entry.size,
-                reason=entry.reason,
-            )
+            due[entry.key] = entry.deleted()
         return _Planned(
             plan=plan,
             leaving_soon=tuple(
