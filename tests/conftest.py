@@ -28,9 +28,10 @@ from custom_components.lcars.const import (
     SERVICE_JELLYFIN,
     SERVICE_NAMES,
 )
+from custom_components.lcars.torrent_manager import EVENT_TORRENT
 from homeassistant.config_entries import ConfigSubentryDataWithId
 from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_VERIFY_SSL, Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from simulator import Clock, Simulator
 
@@ -209,3 +210,16 @@ async def frozen_integration(
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
         yield entry
+
+
+@pytest.fixture
+def recorded(hass: HomeAssistant) -> list[dict[str, Any]]:
+    """Every lcars_torrent event fired on the bus."""
+    events: list[dict[str, Any]] = []
+
+    @callback
+    def record(event: Event[dict[str, Any]]) -> None:
+        events.append(dict(event.data))
+
+    hass.bus.async_listen(EVENT_TORRENT, record)
+    return events

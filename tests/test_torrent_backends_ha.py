@@ -24,11 +24,10 @@ from custom_components.lcars.const import CONF_SCAN_INTERVAL, DOMAIN
 from custom_components.lcars.torrent import QBittorrentBackend, TransmissionBackend
 from custom_components.lcars.torrent_manager import (
     CONF_TORRENT,
-    EVENT_TORRENT,
     TorrentManager,
 )
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import Context, Event, HomeAssistant, callback
+from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.util import dt as dt_util
 
@@ -43,14 +42,18 @@ from .torrent.conftest import (
     start_seeder,
     transmission_daemon,  # noqa: F401  # fixture
 )
+from .torrent_ha import (
+    ENTRY_ID,
+    call,
+    kinds,
+    torrents,
+    wait_for,
+)
 
 pytestmark = pytest.mark.skipif(
     lt is None, reason="libtorrent is not installed (it makes the test torrents)"
 )
 
-ENTRY_ID = "lcars_clients"
-# Generous: the machine running the tests may be busy.
-WITHIN = 60.0
 BACKEND_CLASSES = {
     "qbittorrent": QBittorrentBackend,
     "transmission": TransmissionBackend,
@@ -119,56 +122,6 @@ async def start(hass: HomeAssistant, media: Path) -> AsyncGenerator[Setup]:
             for status in manager.torrents():
                 await manager.backend.remove(status.info_hash, delete_files=True)
         await hass.config_entries.async_unload(entry.entry_id)
-
-
-@pytest.fixture
-def recorded(hass: HomeAssistant) -> list[dict[str, Any]]:
-    """Every lcars_torrent event fired on the bus."""
-    events: list[dict[str, Any]] = []
-
-    @callback
-    def record(event: Event[dict[str, Any]]) -> None:
-        events.append(dict(event.data))
-
-    hass.bus.async_listen(EVENT_TORRENT, record)
-    return events
-
-
-def kinds(events: list[dict[str, Any]], info_hash: str) -> list[str]:
-    return [e["event"] for e in events if e["info_hash"] == info_hash]
-
-
-async def call(
-    hass: HomeAssistant,
-    action: str,
-    data: dict[str, Any],
-    *,
-    response: bool = False,
-    context: Context | None = None,
-) -> Any:
-    return await hass.services.async_call(
-        DOMAIN,
-        action,
-        {"config_entry_id": ENTRY_ID, **data},
-        blocking=True,
-        return_response=response,
-        context=context,
-    )
-
-
-async def torrents(hass: HomeAssistant) -> list[dict[str, Any]]:
-    answer = await call(hass, "get_torrents", {}, response=True)
-    listed: list[dict[str, Any]] = answer["torrents"]
-    return listed
-
-
-async def wait_for(predicate: Callable[[], Any], within: float = WITHIN) -> Any:
-    """Let Home Assistant run until predicate returns something true."""
-    async with asyncio.timeout(within):
-        # The clients are polled: no event for every condition waited for.
-        while not (result := predicate()):  # noqa: ASYNC110
-            await asyncio.sleep(0.05)
-    return result
 
 
 def entity_id(hass: HomeAssistant, platform: str, key: str) -> str | None:

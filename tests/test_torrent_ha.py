@@ -7,7 +7,7 @@ feeds the engine LCARS runs, bound to the loopback interface.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Callable, Iterator
+from collections.abc import AsyncGenerator, Iterator
 from pathlib import Path
 import shutil
 from typing import Any
@@ -22,7 +22,6 @@ from custom_components.lcars.diagnostics import async_get_config_entry_diagnosti
 from custom_components.lcars.torrent.engine import LibtorrentMissingError
 from custom_components.lcars.torrent_manager import (
     CONF_TORRENT,
-    EVENT_TORRENT,
     TorrentManager,
 )
 from homeassistant.config_entries import ConfigEntryState
@@ -42,12 +41,16 @@ from .torrent.conftest import (
     start_seeder,
     transmission_daemon,  # noqa: F401  # fixture
 )
+from .torrent_ha import (
+    ENTRY_ID,
+    call,
+    kinds,
+    torrents,
+    wait_for,
+)
 
 needs_libtorrent = pytest.mark.skipif(lt is None, reason="libtorrent is not installed")
 
-ENTRY_ID = "lcars_entry"
-# Generous: the machine running the tests may be busy.
-WITHIN = 60.0
 DATA_SIZE = 4 * 1024 * 1024
 # Long enough for the checks made while the torrent seeds.
 SEEDING_SECONDS = 20
@@ -116,24 +119,6 @@ def manager_of(entry: MockConfigEntry) -> TorrentManager:
     return manager
 
 
-async def call(
-    hass: HomeAssistant,
-    action: str,
-    data: dict[str, Any],
-    *,
-    response: bool = False,
-    context: Context | None = None,
-) -> Any:
-    return await hass.services.async_call(
-        DOMAIN,
-        action,
-        {"config_entry_id": ENTRY_ID, **data},
-        blocking=True,
-        return_response=response,
-        context=context,
-    )
-
-
 async def refused(hass: HomeAssistant, action: str, data: dict[str, Any]) -> str:
     """Call an action that must fail; return the translation key of its error."""
     with pytest.raises(ServiceValidationError) as err:
@@ -143,21 +128,6 @@ async def refused(hass: HomeAssistant, action: str, data: dict[str, Any]) -> str
     assert err.value.translation_domain == DOMAIN
     assert err.value.translation_key is not None
     return err.value.translation_key
-
-
-async def wait_for(predicate: Callable[[], Any], within: float = WITHIN) -> Any:
-    """Let Home Assistant run until predicate returns something true."""
-    async with asyncio.timeout(within):
-        # The engine has no event for every condition the tests wait for.
-        while not (result := predicate()):  # noqa: ASYNC110
-            await asyncio.sleep(0.05)
-    return result
-
-
-async def torrents(hass: HomeAssistant) -> list[dict[str, Any]]:
-    answer = await call(hass, "get_torrents", {}, response=True)
-    listed: list[dict[str, Any]] = answer["torrents"]
-    return listed
 
 
 def progress_entity(hass: HomeAssistant, info_hash: str) -> str | None:
@@ -174,23 +144,6 @@ def seeder(tmp_path: Path, socket_enabled: None) -> Iterator[Seeder]:
     seeder = start_seeder(tmp_path / "seed", "payload.bin", DATA_SIZE, 1024 * 1024)
     yield seeder
     seeder.session.apply_settings({"stop_tracker_timeout": 0})
-
-
-@pytest.fixture
-def recorded(hass: HomeAssistant) -> list[dict[str, Any]]:
-    """Every lcars_torrent event fired on the bus."""
-    events: list[dict[str, Any]] = []
-
-    @callback
-    def record(event: Event[dict[str, Any]]) -> None:
-        events.append(dict(event.data))
-
-    hass.bus.async_listen(EVENT_TORRENT, record)
-    return events
-
-
-def kinds(events: list[dict[str, Any]], info_hash: str) -> list[str]:
-    return [e["event"] for e in events if e["info_hash"] == info_hash]
 
 
 @pytest.fixture
