@@ -272,11 +272,21 @@ async def run_flow(
     handler: Any,
     values: Mapping[str, Any],
     what: str,
+    *,
+    menu_choice: str | None = None,
 ) -> dict[str, Any]:
-    """Start a data entry flow and answer its forms until it ends."""
+    """Start a data entry flow, pick menu_choice on a menu, answer its forms."""
     result: dict[str, Any] = await hass.request(
         "POST", base, json_body={"handler": handler}
     )
+    if result.get("type") == "menu":
+        if menu_choice not in (result.get("menu_options") or []):
+            raise BootstrapError(f"{what}: the menu has no {menu_choice!r}: {result}")
+        result = await hass.request(
+            "POST",
+            f"{base}/{result['flow_id']}",
+            json_body={"next_step_id": menu_choice},
+        )
     for _ in range(10):
         kind = result.get("type")
         if kind == "create_entry":
@@ -348,34 +358,14 @@ async def run_options_flow(
     what: str,
 ) -> dict[str, Any]:
     """Open an entry's options, pick an entry of the menu and answer its forms."""
-    base = "/api/config/config_entries/options/flow"
-    result: dict[str, Any] = await hass.request(
-        "POST", base, json_body={"handler": entry_id}
+    return await run_flow(
+        hass,
+        "/api/config/config_entries/options/flow",
+        entry_id,
+        values,
+        what,
+        menu_choice=menu_choice,
     )
-    if result.get("type") == "menu":
-        if menu_choice not in (result.get("menu_options") or []):
-            raise BootstrapError(f"{what}: the menu has no {menu_choice!r}: {result}")
-        result = await hass.request(
-            "POST",
-            f"{base}/{result['flow_id']}",
-            json_body={"next_step_id": menu_choice},
-        )
-    for _ in range(10):
-        kind = result.get("type")
-        if kind == "create_entry":
-            return result
-        if kind != "form":
-            raise BootstrapError(f"{what}: unexpected step {result}")
-        if result.get("errors"):
-            raise BootstrapError(
-                f"{what}: step {result.get('step_id')} refused the answer: "
-                f"{result['errors']}"
-            )
-        answer = fill_form(result, values, what)
-        result = await hass.request(
-            "POST", f"{base}/{result['flow_id']}", json_body=answer
-        )
-    raise BootstrapError(f"{what}: the flow did not end after 10 steps")
 
 
 def torrent_values(download_dir: Path, port_min: int, port_max: int) -> dict[str, Any]:
