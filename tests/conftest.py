@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Generator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from unittest.mock import PropertyMock, patch
 
@@ -223,3 +224,19 @@ def recorded(hass: HomeAssistant) -> list[dict[str, Any]]:
 
     hass.bus.async_listen(EVENT_TORRENT, record)
     return events
+
+
+@pytest.fixture
+def media(hass: HomeAssistant, tmp_path: Path) -> Path:
+    """A configuration directory of the test's own and an allowed media dir.
+
+    The BitTorrent engine keeps its resume data in the configuration
+    directory, and only allowed directories take downloads.
+    """
+    config = tmp_path / "config"
+    config.mkdir()
+    hass.config.config_dir = str(config)
+    directory = tmp_path / "media"
+    directory.mkdir()
+    hass.config.allowlist_external_dirs = {str(directory)}
+    return directory

@@ -44,18 +44,10 @@ async def _preview(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, Any
 async def test_a_seeding_movie_is_protected(
     hass: HomeAssistant,
     simulator: Simulator,
-    tmp_path: Path,
+    media: Path,
     socket_enabled: None,
 ) -> None:
     """The movie a seeding torrent went to is kept, with "seeding" as the reason."""
-    # A configuration directory of the test's own: the engine keeps its
-    # resume data there.
-    config = tmp_path / "config"
-    config.mkdir()
-    hass.config.config_dir = str(config)
-    media = tmp_path / "media"
-    media.mkdir()
-    hass.config.allowlist_external_dirs = {str(media)}
     entry = lcars_entry(simulator)
     entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(

@@ -62,18 +62,6 @@ BACKEND_CLASSES = {
 type Setup = Callable[..., Awaitable[TorrentManager]]
 
 
-@pytest.fixture
-def media(hass: HomeAssistant, tmp_path: Path) -> Path:
-    """A configuration directory of the test's own and an allowed media dir."""
-    config = tmp_path / "config"
-    config.mkdir()
-    hass.config.config_dir = str(config)
-    directory = tmp_path / "media"
-    directory.mkdir()
-    hass.config.allowlist_external_dirs = {str(directory)}
-    return directory
-
-
 @pytest.fixture(params=["qbittorrent", "transmission"])
 def daemon(request: pytest.FixtureRequest, socket_enabled: None) -> Daemon:
     """Each external client in turn."""

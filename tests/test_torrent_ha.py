@@ -81,18 +81,6 @@ def torrent_options(download_dir: Path, **changes: Any) -> dict[str, Any]:
     } | changes
 
 
-@pytest.fixture
-def config_dir(hass: HomeAssistant, tmp_path: Path) -> Path:
-    """A configuration directory of the test's own, with allowed media dirs."""
-    directory = tmp_path / "config"
-    directory.mkdir()
-    hass.config.config_dir = str(directory)
-    media = tmp_path / "media"
-    media.mkdir()
-    hass.config.allowlist_external_dirs = {str(media)}
-    return media
-
-
 def make_entry(hass: HomeAssistant, torrent: dict[str, Any]) -> MockConfigEntry:
     """The LCARS entry without services, with the given torrent options."""
     entry = MockConfigEntry(
@@ -188,7 +176,7 @@ async def torrent_server(
 @needs_libtorrent
 async def test_magnet_transfer_through_home_assistant(
     hass: HomeAssistant,
-    config_dir: Path,
+    media: Path,
     seeder: Seeder,
     recorded: list[dict[str, Any]],
 ) -> None:
@@ -196,7 +184,7 @@ async def test_magnet_transfer_through_home_assistant(
 
     Then the seeding limit (20 seconds of seeding) pauses it.
     """
-    download_dir = config_dir / "downloads"
+    download_dir = media / "downloads"
     entry = await setup(
         hass,
         torrent_options(
@@ -330,14 +318,14 @@ async def test_magnet_transfer_through_home_assistant(
 @needs_libtorrent
 async def test_pause_resume_remove(
     hass: HomeAssistant,
-    config_dir: Path,
+    media: Path,
     seeder: Seeder,
     recorded: list[dict[str, Any]],
     hass_admin_user: MockUser,
     hass_read_only_user: MockUser,
 ) -> None:
     """Pause and resume a download; remove torrents with and without their files."""
-    download_dir = config_dir / "downloads"
+    download_dir = media / "downloads"
     options = torrent_options(download_dir)
     manager = manager_of(await setup(hass, options))
     # Slow enough that the download is still under way when paused.
@@ -375,7 +363,7 @@ async def test_pause_resume_remove(
     assert (download_dir / seeder.name).exists()
 
     # Again from the torrent file, in an allowed directory: the files are there.
-    torrent_file = config_dir / "payload.torrent"
+    torrent_file = media / "payload.torrent"
     torrent_file.write_bytes(seeder.torrent_bytes)
     answer = await call(
         hass,
@@ -414,17 +402,17 @@ async def test_pause_resume_remove(
 @needs_libtorrent
 async def test_bad_input_adds_nothing(
     hass: HomeAssistant,
-    config_dir: Path,
+    media: Path,
     torrent_server: tuple[str, bytes],
     recorded: list[dict[str, Any]],
     tmp_path: Path,
 ) -> None:
     """Every action refuses bad input with a translated error; nothing is added."""
     base, torrent_bytes = torrent_server
-    await setup(hass, torrent_options(config_dir / "downloads"))
+    await setup(hass, torrent_options(media / "downloads"))
     outside = tmp_path / "outside.torrent"
     outside.write_bytes(torrent_bytes)
-    broken = config_dir / "broken.torrent"
+    broken = media / "broken.torrent"
     broken.write_bytes(b"not bencoded")
     closed = free_port()
 
@@ -448,7 +436,7 @@ async def test_bad_input_adds_nothing(
         ({"path": str(outside)}, "torrent_path_not_allowed"),
         ({"path": "relative/file.torrent"}, "torrent_path_not_allowed"),
         ({"path": str(broken)}, "invalid_torrent_file"),
-        ({"path": str(config_dir / "missing.torrent")}, "invalid_torrent_file"),
+        ({"path": str(media / "missing.torrent")}, "invalid_torrent_file"),
         (
             {"url": f"{base}/good.torrent", "save_path": str(tmp_path)},
             "save_path_not_allowed",
@@ -467,7 +455,7 @@ async def test_bad_input_adds_nothing(
         hass, "add_torrent", {"url": f"{base}/good.torrent"}, response=True
     )
     assert answer["name"] == "served.bin"
-    good = config_dir / "good.torrent"
+    good = media / "good.torrent"
     good.write_bytes(torrent_bytes)
     assert (
         await refused(hass, "add_torrent", {"path": str(good)}) == "torrent_duplicate"
@@ -483,7 +471,7 @@ async def test_bad_input_adds_nothing(
     assert kinds(recorded, answer["info_hash"]) == ["added"]
 
 
-async def test_engine_off(hass: HomeAssistant, config_dir: Path) -> None:
+async def test_engine_off(hass: HomeAssistant, media: Path) -> None:
     """BitTorrent switched off: the actions say so and no BitTorrent entity exists."""
     entry = await setup(hass, {"enabled": False})
     assert not manager_of(entry).running
@@ -503,9 +491,7 @@ async def test_engine_off(hass: HomeAssistant, config_dir: Path) -> None:
     ]
 
 
-async def test_libtorrent_missing_is_a_repair(
-    hass: HomeAssistant, config_dir: Path
-) -> None:
+async def test_libtorrent_missing_is_a_repair(hass: HomeAssistant, media: Path) -> None:
     """Without libtorrent the entry loads, BitTorrent stays off, a repair says why.
 
     libtorrent is installed where these tests run, so its import cannot fail
@@ -518,7 +504,7 @@ async def test_libtorrent_missing_is_a_repair(
         raise LibtorrentMissingError("libtorrent is not installed") from missing
 
     with patch("custom_components.lcars.torrent.engine.load_libtorrent", load_fails):
-        entry = await setup(hass, torrent_options(config_dir / "downloads"))
+        entry = await setup(hass, torrent_options(media / "downloads"))
     assert not manager_of(entry).running
     issue = ir.async_get(hass).async_get_issue(DOMAIN, "libtorrent_missing")
     assert issue is not None
@@ -540,11 +526,11 @@ async def test_libtorrent_missing_is_a_repair(
 
 @needs_libtorrent
 async def test_bind_interface_down_is_a_repair(
-    hass: HomeAssistant, config_dir: Path, socket_enabled: None
+    hass: HomeAssistant, media: Path, socket_enabled: None
 ) -> None:
     """A bind interface that does not exist pauses everything and raises a repair."""
     entry = await setup(
-        hass, torrent_options(config_dir / "downloads", bind_interface="lcarsnone0")
+        hass, torrent_options(media / "downloads", bind_interface="lcarsnone0")
     )
     assert manager_of(entry).running
     issue = ir.async_get(hass).async_get_issue(
@@ -603,7 +589,7 @@ def options_entry(
     return entry
 
 
-async def test_options_torrent_step(hass: HomeAssistant, config_dir: Path) -> None:
+async def test_options_torrent_step(hass: HomeAssistant, media: Path) -> None:
     """The built-in engine's options: defaults shown, wrong paths and ports refused."""
     entry = options_entry(hass, None)
     result = await open_torrent_step(hass, entry)
@@ -622,7 +608,7 @@ async def test_options_torrent_step(hass: HomeAssistant, config_dir: Path) -> No
     assert shown["bind_interface"] == ""
 
     good: dict[str, Any] = {
-        "download_dir": str(config_dir / "downloads"),
+        "download_dir": str(media / "downloads"),
         "listen_port_min": 6881.0,
         "listen_port_max": 6889.0,
         "connections_limit": 100.0,
@@ -674,7 +660,7 @@ async def test_options_torrent_step(hass: HomeAssistant, config_dir: Path) -> No
         result["flow_id"], {"enabled": True, "backend": "libtorrent"}
     )
     shown = shown_values(result)
-    assert shown["download_dir"] == str(config_dir / "downloads")
+    assert shown["download_dir"] == str(media / "downloads")
     assert shown["bind_interface"] == "wg0"
     assert shown["all_torrent_entities"] is True
 
@@ -700,7 +686,7 @@ async def client_step(hass: HomeAssistant, entry: MockConfigEntry, backend: str)
 @pytest.mark.parametrize("backend", ["qbittorrent", "transmission"])
 async def test_options_external_client(
     hass: HomeAssistant,
-    config_dir: Path,
+    media: Path,
     backend: str,
     request: pytest.FixtureRequest,
     caplog: pytest.LogCaptureFixture,
@@ -722,7 +708,7 @@ async def test_options_external_client(
         "url": f" {daemon.url}/ ",
         "username": daemon.username,
         "password": daemon.password,
-        "client_download_dir": f" {config_dir / 'client'} ",
+        "client_download_dir": f" {media / 'client'} ",
         "seeding_ratio": 0.0,
         "seeding_hours": 2.0,
         "limit_action": "remove",
@@ -754,7 +740,7 @@ async def test_options_external_client(
         "url": f"{daemon.url}/",
         "username": daemon.username,
         "password": daemon.password,
-        "client_download_dir": str(config_dir / "client"),
+        "client_download_dir": str(media / "client"),
         "seeding_ratio": 0.0,
         "seeding_hours": 2.0,
         "limit_action": "remove",
@@ -791,7 +777,7 @@ async def test_options_external_client(
 
 
 async def test_diagnostics_hide_the_client_password(
-    hass: HomeAssistant, config_dir: Path
+    hass: HomeAssistant, media: Path
 ) -> None:
     """The password of an external client never reaches the diagnostics."""
     entry = await setup(
@@ -831,7 +817,7 @@ async def ip_command(*args: str) -> tuple[int, str]:
 @needs_libtorrent
 async def test_torrents_resume_when_the_bind_interface_comes_back(
     hass: HomeAssistant,
-    config_dir: Path,
+    media: Path,
     recorded: list[dict[str, Any]],
     socket_enabled: None,
 ) -> None:
@@ -849,9 +835,9 @@ async def test_torrents_resume_when_the_bind_interface_comes_back(
         pytest.skip(f"`{command}` failed: {stderr}")
     try:
         # Created down: the kill switch holds everything back.
-        download_dir = config_dir / "downloads"
+        download_dir = media / "downloads"
         torrent_bytes, _digest = make_torrent(download_dir, "kill.bin", 256 * 1024)
-        torrent_file = config_dir / "kill.torrent"
+        torrent_file = media / "kill.torrent"
         torrent_file.write_bytes(torrent_bytes)
         entry = await setup(
             hass, torrent_options(download_dir, bind_interface=interface)

@@ -72,18 +72,6 @@ def handoff_wiring() -> Iterator[None]:
 
 
 @pytest.fixture
-def media(hass: HomeAssistant, tmp_path: Path) -> Path:
-    """A configuration directory of the test's own and an allowed media dir."""
-    directory = tmp_path / "config"
-    directory.mkdir()
-    hass.config.config_dir = str(directory)
-    media = tmp_path / "media"
-    media.mkdir()
-    hass.config.allowlist_external_dirs = {str(media)}
-    return media
-
-
-@pytest.fixture
 def seeders(tmp_path: Path, socket_enabled: None) -> Iterator[Callable[[str], Seeder]]:
     """Start seeders of 1 MB of random data; they stop at teardown."""
     started: list[Seeder] = []
