@@ -28,7 +28,11 @@ from custom_components.lcars.torrent_manager import (
 )
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import Context, HomeAssistant
-from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 from homeassistant.util import dt as dt_util
 
 from .torrent.conftest import (
@@ -149,6 +153,13 @@ async def test_actions_entities_and_events(
     assert manager.download_dir == media / "client"
     assert manager.bind_interface is None
     assert await torrents(hass) == []
+    # The BitTorrent device names the client doing the work.
+    device = dr.async_get(hass).async_get_device({(DOMAIN, f"{ENTRY_ID}_torrent")})
+    assert device is not None
+    assert (
+        device.model
+        == {"qbittorrent": "qBittorrent", "transmission": "Transmission"}[daemon.kind]
+    )
 
     path, data_file = torrent_file(media, daemon, f"{daemon.kind}-actions.bin")
     answer = await call(

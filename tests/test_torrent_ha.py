@@ -28,7 +28,11 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import Context, Event, HomeAssistant, callback
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError, Unauthorized
-from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 
 from .torrent.conftest import (
     Daemon,
@@ -254,6 +258,9 @@ async def test_magnet_transfer_through_home_assistant(
     assert event_state is not None
     assert event_state.attributes["event_type"] == "finished"
     assert event_state.attributes["info_hash"] == seeder.info_hash
+    device = dr.async_get(hass).async_get_device({(DOMAIN, f"{ENTRY_ID}_torrent")})
+    assert device is not None
+    assert device.model == "libtorrent"
 
     # Session figures.
     await wait_for(lambda: manager.free_space is not None, 10)
