@@ -609,14 +609,17 @@ async def test_reauth_rotated_key(
     assert new_key not in caplog.text
 
 
-async def test_reauth_when_setup_failed(hass: HomeAssistant, simulator: Any) -> None:
-    """A key refused at setup: reauth fixes it and the entry loads."""
+async def test_reauth_when_the_key_is_refused_at_setup(
+    hass: HomeAssistant, simulator: Any
+) -> None:
+    """A key refused at setup: the entry loads, reauth fixes the service."""
     entry = lcars_entry(simulator, ["lidarr"])
     new_key = simulator.rotate_key("lidarr")
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.state is ConfigEntryState.LOADED
+    assert not entry.runtime_data.coordinators["sub_lidarr"].last_update_success
 
     (flow,) = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert flow["context"]["source"] == "reauth"
@@ -627,6 +630,7 @@ async def test_reauth_when_setup_failed(hass: HomeAssistant, simulator: Any) -> 
     assert result["reason"] == "reauth_successful"
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data.coordinators["sub_lidarr"].last_update_success
     await hass.config_entries.async_unload(entry.entry_id)
 
 

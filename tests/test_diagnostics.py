@@ -14,6 +14,8 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
 from custom_components.lcars.diagnostics import async_get_config_entry_diagnostics
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_URL
 from homeassistant.core import HomeAssistant
 
 
@@ -52,11 +54,15 @@ async def test_diagnostics_never_show_a_key(
 async def test_diagnostics_of_an_entry_not_loaded(
     hass: HomeAssistant, config_entry: MockConfigEntry, simulator: Any
 ) -> None:
-    """An entry waiting to retry its setup still gives its settings."""
+    """An entry whose setup failed still gives its settings."""
     config_entry.add_to_hass(hass)
-    simulator.faults("radarr").set(status=500)
+    subentry = config_entry.subentries["sub_radarr"]
+    hass.config_entries.async_update_subentry(
+        config_entry, subentry, data=dict(subentry.data) | {CONF_URL: "radarr:7878"}
+    )
     await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.SETUP_ERROR
     diagnostics = await async_get_config_entry_diagnostics(hass, config_entry)
     assert [s["type"] for s in diagnostics["services"]] == list(simulator.services)
     assert all("last_update_success" not in s for s in diagnostics["services"])

@@ -6,7 +6,7 @@ import asyncio
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
+from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
@@ -66,24 +66,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> boo
             hass, entry, subentry, client
         )
 
-    coordinators = list(data.coordinators.values())
+    # Every service is read once before the entities are made, so those that
+    # answer have states at once. One that does not answer does not hold up
+    # the others, the cleanup or the BitTorrent client: its entities are
+    # unavailable and its coordinator retries, sooner at first (see
+    # FIRST_RETRY), logging once when it fails and once when it is back.
+    # async_refresh, not async_config_entry_first_refresh: that one raises
+    # ConfigEntryNotReady and does not log the failure.
     await asyncio.gather(
-        *(
-            coordinator.async_config_entry_first_refresh()
-            for coordinator in coordinators
-        ),
-        return_exceptions=True,
+        *(coordinator.async_refresh() for coordinator in data.coordinators.values())
     )
-    for coordinator in coordinators:
-        if not coordinator.last_update_success:
-            raise ConfigEntryNotReady(
-                translation_domain=DOMAIN,
-                translation_key="service_not_ready",
-                translation_placeholders={
-                    "service": coordinator.subentry.title,
-                    "error": str(coordinator.last_exception),
-                },
-            ) from coordinator.last_exception
 
     entry.runtime_data = data
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from homeassistant.components.calendar import CalendarEntity, CalendarEvent
@@ -80,8 +81,14 @@ class ReleaseCalendar(LcarsEntity[ArrCoordinator], CalendarEntity):
             uid=entry.uid,
         )
 
+    @property
+    def _releases(self) -> Iterable[CalendarEntry]:
+        """Releases of the last snapshot; none before the service first answered."""
+        data = self.coordinator.data
+        return () if data is None else data.calendar
+
     def _events(self) -> list[CalendarEvent]:
-        events = [self._event(entry) for entry in self.coordinator.data.calendar]
+        events = [self._event(entry) for entry in self._releases]
         return sorted(
             events, key=lambda event: (event.start_datetime_local, event.uid or "")
         )
@@ -97,7 +104,7 @@ class ReleaseCalendar(LcarsEntity[ArrCoordinator], CalendarEntity):
         now = dt_util.now()
         first: tuple[datetime, str] | None = None
         found: CalendarEntry | None = None
-        for entry in self.coordinator.data.calendar:
+        for entry in self._releases:
             start, end = self._span(entry)
             if _local(end) <= now:
                 continue

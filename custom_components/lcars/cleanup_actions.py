@@ -34,6 +34,7 @@ from .services_common import (
     async_get_entry,
     invalid,
     library,
+    not_answered,
     select_arr,
     title_of,
 )
@@ -104,11 +105,7 @@ def _one_arr(entry: LcarsConfigEntry, call: ServiceCall) -> ArrCoordinator:
             instances=", ".join(c.subentry.title for c in found),
         )
     if found[0].data is None:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="service_unavailable",
-            translation_placeholders={"service": found[0].subentry.title},
-        )
+        raise not_answered(found)
     return found[0]
 
 
@@ -228,6 +225,8 @@ async def async_unprotect(hass: HomeAssistant, call: ServiceCall) -> ServiceResp
 
 
 def _album_title(coordinator: LidarrCoordinator, artist_id: int, album_id: int) -> str:
+    if coordinator.data is None:
+        raise not_answered([coordinator])
     albums: list[Album] = [a for a in coordinator.data.albums if a.id == album_id]
     if not albums or albums[0].artist_id != artist_id:
         raise invalid(
@@ -269,6 +268,12 @@ async def async_delete_media(hass: HomeAssistant, call: ServiceCall) -> ServiceR
     item: Candidate | None = await manager.async_find_candidate(
         key, whole_series=whole_series
     )
+    # Favourites and what is playing come from Jellyfin (the first one, as
+    # for the cleanup): while it has never answered they are unknown, and an
+    # item in doubt is not deleted.
+    jellyfin = entry.runtime_data.jellyfin[:1]
+    if jellyfin and jellyfin[0].data is None:
+        raise not_answered(jellyfin)
     if item is None:
         # A season without files, or an album without tracks on disk.
         raise invalid("nothing_to_delete", item=key)

@@ -313,6 +313,7 @@ def _source_fact(coordinator: AnyCoordinator, *, ok: bool = True) -> SourceFact:
         instance=coordinator.subentry_id,
         ok=ok and coordinator.last_update_success,
         fetched_at=coordinator.last_fetched_at,
+        name=coordinator.subentry.title,
     )
 
 
@@ -666,9 +667,15 @@ class CleanupManager:
             if status.state in (TorrentState.SEEDING, TorrentState.FINISHED)
         }
         arr = self.data.arr
-        for info_hash in seeding - set(self._downloads):
+        # A service not heard from since setup is not asked (the plan fails
+        # closed on it); lookups made without it are made again later.
+        unasked = any(coordinator.data is None for coordinator in arr)
+        new = seeding - set(self._downloads)
+        for info_hash in new:
             found: dict[str, set[int]] = {}
             for coordinator in arr:
+                if coordinator.data is None:
+                    continue
                 items = await coordinator.client.async_get_downloaded_items(info_hash)
                 if items:
                     source = instance_id(
@@ -682,6 +689,9 @@ class CleanupManager:
             for source, items in self._downloads[info_hash].items()
             for item_id in items
         }
+        if unasked:
+            for info_hash in new:
+                del self._downloads[info_hash]
         if not kept:
             return None
 

@@ -22,8 +22,10 @@ TO_REDACT = {CONF_API_KEY, CONF_PASSWORD}
 
 
 def _figures(coordinator: AnyCoordinator) -> dict[str, Any]:
-    """Summarize the last snapshot of one service."""
+    """Summarize the last snapshot of one service; empty before its first answer."""
     data = coordinator.data
+    if data is None:
+        return {}
     if isinstance(data, JellyfinSnapshot):
         return {
             "server": data.info.product_name,
@@ -76,7 +78,7 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: LcarsConfigEntry
 ) -> dict[str, Any]:
     """Return diagnostics for the LCARS entry."""
-    # An entry waiting to retry its setup has no coordinators yet.
+    # An entry that is not loaded (its setup failed) has no coordinators.
     coordinators = (
         entry.runtime_data.coordinators
         if entry.state is ConfigEntryState.LOADED

@@ -471,10 +471,13 @@ def _async_track_dynamic_sensors(
 
     @callback
     def _async_update() -> None:
-        if not coordinator.last_update_success:
+        # A service that has not answered since setup, or fails now, keeps
+        # the sensors it had; they come when it answers.
+        data = coordinator.data
+        if not coordinator.last_update_success or data is None:
             return
         wanted: dict[str, Callable[[], SensorEntity]] = {}
-        for folder in coordinator.data.root_folders:
+        for folder in data.root_folders:
             for description in ROOT_FOLDER_SENSORS:
                 wanted[f"{subentry_id}_{_root_folder_key(folder, description)}"] = (
                     partial(RootFolderSensor, coordinator, description, folder)
@@ -482,7 +485,7 @@ def _async_track_dynamic_sensors(
             wanted[f"{subentry_id}_{_expiration_key(folder)}"] = partial(
                 RootFolderExpirationSensor, coordinator, manager, folder
             )
-        for item in coordinator.data.queue:
+        for item in data.queue:
             wanted[f"{subentry_id}_{_queue_item_key(item)}"] = partial(
                 QueueItemSensor, coordinator, item
             )
@@ -522,15 +525,19 @@ class LcarsSensor(LcarsEntity[AnyCoordinator], SensorEntity):
 
     @property
     def native_value(self) -> StateType | datetime:
-        """The figure."""
-        return self.entity_description.value_fn(self.coordinator.data)
+        """The figure; none before the service first answered."""
+        if (data := self.coordinator.data) is None:
+            return None
+        return self.entity_description.value_fn(data)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """Details, for the sensors that have some."""
         if self.entity_description.attributes_fn is None:
             return None
-        return self.entity_description.attributes_fn(self.coordinator.data)
+        if (data := self.coordinator.data) is None:
+            return None
+        return self.entity_description.attributes_fn(data)
 
 
 class RootFolderSensor(LcarsEntity[ArrCoordinator], SensorEntity):
@@ -552,10 +559,10 @@ class RootFolderSensor(LcarsEntity[ArrCoordinator], SensorEntity):
 
     @property
     def _folder(self) -> RootFolder | None:
-        return next(
-            (f for f in self.coordinator.data.root_folders if f.id == self._folder_id),
-            None,
-        )
+        data = self.coordinator.data
+        if data is None:
+            return None
+        return next((f for f in data.root_folders if f.id == self._folder_id), None)
 
     @property
     def available(self) -> bool:
@@ -620,10 +627,10 @@ class RootFolderExpirationSensor(LcarsEntity[ArrCoordinator], SensorEntity):
 
     @property
     def _folder(self) -> RootFolder | None:
-        return next(
-            (f for f in self.coordinator.data.root_folders if f.id == self._folder_id),
-            None,
-        )
+        data = self.coordinator.data
+        if data is None:
+            return None
+        return next((f for f in data.root_folders if f.id == self._folder_id), None)
 
     @property
     def available(self) -> bool:
@@ -692,9 +699,10 @@ class QueueItemSensor(LcarsEntity[ArrCoordinator], SensorEntity):
 
     @property
     def _item(self) -> QueueItem | None:
-        return next(
-            (i for i in self.coordinator.data.queue if i.id == self._item_id), None
-        )
+        data = self.coordinator.data
+        if data is None:
+            return None
+        return next((i for i in data.queue if i.id == self._item_id), None)
 
     @property
     def available(self) -> bool:

@@ -47,13 +47,19 @@ from .const import (
     LIBRARY_STATUSES,
     MAX_LIBRARY_LIMIT,
 )
-from .coordinator import ArrCoordinator, JellyfinCoordinator, provider_key
+from .coordinator import (
+    ArrCoordinator,
+    JellyfinCoordinator,
+    LcarsConfigEntry,
+    provider_key,
+)
 from .services_common import (
     LibraryItem,
     as_int,
     async_get_entry,
     invalid,
     library,
+    not_answered,
     select_arr,
     title_of,
 )
@@ -121,6 +127,23 @@ ARTIST_PROVIDERS = ("MusicBrainzArtist", "MusicBrainzAlbumArtist")
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def _answering(
+    entry: LcarsConfigEntry, call: ServiceCall
+) -> tuple[list[ArrCoordinator], list[str]]:
+    """Return the *arr services asked for that have data, and the names of the rest.
+
+    A service that has not answered since the entry was set up is left out
+    of the answer and named in it; when none of those asked for has answered,
+    the call is refused.
+    """
+    selected = select_arr(entry, call)
+    answering = [c for c in selected if c.data is not None]
+    silent = [c for c in selected if c.data is None]
+    if silent and not answering:
+        raise not_answered(silent)
+    return answering, [c.subentry.title for c in silent]
 
 
 @dataclass(slots=True)
@@ -227,7 +250,8 @@ def _matches_status(item: LibraryItem, status: str) -> bool:
 
 def _describe(coordinator: ArrCoordinator, item: LibraryItem) -> dict[str, Any]:
     """One library item in the shape of the action's answer."""
-    tags = {tag.id: tag.label for tag in coordinator.data.tags}
+    data = coordinator.data
+    tags = {tag.id: tag.label for tag in data.tags} if data is not None else {}
     ids: dict[str, Any]
     if isinstance(item, Movie):
         ids = {"tmdb": item.tmdb_id, "imdb": item.imdb_id}
@@ -281,8 +305,9 @@ async def _async_get_library(hass: HomeAssistant, call: ServiceCall) -> ServiceR
     if offset is None or offset < 0:
         raise invalid("invalid_offset", offset=str(call.data[ATTR_OFFSET]))
 
+    coordinators, unavailable = _answering(entry, call)
     matching: list[tuple[str, str, str, int, ArrCoordinator, LibraryItem]] = []
-    for coordinator in select_arr(entry, call):
+    for coordinator in coordinators:
         for count, item in enumerate(library(coordinator), 1):
             if count % ITEMS_PER_SLICE == 0:
                 # The snapshot builds each item as it is read: let the event
@@ -308,18 +333,25 @@ async def _async_get_library(hass: HomeAssistant, call: ServiceCall) -> ServiceR
     matching.sort(key=lambda match: match[:4])
 
     jellyfin = entry.runtime_data.jellyfin
+    # Without a Jellyfin's data its watch data is unknown, not empty.
+    unavailable.extend(c.subentry.title for c in jellyfin if c.data is None)
     page: list[dict[str, Any]] = []
     for *_, coordinator, item in matching[offset : offset + limit]:
         described = _describe(coordinator, item)
         if jellyfin:
             described["watch"] = _watch(jellyfin, item)
         page.append(described)
-    return {"items": cast("list[Any]", page), "total": len(matching)}
+    return {
+        "items": cast("list[Any]", page),
+        "total": len(matching),
+        "unavailable": cast("list[Any]", unavailable),
+    }
 
 
 async def _async_get_queue(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     """Every download in the queues of the *arr services."""
     entry = async_get_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    coordinators, unavailable = _answering(entry, call)
     items: list[dict[str, Any]] = [
         {
             "service": coordinator.kind,
@@ -337,10 +369,15 @@ async def _async_get_queue(hass: HomeAssistant, call: ServiceCall) -> ServiceRes
             "media_id": item.media_id,
             "error_message": item.error_message,
         }
-        for coordinator in select_arr(entry, call)
+        for coordinator in coordinators
+        if coordinator.data is not None
         for item in coordinator.data.queue
     ]
-    return {"items": cast("list[Any]", items), "total": len(items)}
+    return {
+        "items": cast("list[Any]", items),
+        "total": len(items),
+        "unavailable": cast("list[Any]", unavailable),
+    }
 
 
 async def _async_get_disk_space(
@@ -348,6 +385,7 @@ async def _async_get_disk_space(
 ) -> ServiceResponse:
     """Free and total space of the root folders of the *arr services."""
     entry = async_get_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    coordinators, unavailable = _answering(entry, call)
     folders: list[dict[str, Any]] = [
         {
             "service": coordinator.kind,
@@ -358,10 +396,14 @@ async def _async_get_disk_space(
             "total_space": folder.total_space,
             "free_percent": folder.free_percent,
         }
-        for coordinator in select_arr(entry, call)
+        for coordinator in coordinators
+        if coordinator.data is not None
         for folder in coordinator.data.root_folders
     ]
-    return {"root_folders": cast("list[Any]", folders)}
+    return {
+        "root_folders": cast("list[Any]", folders),
+        "unavailable": cast("list[Any]", unavailable),
+    }
 
 
 @callback

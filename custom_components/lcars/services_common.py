@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import cast
+from collections.abc import Iterable, Sequence
+from typing import Any, cast
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, callback
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
 from .clients.models import Artist, Movie, Series
 from .const import ARR_SERVICE_TYPES, ATTR_INSTANCE, ATTR_SERVICE, DOMAIN
 from .coordinator import (
     ArrCoordinator,
     LcarsConfigEntry,
+    LcarsCoordinator,
     LidarrCoordinator,
     RadarrCoordinator,
 )
@@ -27,6 +28,21 @@ def invalid(key: str, **placeholders: str) -> ServiceValidationError:
         translation_domain=DOMAIN,
         translation_key=key,
         translation_placeholders=placeholders or None,
+    )
+
+
+def not_answered(coordinators: Iterable[LcarsCoordinator[Any]]) -> HomeAssistantError:
+    """Return the translated error of a call that needs services not heard from.
+
+    A service that has not answered since the entry was set up has no data at
+    all: nothing of it can be shown or changed until it answers.
+    """
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key="service_unavailable",
+        translation_placeholders={
+            "service": ", ".join(c.subentry.title for c in coordinators)
+        },
     )
 
 
@@ -84,7 +100,9 @@ def as_int(value: float | str) -> int | None:
 
 
 def library(coordinator: ArrCoordinator) -> Sequence[LibraryItem]:
-    """Every library item of one *arr."""
+    """Every library item of one *arr; refused while it has not answered."""
+    if coordinator.data is None:
+        raise not_answered([coordinator])
     if isinstance(coordinator, RadarrCoordinator):
         return coordinator.data.movies
     if isinstance(coordinator, LidarrCoordinator):

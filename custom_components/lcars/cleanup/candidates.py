@@ -776,12 +776,16 @@ def disk_figures(
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SourceFact:
-    """What the caller knows of one source: did its last refresh work, and when."""
+    """What the caller knows of one source: did its last refresh work, and when.
+
+    `name` is what a person calls the source (the server's name in LCARS).
+    """
 
     kind: SourceKind
     instance: str
     ok: bool
     fetched_at: datetime | None
+    name: str | None = None
 
 
 def source_health(
@@ -795,6 +799,7 @@ def source_health(
                 kind=fact.kind,
                 fetched_at=fact.fetched_at,
                 last_refresh_ok=fact.ok,
+                name=fact.name,
             )
             for fact in facts
         ),

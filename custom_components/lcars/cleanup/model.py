@@ -136,13 +136,15 @@ class SourceStatus:
     """How current the data of one source is.
 
     `source_id` is the id the candidates carry in `instance_id` (for the *arr
-    instances); `fetched_at` is when its data was last fetched successfully.
+    instances); `fetched_at` is when its data was last fetched successfully;
+    `name`, when known, is what a person calls the source.
     """
 
     source_id: str
     kind: SourceKind
     fetched_at: datetime | None
     last_refresh_ok: bool
+    name: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

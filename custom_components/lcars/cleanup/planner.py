@@ -776,15 +776,17 @@ def _source_failure(
     status: SourceStatus, max_age: timedelta, now: datetime
 ) -> FailReason | None:
     source = status.source_id
+    # The message names the server as a person knows it; the subject keeps the id.
+    named = status.name or source
     if not status.last_refresh_ok:
         return FailReason(
             code="source_failed",
             subject=source,
-            message=f"the last refresh of {source} failed",
+            message=f"the last refresh of {named} failed",
         )
     if status.fetched_at is None:
         return FailReason(
-            code="source_stale", subject=source, message=f"{source} has no data yet"
+            code="source_stale", subject=source, message=f"{named} has no data yet"
         )
     # A date slightly in the future (clock skew) counts as fresh.
     age = now - status.fetched_at
@@ -794,7 +796,7 @@ def _source_failure(
         return FailReason(
             code="source_stale",
             subject=source,
-            message=f"the data of {source} is {minutes} minutes old (limit {limit})",
+            message=f"the data of {named} is {minutes} minutes old (limit {limit})",
         )
     return None
 
