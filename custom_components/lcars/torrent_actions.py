@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final, cast
 
@@ -12,9 +13,9 @@ import voluptuous as vol
 from homeassistant.auth.permissions.const import POLICY_CONTROL
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse
 from homeassistant.exceptions import Unauthorized, UnknownUser
-from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
+from . import fields
 from .const import ATTR_CONFIG_ENTRY_ID
 from .services_common import async_get_entry, invalid
 from .torrent import (
@@ -46,35 +47,65 @@ ATTR_LINK_INSTANCE: Final = "instance"
 URL_TIMEOUT: Final = 30.0
 MAX_TORRENT_BYTES: Final = 10 * 1024 * 1024
 
-ADD_TORRENT_SCHEMA = vol.Schema(
+_LINK_KEYS: Final = frozenset({ATTR_LINK_SERVICE, ATTR_LINK_ID, ATTR_LINK_INSTANCE})
+_LINK_SERVICE: Final = fields.text(f"{ATTR_LINK}.{ATTR_LINK_SERVICE}")
+_LINK_ID: Final = fields.whole_number(
+    f"{ATTR_LINK}.{ATTR_LINK_ID}",
+    minimum=0,
+    maximum=fields.MAX_ID,
+    key="invalid_item_id",
+)
+_LINK_INSTANCE: Final = fields.text(f"{ATTR_LINK}.{ATTR_LINK_INSTANCE}")
+
+
+def _link(value: Any) -> dict[str, Any]:
+    """Check the link of an add: a service, the id of its item, maybe an instance."""
+    if (
+        not isinstance(value, Mapping)
+        or not {ATTR_LINK_SERVICE, ATTR_LINK_ID} <= value.keys() <= _LINK_KEYS
+    ):
+        raise invalid("invalid_link")
+    link: dict[str, Any] = {
+        ATTR_LINK_SERVICE: _LINK_SERVICE(value[ATTR_LINK_SERVICE]),
+        ATTR_LINK_ID: _LINK_ID(value[ATTR_LINK_ID]),
+    }
+    if ATTR_LINK_INSTANCE in value:
+        link[ATTR_LINK_INSTANCE] = _LINK_INSTANCE(value[ATTR_LINK_INSTANCE])
+    return link
+
+
+ADD_TORRENT_SCHEMA = fields.action_schema(
     {
-        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
-        vol.Optional(ATTR_MAGNET): cv.string,
-        vol.Optional(ATTR_URL): cv.string,
-        vol.Optional(ATTR_PATH): cv.string,
-        vol.Optional(ATTR_SAVE_PATH): cv.string,
-        vol.Optional(ATTR_CATEGORY): cv.string,
-        vol.Optional(ATTR_PAUSED, default=False): cv.boolean,
-        # The service and id are checked by the action, for translated errors.
-        vol.Optional(ATTR_LINK): vol.Schema(
-            {
-                vol.Required(ATTR_LINK_SERVICE): cv.string,
-                vol.Required(ATTR_LINK_ID): cv.string,
-                vol.Optional(ATTR_LINK_INSTANCE): cv.string,
-            }
+        vol.Optional(ATTR_MAGNET): fields.text(
+            ATTR_MAGNET, max_length=fields.MAX_MAGNET_LENGTH
         ),
+        vol.Optional(ATTR_URL): fields.text(
+            ATTR_URL, max_length=fields.MAX_PATH_LENGTH
+        ),
+        vol.Optional(ATTR_PATH): fields.text(
+            ATTR_PATH, max_length=fields.MAX_PATH_LENGTH
+        ),
+        vol.Optional(ATTR_SAVE_PATH): fields.text(
+            ATTR_SAVE_PATH, max_length=fields.MAX_PATH_LENGTH
+        ),
+        vol.Optional(ATTR_CATEGORY): fields.text(ATTR_CATEGORY),
+        vol.Optional(ATTR_PAUSED, default=False): fields.boolean(ATTR_PAUSED),
+        # The service and the item are looked up by the action.
+        vol.Optional(ATTR_LINK): _link,
     }
 )
-TORRENT_SCHEMA = vol.Schema(
+_TORRENT_FIELDS: Final = {vol.Optional(ATTR_INFO_HASH): fields.text(ATTR_INFO_HASH)}
+TORRENT_SCHEMA = fields.action_schema(_TORRENT_FIELDS, ATTR_INFO_HASH)
+REMOVE_TORRENT_SCHEMA = fields.action_schema(
     {
-        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
-        vol.Required(ATTR_INFO_HASH): cv.string,
-    }
+        **_TORRENT_FIELDS,
+        vol.Optional(ATTR_DELETE_FILES, default=False): fields.boolean(
+            ATTR_DELETE_FILES
+        ),
+    },
+    ATTR_INFO_HASH,
 )
-REMOVE_TORRENT_SCHEMA = TORRENT_SCHEMA.extend(
-    {vol.Optional(ATTR_DELETE_FILES, default=False): cv.boolean}
-)
-GET_TORRENTS_SCHEMA = vol.Schema({vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string})
+GET_TORRENTS_SCHEMA = fields.action_schema({})
 
 
 async def _async_require_admin(hass: HomeAssistant, call: ServiceCall) -> None:
@@ -109,7 +140,7 @@ def _allowed_dir(hass: HomeAssistant, value: str, key: str) -> Path:
     """Return an absolute path Home Assistant may use, or a translated error."""
     path = Path(value.strip())
     if not path.is_absolute() or not hass.config.is_allowed_path(str(path)):
-        raise invalid(key, path=value)
+        raise invalid(key, path=fields.shown(value))
     return path
 
 
