@@ -7,9 +7,8 @@ from typing import Any, Final, cast
 
 import voluptuous as vol
 
-from homeassistant.auth.permissions.const import POLICY_CONTROL
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse
-from homeassistant.exceptions import HomeAssistantError, Unauthorized, UnknownUser
+from homeassistant.exceptions import HomeAssistantError
 
 from . import fields
 from .cleanup import Candidate
@@ -24,6 +23,7 @@ from .coordinator import (
     LidarrCoordinator,
     RadarrCoordinator,
 )
+from .permissions import async_require_admin
 from .services_common import (
     async_get_entry,
     invalid,
@@ -79,21 +79,6 @@ DELETE_MEDIA_SCHEMA = fields.action_schema(
     ATTR_SERVICE,
     ATTR_ID,
 )
-
-
-async def _async_require_admin(hass: HomeAssistant, call: ServiceCall) -> None:
-    """Refuse a call by a user who is not an administrator.
-
-    Calls without a user (automations, scripts) run with the rights of
-    whoever set them up, as Home Assistant's own admin actions do.
-    """
-    if call.context.user_id is None:
-        return
-    user = await hass.auth.async_get_user(call.context.user_id)
-    if user is None:
-        raise UnknownUser(context=call.context, permission=POLICY_CONTROL)
-    if not user.is_admin:
-        raise Unauthorized(context=call.context, permission=POLICY_CONTROL)
 
 
 def _one_arr(entry: LcarsConfigEntry, call: ServiceCall) -> ArrCoordinator:
@@ -157,7 +142,7 @@ async def async_preview_cleanup(
 
 async def async_run_cleanup(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     """Run the cleanup now (administrators only)."""
-    await _async_require_admin(hass, call)
+    await async_require_admin(hass, call.context)
     entry = async_get_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
     summary = await entry.runtime_data.cleanup.async_run(
         trigger="action", dry_run=call.data.get(ATTR_DRY_RUN)
@@ -218,7 +203,11 @@ async def async_protect(hass: HomeAssistant, call: ServiceCall) -> ServiceRespon
 
 
 async def async_unprotect(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
-    """Remove the tags that keep a movie, series or artist."""
+    """Remove the tags that keep a movie, series or artist (administrators only).
+
+    Without its protection an item may be deleted by the next cleanup.
+    """
+    await async_require_admin(hass, call.context)
     return await _async_set_protection(hass, call, protect=False)
 
 
@@ -256,7 +245,7 @@ async def async_delete_media(hass: HomeAssistant, call: ServiceCall) -> ServiceR
     Protected items are refused with what protects them. The dry run switch
     applies unless the call says otherwise.
     """
-    await _async_require_admin(hass, call)
+    await async_require_admin(hass, call.context)
     entry = async_get_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
     coordinator = _one_arr(entry, call)
     key, whole_series = _item_key(coordinator, call)

@@ -10,13 +10,12 @@ from typing import Any, Final, cast
 import aiohttp
 import voluptuous as vol
 
-from homeassistant.auth.permissions.const import POLICY_CONTROL
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse
-from homeassistant.exceptions import Unauthorized, UnknownUser
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from . import fields
 from .const import ATTR_CONFIG_ENTRY_ID
+from .permissions import async_require_admin
 from .services_common import async_get_entry, invalid
 from .torrent import (
     DuplicateTorrentError,
@@ -106,21 +105,6 @@ REMOVE_TORRENT_SCHEMA = fields.action_schema(
     ATTR_INFO_HASH,
 )
 GET_TORRENTS_SCHEMA = fields.action_schema({})
-
-
-async def _async_require_admin(hass: HomeAssistant, call: ServiceCall) -> None:
-    """Refuse a call by a user who is not an administrator.
-
-    Calls without a user (automations, scripts) run with the rights of whoever
-    set them up.
-    """
-    if call.context.user_id is None:
-        return
-    user = await hass.auth.async_get_user(call.context.user_id)
-    if user is None:
-        raise UnknownUser(context=call.context, permission=POLICY_CONTROL)
-    if not user.is_admin:
-        raise Unauthorized(context=call.context, permission=POLICY_CONTROL)
 
 
 def _manager(hass: HomeAssistant, call: ServiceCall) -> TorrentManager:
@@ -309,7 +293,7 @@ async def async_remove_torrent(
 ) -> ServiceResponse:
     """Remove one torrent; deleting its files needs an administrator."""
     if call.data[ATTR_DELETE_FILES]:
-        await _async_require_admin(hass, call)
+        await async_require_admin(hass, call.context)
     return await _async_on_torrent(hass, call, "remove")
 
 
