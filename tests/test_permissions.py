@@ -11,11 +11,15 @@ server.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator
 import copy
+from pathlib import Path
+import threading
 from typing import Any
 from unittest.mock import patch
 
+from aiohttp import web
 import pytest
 from pytest_homeassistant_custom_component.common import (
     CLIENT_ID,
@@ -42,7 +46,15 @@ from homeassistant.setup import async_setup_component
 from simulator import Simulator
 
 from .conftest import subentry_data
-from .torrent_ha import wait_for
+from .test_torrent_ha import (
+    manager_of,
+    open_torrent_step,
+    options_entry,
+    setup,
+    torrent_options,
+)
+from .torrent.conftest import free_port, lt, make_torrent
+from .torrent_ha import call, torrents, wait_for
 
 ENTRY_ID = "lcars_entry"
 STORE_KEY = f"lcars.{ENTRY_ID}.cleanup"
@@ -449,3 +461,306 @@ async def test_websocket_and_rest_answers(
     assert _state(hass, DRY_RUN) == STATE_ON
     assert entry.runtime_data.cleanup.last_run is None
     assert _requests(simulator) == requests
+
+
+# --------------------------------------------------------------------------- BitTorrent
+
+
+@pytest.fixture
+async def torrent_site(
+    tmp_path: Path, socket_enabled: None
+) -> AsyncGenerator[TorrentSite]:
+    """An HTTP server on loopback with a torrent file and ways to fail."""
+    if lt is None:
+        pytest.skip("libtorrent is not installed")
+    torrent_bytes, _digest = make_torrent(tmp_path / "served", "served.bin", 64 * 1024)
+    site = TorrentSite(torrent_bytes)
+    runner = web.AppRunner(site.app())
+    await runner.setup()
+    tcp = web.TCPSite(runner, "127.0.0.1", 0)
+    await tcp.start()
+    site.base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    yield site
+    site.release.set()
+    await runner.cleanup()
+
+
+class TorrentSite:
+    """What the torrent server serves, and the paths it was asked for."""
+
+    def __init__(self, torrent_bytes: bytes) -> None:
+        self.torrent_bytes = torrent_bytes
+        self.asked: list[str] = []
+        self.base = ""
+        self.release = asyncio.Event()
+
+    def app(self) -> web.Application:
+        async def serve(request: web.Request) -> web.StreamResponse:
+            self.asked.append(request.path)
+            name = request.match_info["name"]
+            if name == "good.torrent":
+                return web.Response(body=self.torrent_bytes)
+            if name == "not-a-torrent":
+                return web.Response(text="<html>a login page</html>")
+            if name == "huge":
+                return web.Response(body=b"0" * (11 * 1024 * 1024))
+            if name == "slow":
+                await self.release.wait()
+            if name == "error":
+                return web.Response(status=500)
+            return web.Response(status=404)
+
+        app = web.Application()
+        app.router.add_get("/{name}", serve)
+        return app
+
+
+async def _add(
+    hass: HomeAssistant, context: Context, **data: Any
+) -> dict[str, Any] | None:
+    return await hass.services.async_call(
+        DOMAIN,
+        "add_torrent",
+        {"config_entry_id": ENTRY_ID, **data},
+        blocking=True,
+        return_response=True,
+        context=context,
+    )
+
+
+async def test_users_download_into_the_download_directory(
+    hass: HomeAssistant,
+    media: Path,
+    torrent_site: TorrentSite,
+    callers: dict[str, Context],
+) -> None:
+    """A user adds torrents but chooses no folder; deleting files is refused."""
+    download_dir = media / "downloads"
+    manager = manager_of(await setup(hass, torrent_options(download_dir)))
+    url = f"{torrent_site.base}/good.torrent"
+    other = media / "elsewhere"
+    other.mkdir()
+    for caller in REFUSED:
+        with pytest.raises(ServiceValidationError) as err:
+            await _add(hass, callers[caller], url=url, save_path=str(other))
+        assert isinstance(err.value, Unauthorized)
+        assert err.value.translation_key == "save_path_admin_only", caller
+        assert "save_path" in str(err.value)
+    assert torrent_site.asked == []
+    assert manager.statuses == {}
+
+    answer = await _add(hass, callers["user"], url=url, paused=True)
+    assert answer is not None
+    info_hash = answer["info_hash"]
+    await wait_for(lambda: info_hash in manager.statuses)
+    assert Path(manager.statuses[info_hash].save_path) == download_dir
+
+    # Pausing, resuming and removing without the files remove no media.
+    for action in ("resume_torrent", "pause_torrent"):
+        await call(hass, action, {"info_hash": info_hash}, context=callers["user"])
+    for caller in REFUSED:
+        with pytest.raises(ServiceValidationError) as err:
+            await call(
+                hass,
+                "remove_torrent",
+                {"info_hash": info_hash, "delete_files": True},
+                context=callers[caller],
+            )
+        _assert_refused_by_lcars(err.value)
+    assert [t["info_hash"] for t in await torrents(hass)] == [info_hash]
+    await call(
+        hass,
+        "remove_torrent",
+        {"info_hash": info_hash, "delete_files": False},
+        context=callers["user"],
+    )
+    assert await torrents(hass) == []
+
+    # An administrator chooses the folder.
+    answer = await _add(
+        hass, callers["administrator"], url=url, save_path=str(other), paused=True
+    )
+    assert answer is not None
+    await wait_for(lambda: answer["info_hash"] in manager.statuses)
+    assert Path(manager.statuses[answer["info_hash"]].save_path) == other
+
+
+@pytest.mark.parametrize("caller", ["administrator", "automation"])
+async def test_nobody_downloads_into_the_served_folder(
+    hass: HomeAssistant,
+    media: Path,
+    torrent_site: TorrentSite,
+    callers: dict[str, Context],
+    caller: str,
+) -> None:
+    """www is served to anyone: no torrent goes there, by any way of naming it."""
+    config = Path(hass.config.config_dir)
+    www = config / "www"
+    (www / "inside").mkdir(parents=True)
+    (media / "to-www").symlink_to(www)
+    # As Home Assistant allows it by default, and even the whole configuration.
+    hass.config.allowlist_external_dirs |= {str(www), str(config)}
+    manager = manager_of(await setup(hass, torrent_options(media / "downloads")))
+    url = f"{torrent_site.base}/good.torrent"
+    for save_path in (
+        www,
+        www / "inside",
+        www / "new",
+        media / "to-www",
+        media / "to-www" / "inside",
+        media / ".." / "config" / "www",
+        config,
+    ):
+        with pytest.raises(ServiceValidationError) as err:
+            await _add(hass, callers[caller], url=url, save_path=str(save_path))
+        assert err.value.translation_key == "save_path_served", save_path
+        assert "/local" in str(err.value)
+    assert torrent_site.asked == []
+    assert manager.statuses == {}
+    assert not any(www.rglob("*.bin"))
+
+
+async def test_download_directory_in_the_served_folder(
+    hass: HomeAssistant,
+    media: Path,
+    torrent_site: TorrentSite,
+    callers: dict[str, Context],
+) -> None:
+    """A download directory set inside www before takes no torrent from anyone."""
+    www = Path(hass.config.config_dir) / "www"
+    manager = manager_of(await setup(hass, torrent_options(www / "downloads")))
+    for caller in ("administrator", "automation", "user"):
+        with pytest.raises(ServiceValidationError) as err:
+            await _add(hass, callers[caller], url=f"{torrent_site.base}/good.torrent")
+        assert err.value.translation_key == "save_path_served", caller
+    assert torrent_site.asked == []
+    assert manager.statuses == {}
+
+
+async def test_a_url_that_gives_no_torrent_says_one_thing(
+    hass: HomeAssistant,
+    media: Path,
+    torrent_site: TorrentSite,
+    callers: dict[str, Context],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Whatever went wrong, the answer is the same and repeats no address."""
+    manager = manager_of(await setup(hass, torrent_options(media / "downloads")))
+    base = torrent_site.base
+    urls = [
+        f"{base}/missing.torrent?passkey=SECRET",
+        f"{base}/error",
+        f"{base}/not-a-torrent",
+        f"{base}/huge",
+        f"{base}/slow",
+        f"http://127.0.0.1:{free_port()}/x.torrent",
+        "http://lcars-nowhere.invalid/x.torrent",
+        "http://[::1/x.torrent",
+        "ftp://127.0.0.1/x.torrent",
+        "file:///etc/passwd",
+    ]
+    messages: set[str] = set()
+    with patch("custom_components.lcars.torrent_actions.URL_TIMEOUT", 1.0):
+        for url in urls:
+            with pytest.raises(ServiceValidationError) as err:
+                await _add(hass, callers["user"], url=url)
+            assert err.value.translation_key == "torrent_url_unreachable", url
+            assert not err.value.translation_placeholders, url
+            messages.add(str(err.value))
+    assert len(messages) == 1
+    message = messages.pop()
+    for detail in ("127.0.0.1", base, "SECRET", "404", "500", "nowhere", "passwd"):
+        assert detail not in message
+    assert manager.statuses == {}
+    logged = [r.getMessage() for r in caplog.records if r.name != "aiohttp.access"]
+    assert not [line for line in logged if "SECRET" in line]
+
+
+# --------------------------------------------------------------------------- paths
+
+
+def _engine_form(download_dir: Path) -> dict[str, Any]:
+    """What the options form of the built-in engine is sent."""
+    return {
+        "download_dir": str(download_dir),
+        "listen_port_min": 6881.0,
+        "listen_port_max": 6889.0,
+        "connections_limit": 100.0,
+        "download_rate_limit": 0.0,
+        "upload_rate_limit": 0.0,
+        "enable_dht": False,
+        "enable_lsd": False,
+        "enable_upnp": False,
+        "enable_natpmp": False,
+        "bind_interface": "",
+        "seeding_ratio": 0.0,
+        "seeding_hours": 0.0,
+        "limit_action": "pause",
+        "all_torrent_entities": False,
+    }
+
+
+async def test_paths_are_checked_off_the_event_loop(
+    hass: HomeAssistant, media: Path, torrent_site: TorrentSite
+) -> None:
+    """Home Assistant's is_allowed_path reads the disk: never on the event loop."""
+    loop_thread = threading.get_ident()
+    threads: list[bool] = []
+    original = hass.config.is_allowed_path
+
+    def spy(path: str) -> bool:
+        threads.append(threading.get_ident() == loop_thread)
+        return original(path)
+
+    entry = options_entry(hass, torrent_options(media / "downloads"))
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    torrent_file = media / "file.torrent"
+    torrent_file.write_bytes(torrent_site.torrent_bytes)
+    with patch.object(hass.config, "is_allowed_path", spy):
+        answer = await call(
+            hass,
+            "add_torrent",
+            {"path": str(torrent_file), "save_path": str(media), "paused": True},
+            response=True,
+        )
+        assert answer["name"] == "served.bin"
+        result = await open_torrent_step(hass, entry)
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], {"enabled": True, "backend": "libtorrent"}
+        )
+        # Refused for its ports: the form is shown again, nothing restarts.
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"],
+            _engine_form(media / "downloads") | {"listen_port_min": 7000.0},
+        )
+        assert result["errors"] == {"listen_port_min": "invalid_port_range"}
+    assert threads == [False, False, False]
+
+
+async def test_options_refuse_a_served_or_impossible_download_directory(
+    hass: HomeAssistant, media: Path
+) -> None:
+    """The download directory is never www, nor a path no file system takes."""
+    config = Path(hass.config.config_dir)
+    www = config / "www"
+    www.mkdir()
+    hass.config.allowlist_external_dirs |= {str(www), str(config)}
+    entry = options_entry(hass, None)
+    result = await open_torrent_step(hass, entry)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"enabled": True, "backend": "libtorrent"}
+    )
+    good = _engine_form(media / "downloads")
+    for directory, error in (
+        (www / "downloads", "download_dir_served"),
+        (config, "download_dir_served"),
+        ("/" + "a" * 5000, "download_dir_not_allowed"),
+        (f"{media}/{'a' * 300}/downloads", "download_dir_not_allowed"),
+        (f"{media}/bad\0name", "download_dir_not_allowed"),
+    ):
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], good | {"download_dir": str(directory)}
+        )
+        assert result["errors"] == {"download_dir": error}, directory
+    assert "torrent" not in entry.options
