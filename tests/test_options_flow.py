@@ -486,6 +486,7 @@ async def test_rules_series_unit(hass: HomeAssistant, entry: MockConfigEntry) ->
 # Errors of the BitTorrent step (its tests are in test_torrent_ha.py).
 TORRENT_ERRORS = {
     "download_dir_not_allowed",
+    "download_dir_served",
     "invalid_port_range",
     "cannot_connect",
     "invalid_auth",

@@ -72,6 +72,7 @@ from .const import (
     SERVICE_NAMES,
     SERVICE_TYPES,
 )
+from .permissions import PathNotAllowedError, async_check_path
 from .torrent import (
     BackendAuthError,
     BackendConnectionError,
@@ -826,11 +827,12 @@ class LcarsOptionsFlow(OptionsFlow):
         errors: dict[str, str] = {}
         if user_input is not None:
             values = _torrent_values(user_input)
-            directory = values[CONF_DOWNLOAD_DIR]
-            if not directory.startswith("/") or not self.hass.config.is_allowed_path(
-                directory
-            ):
-                errors[CONF_DOWNLOAD_DIR] = "download_dir_not_allowed"
+            try:
+                await async_check_path(self.hass, values[CONF_DOWNLOAD_DIR], write=True)
+            except PathNotAllowedError as err:
+                errors[CONF_DOWNLOAD_DIR] = (
+                    "download_dir_served" if err.served else "download_dir_not_allowed"
+                )
             low, high = values[CONF_LISTEN_PORT_MIN], values[CONF_LISTEN_PORT_MAX]
             if not MIN_PORT <= low <= high <= MAX_PORT:
                 errors[CONF_LISTEN_PORT_MIN] = "invalid_port_range"

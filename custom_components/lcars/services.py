@@ -18,8 +18,8 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.helpers import config_validation as cv
 
+from . import fields
 from .cleanup_actions import (
     DELETE_MEDIA_SCHEMA,
     PREVIEW_CLEANUP_SCHEMA,
@@ -55,7 +55,6 @@ from .coordinator import (
 )
 from .services_common import (
     LibraryItem,
-    as_int,
     async_get_entry,
     invalid,
     library,
@@ -96,27 +95,30 @@ type Handler = Callable[
     [HomeAssistant, ServiceCall], Coroutine[Any, Any, ServiceResponse]
 ]
 
-# Types are checked loosely here and strictly in the handlers, so that a bad
-# value gets a translated error that says what is accepted.
-_BASE_SCHEMA = {
-    vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
-    vol.Optional(ATTR_SERVICE): cv.string,
-    vol.Optional(ATTR_INSTANCE): cv.string,
+# Beyond any library.
+MAX_LIBRARY_OFFSET: Final = fields.MAX_ID
+
+# Every value is checked by the schema with a translated error (see fields).
+_ARR_FIELDS = {
+    vol.Optional(ATTR_SERVICE): fields.text(ATTR_SERVICE),
+    vol.Optional(ATTR_INSTANCE): fields.text(ATTR_INSTANCE),
 }
-GET_LIBRARY_SCHEMA = vol.Schema(
+GET_LIBRARY_SCHEMA = fields.action_schema(
     {
-        **_BASE_SCHEMA,
-        vol.Optional(ATTR_KIND): cv.string,
-        vol.Optional(ATTR_STATUS): cv.string,
-        vol.Optional(ATTR_SEARCH): cv.string,
-        vol.Optional(ATTR_LIMIT, default=DEFAULT_LIBRARY_LIMIT): vol.Any(
-            int, float, str
+        **_ARR_FIELDS,
+        vol.Optional(ATTR_KIND): fields.text(ATTR_KIND),
+        vol.Optional(ATTR_STATUS): fields.text(ATTR_STATUS),
+        vol.Optional(ATTR_SEARCH): fields.text(ATTR_SEARCH),
+        vol.Optional(ATTR_LIMIT, default=DEFAULT_LIBRARY_LIMIT): fields.whole_number(
+            ATTR_LIMIT, minimum=1, maximum=MAX_LIBRARY_LIMIT, key="invalid_limit"
         ),
-        vol.Optional(ATTR_OFFSET, default=0): vol.Any(int, float, str),
+        vol.Optional(ATTR_OFFSET, default=0): fields.whole_number(
+            ATTR_OFFSET, minimum=0, maximum=MAX_LIBRARY_OFFSET, key="invalid_offset"
+        ),
     }
 )
-GET_QUEUE_SCHEMA = vol.Schema(_BASE_SCHEMA)
-GET_DISK_SPACE_SCHEMA = vol.Schema(_BASE_SCHEMA)
+GET_QUEUE_SCHEMA = fields.action_schema(_ARR_FIELDS)
+GET_DISK_SPACE_SCHEMA = fields.action_schema(_ARR_FIELDS)
 
 # How many library items an action reads between two turns of the event loop.
 ITEMS_PER_SLICE = 1000
@@ -287,23 +289,15 @@ async def _async_get_library(hass: HomeAssistant, call: ServiceCall) -> ServiceR
     entry = async_get_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
     kind: str | None = call.data.get(ATTR_KIND)
     status: str | None = call.data.get(ATTR_STATUS)
-    search: str = call.data.get(ATTR_SEARCH, "").strip().casefold()
-    limit = as_int(call.data[ATTR_LIMIT])
-    offset = as_int(call.data[ATTR_OFFSET])
+    search: str = call.data.get(ATTR_SEARCH, "").casefold()
+    limit: int = call.data[ATTR_LIMIT]
+    offset: int = call.data[ATTR_OFFSET]
     if kind is not None and kind not in LIBRARY_KINDS:
         raise invalid("invalid_kind", kind=kind, valid=", ".join(LIBRARY_KINDS))
     if status is not None and status not in LIBRARY_STATUSES:
         raise invalid(
             "invalid_status", status=status, valid=", ".join(LIBRARY_STATUSES)
         )
-    if limit is None or not 1 <= limit <= MAX_LIBRARY_LIMIT:
-        raise invalid(
-            "invalid_limit",
-            limit=str(call.data[ATTR_LIMIT]),
-            max=str(MAX_LIBRARY_LIMIT),
-        )
-    if offset is None or offset < 0:
-        raise invalid("invalid_offset", offset=str(call.data[ATTR_OFFSET]))
 
     coordinators, unavailable = _answering(entry, call)
     matching: list[tuple[str, str, str, int, ArrCoordinator, LibraryItem]] = []
@@ -409,7 +403,7 @@ async def _async_get_disk_space(
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the actions of LCARS."""
-    handlers: tuple[tuple[str, Handler, vol.Schema, SupportsResponse], ...] = (
+    handlers: tuple[tuple[str, Handler, vol.All, SupportsResponse], ...] = (
         (SERVICE_GET_LIBRARY, _async_get_library, GET_LIBRARY_SCHEMA, ONLY),
         (SERVICE_GET_QUEUE, _async_get_queue, GET_QUEUE_SCHEMA, ONLY),
         (SERVICE_GET_DISK_SPACE, _async_get_disk_space, GET_DISK_SPACE_SCHEMA, ONLY),

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, cast
+import math
+from typing import Any, Final, cast
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, callback
@@ -20,6 +21,9 @@ from .coordinator import (
 )
 
 type LibraryItem = Movie | Series | Artist
+
+# A number written as text longer than this is not one a field takes.
+MAX_NUMBER_TEXT: Final = 32
 
 
 def invalid(key: str, **placeholders: str) -> ServiceValidationError:
@@ -88,15 +92,31 @@ def select_arr(entry: LcarsConfigEntry, call: ServiceCall) -> list[ArrCoordinato
     return coordinators
 
 
-def as_int(value: float | str) -> int | None:
-    """Read a whole number from a field, or None when it is not one."""
-    try:
-        number = float(value)
-    except ValueError:
+def as_int(value: object) -> int | None:
+    """Read a whole number from a field, or None when it is not one.
+
+    Booleans, infinities, NaN, fractions and texts that are not a short
+    number are not whole numbers; no value raises.
+    """
+    if isinstance(value, bool):
         return None
-    if not number.is_integer():
-        return None
-    return int(number)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if not text or len(text) > MAX_NUMBER_TEXT:
+            return None
+        try:
+            return int(text)
+        except ValueError:
+            pass
+        try:
+            value = float(text)
+        except ValueError:
+            return None
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    return None
 
 
 def library(coordinator: ArrCoordinator) -> Sequence[LibraryItem]:
