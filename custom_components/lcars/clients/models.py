@@ -365,9 +365,18 @@ class Album:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class QueueItem:
-    """A download in an *arr queue."""
+    """A download in an *arr queue: one per download, however many records.
 
+    Sonarr lists a season pack once per episode and Lidarr a release of
+    several albums once per album, each record repeating the download's
+    size and bytes left; they are one download here. Downloads already
+    imported are left out.
+    """
+
+    # The lowest id of the download's queue records: stable while it is queued.
     id: int
+    # What is downloading in the user's words: the movie, the series with its
+    # episode ("S01E02") or season ("S01"), the artist and album.
     title: str
     size: int
     size_left: int
@@ -379,6 +388,12 @@ class QueueItem:
     # The library item the download belongs to (movieId, seriesId, artistId).
     media_id: int | None = None
     error_message: str | None = None
+    # The release name the download client shows.
+    release_title: str | None = None
+    # The download client's id of the download (a torrent's info hash).
+    download_id: str | None = None
+    # Every queue record of the download, by id.
+    record_ids: tuple[int, ...] = ()
 
     @property
     def progress(self) -> float:
