@@ -481,11 +481,16 @@ class LidarrSnapshot:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class JellyfinUser:
-    """A Jellyfin user whose watch data may count."""
+    """A Jellyfin user whose watch data may count.
+
+    A disabled user cannot sign in: it is not offered, and its watch data
+    never counts.
+    """
 
     id: str
     name: str
     is_administrator: bool = False
+    is_disabled: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -634,8 +639,15 @@ class JellyfinSnapshot:
     counts: JellyfinCounts
     sessions: tuple[JellyfinSession, ...]
     items: Rows[JellyfinItem]
-    # Movies, series and albums no counted user has played.
+    # Movies, series and albums no counted user has played, of those whose
+    # watch data every counted user's list sent.
     never_watched: int
+    # The users whose watch data counts: the chosen ones that are enabled
+    # (every enabled user when none is chosen, or none of them is left).
+    counted_user_ids: tuple[str, ...] = ()
+    # Items some counted user's list sent without watch data (a server
+    # that leaves UserData out): whether that user played them is unknown.
+    watch_unknown: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
