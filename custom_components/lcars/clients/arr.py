@@ -123,10 +123,8 @@ def _tag(data: Any) -> Tag:
 def _size(value: object) -> int:
     """Read a size the queue sends as a JSON number (sometimes with a fraction)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        try:
-            return max(0, int(value))
-        except (OverflowError, ValueError):
-            return 0
+        # Finite: the JSON readers refuse NaN and infinities.
+        return max(0, int(value))
     return 0
 
 
