@@ -18,6 +18,7 @@ from typing import Any, Protocol, Self
 
 from aiohttp import web
 
+from .arr import ArrService
 from .common import Handler, Route, ServiceContext, json_response, read_json
 from .faults import CONTROL_PREFIX, Faults, fault_middleware, is_control, relative_path
 from .jellyfin import JellyfinService
@@ -26,7 +27,7 @@ from .library import api_key_for, generate
 from .lidarr import LidarrService
 from .radarr import RadarrService
 from .sonarr import SonarrService
-from .state import ArrState, Clock, State
+from .state import ArrState, Clock, QueueRecord, State
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -137,12 +138,19 @@ class Simulator:
         url_bases: Mapping[str, str] | None = None,
         api_keys: Mapping[str, str] | None = None,
         clock: Clock | None = None,
+        versions: Mapping[str, str] | None = None,
+        platforms: Mapping[str, str] | None = None,
     ) -> None:
         """Generate the library; nothing listens until `start`.
 
         `instances` maps names to kinds (default: one of each kind, named
         after it). `ports` defaults to ephemeral ports, `api_keys` to keys
         derived from the name and the seed. `clock` lets tests move time.
+        `versions` gives an instance another server version and its shapes
+        (Sonarr "3.0.4.1126": a v3 server). `platforms` puts a further *arr
+        instance of a kind on "linux" or "windows" (drive letters,
+        backslashes); the first of a kind runs on Linux, and by default the
+        seed decides for the others.
         """
         self.host = host
         self.seed = seed
@@ -158,7 +166,9 @@ class Simulator:
             seed=seed,
             instances=self._instances,
             clock=self.clock,
+            platforms=platforms or {},
         )
+        self._versions = dict(versions or {})
         self.services: dict[str, ServiceHandle] = {}
         self._contexts: dict[str, ServiceContext] = {}
         self._service_objects: dict[str, _Service] = {}
@@ -170,6 +180,7 @@ class Simulator:
                 base_path=self._bases.get(name, ""),
                 api_key=keys.get(name) or api_key_for(name, seed),
                 state=self.state,
+                version=self._versions.get(name, ""),
             )
             service: _Service = _SERVICES[kind](ctx)
             self._contexts[name] = ctx
@@ -257,6 +268,24 @@ class Simulator:
     def dump(self) -> dict[str, Any]:
         """All state as plain JSON-able data, in a stable order."""
         return self.state.dump()
+
+    def downloads(self, name: str) -> list[list[QueueRecord]]:
+        """Return the downloads in an *arr queue now, each as its records by id.
+
+        Records sharing a download id are one download (a season pack is
+        listed once per episode); downloads already imported are left out.
+        """
+        service = self._service_objects[self._ctx(name).name]
+        if not isinstance(service, ArrService):
+            raise TypeError(f"{name!r} is not an *arr instance")
+        now = self.clock.now()
+        groups: dict[tuple[str, str], list[QueueRecord]] = {}
+        for record in service.visible_queue():
+            if service.progress(record, now)[2] == "imported":
+                continue
+            key = (record.download_client, record.download_id)
+            groups.setdefault(key, []).append(record)
+        return [sorted(records, key=lambda r: r.id) for records in groups.values()]
 
     def set_free_space(self, name: str, path: str, free_bytes: int) -> None:
         """Set the free space of the disk holding `path` (a root folder or mount)."""

@@ -201,7 +201,10 @@ async def test_add_service(
 async def test_add_jellyfin_chooses_users(
     hass: HomeAssistant, empty_entry: MockConfigEntry, simulator: Any
 ) -> None:
-    """Jellyfin asks whose watch data counts; all users are the default."""
+    """Jellyfin asks whose watch data counts; all enabled users are the default.
+
+    A disabled user is not offered: its watch data never counts.
+    """
     handle = simulator.services["jellyfin"]
     result = await _start_subentry_flow(hass, empty_entry, "jellyfin")
     result = await hass.config_entries.subentries.async_configure(
@@ -209,11 +212,22 @@ async def test_add_jellyfin_chooses_users(
     )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "users"
-    users = {user.name: user.id for user in simulator.state.services["jellyfin"].users}
+    everyone = simulator.state.services["jellyfin"].users
+    users = {user.name: user.id for user in everyone if not user.is_disabled}
     assert {"alice", "bob"} <= set(users)
+    (guest,) = [user for user in everyone if user.is_disabled]
     schema = result["data_schema"].schema
     (marker,) = schema
     assert sorted(marker.default()) == sorted(users.values())
+    offered = schema[marker].config["options"]
+    assert sorted(option["value"] for option in offered) == sorted(users.values())
+    assert guest.name not in {option["label"] for option in offered}
+
+    # A disabled user sent anyway is refused.
+    with pytest.raises(InvalidData):
+        await hass.config_entries.subentries.async_configure(
+            result["flow_id"], {CONF_USERS: [guest.id]}
+        )
 
     # Nobody chosen: nothing would count.
     result = await hass.config_entries.subentries.async_configure(
@@ -521,11 +535,12 @@ async def test_reconfigure_jellyfin(hass: HomeAssistant, socket_enabled: None) -
         entry = lcars_entry(sim, ["jellyfin"])
         entry.add_to_hass(hass)
         users = {user.name: user.id for user in sim.state.services["jellyfin"].users}
+        # Chosen before the guest was disabled: it is not offered again.
         hass.config_entries.async_update_subentry(
             entry,
             entry.subentries["sub_jellyfin"],
             data=dict(entry.subentries["sub_jellyfin"].data)
-            | {CONF_USERS: [users["bob"]]},
+            | {CONF_USERS: [users["bob"], users["guest"]]},
         )
         handle = sim.services["jellyfin"]
 
@@ -550,6 +565,8 @@ async def test_reconfigure_jellyfin(hass: HomeAssistant, socket_enabled: None) -
         assert result["step_id"] == "users"
         (marker,) = result["data_schema"].schema
         assert marker.default() == [users["bob"]]
+        options = result["data_schema"].schema[marker].config["options"]
+        assert users["guest"] not in {option["value"] for option in options}
         result = await hass.config_entries.subentries.async_configure(
             result["flow_id"], {CONF_USERS: [users["alice"], users["bob"]]}
         )

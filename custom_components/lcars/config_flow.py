@@ -357,8 +357,13 @@ class ServiceSubentryFlow(ConfigSubentryFlow):
     async def async_step_users(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
-        """Choose the Jellyfin users whose watch data counts."""
-        users = {user.id: user.name for user in self._identity.users}
+        """Choose the Jellyfin users whose watch data counts.
+
+        Disabled users are not offered: their watch data never counts.
+        """
+        users = {
+            user.id: user.name for user in self._identity.users if not user.is_disabled
+        }
         errors: dict[str, str] = {}
         if user_input is not None:
             chosen = [user for user in user_input[CONF_USERS] if user in users]

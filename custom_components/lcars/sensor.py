@@ -684,7 +684,11 @@ class CleanupSensor(CleanupEntity, SensorEntity):
 
 
 class QueueItemSensor(LcarsEntity[ArrCoordinator], SensorEntity):
-    """Progress of one download in the queue."""
+    """Progress of one download in the queue, named after what it holds.
+
+    A season pack, which Sonarr lists once per episode, is one download and
+    one sensor.
+    """
 
     _attr_translation_key = "queue_item"
     _attr_native_unit_of_measurement = PERCENTAGE
@@ -727,10 +731,12 @@ class QueueItemSensor(LcarsEntity[ArrCoordinator], SensorEntity):
         eta = item.estimated_completion
         return {
             "title": item.title,
+            "release_title": item.release_title,
             "size": item.size,
             "size_left": item.size_left,
             "eta": eta.isoformat() if eta else None,
             "status": item.status,
+            "error_message": item.error_message,
         }
 
 

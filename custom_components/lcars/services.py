@@ -343,7 +343,11 @@ async def _async_get_library(hass: HomeAssistant, call: ServiceCall) -> ServiceR
 
 
 async def _async_get_queue(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
-    """Every download in the queues of the *arr services."""
+    """Every download in the queues of the *arr services.
+
+    One item per download, named after what it holds: a season pack is one
+    download, not one per episode.
+    """
     entry = async_get_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
     coordinators, unavailable = _answering(entry, call)
     items: list[dict[str, Any]] = [
@@ -352,6 +356,7 @@ async def _async_get_queue(hass: HomeAssistant, call: ServiceCall) -> ServiceRes
             "instance": coordinator.subentry.title,
             "id": item.id,
             "title": item.title,
+            "release_title": item.release_title,
             "progress": item.progress,
             "size": item.size,
             "size_left": item.size_left,

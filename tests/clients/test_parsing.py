@@ -174,7 +174,8 @@ def test_movie_from_json() -> None:
         348,
         "tt0078748",
     )
-    assert movie.root_folder == "/movies/"
+    # As `/rootfolder` names it: without the trailing slash Radarr keeps.
+    assert movie.root_folder == "/movies"
     assert movie.has_file
     assert movie.monitored
     assert movie.is_available
@@ -269,7 +270,7 @@ def test_series_from_json() -> None:
         280619,
         63639,
     )
-    assert series.root_folder == "/tv/"
+    assert series.root_folder == "/tv"
     assert (
         series.episode_file_count,
         series.episode_count,

@@ -37,7 +37,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any, Final
 
-from custom_components.lcars.clients.convert import parent_folder
+from custom_components.lcars.clients.convert import parent_folder, path_key
 from custom_components.lcars.clients.models import (
     Album,
     Artist,
@@ -271,11 +271,12 @@ class _Folders:
     """Resolves the root folder of an item to one the *arr reports.
 
     Disk figures are keyed by the root folder path as `/rootfolder` gives it;
-    an item's `rootFolderPath` may differ in a trailing slash, or be missing.
+    an item's `rootFolderPath` may differ in a trailing separator, in the
+    separator or the case of a Windows path, or be missing.
     """
 
     def __init__(self, root_folders: Sequence[RootFolder]) -> None:
-        self.paths = {_trimmed(rf.path): rf.path for rf in root_folders}
+        self.paths = {path_key(rf.path): rf.path for rf in root_folders}
         # Longest first, so the first prefix found is the longest.
         self.by_length = sorted(self.paths, key=len, reverse=True)
         # By the item's root folder: the folder reported, or None.
@@ -293,22 +294,16 @@ class _Folders:
                 found = self.resolved[root_folder]
             else:
                 found = self.resolved[root_folder] = self.paths.get(
-                    _trimmed(root_folder)
+                    path_key(root_folder)
                 )
             if found is not None:
                 return found
         if path is not None:
-            trimmed = _trimmed(path)
+            key = path_key(path)
             for folder in self.by_length:
-                if trimmed.startswith(folder) and trimmed[
-                    len(folder) : len(folder) + 1
-                ] in ("/", "\\"):
+                if key.startswith(folder.rstrip("/") + "/"):
                     return self.paths[folder]
         return root_folder or parent_folder(path) or ""
-
-
-def _trimmed(path: str) -> str:
-    return path.rstrip("/\\") or path
 
 
 class _Tags:

@@ -72,11 +72,13 @@ def watch_row(user_id: str, data: object) -> WatchRow | None:
 
 
 def user_from_json(data: Any) -> JellyfinUser:
-    """Read a user and whether it administers the server."""
+    """Read a user, whether it administers the server and whether it is disabled."""
+    policy = as_dict(data.get("Policy"))
     return JellyfinUser(
         id=require_str(data["Id"]),
         name=str(data.get("Name") or ""),
-        is_administrator=as_bool(as_dict(data.get("Policy")).get("IsAdministrator")),
+        is_administrator=as_bool(policy.get("IsAdministrator")),
+        is_disabled=as_bool(policy.get("IsDisabled")),
     )
 
 
@@ -141,12 +143,15 @@ class _ItemMerger:
         # Items some counted user has played, noted as they arrive so that
         # counting the others afterwards costs nothing.
         self.watched: set[str] = set()
+        # Items a counted user's list sent without UserData.
+        self.unknown: set[str] = set()
 
     def projection(self, user_id: str | None) -> Any:
         """Return the function that folds one element of `user_id`'s list in."""
         fields = self.fields
         provider_ids = self.provider_ids
         watched = self.watched
+        unknown = self.unknown
         watch = self.watch.setdefault(user_id, {}) if user_id else None
 
         def fold(data: Any) -> None:
@@ -160,11 +165,15 @@ class _ItemMerger:
                     parse_datetime(data.get("DateCreated")),
                 )
                 provider_ids[item_id] = _provider_ids(data.get("ProviderIds"))
-            if watch is not None and row is not None:
-                watch[item_id] = row
-                _, played, play_count, last_played, _ = row
-                if played or play_count > 0 or last_played is not None:
-                    watched.add(item_id)
+            if watch is None:
+                return
+            if row is None:
+                unknown.add(item_id)
+                return
+            watch[item_id] = row
+            _, played, play_count, last_played, _ = row
+            if played or play_count > 0 or last_played is not None:
+                watched.add(item_id)
 
         return fold
 
@@ -199,8 +208,20 @@ class _ItemMerger:
 
     @property
     def never_watched(self) -> int:
-        """Count the items no counted user has played."""
-        return len(self.fields) - len(self.watched)
+        """Count the items no counted user has played.
+
+        Items some user's list sent without watch data are not counted
+        (unless another user played them): unknown is not never watched.
+        With no counted user, nothing is known.
+        """
+        if not self.watch:
+            return 0
+        return len(self.fields) - len(self.watched | self.unknown)
+
+    @property
+    def watch_unknown(self) -> frozenset[str]:
+        """Items whose watch data some counted user's list left out."""
+        return frozenset(self.unknown)
 
 
 class _EpisodeWatchMerger:
@@ -341,7 +362,7 @@ class JellyfinClient(HttpClient):
         )
 
     async def async_get_users(self) -> list[JellyfinUser]:
-        """Every user of the server."""
+        """Every user of the server, the disabled ones too (see `is_disabled`)."""
         return await self._get_small_list("/Users", user_from_json)
 
     async def async_get_counts(self) -> JellyfinCounts:
@@ -367,16 +388,18 @@ class JellyfinClient(HttpClient):
         One streamed request per user (default: the counted users, or every
         user when none are set); the answers are merged by item id.
         """
-        merger = await self._async_merge_items(user_ids)
+        merger, _ = await self._async_merge_items(user_ids)
         return list(await merger.async_result())
 
-    async def _async_merge_items(self, user_ids: Sequence[str] | None) -> _ItemMerger:
-        user_ids = await self._counted_user_ids(user_ids)
+    async def _async_merge_items(
+        self, user_ids: Sequence[str] | None
+    ) -> tuple[_ItemMerger, tuple[str, ...]]:
+        counted = await self._counted_user_ids(user_ids)
         merger = _ItemMerger()
         async with concurrent_requests() as group:
-            for user_id in user_ids or (None,):
+            for user_id in counted or (None,):
                 group.create_task(self._stream_items(merger, user_id))
-        return merger
+        return merger, counted
 
     async def _stream_items(self, merger: _ItemMerger, user_id: str | None) -> None:
         params = {
@@ -403,12 +426,32 @@ class JellyfinClient(HttpClient):
             # counts, and the rest of the refresh goes on.
             _LOGGER.debug("Jellyfin user %s no longer exists", user_id)
 
-    async def _counted_user_ids(self, user_ids: Sequence[str] | None) -> Sequence[str]:
-        if user_ids is None:
-            user_ids = self._user_ids
-        if not user_ids:
-            user_ids = [user.id for user in await self.async_get_users()]
-        return user_ids
+    async def _counted_user_ids(
+        self, user_ids: Sequence[str] | None
+    ) -> tuple[str, ...]:
+        """Return the users whose watch data counts: enabled ones only.
+
+        The chosen users (`user_ids`, else the client's) that still exist
+        and are enabled; when none is chosen or none of them is left, every
+        enabled user, so that more watch data counts, never less. One
+        request (`/Users`), whatever the number of users.
+        """
+        chosen = self._user_ids if user_ids is None else user_ids
+        enabled = {
+            normalize_item_id(user.id): user.id
+            for user in await self.async_get_users()
+            if not user.is_disabled
+        }
+        counted = tuple(
+            dict.fromkeys(
+                enabled[key] for key in map(normalize_item_id, chosen) if key in enabled
+            )
+        )
+        if chosen and not counted:
+            _LOGGER.debug(
+                "No chosen Jellyfin user is enabled; every enabled user counts"
+            )
+        return counted or tuple(enabled.values())
 
     async def async_get_episode_watch(
         self, user_ids: Sequence[str] | None = None
@@ -451,7 +494,7 @@ class JellyfinClient(HttpClient):
         return Rows(EpisodeWatch, rows)
 
     async def async_fetch_snapshot(self, now: datetime) -> JellyfinSnapshot:
-        """Everything a refresh needs: four requests plus one per counted user.
+        """Everything a refresh needs: five requests plus one per counted user.
 
         `now` is not used by Jellyfin; it is taken for the same call shape as
         the other clients.
@@ -461,13 +504,15 @@ class JellyfinClient(HttpClient):
             counts = group.create_task(self.async_get_counts())
             sessions = group.create_task(self.async_get_sessions())
             items = group.create_task(self._async_merge_items(None))
-        merger = items.result()
+        merger, counted = items.result()
         return JellyfinSnapshot(
             info=info.result(),
             counts=counts.result(),
             sessions=tuple(sessions.result()),
             items=await merger.async_result(),
             never_watched=merger.never_watched,
+            counted_user_ids=counted,
+            watch_unknown=merger.watch_unknown,
         )
 
     async def async_refresh_library(self) -> None:

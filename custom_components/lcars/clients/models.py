@@ -365,9 +365,18 @@ class Album:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class QueueItem:
-    """A download in an *arr queue."""
+    """A download in an *arr queue: one per download, however many records.
 
+    Sonarr lists a season pack once per episode and Lidarr a release of
+    several albums once per album, each record repeating the download's
+    size and bytes left; they are one download here. Downloads already
+    imported are left out.
+    """
+
+    # The lowest id of the download's queue records: stable while it is queued.
     id: int
+    # What is downloading in the user's words: the movie, the series with its
+    # episode ("S01E02") or season ("S01"), the artist and album.
     title: str
     size: int
     size_left: int
@@ -379,6 +388,12 @@ class QueueItem:
     # The library item the download belongs to (movieId, seriesId, artistId).
     media_id: int | None = None
     error_message: str | None = None
+    # The release name the download client shows.
+    release_title: str | None = None
+    # The download client's id of the download (a torrent's info hash).
+    download_id: str | None = None
+    # Every queue record of the download, by id.
+    record_ids: tuple[int, ...] = ()
 
     @property
     def progress(self) -> float:
@@ -466,11 +481,16 @@ class LidarrSnapshot:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class JellyfinUser:
-    """A Jellyfin user whose watch data may count."""
+    """A Jellyfin user whose watch data may count.
+
+    A disabled user cannot sign in: it is not offered, and its watch data
+    never counts.
+    """
 
     id: str
     name: str
     is_administrator: bool = False
+    is_disabled: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -619,8 +639,15 @@ class JellyfinSnapshot:
     counts: JellyfinCounts
     sessions: tuple[JellyfinSession, ...]
     items: Rows[JellyfinItem]
-    # Movies, series and albums no counted user has played.
+    # Movies, series and albums no counted user has played, of those whose
+    # watch data every counted user's list sent.
     never_watched: int
+    # The users whose watch data counts: the chosen ones that are enabled
+    # (every enabled user when none is chosen, or none of them is left).
+    counted_user_ids: tuple[str, ...] = ()
+    # Items some counted user's list sent without watch data (a server
+    # that leaves UserData out): whether that user played them is unknown.
+    watch_unknown: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

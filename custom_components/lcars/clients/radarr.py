@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from .arr import ArrClient, bool_params, require_int, statistics
+from .arr import (
+    ArrClient,
+    QueueNames,
+    QueueRecord,
+    bool_params,
+    require_int,
+    statistics,
+    unique_titles,
+)
 from .convert import (
     as_bool,
     as_dict,
@@ -81,10 +89,23 @@ class RadarrClient(ArrClient):
     api = "/api/v3"
     queue_media_key = "movieId"
     queue_params = bool_params(includeMovie=False)
+    named_queue_params = bool_params(includeMovie=True)
     library_path = "movie"
     editor_ids_key = "movieIds"
     exclusion_flag = "addImportExclusion"
     root_folders_need_disk_space = True
+
+    def _queue_parts(self, data: Any) -> dict[str, Any]:
+        """Return the title of the movie, when the record embeds it."""
+        return {"media_title": opt_str(as_dict(data.get("movie")).get("title"))}
+
+    def _download_title(self, records: list[QueueRecord], names: QueueNames) -> str:
+        """Name the movie (the movies, for a download holding several)."""
+        return ", ".join(
+            unique_titles(
+                r.media_title or names.media.get(r.media_id or 0) for r in records
+            )
+        )
 
     async def async_get_movies(self) -> list[Movie]:
         """Every movie, parsed as it streams in."""
@@ -129,17 +150,19 @@ class RadarrClient(ArrClient):
                 self._stream_list(f"{self.api}/movie", movie_row)
             )
             root_folders = group.create_task(self.async_get_root_folders())
-            queue = group.create_task(self.async_get_queue())
+            queue = group.create_task(self._async_get_queue_records(self.queue_params))
             calendar = group.create_task(
                 self._calendar_rows_between(now, now + timedelta(days=CALENDAR_DAYS))
             )
             tags = group.create_task(self.async_get_tags())
         movies = Rows(Movie, movie_rows.result())
+        # A movie row starts with the id and the title.
+        titles = {row[0]: row[1] for row in movies.rows}
         return RadarrSnapshot(
             status=status.result(),
             movies=movies,
             root_folders=tuple(root_folders.result()),
-            queue=tuple(queue.result()),
+            queue=tuple(self._downloads(queue.result(), QueueNames(media=titles))),
             calendar=Rows(CalendarEntry, calendar.result()),
             tags=tuple(tags.result()),
             movies_missing=movies.count_where(
