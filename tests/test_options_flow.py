@@ -11,7 +11,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.lcars.cleanup import CleanupPolicy
-from custom_components.lcars.cleanup.policy import GB, PolicyErrorCode
+from custom_components.lcars.cleanup.policy import GIB, PolicyErrorCode
 from custom_components.lcars.const import (
     CONF_CLEANUP,
     CONF_CLEANUP_INTERVAL,
@@ -70,7 +70,7 @@ STORED_POLICY = {
     "free_until_target": False,
     "target_margin_percent": 2.5,
     "max_items_per_run": 8,
-    "max_bytes_per_run": 1_500_000_000,
+    "max_bytes_per_run": 1_610_612_736,
     "max_data_age_minutes": 30,
     "max_delete_attempts": 3,
 }
@@ -225,7 +225,7 @@ async def test_rules_round_trip(hass: HomeAssistant) -> None:
     policy = CleanupPolicy.from_dict(entry.options[CONF_CLEANUP][CONF_CLEANUP_POLICY])
     assert policy.movie_limits == {5.0: 10, 7.5: 20, 12.0: 40}
     assert policy.exclusion_tags == {"family", "keep-forever"}
-    assert policy.max_bytes_per_run == 1_500_000_000
+    assert policy.max_bytes_per_run == 3 * GIB // 2
 
     result = await _open(hass, entry, "cleanup_rules")
     assert _shown(result) == SHOWN
@@ -238,9 +238,9 @@ async def test_rules_round_trip(hass: HomeAssistant) -> None:
 @pytest.mark.parametrize(
     ("gigabytes", "stored", "shown"),
     [
-        (1.5, 1_500_000_000, 1.5),
-        (2000, 2000 * GB, 2000),
-        (0.25, 250_000_000, 0.25),
+        (1.5, 1_610_612_736, 1.5),
+        (2000, 2000 * GIB, 2000),
+        (0.25, 268_435_456, 0.25),
     ],
 )
 async def test_rules_gigabytes(
@@ -250,7 +250,7 @@ async def test_rules_gigabytes(
     stored: int,
     shown: float,
 ) -> None:
-    """The data cap is entered in GB (10^9 bytes) and stored in bytes."""
+    """The data cap is entered in GiB (2^30 bytes) and stored in bytes."""
     result = await _open(hass, entry, "cleanup_rules")
     result = await _submit(
         hass, result, _shown(result) | {"max_gigabytes_per_run": gigabytes}

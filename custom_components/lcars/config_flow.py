@@ -43,7 +43,7 @@ from homeassistant.helpers.selector import (
 )
 
 from .cleanup import CleanupPolicy, PolicyError
-from .cleanup.policy import GB, tag_key
+from .cleanup.policy import GIB, tag_key
 from .clients import (
     AuthenticationError,
     BadResponseError,
@@ -422,6 +422,7 @@ class ServiceSubentryFlow(ConfigSubentryFlow):
 # --------------------------------------------------------------------------- options
 
 # Form fields of the cleanup rules that are not a policy setting of the same name.
+# The data cap is entered in GiB, the unit LCARS writes sizes in everywhere.
 CONF_MAX_GB_PER_RUN = "max_gigabytes_per_run"
 CONF_CONFIRM = "confirm"
 
@@ -476,7 +477,7 @@ CLEANUP_RULES_SCHEMA = vol.Schema(
         vol.Required("max_items_per_run"): _count_selector("items"),
         vol.Required(CONF_MAX_GB_PER_RUN): NumberSelector(
             NumberSelectorConfig(
-                step="any", unit_of_measurement="GB", mode=NumberSelectorMode.BOX
+                step="any", unit_of_measurement="GiB", mode=NumberSelectorMode.BOX
             )
         ),
         vol.Required("max_data_age_minutes"): _count_selector("min"),
@@ -572,9 +573,9 @@ def _policy_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
         data[field] = user_input[field]
     # Whole bytes; a value that is not a finite number goes to the policy as
     # it is, which refuses it with a reason.
-    gigabytes: float = user_input[CONF_MAX_GB_PER_RUN]
+    gibibytes: float = user_input[CONF_MAX_GB_PER_RUN]
     data["max_bytes_per_run"] = (
-        round(gigabytes * GB) if math.isfinite(gigabytes) else gigabytes
+        round(gibibytes * GIB) if math.isfinite(gibibytes) else gibibytes
     )
     return data
 
@@ -606,7 +607,7 @@ def _policy_form_values(policy: CleanupPolicy) -> dict[str, Any]:
         "free_until_target": policy.free_until_target,
         "target_margin_percent": _number(policy.target_margin_percent),
         "max_items_per_run": policy.max_items_per_run,
-        CONF_MAX_GB_PER_RUN: _number(policy.max_bytes_per_run / GB),
+        CONF_MAX_GB_PER_RUN: _number(policy.max_bytes_per_run / GIB),
         "max_data_age_minutes": policy.max_data_age_minutes,
     }
     return values

@@ -20,6 +20,7 @@ from homeassistant.core import (
 )
 from homeassistant.helpers import config_validation as cv
 
+from .cleanup.reasons import shown_percent
 from .cleanup_actions import (
     DELETE_MEDIA_SCHEMA,
     PREVIEW_CLEANUP_SCHEMA,
@@ -326,7 +327,7 @@ async def _async_get_queue(hass: HomeAssistant, call: ServiceCall) -> ServiceRes
             "instance": coordinator.subentry.title,
             "id": item.id,
             "title": item.title,
-            "progress": item.progress,
+            "progress": shown_percent(item.progress),
             "size": item.size,
             "size_left": item.size_left,
             "status": item.status,
@@ -356,7 +357,9 @@ async def _async_get_disk_space(
             "accessible": folder.accessible,
             "free_space": folder.free_space,
             "total_space": folder.total_space,
-            "free_percent": folder.free_percent,
+            "free_percent": None
+            if folder.free_percent is None
+            else shown_percent(folder.free_percent),
         }
         for coordinator in select_arr(entry, call)
         for folder in coordinator.data.root_folders

@@ -136,7 +136,7 @@ class Expiry:
             "rule": self.rule,
             "age_days": age.days,
             "limit_days": self.limit_days,
-            "free_percent": round(disk.free_percent, 2) if disk else None,
+            "free_percent": reasons.shown_percent(disk.free_percent) if disk else None,
             "threshold_percent": disk.threshold_percent if disk else None,
             "disk_limit_days": disk.limit_days if disk else None,
             "tag": schedule.tag if schedule else None,
@@ -323,13 +323,13 @@ class RootFolderOutlook:
             "free_bytes": self.free_bytes,
             "total_bytes": self.total_bytes,
             "problem": self.problem,
-            "free_percent": None if free is None else round(free, 2),
+            "free_percent": None if free is None else reasons.shown_percent(free),
             "targets": dict(self.targets),
             "freed_bytes": self.freed_bytes,
             "projected_free_bytes": self.projected_free_bytes,
             "projected_free_percent": None
             if projected is None
-            else round(projected, 2),
+            else reasons.shown_percent(projected),
         }
 
 

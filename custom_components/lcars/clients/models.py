@@ -137,10 +137,14 @@ class RootFolder:
 
     @property
     def free_percent(self) -> float | None:
-        """Free space as a percentage of the disk, when both figures are known."""
+        """Free space as a percentage of the disk, when both figures are known.
+
+        Not rounded: the expiration compares it with the policy's percents, and
+        the figures shown round it their own way.
+        """
         if self.free_space is None or not self.total_space:
             return None
-        return round(self.free_space * 100 / self.total_space, 2)
+        return self.free_space * 100 / self.total_space
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -382,7 +386,7 @@ class QueueItem:
 
     @property
     def progress(self) -> float:
-        """Percent downloaded, 0 to 100."""
+        """Percent downloaded, 0 to 100; not rounded, the figures shown round it."""
         if self.size <= 0:
             return 0.0
         done = max(0, self.size - self.size_left)
