@@ -51,7 +51,7 @@ NEXT_DELETION = "sensor.cleanup_next_deletion"
 LAST_RUN = "sensor.cleanup_last_run"
 LAST_RESULT = "sensor.cleanup_last_run_result"
 LAST_FREED = "sensor.cleanup_freed_by_last_run"
-CALENDAR = "calendar.cleanup_leaving_soon"
+CALENDAR = "calendar.cleanup_upcoming_deletions"
 MOVIES_EXPIRATION = "sensor.radarr_expiration_movies"
 
 

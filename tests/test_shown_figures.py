@@ -35,7 +35,7 @@ from custom_components.lcars.torrent_manager import CONF_TORRENT
 from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.const import ATTR_ENTITY_ID, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from .conftest import subentry_data
 from .torrent.conftest import free_port, lt
@@ -148,6 +148,39 @@ async def _switch_off(hass: HomeAssistant, entity_id: str) -> None:
 def _percents_of(text: str, folder: str) -> list[str]:
     """The free space percentages a text gives for one root folder."""
     return re.findall(rf"{re.escape(folder)} is (\d+(?:\.\d+)?)% free", text)
+
+
+# --------------------------------------------------------------------------- names
+
+
+@pytest.mark.skipif(lt is None, reason="libtorrent is not installed")
+async def test_every_device_names_its_entities_apart(
+    hass: HomeAssistant, simulator: Any, media: Path
+) -> None:
+    """No two entities of one device share a name (the Cleanup device had two)."""
+    entry = await _setup(
+        hass, simulator, {CONF_TORRENT: _engine_options(media / "downloads")}
+    )
+    manager = entry.runtime_data.torrent
+    await wait_for(lambda: manager.running)
+    devices = dr.async_get(hass)
+    by_device: dict[str, list[str]] = {}
+    for registry_entry in er.async_entries_for_config_entry(
+        er.async_get(hass), entry.entry_id
+    ):
+        assert registry_entry.device_id is not None, registry_entry.entity_id
+        # Disabled entities have no state: their registry entry has the name.
+        name = registry_entry.name or registry_entry.original_name
+        assert name, registry_entry.entity_id
+        by_device.setdefault(registry_entry.device_id, []).append(name)
+    names = {
+        device.name: by_device.get(device.id, [])
+        for device in dr.async_entries_for_config_entry(devices, entry.entry_id)
+    }
+    assert {"Cleanup", "BitTorrent", "Radarr", "Sonarr", "Jellyfin"} <= set(names)
+    for device, entity_names in names.items():
+        repeated = {n for n in entity_names if entity_names.count(n) > 1}
+        assert not repeated, (device, repeated)
 
 
 # --------------------------------------------------------------------------- percentages
