@@ -36,6 +36,7 @@ from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.const import ATTR_ENTITY_ID, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.util import dt as dt_util
 
 from .conftest import subentry_data
 from .torrent.conftest import free_port, lt
@@ -344,3 +345,45 @@ async def test_every_size_in_one_unit_system(
     for unit in SIZE_IN_TEXT.findall(strings):
         assert unit in BINARY_UNITS, unit
     assert not re.search(r"\b(?:GB|MB|TB|kB)\b", strings)
+
+
+# --------------------------------------------------------------------------- calendars
+
+
+async def test_release_calendar_names_each_release(
+    hass: HomeAssistant, simulator: Any
+) -> None:
+    """A movie in cinemas, digital and physical in one month: three titled events."""
+    entry = await _setup(hass, simulator)
+    radarr = simulator.state.services["radarr"]
+    movie = min(radarr.movies.values(), key=lambda m: m.id)
+    today = dt_util.start_of_local_day(dt_util.utcnow()).astimezone(dt_util.UTC)
+    movie.monitored = True
+    movie.in_cinemas = today + timedelta(days=3, hours=12)
+    movie.digital_release = today + timedelta(days=10, hours=12)
+    movie.physical_release = today + timedelta(days=17, hours=12)
+    radarr.touch()
+    await entry.runtime_data.coordinators["sub_radarr"].async_refresh()
+    await hass.async_block_till_done()
+
+    answer = await hass.services.async_call(
+        "calendar",
+        "get_events",
+        {
+            ATTR_ENTITY_ID: "calendar.radarr_upcoming_movies",
+            "start_date_time": today.isoformat(),
+            "end_date_time": (today + timedelta(days=30)).isoformat(),
+        },
+        blocking=True,
+        return_response=True,
+    )
+    assert answer is not None
+    events: list[dict[str, Any]] = answer["calendar.radarr_upcoming_movies"]["events"]  # type: ignore[index]
+    mine = [e["summary"] for e in events if e["summary"].startswith(movie.title)]
+    assert sorted(mine) == sorted(
+        f"{movie.title} ({release})"
+        for release in ("In cinemas", "Digital", "Physical")
+    )
+    # Every event of the calendar says which release it is.
+    for event in events:
+        assert re.search(r"\((In cinemas|Digital|Physical)\)$", event["summary"])

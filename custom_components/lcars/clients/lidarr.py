@@ -162,6 +162,7 @@ class LidarrClient(ArrClient):
                 when,
                 opt_str(data.get("albumType")),
                 opt_int(data.get("artistId")),
+                None,
             )
         ]
 

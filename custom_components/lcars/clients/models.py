@@ -390,10 +390,10 @@ class QueueItem:
         if self.size <= 0:
             return 0.0
         done = max(0, self.size - self.size_left)
-        return round(min(100.0, done * 100 / self.size), 1)
+        return min(100.0, done * 100 / self.size)
 
 
-type CalendarEntryRow = tuple[str, str, datetime, str | None, int | None]
+type CalendarEntryRow = tuple[str, str, datetime, str | None, int | None, str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,6 +405,9 @@ class CalendarEntry:
     start: datetime
     description: str | None = None
     media_id: int | None = None
+    # Which release of a movie this is ("In cinemas", "Digital", "Physical"):
+    # a movie can have all three in one month.
+    release: str | None = None
 
     @classmethod
     def from_row(cls, row: CalendarEntryRow) -> Self:
