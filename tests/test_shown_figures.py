@@ -33,7 +33,7 @@ from custom_components.lcars.const import (
 from custom_components.lcars.logbook import describe_cleanup_finished
 from custom_components.lcars.torrent_manager import CONF_TORRENT
 from homeassistant.components.sensor import SensorDeviceClass
-from homeassistant.const import ATTR_ENTITY_ID, Platform
+from homeassistant.const import ATTR_ENTITY_ID, STATE_UNKNOWN, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util import dt as dt_util
@@ -345,6 +345,41 @@ async def test_every_size_in_one_unit_system(
     for unit in SIZE_IN_TEXT.findall(strings):
         assert unit in BINARY_UNITS, unit
     assert not re.search(r"\b(?:GB|MB|TB|kB)\b", strings)
+
+
+# --------------------------------------------------------------------------- BitTorrent
+
+
+@pytest.mark.skipif(lt is None, reason="libtorrent is not installed")
+async def test_bittorrent_entities_before_any_torrent(
+    hass: HomeAssistant, simulator: Any, media: Path
+) -> None:
+    """The event entity is unknown, not unavailable, until its first event.
+
+    The torrent counts carry no unit: "1 torrents" is not English, and the
+    names ("Active torrents") say what is counted.
+    """
+    entry = await _setup(
+        hass, simulator, {CONF_TORRENT: _engine_options(media / "downloads")}
+    )
+    await wait_for(lambda: entry.runtime_data.torrent.running)
+    await hass.async_block_till_done()
+    event_id = _entity_id(hass, "event", f"{entry.entry_id}_torrent_events")
+    await wait_for(lambda: _state(hass, event_id).state == STATE_UNKNOWN, 10)
+    for key in ("active", "downloading", "seeding", "paused"):
+        state = _state(
+            hass, _entity_id(hass, "sensor", f"{entry.entry_id}_torrent_{key}")
+        )
+        assert state.state == "0"
+        assert "unit_of_measurement" not in state.attributes, key
+
+    # Stopped, it is unavailable; started again, unknown again.
+    manager = entry.runtime_data.torrent
+    await manager.async_stop()
+    await hass.async_block_till_done()
+    assert _state(hass, event_id).state == "unavailable"
+    await manager.async_start()
+    await wait_for(lambda: _state(hass, event_id).state == STATE_UNKNOWN, 30)
 
 
 # --------------------------------------------------------------------------- calendars

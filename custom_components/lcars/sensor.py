@@ -778,28 +778,24 @@ TORRENT_SENSORS: tuple[TorrentSensorEntityDescription, ...] = (
         key="active",
         translation_key="torrent_active",
         state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement="torrents",
         value_fn=lambda m: m.totals.active,
     ),
     TorrentSensorEntityDescription(
         key="downloading",
         translation_key="torrent_downloading",
         state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement="torrents",
         value_fn=lambda m: m.totals.downloading,
     ),
     TorrentSensorEntityDescription(
         key="seeding",
         translation_key="torrent_seeding",
         state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement="torrents",
         value_fn=lambda m: m.totals.seeding,
     ),
     TorrentSensorEntityDescription(
         key="paused",
         translation_key="torrent_paused",
         state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement="torrents",
         value_fn=lambda m: m.totals.paused,
     ),
     TorrentSensorEntityDescription(
