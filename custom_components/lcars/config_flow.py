@@ -210,9 +210,11 @@ class LcarsConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Create LCARS; services are added afterwards as subentries."""
-        if self._async_current_entries():
-            return self.async_abort(reason="single_instance_allowed")
+        """Create LCARS; services are added afterwards as subentries.
+
+        There is one LCARS entry: the manifest says so (single_config_entry),
+        and Home Assistant refuses a second one before this step.
+        """
         if user_input is not None:
             return self.async_create_entry(
                 title=TITLE,
