@@ -422,3 +422,20 @@ async def test_release_calendar_names_each_release(
     # Every event of the calendar says which release it is.
     for event in events:
         assert re.search(r"\((In cinemas|Digital|Physical)\)$", event["summary"])
+
+
+# --------------------------------------------------------------------------- preview
+
+
+async def test_preview_answers_what_matters_first(
+    hass: HomeAssistant, simulator: Any
+) -> None:
+    """The summary, the counts and what is due come first; the policy last."""
+    entry = await _setup(hass, simulator)
+    await _switch_off(hass, "switch.cleanup_automatic_cleanup")
+    await _set_movies_free(hass, simulator, entry, FREE_PERCENT)
+    preview = await _call(hass, entry, "preview_cleanup")
+    keys = list(preview)
+    assert keys[:3] == ["summary", "totals", "delete_now"]
+    assert keys[-1] == "policy"
+    assert preview["totals"]["leaving_soon_count"] == len(preview["leaving_soon"])

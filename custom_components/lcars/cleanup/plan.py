@@ -442,16 +442,17 @@ class Plan:
         def cut[T](items: tuple[T, ...]) -> tuple[T, ...]:
             return items if max_items is None else items[:max_items]
 
+        # What a reader wants first: what happens, how much, what is due.
         return {
-            "created": self.created.isoformat(),
             "summary": self.summary,
+            "totals": self.totals.as_dict(),
+            "delete_now": [i.as_dict() for i in cut(self.delete_now)],
             "failed_closed": self.failed_closed,
             "fail_reasons": [r.as_dict() for r in self.fail_reasons],
             "first_deletion_at": (
                 self.first_deletion_at.isoformat() if self.first_deletion_at else None
             ),
-            "totals": self.totals.as_dict(),
-            "delete_now": [i.as_dict() for i in cut(self.delete_now)],
+            "created": self.created.isoformat(),
             "leaving_soon": [i.as_dict() for i in cut(self.leaving_soon)],
             "protected": [i.as_dict() for i in cut(self.protected)],
             "held": [i.as_dict() for i in cut(self.held)],
