@@ -26,6 +26,7 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
+from homeassistant.loader import async_get_integration
 from simulator import Simulator
 
 from .conftest import lcars_entry
@@ -160,12 +161,19 @@ async def test_user_flow_creates_the_single_entry(hass: HomeAssistant) -> None:
 async def test_user_flow_single_instance(
     hass: HomeAssistant, empty_entry: MockConfigEntry
 ) -> None:
-    """A second LCARS entry is refused."""
+    """A second LCARS entry is refused: LCARS is a single-entry integration.
+
+    Declared in the manifest, so that Home Assistant itself refuses the second
+    entry and stops offering "Add hub" on the integration's page.
+    """
+    integration = await async_get_integration(hass, DOMAIN)
+    assert integration.single_config_entry is True
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_USER}
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "single_instance_allowed"
+    assert result.get("translation_domain") == "homeassistant"
 
 
 async def test_supported_subentry_types(

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.lcars.cleanup.reasons import shown_percent
 from custom_components.lcars.const import DOMAIN
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
@@ -333,8 +334,9 @@ async def test_get_disk_space(
     assert got == expected
     for folder in result["root_folders"]:
         assert 0 <= folder["free_space"] <= folder["total_space"]
-        assert folder["free_percent"] == pytest.approx(
-            folder["free_space"] * 100 / folder["total_space"], abs=0.01
+        # Rounded down to one decimal, as every percentage LCARS shows.
+        assert folder["free_percent"] == shown_percent(
+            folder["free_space"] * 100 / folder["total_space"]
         )
 
     state = _state(simulator, "radarr")

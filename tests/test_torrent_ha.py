@@ -723,8 +723,8 @@ async def test_options_external_client(
     }
     closed = free_port()
     for changes, errors in (
-        ({"password": "wrong-password"}, {"base": "invalid_auth"}),
-        ({"url": f"http://127.0.0.1:{closed}"}, {"base": "cannot_connect"}),
+        ({"password": "wrong-password"}, {"password": "invalid_auth"}),
+        ({"url": f"http://127.0.0.1:{closed}"}, {"url": "cannot_connect"}),
         ({"url": f"http://user:pw@127.0.0.1:{closed}"}, {"url": "invalid_url"}),
         ({"url": "not a url"}, {"url": "invalid_url"}),
     ):
@@ -772,14 +772,14 @@ async def test_options_external_client(
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], kept | {"password": "wrong-password"}
     )
-    assert result["errors"] == {"base": "invalid_auth"}
+    assert result["errors"] == {"password": "invalid_auth"}
     assert entry.options[CONF_TORRENT]["password"] == daemon.password
 
     # Without a username no password is kept: the client refuses.
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], kept | {"username": ""}
     )
-    assert result["errors"] == {"base": "invalid_auth"}
+    assert result["errors"] == {"username": "invalid_auth"}
     assert daemon.password not in caplog.text
 
 

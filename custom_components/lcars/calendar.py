@@ -35,6 +35,15 @@ def _local(value: date | datetime) -> datetime:
     return dt_util.start_of_local_day(value)
 
 
+def release_summary(entry: CalendarEntry) -> str:
+    """Name the release in the event's title: "Dune (Digital)".
+
+    A movie can come to cinemas, digitally and on disc in the same month: its
+    events tell which is which without being opened.
+    """
+    return f"{entry.title} ({entry.release})" if entry.release else entry.title
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: LcarsConfigEntry,
@@ -76,7 +85,7 @@ class ReleaseCalendar(LcarsEntity[ArrCoordinator], CalendarEntity):
         return CalendarEvent(
             start=start,
             end=end,
-            summary=entry.title,
+            summary=release_summary(entry),
             description=entry.description,
             uid=entry.uid,
         )

@@ -128,12 +128,17 @@ async def async_preview_cleanup(
         instance_id(cast("Any", c.kind), c.subentry_id): c.subentry.title
         for c in entry.runtime_data.coordinators.values()
     }
+    # The summary, the counts and what is due come first; the policy, long
+    # and the same on every call, last.
     return {
-        "preview": True,
+        "summary": planned.pop("summary"),
+        "totals": planned.pop("totals"),
+        "delete_now": planned.pop("delete_now"),
         "dry_run": manager.dry_run,
-        "policy": manager.policy.to_dict(),
-        "instances": cast("dict[str, Any]", instances),
         **planned,
+        "preview": True,
+        "instances": cast("dict[str, Any]", instances),
+        "policy": manager.policy.to_dict(),
     }
 
 

@@ -43,7 +43,7 @@ from homeassistant.helpers.selector import (
 )
 
 from .cleanup import CleanupPolicy, PolicyError
-from .cleanup.policy import GB, tag_key
+from .cleanup.policy import GIB, tag_key
 from .clients import (
     AuthenticationError,
     BadResponseError,
@@ -211,9 +211,11 @@ class LcarsConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Create LCARS; services are added afterwards as subentries."""
-        if self._async_current_entries():
-            return self.async_abort(reason="single_instance_allowed")
+        """Create LCARS; services are added afterwards as subentries.
+
+        There is one LCARS entry: the manifest says so (single_config_entry),
+        and Home Assistant refuses a second one before this step.
+        """
         if user_input is not None:
             return self.async_create_entry(
                 title=TITLE,
@@ -428,6 +430,7 @@ class ServiceSubentryFlow(ConfigSubentryFlow):
 # --------------------------------------------------------------------------- options
 
 # Form fields of the cleanup rules that are not a policy setting of the same name.
+# The data cap is entered in GiB, the unit LCARS writes sizes in everywhere.
 CONF_MAX_GB_PER_RUN = "max_gigabytes_per_run"
 CONF_CONFIRM = "confirm"
 
@@ -445,13 +448,58 @@ TEXT_SELECTOR = TextSelector()
 BOOLEAN_SELECTOR = BooleanSelector()
 
 
-def _count_selector(unit: str) -> NumberSelector:
+class IntegerSelector(NumberSelector):
+    """A box for a whole number.
+
+    Home Assistant's number selector reads every value as a float, so that a
+    whole number field would answer "Value 5.0 is too small". This one gives
+    whole numbers as int and words its range errors with them. A value that
+    is not whole passes as a float: the step refuses it on its field with a
+    translated reason (`invalid_type`).
+    """
+
+    def __call__(self, data: Any) -> float:
+        """Read a whole number as int, checked against the bounds."""
+        value: float = vol.Coerce(float)(data)
+        if not value.is_integer():
+            return value
+        number = int(value)
+        if "min" in self.config and number < self.config["min"]:
+            raise vol.Invalid(f"Value {number} is too small")
+        if "max" in self.config and number > self.config["max"]:
+            raise vol.Invalid(f"Value {number} is too large")
+        return number
+
+
+def _integer_selector(
+    unit: str | None = None, *, low: int | None = None, high: int | None = None
+) -> IntegerSelector:
+    """Make a box for a whole number, in steps of one, with a unit and bounds."""
+    config = NumberSelectorConfig(step=1, mode=NumberSelectorMode.BOX)
+    if unit is not None:
+        config["unit_of_measurement"] = unit
+    if low is not None:
+        config["min"] = low
+    if high is not None:
+        config["max"] = high
+    return IntegerSelector(config)
+
+
+def _count_selector(unit: str) -> IntegerSelector:
     """Ask for a number without bounds: the policy refuses wrong values with a reason."""
-    return NumberSelector(
-        NumberSelectorConfig(
-            step=1, unit_of_measurement=unit, mode=NumberSelectorMode.BOX
-        )
-    )
+    return _integer_selector(unit)
+
+
+def _fraction_errors(
+    schema: vol.Schema, user_input: Mapping[str, Any]
+) -> dict[str, str]:
+    """Refuse, on its field, a fraction given for a whole number."""
+    return {
+        str(key): "invalid_type"
+        for key, selector in schema.schema.items()
+        if isinstance(selector, IntegerSelector)
+        and isinstance(user_input.get(str(key)), float)
+    }
 
 
 CLEANUP_RULES_SCHEMA = vol.Schema(
@@ -482,7 +530,7 @@ CLEANUP_RULES_SCHEMA = vol.Schema(
         vol.Required("max_items_per_run"): _count_selector("items"),
         vol.Required(CONF_MAX_GB_PER_RUN): NumberSelector(
             NumberSelectorConfig(
-                step="any", unit_of_measurement="GB", mode=NumberSelectorMode.BOX
+                step="any", unit_of_measurement="GiB", mode=NumberSelectorMode.BOX
             )
         ),
         vol.Required("max_data_age_minutes"): _count_selector("min"),
@@ -495,6 +543,12 @@ _FORM_FIELDS = {str(key): str(key) for key in CLEANUP_RULES_SCHEMA.schema} | {
 }
 CONFIRM_SCHEMA = vol.Schema(
     {vol.Required(CONF_CONFIRM, default=False): BOOLEAN_SELECTOR}
+)
+SCAN_INTERVAL_SELECTOR = _integer_selector(
+    "s", low=MIN_SCAN_INTERVAL_SECONDS, high=MAX_SCAN_INTERVAL_SECONDS
+)
+CLEANUP_INTERVAL_SELECTOR = _integer_selector(
+    "min", low=MIN_CLEANUP_INTERVAL_MINUTES, high=MAX_CLEANUP_INTERVAL_MINUTES
 )
 
 
@@ -578,9 +632,9 @@ def _policy_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
         data[field] = user_input[field]
     # Whole bytes; a value that is not a finite number goes to the policy as
     # it is, which refuses it with a reason.
-    gigabytes: float = user_input[CONF_MAX_GB_PER_RUN]
+    gibibytes: float = user_input[CONF_MAX_GB_PER_RUN]
     data["max_bytes_per_run"] = (
-        round(gigabytes * GB) if math.isfinite(gigabytes) else gigabytes
+        round(gibibytes * GIB) if math.isfinite(gibibytes) else gibibytes
     )
     return data
 
@@ -612,7 +666,7 @@ def _policy_form_values(policy: CleanupPolicy) -> dict[str, Any]:
         "free_until_target": policy.free_until_target,
         "target_margin_percent": _number(policy.target_margin_percent),
         "max_items_per_run": policy.max_items_per_run,
-        CONF_MAX_GB_PER_RUN: _number(policy.max_bytes_per_run / GB),
+        CONF_MAX_GB_PER_RUN: _number(policy.max_bytes_per_run / GIB),
         "max_data_age_minutes": policy.max_data_age_minutes,
     }
     return values
@@ -664,27 +718,24 @@ class LcarsOptionsFlow(OptionsFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask how often the services are polled."""
-        if user_input is not None:
-            return self._async_save(
-                **{CONF_SCAN_INTERVAL: int(user_input[CONF_SCAN_INTERVAL])}
-            )
         current = self.config_entry.options.get(
             CONF_SCAN_INTERVAL, int(DEFAULT_SCAN_INTERVAL.total_seconds())
         )
         schema = vol.Schema(
-            {
-                vol.Required(CONF_SCAN_INTERVAL, default=current): NumberSelector(
-                    NumberSelectorConfig(
-                        min=MIN_SCAN_INTERVAL_SECONDS,
-                        max=MAX_SCAN_INTERVAL_SECONDS,
-                        step=1,
-                        unit_of_measurement="s",
-                        mode=NumberSelectorMode.BOX,
-                    )
-                )
-            }
+            {vol.Required(CONF_SCAN_INTERVAL, default=current): SCAN_INTERVAL_SELECTOR}
         )
-        return self.async_show_form(step_id="polling", data_schema=schema)
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = _fraction_errors(schema, user_input)
+            if not errors:
+                return self._async_save(
+                    **{CONF_SCAN_INTERVAL: user_input[CONF_SCAN_INTERVAL]}
+                )
+            # Refused: the form shows what was typed, with the error on it.
+            schema = self.add_suggested_values_to_schema(schema, user_input)
+        return self.async_show_form(
+            step_id="polling", data_schema=schema, errors=errors
+        )
 
     async def async_step_cleanup_rules(
         self, user_input: dict[str, Any] | None = None
@@ -749,16 +800,6 @@ class LcarsOptionsFlow(OptionsFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask how often cleanup runs and what it does besides deleting."""
-        if user_input is not None:
-            return self._async_save_cleanup(
-                **{
-                    CONF_CLEANUP_INTERVAL: int(user_input[CONF_CLEANUP_INTERVAL]),
-                    CONF_IMPORT_EXCLUSION: user_input[CONF_IMPORT_EXCLUSION],
-                    CONF_LEAVING_SOON_COLLECTION: user_input[
-                        CONF_LEAVING_SOON_COLLECTION
-                    ],
-                }
-            )
         cleanup = self._cleanup
         schema = vol.Schema(
             {
@@ -767,15 +808,7 @@ class LcarsOptionsFlow(OptionsFlow):
                     default=cleanup.get(
                         CONF_CLEANUP_INTERVAL, DEFAULT_CLEANUP_INTERVAL_MINUTES
                     ),
-                ): NumberSelector(
-                    NumberSelectorConfig(
-                        min=MIN_CLEANUP_INTERVAL_MINUTES,
-                        max=MAX_CLEANUP_INTERVAL_MINUTES,
-                        step=1,
-                        unit_of_measurement="min",
-                        mode=NumberSelectorMode.BOX,
-                    )
-                ),
+                ): CLEANUP_INTERVAL_SELECTOR,
                 vol.Required(
                     CONF_IMPORT_EXCLUSION,
                     default=cleanup.get(CONF_IMPORT_EXCLUSION, False),
@@ -786,7 +819,23 @@ class LcarsOptionsFlow(OptionsFlow):
                 ): BOOLEAN_SELECTOR,
             }
         )
-        return self.async_show_form(step_id="cleanup_schedule", data_schema=schema)
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = _fraction_errors(schema, user_input)
+            if not errors:
+                return self._async_save_cleanup(
+                    **{
+                        CONF_CLEANUP_INTERVAL: user_input[CONF_CLEANUP_INTERVAL],
+                        CONF_IMPORT_EXCLUSION: user_input[CONF_IMPORT_EXCLUSION],
+                        CONF_LEAVING_SOON_COLLECTION: user_input[
+                            CONF_LEAVING_SOON_COLLECTION
+                        ],
+                    }
+                )
+            schema = self.add_suggested_values_to_schema(schema, user_input)
+        return self.async_show_form(
+            step_id="cleanup_schedule", data_schema=schema, errors=errors
+        )
 
     async def async_step_torrent(
         self, user_input: dict[str, Any] | None = None
@@ -831,6 +880,7 @@ class LcarsOptionsFlow(OptionsFlow):
         """Ask how the built-in BitTorrent engine runs."""
         errors: dict[str, str] = {}
         if user_input is not None:
+            errors = _fraction_errors(TORRENT_ENGINE_SCHEMA, user_input)
             values = _torrent_values(user_input)
             try:
                 await async_check_path(self.hass, values[CONF_DOWNLOAD_DIR], write=True)
@@ -839,7 +889,9 @@ class LcarsOptionsFlow(OptionsFlow):
                     "download_dir_served" if err.served else "download_dir_not_allowed"
                 )
             low, high = values[CONF_LISTEN_PORT_MIN], values[CONF_LISTEN_PORT_MAX]
-            if not MIN_PORT <= low <= high <= MAX_PORT:
+            if CONF_LISTEN_PORT_MIN not in errors and not (
+                MIN_PORT <= low <= high <= MAX_PORT
+            ):
                 errors[CONF_LISTEN_PORT_MIN] = "invalid_port_range"
             if not errors:
                 return self._async_save_torrent(values)
@@ -881,9 +933,12 @@ class LcarsOptionsFlow(OptionsFlow):
                 )
                 await backend.start()
             except BackendAuthError:
-                errors["base"] = "invalid_auth"
+                # Without a username the login itself is missing, else the
+                # password is the likely culprit.
+                field = CONF_PASSWORD if values[CONF_USERNAME] else CONF_USERNAME
+                errors[field] = "invalid_auth"
             except (BackendConnectionError, BackendResponseError):
-                errors["base"] = "cannot_connect"
+                errors[CONF_URL] = "cannot_connect"
             except EngineError:
                 # Raised before anything is sent: the address is not usable.
                 errors[CONF_URL] = "invalid_url"
@@ -914,18 +969,12 @@ def _ignore_event(_event: TorrentEvent) -> None:
     """Take no notice of events: the form only checks the connection."""
 
 
-def _port_selector() -> NumberSelector:
-    return NumberSelector(
-        NumberSelectorConfig(min=1, max=MAX_PORT, step=1, mode=NumberSelectorMode.BOX)
-    )
+def _port_selector() -> IntegerSelector:
+    return _integer_selector(low=1, high=MAX_PORT)
 
 
-def _rate_selector() -> NumberSelector:
-    return NumberSelector(
-        NumberSelectorConfig(
-            min=0, step=1, unit_of_measurement="KiB/s", mode=NumberSelectorMode.BOX
-        )
-    )
+def _rate_selector() -> IntegerSelector:
+    return _integer_selector("KiB/s", low=0)
 
 
 TORRENT_CHOICE_SCHEMA = vol.Schema(
@@ -957,9 +1006,10 @@ SEEDING_SCHEMA: dict[vol.Marker, Any] = {
     vol.Required(CONF_SEEDING_RATIO): NumberSelector(
         NumberSelectorConfig(min=0, step=0.1, mode=NumberSelectorMode.BOX)
     ),
+    # Hours may be fractional: a half hour is a fine limit.
     vol.Required(CONF_SEEDING_HOURS): NumberSelector(
         NumberSelectorConfig(
-            min=0, step=1, unit_of_measurement="h", mode=NumberSelectorMode.BOX
+            min=0, step=0.5, unit_of_measurement="h", mode=NumberSelectorMode.BOX
         )
     ),
     vol.Required(CONF_LIMIT_ACTION): SelectSelector(
@@ -988,9 +1038,7 @@ TORRENT_ENGINE_SCHEMA = vol.Schema(
         vol.Required(CONF_DOWNLOAD_DIR): TEXT_SELECTOR,
         vol.Required(CONF_LISTEN_PORT_MIN): _port_selector(),
         vol.Required(CONF_LISTEN_PORT_MAX): _port_selector(),
-        vol.Required(CONF_CONNECTIONS_LIMIT): NumberSelector(
-            NumberSelectorConfig(min=2, step=1, mode=NumberSelectorMode.BOX)
-        ),
+        vol.Required(CONF_CONNECTIONS_LIMIT): _integer_selector(low=2),
         vol.Required(CONF_DOWNLOAD_RATE_LIMIT): _rate_selector(),
         vol.Required(CONF_UPLOAD_RATE_LIMIT): _rate_selector(),
         vol.Required(CONF_ENABLE_DHT): BOOLEAN_SELECTOR,
@@ -1004,16 +1052,12 @@ TORRENT_ENGINE_SCHEMA = vol.Schema(
 
 
 def _torrent_values(user_input: Mapping[str, Any]) -> dict[str, Any]:
-    """Return the torrent options as stored: whole numbers where they are."""
+    """Return the torrent options as stored.
+
+    Ports, limits and rates come as int from their selectors (a fraction is
+    refused on its field before anything is stored).
+    """
     values = dict(user_input)
-    for key in (
-        CONF_LISTEN_PORT_MIN,
-        CONF_LISTEN_PORT_MAX,
-        CONF_CONNECTIONS_LIMIT,
-        CONF_DOWNLOAD_RATE_LIMIT,
-        CONF_UPLOAD_RATE_LIMIT,
-    ):
-        values[key] = int(values[key])
     values[CONF_SEEDING_RATIO] = float(values[CONF_SEEDING_RATIO])
     values[CONF_SEEDING_HOURS] = float(values[CONF_SEEDING_HOURS])
     values[CONF_DOWNLOAD_DIR] = str(values[CONF_DOWNLOAD_DIR]).strip()

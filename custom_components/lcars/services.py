@@ -20,6 +20,7 @@ from homeassistant.core import (
 )
 
 from . import fields
+from .cleanup.reasons import shown_percent
 from .cleanup_actions import (
     DELETE_MEDIA_SCHEMA,
     PREVIEW_CLEANUP_SCHEMA,
@@ -357,7 +358,7 @@ async def _async_get_queue(hass: HomeAssistant, call: ServiceCall) -> ServiceRes
             "id": item.id,
             "title": item.title,
             "release_title": item.release_title,
-            "progress": item.progress,
+            "progress": shown_percent(item.progress),
             "size": item.size,
             "size_left": item.size_left,
             "status": item.status,
@@ -393,7 +394,9 @@ async def _async_get_disk_space(
             "accessible": folder.accessible,
             "free_space": folder.free_space,
             "total_space": folder.total_space,
-            "free_percent": folder.free_percent,
+            "free_percent": None
+            if folder.free_percent is None
+            else shown_percent(folder.free_percent),
         }
         for coordinator in coordinators
         if coordinator.data is not None

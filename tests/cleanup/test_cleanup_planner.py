@@ -947,7 +947,8 @@ def test_plan_as_dict_is_json() -> None:
         {"kind": "favorite", "tag": None, "on_series": False}
     ]
     assert data["held"][0]["hold"] == "not_in_jellyfin"
-    assert data["summary"].startswith("20 items (20.0 GB) to delete now.")
+    # 20 items of 10^9 bytes: 18.6 GiB.
+    assert data["summary"].startswith("20 items (18.6 GiB) to delete now.")
     short = plan.as_dict(max_items=2)
     assert len(short["delete_now"]) == 2
     assert short["totals"]["delete_count"] == 20

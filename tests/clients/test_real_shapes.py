@@ -138,7 +138,7 @@ async def test_sonarr_season_pack_counts_once(http: aiohttp.ClientSession) -> No
     pack, single, delayed = items
     assert pack.record_ids == (834567, 1234567, 1834567)
     assert (pack.size, pack.size_left) == (12884901888, 4294967296)
-    assert pack.progress == pytest.approx(66.7)
+    assert pack.progress == pytest.approx(200 / 3)
     assert pack.release_title == "Some.Show.S02.1080p.WEB.h264-GRP"
     assert pack.estimated_completion == datetime(
         2025, 3, 1, 21, 41, 5, 123456, tzinfo=UTC

@@ -136,7 +136,7 @@ class Expiry:
             "rule": self.rule,
             "age_days": age.days,
             "limit_days": self.limit_days,
-            "free_percent": round(disk.free_percent, 2) if disk else None,
+            "free_percent": reasons.shown_percent(disk.free_percent) if disk else None,
             "threshold_percent": disk.threshold_percent if disk else None,
             "disk_limit_days": disk.limit_days if disk else None,
             "tag": schedule.tag if schedule else None,
@@ -323,13 +323,13 @@ class RootFolderOutlook:
             "free_bytes": self.free_bytes,
             "total_bytes": self.total_bytes,
             "problem": self.problem,
-            "free_percent": None if free is None else round(free, 2),
+            "free_percent": None if free is None else reasons.shown_percent(free),
             "targets": dict(self.targets),
             "freed_bytes": self.freed_bytes,
             "projected_free_bytes": self.projected_free_bytes,
             "projected_free_percent": None
             if projected is None
-            else round(projected, 2),
+            else reasons.shown_percent(projected),
         }
 
 
@@ -442,16 +442,17 @@ class Plan:
         def cut[T](items: tuple[T, ...]) -> tuple[T, ...]:
             return items if max_items is None else items[:max_items]
 
+        # What a reader wants first: what happens, how much, what is due.
         return {
-            "created": self.created.isoformat(),
             "summary": self.summary,
+            "totals": self.totals.as_dict(),
+            "delete_now": [i.as_dict() for i in cut(self.delete_now)],
             "failed_closed": self.failed_closed,
             "fail_reasons": [r.as_dict() for r in self.fail_reasons],
             "first_deletion_at": (
                 self.first_deletion_at.isoformat() if self.first_deletion_at else None
             ),
-            "totals": self.totals.as_dict(),
-            "delete_now": [i.as_dict() for i in cut(self.delete_now)],
+            "created": self.created.isoformat(),
             "leaving_soon": [i.as_dict() for i in cut(self.leaving_soon)],
             "protected": [i.as_dict() for i in cut(self.protected)],
             "held": [i.as_dict() for i in cut(self.held)],

@@ -1,8 +1,13 @@
-"""English sentences built from the facts of a plan.
+"""English sentences built from the facts of a plan, and how LCARS writes figures.
 
 Built on demand rather than while planning: a plan of a large library can put
 thousands of items on leaving soon, and most reasons are never read. Dates are
 shown in the time zone of the plan's clock.
+
+Every percentage and size LCARS shows, here and in Home Assistant (sensors,
+attributes, action answers, events, the logbook), goes through
+`shown_percent`/`percent_text` and `size_text`, so that one figure reads the
+same everywhere.
 """
 
 from __future__ import annotations
@@ -16,6 +21,17 @@ from .model import Candidate
 
 # A summary names the first few reasons to fail closed; the plan lists all.
 _MAX_CAUSES: Final = 3
+
+# Sizes are written in binary units (1 GiB = 1024 MiB), as Radarr, Sonarr,
+# Lidarr and the BitTorrent clients write them, so that a size reads the same
+# in LCARS as in the server it comes from. Home Assistant's sensors use the
+# same units (UnitOfInformation.GIBIBYTES and its kin).
+SIZE_UNITS: Final = (
+    ("TiB", 1 << 40),
+    ("GiB", 1 << 30),
+    ("MiB", 1 << 20),
+    ("KiB", 1 << 10),
+)
 
 if TYPE_CHECKING:
     from .plan import (
@@ -64,7 +80,7 @@ def leaving_soon(entry: LeavingSoonItem) -> str:
             wait = f"Due since {due}; this run's deletion cap is reached."
         case "larger_than_cap":
             wait = (
-                f"Due since {due}, but at {_size(entry.item.size)} it is larger"
+                f"Due since {due}, but at {size_text(entry.item.size)} it is larger"
                 " than the per-run size cap: raise the cap to let it go."
             )
         case "failed_closed" | "not_judged":
@@ -168,14 +184,14 @@ def summary(plan: Plan) -> str:
         text = f"Nothing will be deleted: {shown}."
     elif totals.delete_count:
         text = (
-            f"{_count(totals.delete_count, 'item')} ({_size(totals.delete_bytes)})"
+            f"{_count(totals.delete_count, 'item')} ({size_text(totals.delete_bytes)})"
             " to delete now."
         )
     else:
         text = "Nothing to delete now."
     text += (
         f" {_count(totals.leaving_soon_count, 'item')}"
-        f" ({_size(totals.leaving_soon_bytes)}) on leaving soon,"
+        f" ({size_text(totals.leaving_soon_bytes)}) on leaving soon,"
         f" {totals.protected_count} protected, {totals.held_count} held."
     )
     if plan.first_deletion_at is not None and not plan.delete_now:
@@ -223,7 +239,7 @@ def _limit(item: Candidate, expiry: Expiry) -> str:
     if expiry.disk is not None:
         disk = expiry.disk
         parts.append(
-            f"{disk.root_folder} is {_free(disk.free_percent)} free, under"
+            f"{disk.root_folder} is {percent_text(disk.free_percent)} free, under"
             f" {disk.threshold_percent:g}%, so the limit is {disk.limit_days} days."
         )
     if expiry.schedule is not None:
@@ -247,17 +263,31 @@ def _date(moment: datetime | None, tz: tzinfo | None) -> str:
     return moment.astimezone(tz).date().isoformat()
 
 
-def _free(percent: float) -> str:
-    """Round down, so that 9.99% free never reads as "10.0% free, under 10%"."""
-    return f"{math.floor(percent * 10) / 10:.1f}%"
+def shown_percent(percent: float) -> float:
+    """Return a percentage as LCARS shows it anywhere: one decimal, rounded down.
+
+    Down, so that 9.99% free never reads as "10.0% free, under 10%" and a
+    download at 99.96% never reads as 100.0%. (Every float nearest to a
+    one-decimal value, such as 2.3, times 10 is that whole number exactly.)
+    """
+    return math.floor(percent * 10) / 10
 
 
-def _size(size: int) -> str:
-    if size >= 1_000_000_000_000:
-        return f"{size / 1_000_000_000_000:.1f} TB"
-    if size >= 1_000_000_000:
-        return f"{size / 1_000_000_000:.1f} GB"
-    return f"{size / 1_000_000:.0f} MB"
+def percent_text(percent: float) -> str:
+    """Write a percentage the way `shown_percent` rounds it, such as "2.9%"."""
+    return f"{shown_percent(percent):.1f}%"
+
+
+def size_text(size: float) -> str:
+    """Write a size in bytes in binary units: "1.5 GiB", "350.0 MiB", "12 B".
+
+    The unit is the largest in which the size, at one decimal, is at least 1,
+    so that 1023.99 MiB reads as "1.0 GiB" rather than "1024.0 MiB".
+    """
+    for unit, factor in SIZE_UNITS:
+        if round(size / factor, 1) >= 1:
+            return f"{size / factor:.1f} {unit}"
+    return f"{int(size)} B"
 
 
 def _count(count: int, noun: str) -> str:

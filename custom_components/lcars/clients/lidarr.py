@@ -198,6 +198,7 @@ class LidarrClient(ArrClient):
                 when,
                 opt_str(data.get("albumType")),
                 opt_int(data.get("artistId")),
+                None,
             )
         ]
 

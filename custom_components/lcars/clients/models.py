@@ -137,10 +137,14 @@ class RootFolder:
 
     @property
     def free_percent(self) -> float | None:
-        """Free space as a percentage of the disk, when both figures are known."""
+        """Free space as a percentage of the disk, when both figures are known.
+
+        Not rounded: the expiration compares it with the policy's percents, and
+        the figures shown round it their own way.
+        """
         if self.free_space is None or not self.total_space:
             return None
-        return round(self.free_space * 100 / self.total_space, 2)
+        return self.free_space * 100 / self.total_space
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -397,14 +401,14 @@ class QueueItem:
 
     @property
     def progress(self) -> float:
-        """Percent downloaded, 0 to 100."""
+        """Percent downloaded, 0 to 100; not rounded, the figures shown round it."""
         if self.size <= 0:
             return 0.0
         done = max(0, self.size - self.size_left)
-        return round(min(100.0, done * 100 / self.size), 1)
+        return min(100.0, done * 100 / self.size)
 
 
-type CalendarEntryRow = tuple[str, str, datetime, str | None, int | None]
+type CalendarEntryRow = tuple[str, str, datetime, str | None, int | None, str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -416,6 +420,9 @@ class CalendarEntry:
     start: datetime
     description: str | None = None
     media_id: int | None = None
+    # Which release of a movie this is ("In cinemas", "Digital", "Physical"):
+    # a movie can have all three in one month.
+    release: str | None = None
 
     @classmethod
     def from_row(cls, row: CalendarEntryRow) -> Self:

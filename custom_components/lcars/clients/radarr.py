@@ -37,11 +37,12 @@ from .models import (
 # How far ahead the calendar of a refresh looks.
 CALENDAR_DAYS = 30
 
-# The release dates of a movie that make calendar entries.
+# The release dates of a movie that make calendar entries: the date's key, the
+# entry's id suffix, the release as its event names it and the description.
 _RELEASES = (
-    ("inCinemas", "cinemas", "In cinemas"),
-    ("digitalRelease", "digital", "Digital release"),
-    ("physicalRelease", "physical", "Physical release"),
+    ("inCinemas", "cinemas", "In cinemas", "In cinemas"),
+    ("digitalRelease", "digital", "Digital", "Digital release"),
+    ("physicalRelease", "physical", "Physical", "Physical release"),
 )
 
 
@@ -134,11 +135,18 @@ class RadarrClient(ArrClient):
         movie_id = require_int(data["id"])
         title = str(data.get("title") or "")
         rows: list[CalendarEntryRow] = []
-        for key, slug, label in _RELEASES:
+        for key, slug, release, description in _RELEASES:
             when = parse_datetime(data.get(key))
             if when is not None and start <= when <= end:
                 rows.append(
-                    (f"radarr-movie-{movie_id}-{slug}", title, when, label, movie_id)
+                    (
+                        f"radarr-movie-{movie_id}-{slug}",
+                        title,
+                        when,
+                        description,
+                        movie_id,
+                        release,
+                    )
                 )
         return rows
 

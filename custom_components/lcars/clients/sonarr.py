@@ -84,6 +84,7 @@ def _calendar_row(airing: _Airing, titles: Mapping[int, str]) -> CalendarEntryRo
         start,
         episode_title,
         series_id,
+        None,
     )
 
 
