@@ -455,3 +455,29 @@ async def test_bittorrent_runs_with_a_server_down(
     assert run["result"] != "failed_closed", run["message"]
     assert history("sonarr") == 1
     assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_a_server_that_hangs_does_not_hold_up_setup(
+    hass: HomeAssistant, simulator: Simulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Setup waits for a slow first read only so long; it ends in the background."""
+    monkeypatch.setattr("custom_components.lcars.FIRST_READ_WAIT_SECONDS", 0.2)
+    simulator.faults("radarr").set(latency=1.5)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    entry = _entry(simulator, NAMES)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    # The first request of the slow server alone takes longer than this.
+    assert loop.time() - started < 1.5
+    assert entry.state is ConfigEntryState.LOADED
+    assert _figure(hass, "radarr") == STATE_UNAVAILABLE
+    assert _connectivity(hass, "radarr") == STATE_OFF
+    assert _figure(hass, "sonarr") not in (STATE_UNAVAILABLE, "unknown")
+    assert _root_folder_sensors(hass, "radarr") == []
+
+    simulator.faults("radarr").clear()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert _figure(hass, "radarr") not in (STATE_UNAVAILABLE, "unknown")
+    assert _connectivity(hass, "radarr") == STATE_ON
+    assert _root_folder_sensors(hass, "radarr")

@@ -31,6 +31,11 @@ PLATFORMS: list[Platform] = [
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
+# How long setup waits for the first read of the servers. Longer than a large
+# library takes to read on a small machine, short enough that a server that
+# hangs does not hold up Home Assistant's start.
+FIRST_READ_WAIT_SECONDS = 20.0
+
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the LCARS actions."""
@@ -72,10 +77,19 @@ async def async_setup_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> boo
     # unavailable and its coordinator retries, sooner at first (see
     # FIRST_RETRY), logging once when it fails and once when it is back.
     # async_refresh, not async_config_entry_first_refresh: that one raises
-    # ConfigEntryNotReady and does not log the failure.
-    await asyncio.gather(
-        *(coordinator.async_refresh() for coordinator in data.coordinators.values())
-    )
+    # ConfigEntryNotReady and does not log the failure. A server that hangs
+    # is waited for only so long; its first read goes on in the background
+    # and its entities come up when it ends.
+    first_reads = [
+        entry.async_create_background_task(
+            hass,
+            coordinator.async_refresh(),
+            f"lcars first read of {coordinator.subentry.title}",
+        )
+        for coordinator in data.coordinators.values()
+    ]
+    if first_reads:
+        await asyncio.wait(first_reads, timeout=FIRST_READ_WAIT_SECONDS)
 
     entry.runtime_data = data
     try:
