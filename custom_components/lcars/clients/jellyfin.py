@@ -19,7 +19,7 @@ from .convert import (
     opt_str,
     parse_datetime,
 )
-from .errors import BadResponseError, NotFoundError
+from .errors import BadResponseError, LcarsClientError, NotFoundError
 from .http import HttpClient, concurrent_requests
 from .models import (
     EpisodeWatch,
@@ -31,6 +31,7 @@ from .models import (
     JellyfinSession,
     JellyfinSnapshot,
     JellyfinUser,
+    MissingWatchData,
     Rows,
     WatchRow,
 )
@@ -141,6 +142,7 @@ class _ItemMerger:
         # Items some counted user has played, noted as they arrive so that
         # counting the others afterwards costs nothing.
         self.watched: set[str] = set()
+        self.gaps = _WatchGaps()
 
     def projection(self, user_id: str | None) -> Any:
         """Return the function that folds one element of `user_id`'s list in."""
@@ -148,10 +150,14 @@ class _ItemMerger:
         provider_ids = self.provider_ids
         watched = self.watched
         watch = self.watch.setdefault(user_id, {}) if user_id else None
+        without_data = self.gaps.without_data
 
         def fold(data: Any) -> None:
             item_id = require_str(data["Id"])
             row = watch_row(user_id, data.get("UserData")) if user_id else None
+            if user_id and row is None:
+                # Unknown, not unwatched: never read as "never played".
+                without_data[user_id] = without_data.get(user_id, 0) + 1
             if item_id not in fields:
                 fields[item_id] = (
                     str(data.get("Name") or ""),
@@ -203,6 +209,19 @@ class _ItemMerger:
         return len(self.fields) - len(self.watched)
 
 
+class _WatchGaps:
+    """Counted users whose watch data did not come: gone (404), or left out."""
+
+    def __init__(self) -> None:
+        self.gone: set[str] = set()
+        # User id -> items that came without the user's data.
+        self.without_data: dict[str, int] = {}
+
+    def __bool__(self) -> bool:
+        """Whether any counted user's watch data is missing."""
+        return bool(self.gone or self.without_data)
+
+
 class _EpisodeWatchMerger:
     """Merges the episode lists of several users into watch data per episode.
 
@@ -214,14 +233,17 @@ class _EpisodeWatchMerger:
     def __init__(self) -> None:
         # By episode id, as rows of EpisodeWatch.
         self.episodes: dict[str, EpisodeWatchRow] = {}
+        self.gaps = _WatchGaps()
 
-    def projection(self) -> Any:
+    def projection(self, user_id: str) -> Any:
         """Return the function that folds one episode of one user's list in."""
         episodes = self.episodes
+        without_data = self.gaps.without_data
 
         def fold(data: Any) -> None:
             user_data = data.get("UserData")
             if not isinstance(user_data, dict):
+                without_data[user_id] = without_data.get(user_id, 0) + 1
                 return
             last = parse_datetime(user_data.get("LastPlayedDate"))
             played = (
@@ -399,9 +421,10 @@ class JellyfinClient(HttpClient):
                 item=True,
             )
         except NotFoundError:
-            # The user was deleted on the server: its watch data no longer
-            # counts, and the rest of the refresh goes on.
+            # The user was deleted on the server: the rest of the refresh
+            # goes on, and the snapshot says whose watch data is missing.
             _LOGGER.debug("Jellyfin user %s no longer exists", user_id)
+            merger.gaps.gone.add(user_id)
 
     async def _counted_user_ids(self, user_ids: Sequence[str] | None) -> Sequence[str]:
         if user_ids is None:
@@ -411,7 +434,10 @@ class JellyfinClient(HttpClient):
         return user_ids
 
     async def async_get_episode_watch(
-        self, user_ids: Sequence[str] | None = None
+        self,
+        user_ids: Sequence[str] | None = None,
+        *,
+        missing: list[MissingWatchData] | None = None,
     ) -> Rows[EpisodeWatch]:
         """Watch data of the episodes, merged over the counted users.
 
@@ -419,7 +445,8 @@ class JellyfinClient(HttpClient):
         their episodes. One streamed request per user (default: the counted
         users, or every user when none are set); only episodes some user
         played or marked as a favourite are kept, sorted by series, season
-        and episode.
+        and episode. The counted users whose episode watch data did not come
+        (see `MissingWatchData`) are added to `missing` when it is given.
         """
         merger = _EpisodeWatchMerger()
         params = {
@@ -427,23 +454,25 @@ class JellyfinClient(HttpClient):
             "includeItemTypes": "Episode",
             "enableUserData": "true",
         }
-        fold = merger.projection()
 
         async def stream(user_id: str) -> None:
             try:
                 await self._stream_list(
                     "/Items",
-                    fold,
+                    merger.projection(user_id),
                     params={"userId": user_id, **params},
                     member="Items",
                     item=True,
                 )
             except NotFoundError:
                 _LOGGER.debug("Jellyfin user %s no longer exists", user_id)
+                merger.gaps.gone.add(user_id)
 
         async with concurrent_requests() as group:
             for user_id in await self._counted_user_ids(user_ids):
                 group.create_task(stream(user_id))
+        if missing is not None and merger.gaps:
+            missing.extend(await self._missing_watch_data(merger.gaps))
         rows = sorted(
             merger.episodes.values(),
             key=lambda row: (row[0], row[1], -1 if row[2] is None else row[2]),
@@ -462,13 +491,45 @@ class JellyfinClient(HttpClient):
             sessions = group.create_task(self.async_get_sessions())
             items = group.create_task(self._async_merge_items(None))
         merger = items.result()
+        missing = await self._missing_watch_data(merger.gaps) if merger.gaps else ()
         return JellyfinSnapshot(
             info=info.result(),
             counts=counts.result(),
             sessions=tuple(sessions.result()),
             items=await merger.async_result(),
             never_watched=merger.never_watched,
+            missing_watch_data=missing,
         )
+
+    async def _missing_watch_data(
+        self, gaps: _WatchGaps
+    ) -> tuple[MissingWatchData, ...]:
+        """Say whose watch data is missing, with the names of users that exist.
+
+        Asks for the users only when something is missing; a user who is
+        gone has no name any more, and a failed lookup leaves names out.
+        """
+        names: dict[str, str] = {}
+        if gaps.without_data:
+            try:
+                users = await self.async_get_users()
+            except LcarsClientError:
+                users = []
+            names = {normalize_item_id(user.id): user.name for user in users}
+        found = [
+            MissingWatchData(user_id=user_id, problem="user_missing")
+            for user_id in gaps.gone
+        ]
+        found.extend(
+            MissingWatchData(
+                user_id=user_id,
+                problem="no_user_data",
+                user_name=names.get(normalize_item_id(user_id)) or None,
+                items=count,
+            )
+            for user_id, count in gaps.without_data.items()
+        )
+        return tuple(sorted(found, key=lambda gap: (gap.user_id, gap.problem)))
 
     async def async_refresh_library(self) -> None:
         """Start a scan of every library, so items whose files are gone leave."""
