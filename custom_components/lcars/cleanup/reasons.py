@@ -12,10 +12,12 @@ from datetime import datetime, timedelta, tzinfo
 import math
 from typing import TYPE_CHECKING, Final
 
-from .model import Candidate
+from .model import Candidate, trusted_size
 
 # A summary names the first few reasons to fail closed; the plan lists all.
 _MAX_CAUSES: Final = 3
+# Time since an item was listed that did not count is told from an hour on.
+_UNOBSERVED_TOLD: Final = timedelta(hours=1)
 
 if TYPE_CHECKING:
     from .plan import (
@@ -53,6 +55,12 @@ def leaving_soon(entry: LeavingSoonItem) -> str:
     match entry.waiting_for:
         case "grace_period":
             wait = f"On leaving soon since {since}; deletion on {due}."
+            if entry.unobserved >= _UNOBSERVED_TOLD:
+                wait += (
+                    f" {_span(entry.unobserved)} of the time since did not count"
+                    " toward the grace period (Home Assistant could not watch"
+                    " the clock: the machine restarted, or the clock jumped)."
+                )
         case "free_space_target":
             disk = entry.expiry.disk
             target = f"{disk.target_percent:g}%" if disk else "its target"
@@ -64,7 +72,7 @@ def leaving_soon(entry: LeavingSoonItem) -> str:
             wait = f"Due since {due}; this run's deletion cap is reached."
         case "larger_than_cap":
             wait = (
-                f"Due since {due}, but at {_size(entry.item.size)} it is larger"
+                f"Due since {due}, but at {_size(trusted_size(entry.item))} it is larger"
                 " than the per-run size cap: raise the cap to let it go."
             )
         case "failed_closed" | "not_judged":
@@ -125,6 +133,18 @@ def held(entry: HeldItem) -> str:
             return (
                 f"Held: deleting it failed {entry.attempts} times (last error:"
                 f" {entry.last_error or 'unknown'}). Clear its failures to retry."
+            )
+        case "size_in_doubt":
+            size = entry.item.size
+            told = "missing" if size is None else f"{size!r} bytes"
+            return (
+                f"Held: its size ({told}) is missing, not positive or larger than"
+                " its disk, so the space deleting it frees cannot be counted."
+            )
+        case "duplicate_id":
+            return (
+                "Held: its id appears more than once in the list of its server,"
+                " so which entry is right is in doubt."
             )
 
 
@@ -250,6 +270,13 @@ def _date(moment: datetime | None, tz: tzinfo | None) -> str:
 def _free(percent: float) -> str:
     """Round down, so that 9.99% free never reads as "10.0% free, under 10%"."""
     return f"{math.floor(percent * 10) / 10:.1f}%"
+
+
+def _span(span: timedelta) -> str:
+    """Say a span of time in days, or hours under two days."""
+    if span >= timedelta(days=2):
+        return _count(span.days, "day")
+    return _count(int(span.total_seconds() // 3600), "hour")
 
 
 def _size(size: int) -> str:
