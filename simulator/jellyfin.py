@@ -464,7 +464,12 @@ class JellyfinService:
             out["ChildCount"] = item.child_count or len(
                 self.state.children.get(item.id, ())
             )
-        if user_id is not None and with_user_data and not item.without_user_data:
+        if (
+            user_id is not None
+            and with_user_data
+            and not item.without_user_data
+            and not self.state.user_data_withheld(user_id, item.type)
+        ):
             out["UserData"] = self.user_data_json(item, user_id)
         out["ImageTags"] = {"Primary": stable_tag(item.id + "p")}
         if item.type in ("Movie", "Series", "MusicArtist"):

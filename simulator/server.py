@@ -10,7 +10,7 @@ async with Simulator(movies=50, series=10, artists=5, seed=1) as sim:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 import logging
 import re
 from types import TracebackType
@@ -27,7 +27,7 @@ from .library import api_key_for, generate
 from .lidarr import LidarrService
 from .radarr import RadarrService
 from .sonarr import SonarrService
-from .state import ArrState, Clock, QueueRecord, State
+from .state import ArrState, Clock, JellyfinState, QueueRecord, State
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -287,6 +287,26 @@ class Simulator:
             groups.setdefault(key, []).append(record)
         return [sorted(records, key=lambda r: r.id) for records in groups.values()]
 
+    def _jellyfin(self, name: str) -> JellyfinState:
+        service = self.state.services[self._ctx(name).name]
+        if not isinstance(service, JellyfinState):
+            raise TypeError(f"{name!r} is not a Jellyfin instance")
+        return service
+
+    def remove_jellyfin_user(self, name: str, user_id: str) -> None:
+        """Delete a Jellyfin user: requests for it get 404 from now on."""
+        if not self._jellyfin(name).remove_user(user_id):
+            raise ValueError(f"{name!r} has no user {user_id!r}")
+
+    def withhold_user_data(
+        self, name: str, user_id: str, types: Sequence[str] = ()
+    ) -> None:
+        """Leave a Jellyfin user's `UserData` out of items of `types` (default: all)."""
+        try:
+            self._jellyfin(name).withhold_user_data(user_id, types)
+        except KeyError:
+            raise ValueError(f"{name!r} has no user {user_id!r}") from None
+
     def set_free_space(self, name: str, path: str, free_bytes: int) -> None:
         """Set the free space of the disk holding `path` (a root folder or mount)."""
         service = self.state.services[self._ctx(name).name]
@@ -361,6 +381,38 @@ class Simulator:
                 return json_response({"error": str(err)}, status=404)
             return json_response({"path": path, "free_space": free})
 
+        async def delete_user(request: web.Request) -> web.StreamResponse:
+            try:
+                self.remove_jellyfin_user(name, request.match_info["user_id"])
+            except TypeError as err:
+                return json_response({"error": str(err)}, status=400)
+            except ValueError as err:
+                return json_response({"error": str(err)}, status=404)
+            return json_response({"removed": request.match_info["user_id"]})
+
+        async def withhold(request: web.Request) -> web.StreamResponse:
+            body = await read_json(request)
+            user_id = body.get("user_id") if isinstance(body, dict) else None
+            types = body.get("types", []) if isinstance(body, dict) else None
+            if (
+                not isinstance(user_id, str)
+                or not isinstance(types, list)
+                or not all(isinstance(t, str) for t in types)
+            ):
+                return json_response(
+                    {
+                        "error": "user_id (string) and types (list of strings) are required"
+                    },
+                    status=400,
+                )
+            try:
+                self.withhold_user_data(name, user_id, types)
+            except TypeError as err:
+                return json_response({"error": str(err)}, status=400)
+            except ValueError as err:
+                return json_response({"error": str(err)}, status=404)
+            return json_response({"user_id": user_id, "types": types})
+
         async def get_requests(request: web.Request) -> web.StreamResponse:
             return json_response({"requests": [list(r) for r in self.requests(name)]})
 
@@ -388,6 +440,8 @@ class Simulator:
         router.add_get(f"{prefix}/requests", get_requests)
         router.add_delete(f"{prefix}/requests", delete_requests)
         router.add_post(f"{prefix}/clock", clock)
+        router.add_delete(f"{prefix}/users/{{user_id}}", delete_user)
+        router.add_post(f"{prefix}/withhold-user-data", withhold)
 
 
 def _auth_middleware(

@@ -905,6 +905,9 @@ class JellyfinState:
     version: int = 0
     id_counter: int = 0
     refreshes: int = 0
+    # User id -> item types whose answers leave out that user's `UserData`
+    # (an empty set: every type). A fault of a server or a proxy in between.
+    withheld_user_data: dict[str, set[str]] = field(default_factory=dict)
 
     def touch(self) -> None:
         """Mark the state changed so cached list bodies are rebuilt."""
@@ -914,6 +917,30 @@ class JellyfinState:
         """Return a user by id (case-insensitive, dashes ignored)."""
         wanted = user_id.replace("-", "").lower()
         return next((u for u in self.users if u.id == wanted), None)
+
+    def remove_user(self, user_id: str) -> bool:
+        """Delete a user and its watch data, as an administrator can."""
+        user = self.user(user_id)
+        if user is None:
+            return False
+        self.users.remove(user)
+        self.user_data.pop(user.id, None)
+        self.withheld_user_data.pop(user.id, None)
+        self.touch()
+        return True
+
+    def withhold_user_data(self, user_id: str, types: Iterable[str] = ()) -> None:
+        """Leave a user's `UserData` out of items of `types` (default: all)."""
+        user = self.user(user_id)
+        if user is None:
+            raise KeyError(user_id)
+        self.withheld_user_data[user.id] = set(types)
+        self.touch()
+
+    def user_data_withheld(self, user_id: str, item_type: str) -> bool:
+        """Whether answers leave out this user's data for items of this type."""
+        types = self.withheld_user_data.get(user_id)
+        return types is not None and (not types or item_type in types)
 
     def user_data_of(self, user_id: str, item_id: str) -> UserData:
         """Return the stored user data, or an empty one."""
@@ -1061,6 +1088,10 @@ class JellyfinState:
             "sessions": plain(self.sessions),
             "collections": {k: list(v) for k, v in sorted(self.collections.items())},
             "refreshes": self.refreshes,
+            "withheld_user_data": {
+                user: sorted(types)
+                for user, types in sorted(self.withheld_user_data.items())
+            },
         }
 
 

@@ -166,7 +166,7 @@ async def test_describes_real_runs(
 
     first = await manager.async_run(trigger="action")
     await hass.async_block_till_done()
-    assert first.result == "nothing_to_do"
+    assert first.result == "listed"
     assert first.leaving_soon_count > 0
     assert _describe(hass, finished[-1]) == {
         "name": "LCARS",

@@ -379,7 +379,7 @@ async def test_restart_with_a_server_down_deletes_nothing(
     await manager.async_set_automatic(False)
     await manager.async_set_dry_run(False)
     _fill_movies_disk(simulator)
-    assert (await _call(hass, "run_cleanup"))["result"] == "nothing_to_do"
+    assert (await _call(hass, "run_cleanup"))["result"] == "listed"
     listed = [e.key for e in manager.leaving_soon]
     assert listed
     assert await hass.config_entries.async_unload(entry.entry_id)

@@ -117,7 +117,12 @@ async def _async_reload_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> N
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> bool:
-    """Unload the platforms; the coordinators stop with the entry."""
+    """Unload the platforms; the coordinators stop with the entry.
+
+    A cleanup run belongs to this instance of the entry: it stops first, so
+    that nothing it does reaches a server or the store once unloading began.
+    """
+    await entry.runtime_data.cleanup.async_shutdown()
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 

@@ -57,7 +57,7 @@ def describe_cleanup_finished(data: Mapping[str, Any]) -> str:
         return f"cleanup failed: {message}"
     if result == "dry_run":
         text = f"dry run: {_items(deleted)} would be deleted"
-    elif result == "nothing_to_do":
+    elif result in ("listed", "nothing_to_do"):
         text = "cleanup finished: nothing to delete"
     else:
         freed = format_size(data.get("bytes_freed"))

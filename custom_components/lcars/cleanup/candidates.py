@@ -46,6 +46,7 @@ from custom_components.lcars.clients.models import (
     JellyfinSession,
     JellyfinSnapshot,
     LidarrSnapshot,
+    MissingWatchData,
     Movie,
     RadarrSnapshot,
     RootFolder,
@@ -63,6 +64,7 @@ from .model import (
     SourceHealth,
     SourceKind,
     SourceStatus,
+    WatchDataGap,
 )
 from .policy import CleanupPolicy, tag_key
 
@@ -457,7 +459,7 @@ def _movies(
     tags = _Tags(snapshot.tags)
     for row in snapshot.movies.rows:
         size = row[size_at]
-        if not row[has_file_at] and size <= 0:
+        if not row[has_file_at] and (size is None or size <= 0):
             continue
         tmdb, imdb = row[tmdb_at], row[imdb_at]
         match = (
@@ -510,7 +512,7 @@ def _series(
     folders = _Folders(snapshot.root_folders)
     tags = _Tags(snapshot.tags)
     for row in snapshot.series.rows:
-        if row[files_at] <= 0 and row[size_at] <= 0:
+        if row[files_at] <= 0 and (row[size_at] is None or row[size_at] <= 0):
             continue
         series_id = row[id_at]
         tvdb, tmdb, imdb = row[tvdb_at], row[tmdb_at], row[imdb_at]
@@ -694,7 +696,7 @@ def _albums(
     folders = _Folders(snapshot.root_folders)
     tags = _Tags(snapshot.tags)
     for row in snapshot.albums.rows:
-        if row[files_at] <= 0 and row[size_at] <= 0:
+        if row[files_at] <= 0 and (row[size_at] is None or row[size_at] <= 0):
             continue
         artist = artists.get(row[artist_at])
         if artist is None:
@@ -784,9 +786,27 @@ class SourceFact:
 
 
 def source_health(
-    facts: Iterable[SourceFact], *, jellyfin_configured: bool
+    facts: Iterable[SourceFact],
+    *,
+    jellyfin_configured: bool,
+    missing_watch_data: Iterable[MissingWatchData] = (),
 ) -> SourceHealth:
-    """Return the state of every source, with the ids the candidates carry."""
+    """Return the state of every source, with the ids the candidates carry.
+
+    `missing_watch_data` names the counted Jellyfin users whose watch data
+    did not come (from the snapshot and the episode watch data); a user
+    named twice for the same problem is told once, with the larger count.
+    """
+    gaps: dict[tuple[str, str], WatchDataGap] = {}
+    for missing in missing_watch_data:
+        known = gaps.get((missing.user_id, missing.problem))
+        if known is None or missing.items > known.items:
+            gaps[(missing.user_id, missing.problem)] = WatchDataGap(
+                user_id=missing.user_id,
+                problem=missing.problem,
+                user_name=missing.user_name,
+                items=missing.items,
+            )
     return SourceHealth(
         sources=tuple(
             SourceStatus(
@@ -799,4 +819,5 @@ def source_health(
             for fact in facts
         ),
         jellyfin_configured=jellyfin_configured,
+        watch_data_gaps=tuple(gaps[key] for key in sorted(gaps)),
     )

@@ -40,6 +40,8 @@ type HoldReason = Literal[
     "played_without_date",
     "no_dates",
     "deletion_failed",
+    "size_in_doubt",
+    "duplicate_id",
 ]
 """Why an item may be past its limit but is not deleted: something is in doubt."""
 
@@ -52,6 +54,8 @@ type FailCode = Literal[
     "disk_missing",
     "disk_invalid",
     "ids_conflict",
+    "watch_data_missing",
+    "clock_step",
 ]
 """Why the plan failed closed (deletes nothing)."""
 
@@ -186,6 +190,9 @@ class LeavingSoonItem(NamedTuple):
 
     `expiry` and `age` are None for an item kept on leaving soon that could not
     be judged this time (its root folder's disk figure is in doubt).
+    `observed` is how long LCARS has seen it listed (None when the plan
+    was made without a clock reading), and `unobserved` how much of the time
+    since it was listed did not count (the machine off, a clock step).
     """
 
     item: Candidate
@@ -195,6 +202,8 @@ class LeavingSoonItem(NamedTuple):
     delete_on: datetime
     waiting_for: WaitReason
     tz: tzinfo = UTC
+    observed: timedelta | None = None
+    unobserved: timedelta = timedelta(0)
 
     @property
     def reason(self) -> str:
@@ -214,6 +223,11 @@ class LeavingSoonItem(NamedTuple):
             "leaving_soon_since": self.entered.isoformat(),
             "delete_on": self.delete_on.isoformat(),
             "waiting_for": self.waiting_for,
+            "observed_days": (
+                None
+                if self.observed is None
+                else round(self.observed.total_seconds() / 86400, 2)
+            ),
             "reason": self.reason,
         }
 

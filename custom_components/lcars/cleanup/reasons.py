@@ -17,10 +17,12 @@ from datetime import datetime, timedelta, tzinfo
 import math
 from typing import TYPE_CHECKING, Final
 
-from .model import Candidate
+from .model import Candidate, trusted_size
 
 # A summary names the first few reasons to fail closed; the plan lists all.
 _MAX_CAUSES: Final = 3
+# Time since an item was listed that did not count is told from an hour on.
+_UNOBSERVED_TOLD: Final = timedelta(hours=1)
 
 # Sizes are written in binary units (1 GiB = 1024 MiB), as Radarr, Sonarr,
 # Lidarr and the BitTorrent clients write them, so that a size reads the same
@@ -69,6 +71,12 @@ def leaving_soon(entry: LeavingSoonItem) -> str:
     match entry.waiting_for:
         case "grace_period":
             wait = f"On leaving soon since {since}; deletion on {due}."
+            if entry.unobserved >= _UNOBSERVED_TOLD:
+                wait += (
+                    f" {_span(entry.unobserved)} of the time since did not count"
+                    " toward the grace period (Home Assistant could not watch"
+                    " the clock: the machine restarted, or the clock jumped)."
+                )
         case "free_space_target":
             disk = entry.expiry.disk
             target = f"{disk.target_percent:g}%" if disk else "its target"
@@ -80,7 +88,8 @@ def leaving_soon(entry: LeavingSoonItem) -> str:
             wait = f"Due since {due}; this run's deletion cap is reached."
         case "larger_than_cap":
             wait = (
-                f"Due since {due}, but at {size_text(entry.item.size)} it is larger"
+                f"Due since {due}, but at {size_text(trusted_size(entry.item))}"
+                " it is larger"
                 " than the per-run size cap: raise the cap to let it go."
             )
         case "failed_closed" | "not_judged":
@@ -141,6 +150,18 @@ def held(entry: HeldItem) -> str:
             return (
                 f"Held: deleting it failed {entry.attempts} times (last error:"
                 f" {entry.last_error or 'unknown'}). Clear its failures to retry."
+            )
+        case "size_in_doubt":
+            size = entry.item.size
+            told = "missing" if size is None else f"{size!r} bytes"
+            return (
+                f"Held: its size ({told}) is missing, not positive or larger than"
+                " its disk, so the space deleting it frees cannot be counted."
+            )
+        case "duplicate_id":
+            return (
+                "Held: its id appears more than once in the list of its server,"
+                " so which entry is right is in doubt."
             )
 
 
@@ -288,6 +309,13 @@ def size_text(size: float) -> str:
         if round(size / factor, 1) >= 1:
             return f"{size / factor:.1f} {unit}"
     return f"{int(size)} B"
+
+
+def _span(span: timedelta) -> str:
+    """Say a span of time in days, or hours under two days."""
+    if span >= timedelta(days=2):
+        return _count(span.days, "day")
+    return _count(int(span.total_seconds() // 3600), "hour")
 
 
 def _count(count: int, noun: str) -> str:

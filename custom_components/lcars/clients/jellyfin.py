@@ -31,6 +31,7 @@ from .models import (
     JellyfinSession,
     JellyfinSnapshot,
     JellyfinUser,
+    MissingWatchData,
     Rows,
     WatchRow,
 )
@@ -145,6 +146,7 @@ class _ItemMerger:
         self.watched: set[str] = set()
         # Items a counted user's list sent without UserData.
         self.unknown: set[str] = set()
+        self.gaps = _WatchGaps()
 
     def projection(self, user_id: str | None) -> Any:
         """Return the function that folds one element of `user_id`'s list in."""
@@ -153,6 +155,7 @@ class _ItemMerger:
         watched = self.watched
         unknown = self.unknown
         watch = self.watch.setdefault(user_id, {}) if user_id else None
+        without_data = self.gaps.without_data
 
         def fold(data: Any) -> None:
             item_id = require_str(data["Id"])
@@ -168,7 +171,12 @@ class _ItemMerger:
             if watch is None:
                 return
             if row is None:
+                # Unknown, not unwatched: never read as "never played". A gap
+                # matters where the item has a provider id, the only way it
+                # can stand for a library item (a home video cannot).
                 unknown.add(item_id)
+                if user_id and provider_ids[item_id]:
+                    without_data[user_id] = without_data.get(user_id, 0) + 1
                 return
             watch[item_id] = row
             _, played, play_count, last_played, _ = row
@@ -224,6 +232,38 @@ class _ItemMerger:
         return frozenset(self.unknown)
 
 
+class _WatchGaps:
+    """Counted users whose watch data did not come: gone (404), or left out."""
+
+    def __init__(self) -> None:
+        self.gone: set[str] = set()
+        # User id -> items that came without the user's data.
+        self.without_data: dict[str, int] = {}
+        # Normalized user id -> name, from the user list read at the start.
+        self.names: dict[str, str] = {}
+
+    def __bool__(self) -> bool:
+        """Whether any counted user's watch data is missing."""
+        return bool(self.gone or self.without_data)
+
+    def report(self) -> tuple[MissingWatchData, ...]:
+        """Say whose watch data is missing; a user who is gone has no name."""
+        found = [
+            MissingWatchData(user_id=user_id, problem="user_missing")
+            for user_id in self.gone
+        ]
+        found.extend(
+            MissingWatchData(
+                user_id=user_id,
+                problem="no_user_data",
+                user_name=self.names.get(normalize_item_id(user_id)) or None,
+                items=count,
+            )
+            for user_id, count in self.without_data.items()
+        )
+        return tuple(sorted(found, key=lambda gap: (gap.user_id, gap.problem)))
+
+
 class _EpisodeWatchMerger:
     """Merges the episode lists of several users into watch data per episode.
 
@@ -235,14 +275,17 @@ class _EpisodeWatchMerger:
     def __init__(self) -> None:
         # By episode id, as rows of EpisodeWatch.
         self.episodes: dict[str, EpisodeWatchRow] = {}
+        self.gaps = _WatchGaps()
 
-    def projection(self) -> Any:
+    def projection(self, user_id: str) -> Any:
         """Return the function that folds one episode of one user's list in."""
         episodes = self.episodes
+        without_data = self.gaps.without_data
 
         def fold(data: Any) -> None:
             user_data = data.get("UserData")
             if not isinstance(user_data, dict):
+                without_data[user_id] = without_data.get(user_id, 0) + 1
                 return
             last = parse_datetime(user_data.get("LastPlayedDate"))
             played = (
@@ -394,8 +437,8 @@ class JellyfinClient(HttpClient):
     async def _async_merge_items(
         self, user_ids: Sequence[str] | None
     ) -> tuple[_ItemMerger, tuple[str, ...]]:
-        counted = await self._counted_user_ids(user_ids)
         merger = _ItemMerger()
+        counted = await self._counted_user_ids(user_ids, merger.gaps)
         async with concurrent_requests() as group:
             for user_id in counted or (None,):
                 group.create_task(self._stream_items(merger, user_id))
@@ -422,30 +465,41 @@ class JellyfinClient(HttpClient):
                 item=True,
             )
         except NotFoundError:
-            # The user was deleted on the server: its watch data no longer
-            # counts, and the rest of the refresh goes on.
+            # The user was deleted on the server: the rest of the refresh
+            # goes on, and the snapshot says whose watch data is missing.
             _LOGGER.debug("Jellyfin user %s no longer exists", user_id)
+            merger.gaps.gone.add(user_id)
 
     async def _counted_user_ids(
-        self, user_ids: Sequence[str] | None
+        self, user_ids: Sequence[str] | None, gaps: _WatchGaps
     ) -> tuple[str, ...]:
-        """Return the users whose watch data counts: enabled ones only.
+        """Return the users whose watch data counts; note the chosen ones gone.
 
-        The chosen users (`user_ids`, else the client's) that still exist
+        Counted: the chosen users (`user_ids`, else the client's) that exist
         and are enabled; when none is chosen or none of them is left, every
-        enabled user, so that more watch data counts, never less. One
-        request (`/Users`), whatever the number of users.
+        enabled user, so that more watch data counts, never less. A disabled
+        user is left out on purpose; a chosen user the server no longer
+        knows is gone (in `gaps`): its watch data is missing, doubt for the
+        cleanup, never read as "never played". One request (`/Users`),
+        whatever the number of users; it also gives `gaps` the names.
         """
         chosen = self._user_ids if user_ids is None else user_ids
+        users = await self.async_get_users()
+        gaps.names = {normalize_item_id(user.id): user.name for user in users}
         enabled = {
             normalize_item_id(user.id): user.id
-            for user in await self.async_get_users()
+            for user in users
             if not user.is_disabled
         }
         counted = tuple(
             dict.fromkeys(
                 enabled[key] for key in map(normalize_item_id, chosen) if key in enabled
             )
+        )
+        gaps.gone.update(
+            user_id
+            for user_id in chosen
+            if normalize_item_id(user_id) not in gaps.names
         )
         if chosen and not counted:
             _LOGGER.debug(
@@ -454,7 +508,10 @@ class JellyfinClient(HttpClient):
         return counted or tuple(enabled.values())
 
     async def async_get_episode_watch(
-        self, user_ids: Sequence[str] | None = None
+        self,
+        user_ids: Sequence[str] | None = None,
+        *,
+        missing: list[MissingWatchData] | None = None,
     ) -> Rows[EpisodeWatch]:
         """Watch data of the episodes, merged over the counted users.
 
@@ -462,7 +519,8 @@ class JellyfinClient(HttpClient):
         their episodes. One streamed request per user (default: the counted
         users, or every user when none are set); only episodes some user
         played or marked as a favourite are kept, sorted by series, season
-        and episode.
+        and episode. The counted users whose episode watch data did not come
+        (see `MissingWatchData`) are added to `missing` when it is given.
         """
         merger = _EpisodeWatchMerger()
         params = {
@@ -470,23 +528,26 @@ class JellyfinClient(HttpClient):
             "includeItemTypes": "Episode",
             "enableUserData": "true",
         }
-        fold = merger.projection()
 
         async def stream(user_id: str) -> None:
             try:
                 await self._stream_list(
                     "/Items",
-                    fold,
+                    merger.projection(user_id),
                     params={"userId": user_id, **params},
                     member="Items",
                     item=True,
                 )
             except NotFoundError:
                 _LOGGER.debug("Jellyfin user %s no longer exists", user_id)
+                merger.gaps.gone.add(user_id)
 
+        counted = await self._counted_user_ids(user_ids, merger.gaps)
         async with concurrent_requests() as group:
-            for user_id in await self._counted_user_ids(user_ids):
+            for user_id in counted:
                 group.create_task(stream(user_id))
+        if missing is not None and merger.gaps:
+            missing.extend(merger.gaps.report())
         rows = sorted(
             merger.episodes.values(),
             key=lambda row: (row[0], row[1], -1 if row[2] is None else row[2]),
@@ -505,6 +566,7 @@ class JellyfinClient(HttpClient):
             sessions = group.create_task(self.async_get_sessions())
             items = group.create_task(self._async_merge_items(None))
         merger, counted = items.result()
+        missing = merger.gaps.report()
         return JellyfinSnapshot(
             info=info.result(),
             counts=counts.result(),
@@ -513,6 +575,7 @@ class JellyfinClient(HttpClient):
             never_watched=merger.never_watched,
             counted_user_ids=counted,
             watch_unknown=merger.watch_unknown,
+            missing_watch_data=missing,
         )
 
     async def async_refresh_library(self) -> None:

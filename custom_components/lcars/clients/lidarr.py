@@ -70,6 +70,8 @@ def artist_from_json(data: Any) -> Artist:
 def album_row(data: Any) -> AlbumRow:
     """Keep what LCARS uses of a Lidarr album resource, as a row of Album."""
     stats = statistics(data)
+    files = int_or_zero(stats.get("trackFileCount"))
+    size = opt_int(stats.get("sizeOnDisk"))
     return (
         require_int(data["id"]),
         require_int(data["artistId"]),
@@ -77,9 +79,10 @@ def album_row(data: Any) -> AlbumRow:
         opt_str(data.get("foreignAlbumId")),
         as_bool(data.get("monitored")),
         parse_datetime(data.get("releaseDate")),
-        int_or_zero(stats.get("trackFileCount")),
+        files,
         int_or_zero(stats.get("totalTrackCount")),
-        int_or_zero(stats.get("sizeOnDisk")),
+        # With track files, a size that is missing stays None, never 0.
+        0 if size is None and files <= 0 else size,
     )
 
 

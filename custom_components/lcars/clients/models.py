@@ -98,8 +98,11 @@ class Rows[T: RowModel](Sequence[T]):
         return (row[column] for row in self.rows)
 
     def total(self, name: str) -> int:
-        """Sum the integer field `name` over every row, without building models."""
-        return sum(self.column(name))
+        """Sum the integer field `name` over every row, without building models.
+
+        Rows without the figure (None: the server sent none) are left out.
+        """
+        return sum(value for value in self.column(name) if value is not None)
 
     def count_where(self, **values: object) -> int:
         """Count the rows whose fields equal `values`, without building models."""
@@ -178,7 +181,7 @@ type MovieRow = tuple[
     bool,
     bool,
     bool,
-    int,
+    int | None,
     datetime | None,
     tuple[int, ...],
     int | None,
@@ -200,7 +203,8 @@ class Movie:
     monitored: bool
     has_file: bool
     is_available: bool
-    size_on_disk: int
+    # None when Radarr sent no size, or one that is not a whole number.
+    size_on_disk: int | None
     added: datetime | None
     tags: tuple[int, ...] = ()
     quality_profile_id: int | None = None
@@ -213,7 +217,7 @@ class Movie:
         return cls(*row)
 
 
-type SeasonRow = tuple[int, bool, int, int, int, int]
+type SeasonRow = tuple[int, bool, int, int, int, int | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +229,8 @@ class Season:
     episode_file_count: int
     episode_count: int
     total_episode_count: int
-    size_on_disk: int
+    # None when Sonarr sent no size, or one that is not a whole number.
+    size_on_disk: int | None
 
     @classmethod
     def from_row(cls, row: SeasonRow) -> Self:
@@ -245,7 +250,7 @@ type SeriesRow = tuple[
     str | None,
     bool,
     str | None,
-    int,
+    int | None,
     int,
     int,
     int,
@@ -270,7 +275,8 @@ class Series:
     root_folder: str | None
     monitored: bool
     series_type: str | None
-    size_on_disk: int
+    # None when Sonarr sent no size, or one that is not a whole number.
+    size_on_disk: int | None
     episode_file_count: int
     episode_count: int
     total_episode_count: int
@@ -298,8 +304,8 @@ class Episode:
     has_file: bool
     monitored: bool = True
     episode_file_id: int | None = None
-    # Of the file; 0 and None without one.
-    size: int = 0
+    # Of the file; 0 without one, None when Sonarr sent no size for it.
+    size: int | None = 0
     file_added: datetime | None = None
 
 
@@ -344,7 +350,9 @@ class Artist:
         return cls(*row)
 
 
-type AlbumRow = tuple[int, int, str, str | None, bool, datetime | None, int, int, int]
+type AlbumRow = tuple[
+    int, int, str, str | None, bool, datetime | None, int, int, int | None
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,7 +367,8 @@ class Album:
     release_date: datetime | None
     track_file_count: int
     total_track_count: int
-    size_on_disk: int
+    # None when Lidarr sent no size, or one that is not a whole number.
+    size_on_disk: int | None
 
     @classmethod
     def from_row(cls, row: AlbumRow) -> Self:
@@ -635,6 +644,21 @@ class JellyfinServerInfo:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MissingWatchData:
+    """A counted Jellyfin user whose watch data the server did not send.
+
+    `user_missing`: the server does not know the user (404), for example
+    after it was deleted. `no_user_data`: `items` items came without the
+    user's data. Either way the user's plays are unknown, not absent.
+    """
+
+    user_id: str
+    problem: Literal["user_missing", "no_user_data"]
+    user_name: str | None = None
+    items: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class JellyfinSnapshot:
     """Everything one Jellyfin refresh reads, in a fixed number of requests.
 
@@ -655,6 +679,8 @@ class JellyfinSnapshot:
     # Items some counted user's list sent without watch data (a server
     # that leaves UserData out): whether that user played them is unknown.
     watch_unknown: frozenset[str] = frozenset()
+    # Counted users whose watch data did not come in full.
+    missing_watch_data: tuple[MissingWatchData, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

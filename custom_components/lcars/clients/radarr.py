@@ -57,7 +57,11 @@ def movie_row(data: Any) -> MovieRow:
     if size is None:
         size = opt_int(statistics(data).get("sizeOnDisk"))
     if size is None:
-        size = opt_int(file.get("size")) or 0
+        size = opt_int(file.get("size"))
+    if size is None and not has_file:
+        # Without a file it weighs nothing; with one, a size that is missing
+        # stays None, never 0 (the cleanup holds an item whose size is in doubt).
+        size = 0
     path = opt_str(data.get("path"))
     return (
         require_int(data["id"]),

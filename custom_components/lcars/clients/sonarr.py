@@ -97,16 +97,26 @@ def _calendar(
 
 
 def season_row(data: Any) -> SeasonRow:
-    """Read a season with its statistics (zeros when the server sends none)."""
+    """Read a season with its statistics (zero counts when the server sends none).
+
+    A season with files whose size is missing or not a whole number has
+    the size None, never 0; without files it weighs nothing.
+    """
     stats = statistics(data)
+    files = int_or_zero(stats.get("episodeFileCount"))
+    size = opt_int(stats.get("sizeOnDisk"))
     return (
         require_int(data["seasonNumber"]),
         as_bool(data.get("monitored")),
-        int_or_zero(stats.get("episodeFileCount")),
+        files,
         int_or_zero(stats.get("episodeCount")),
         int_or_zero(stats.get("totalEpisodeCount")),
-        int_or_zero(stats.get("sizeOnDisk")),
+        0 if size is None and files <= 0 else size,
     )
+
+
+def _files(season: Season) -> int:
+    return season.episode_file_count
 
 
 def series_row(data: Any) -> SeriesRow:
@@ -128,6 +138,16 @@ def series_row(data: Any) -> SeriesRow:
             return int_or_zero(source.get(key))
         return sum(of_season(Season.from_row(season)) for season in seasons)
 
+    def size() -> int | None:
+        # As for a season: None when the series has files but no size.
+        if "sizeOnDisk" in source:
+            found = opt_int(source.get("sizeOnDisk"))
+            if found is None and figure("episodeFileCount", _files) <= 0:
+                return 0
+            return found
+        sizes = [season[5] for season in seasons]
+        return None if None in sizes else sum(s for s in sizes if s is not None)
+
     path = opt_str(data.get("path"))
     return (
         require_int(data["id"]),
@@ -140,7 +160,7 @@ def series_row(data: Any) -> SeriesRow:
         root_folder_of(data, path),
         as_bool(data.get("monitored")),
         opt_str(data.get("seriesType")),
-        figure("sizeOnDisk", lambda s: s.size_on_disk),
+        size(),
         figure("episodeFileCount", lambda s: s.episode_file_count),
         figure("episodeCount", lambda s: s.episode_count),
         figure("totalEpisodeCount", lambda s: s.total_episode_count),
@@ -166,7 +186,7 @@ def episode_from_json(data: Any) -> Episode:
         has_file=has_file,
         monitored=as_bool(data.get("monitored")),
         episode_file_id=file_id,
-        size=int_or_zero(file.get("size")) if has_file else 0,
+        size=opt_int(file.get("size")) if has_file else 0,
         file_added=parse_datetime(file.get("dateAdded")) if has_file else None,
     )
 
