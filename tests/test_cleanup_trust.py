@@ -840,3 +840,42 @@ async def test_readings_without_a_boot_id_compare_within_the_process(
     first = manager.ledger.clock
     await manager.async_set_dry_run(False)
     assert manager.ledger.clock == first
+
+
+# -- nothing starts its grace period unseen ----------------------------------
+
+
+async def test_a_run_that_fails_closed_starts_no_grace_period(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Items that expire while a source is down are listed once it is back.
+
+    A run that fails closed keeps leaving soon as it was, so an item it
+    would add is shown nowhere: its grace period must not start then, or it
+    could pass without the item ever being announced.
+    """
+    entry = init_integration
+    manager = await _armed(entry)
+    simulator.faults("sonarr").set(status=500)
+    _fill_movies_disk(simulator)
+
+    failed = await _call(hass, "run_cleanup", entry)
+    assert failed["result"] == "failed_closed"
+    assert manager.leaving_soon == ()
+    assert not [key for key in manager.ledger.entries if key.startswith(RADARR)]
+
+    # The source stays down past a whole grace period...
+    freezer.tick(GRACE + timedelta(days=1))
+    assert (await _call(hass, "run_cleanup", entry))["result"] == "failed_closed"
+    # ...and once it is back, the expired movies are listed, not deleted.
+    simulator.faults("sonarr").clear()
+    listed = await _call(hass, "run_cleanup", entry)
+    assert listed["result"] == "listed"
+    assert listed["deleted"] == []
+    assert manager.leaving_soon
+    now = dt_util.utcnow()
+    assert all(e.delete_on >= now + GRACE for e in manager.leaving_soon)
+    assert not [w for w in _writes(simulator) if w[0] == "radarr"]

@@ -615,7 +615,7 @@ class _Planner:
         fail_reasons = self._fail_reasons()
         failed_closed = bool(fail_reasons)
         self._hold_duplicates()
-        if self.watch_data_gaps or self.clock_step is not None:
+        if failed_closed or self.watch_data_gaps:
             self._list_nothing_new()
         delete_now = self._choose_deletions(failed_closed=failed_closed)
         self._keep_unseen_entries(failed_closed=failed_closed)
