@@ -523,7 +523,10 @@ def test_disk_figures_name_every_root_folder_of_every_instance() -> None:
     )
     assert figures == [
         DiskFigure(
-            instance_id="radarr/main", root_folder="/movies", free_bytes=1, total_bytes=2
+            instance_id="radarr/main",
+            root_folder="/movies",
+            free_bytes=1,
+            total_bytes=2,
         ),
         DiskFigure(
             instance_id="radarr/main", root_folder="/x", free_bytes=None, total_bytes=3
@@ -539,7 +542,9 @@ def test_disk_figures_name_every_root_folder_of_every_instance() -> None:
         ),
     ]
     inaccessible = replace(folder("/movies"), accessible=False)
-    assert disk_figures(radarr=radarr(root_folders=(inaccessible,)))[0].accessible is False
+    assert (
+        disk_figures(radarr=radarr(root_folders=(inaccessible,)))[0].accessible is False
+    )
     assert disk_figures() == []
 
 
@@ -554,7 +559,10 @@ def test_source_health_gives_the_ids_the_candidates_carry() -> None:
     assert health.jellyfin_configured is True
     assert [
         (s.source_id, s.kind, s.fetched_at, s.last_refresh_ok) for s in health.sources
-    ] == [("radarr/main", "radarr", ago(0), True), ("jellyfin/jf", "jellyfin", None, False)]
+    ] == [
+        ("radarr/main", "radarr", ago(0), True),
+        ("jellyfin/jf", "jellyfin", None, False),
+    ]
 
 
 # -- series, seasons and episodes ------------------------------------------
@@ -605,9 +613,7 @@ def test_whole_series_mode_lists_series_with_files_only(
     """An upcoming series (no file yet) is never a candidate."""
     show = a_series(1, a_season(1, files=0, size=0))
     show = replace(show, episode_file_count=files, size_on_disk=size)
-    found = build(
-        policy=CleanupPolicy(series_unit="series"), sonarr=sonarr(show)
-    )
+    found = build(policy=CleanupPolicy(series_unit="series"), sonarr=sonarr(show))
     assert [c.key for c in found] == (["sonarr/main/series/1"] if listed else [])
 
 
@@ -996,4 +1002,6 @@ def test_seeding_marks_only_the_items_it_names() -> None:
         )
     )
     assert [c.seeding for c in found] == [False, True]
-    assert [c.seeding for c in iter_candidates(policy=POLICY, radarr=radarr(a_movie(1)))] == [False]
+    assert [
+        c.seeding for c in iter_candidates(policy=POLICY, radarr=radarr(a_movie(1)))
+    ] == [False]

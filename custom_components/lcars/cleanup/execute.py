@@ -162,6 +162,8 @@ class _Runner:
     _media: dict[tuple[str, int], int] | None = None
     _media_error: str | None = None
     _steps: list[StepResult] = field(default_factory=list)
+    # The step under way: the one a client error is reported for.
+    _step: StepName = "unmonitor"
 
     def _client(self, item: Candidate) -> ArrClient | None:
         if isinstance(self.clients, Mapping):
@@ -180,6 +182,7 @@ class _Runner:
         gone_ok: bool = False,
     ) -> None:
         """Send one change, or only note it in a dry run."""
+        self._step = step
         if self.dry_run:
             self._steps.append(StepResult(step=step, ok=True, detail=_DRY_RUN))
             return
@@ -197,30 +200,32 @@ class _Runner:
         """Take every step for one item, stopping at the first failure."""
         item = deletion.item if isinstance(deletion, DeletionItem) else deletion
         self._steps = []
-        step: StepName = "unmonitor"
+        self._step = "unmonitor"
         try:
             try:
                 ids = _ids_of(item)
             except ValueError:
-                raise self._fail(step, "the item key cannot be read") from None
+                raise self._fail("unmonitor", "the item key cannot be read") from None
             client = self._client(item)
             if client is None:
-                raise self._fail(step, f"no client for instance {item.instance_id}")
-            step = await self._arr_steps(item, client, ids)
-            step = "jellyseerr"
+                raise self._fail(
+                    "unmonitor", f"no client for instance {item.instance_id}"
+                )
+            await self._arr_steps(item, client, ids)
+            self._step = "jellyseerr"
             await self._jellyseerr_step(item)
         except _StepFailedError as failed:
             self._steps.append(failed.result)
         except LcarsClientError as err:
-            self._steps.append(StepResult(step=step, ok=False, error=str(err)))
+            self._steps.append(StepResult(step=self._step, ok=False, error=str(err)))
         return ItemResult(
             key=item.key, title=item.title, kind=item.kind, steps=tuple(self._steps)
         )
 
     async def _arr_steps(
         self, item: Candidate, client: ArrClient, ids: list[int]
-    ) -> StepName:
-        """Unmonitor and delete in the *arr; return the last step started."""
+    ) -> None:
+        """Unmonitor and delete in the *arr."""
         kind = item.kind
         expected = {
             "movie": RadarrClient,
@@ -235,14 +240,15 @@ class _Runner:
                 f"instance {item.instance_id} is not a {expected.service} instance",
             )
         if kind in ("movie", "series") and len(ids) == 1:
-            return await self._whole_item(client, ids[0])
-        if isinstance(client, SonarrClient) and kind in ("season", "episode"):
-            return await self._episode_files(item, client, ids)
-        if isinstance(client, LidarrClient) and len(ids) == 1:
-            return await self._album(client, ids[0])
-        raise self._fail("unmonitor", "the item key cannot be read")
+            await self._whole_item(client, ids[0])
+        elif isinstance(client, SonarrClient) and kind in ("season", "episode"):
+            await self._episode_files(item, client, ids)
+        elif isinstance(client, LidarrClient) and len(ids) == 1:
+            await self._album(client, ids[0])
+        else:
+            raise self._fail("unmonitor", "the item key cannot be read")
 
-    async def _whole_item(self, client: ArrClient, item_id: int) -> StepName:
+    async def _whole_item(self, client: ArrClient, item_id: int) -> None:
         await self._change(
             "unmonitor", lambda: client.async_set_monitored([item_id], False)
         )
@@ -259,11 +265,10 @@ class _Runner:
                 )
 
         await self._change("delete", delete, gone_ok=True)
-        return "delete"
 
     async def _episode_files(
         self, item: Candidate, client: SonarrClient, ids: list[int]
-    ) -> StepName:
+    ) -> None:
         """Delete the files of a season or one rolling episode; the series stays."""
         if item.kind == "season" and len(ids) == 2:
             series_id, season, number = ids[0], ids[1], None
@@ -272,6 +277,7 @@ class _Runner:
         else:
             raise self._fail("find_files", "the item key cannot be read")
         step: StepName = "find_files"
+        self._step = step
         episodes: list[Episode] = await client.async_get_episodes(series_id, season)
         if number is not None:
             episodes = [e for e in episodes if e.episode_number == number]
@@ -306,14 +312,14 @@ class _Runner:
             )
         else:
             self._steps.append(StepResult(step=step, ok=True, detail="no files"))
-        return step
 
-    async def _album(self, client: LidarrClient, album_id: int) -> StepName:
+    async def _album(self, client: LidarrClient, album_id: int) -> None:
         """Unmonitor an album and delete its track files; it stays listed."""
         await self._change(
             "unmonitor", lambda: client.async_set_albums_monitored([album_id], False)
         )
         step: StepName = "find_files"
+        self._step = step
         file_ids = await client.async_get_album_track_file_ids(album_id)
         self._steps.append(
             StepResult(step=step, ok=True, detail=f"{len(file_ids)} files")
@@ -327,7 +333,6 @@ class _Runner:
             )
         else:
             self._steps.append(StepResult(step=step, ok=True, detail="no files"))
-        return step
 
     async def _media_index(self, seerr: JellyseerrClient) -> dict[tuple[str, int], int]:
         """Read every media entry once per run; a failure is kept for the run."""
