@@ -18,7 +18,6 @@ from custom_components.lcars.cleanup.execute import (
     ExecutionReport,
     ItemResult,
     StepResult,
-    execute_item,
     execute_plan,
     sync_leaving_soon_collection,
 )
@@ -145,9 +144,9 @@ async def test_an_item_of_an_unknown_or_a_wrong_instance_is_kept(rig: Setup) -> 
 async def test_clients_can_be_a_mapping_or_a_function(rig: Setup) -> None:
     s = rig
     movie = s.movie()
-    report = await execute_item(movie, s.arr, dry_run=True)
+    report = await execute_plan((movie,), s.arr, dry_run=True)
     assert report.items[0].ok
-    report = await execute_item(movie, lambda _: None, dry_run=True)
+    report = await execute_plan((movie,), lambda _: None, dry_run=True)
     assert report.items[0].error == "no client for instance radarr"
 
 

@@ -445,26 +445,6 @@ async def execute_plan(
     )
 
 
-async def execute_item(
-    item: DeletionItem | Candidate,
-    clients: ClientResolver,
-    *,
-    dry_run: bool,
-    add_import_exclusion: bool = False,
-    jellyseerr: JellyseerrClient | None = None,
-    jellyfin: JellyfinClient | None = None,
-) -> ExecutionReport:
-    """Delete one item now (the report holds that one item)."""
-    return await execute_plan(
-        (item,),
-        clients,
-        dry_run=dry_run,
-        add_import_exclusion=add_import_exclusion,
-        jellyseerr=jellyseerr,
-        jellyfin=jellyfin,
-    )
-
-
 async def sync_leaving_soon_collection(
     jellyfin_client: JellyfinClient,
     item_ids: Iterable[str],
