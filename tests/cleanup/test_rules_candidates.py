@@ -1005,3 +1005,27 @@ def test_seeding_marks_only_the_items_it_names() -> None:
     assert [
         c.seeding for c in iter_candidates(policy=POLICY, radarr=radarr(a_movie(1)))
     ] == [False]
+
+
+def test_jellyfin_items_of_other_types_are_never_matched() -> None:
+    snap = jellyfin(
+        jf_item("jf-box", "BoxSet", {"Tmdb": "101"}, ("u1", True, 1, ago(1), True)),
+        jf_item("jf-ep", "Episode", {"Tmdb": "101"}),
+    )
+    assert not only(build(radarr=radarr(a_movie(1)), jellyfin=snap)).jellyfin_matched
+
+
+def test_watch_data_without_an_episode_number_counts_for_its_season_only() -> None:
+    watch = [EpisodeWatch("jf-s", 1, None, ago(4), True, False)]
+    found = build(
+        sonarr=sonarr(a_series(1, a_season(1))),
+        jellyfin=jellyfin(jf_item("jf-s", "Series", {"Tvdb": "201"})),
+        episode_watch=watch,
+    )
+    assert (only(found).last_played, only(found).played) == (ago(4), True)
+    rolling = _rolling(
+        [an_episode(1, 1)],
+        snap=jellyfin(jf_item("jf-s", "Series", {"Tvdb": "201"})),
+        episode_watch=watch,
+    )
+    assert (rolling[0].last_played, rolling[0].played) == (None, False)

@@ -18,12 +18,16 @@ from custom_components.lcars.cleanup.execute import (
     ExecutionReport,
     ItemResult,
     StepResult,
+    _index_media,
+    _Runner,
     execute_plan,
     sync_leaving_soon_collection,
 )
+from custom_components.lcars.clients.errors import NotFoundError
+from custom_components.lcars.clients.jellyseerr import SeerrMediaRef
 from simulator import Simulator
 
-from .test_execute import NOW, Setup
+from .test_execute import NOW, Setup, season_episodes
 
 
 @pytest.fixture
@@ -513,3 +517,107 @@ async def test_a_client_error_is_reported_for_the_step_it_stopped(
     ]
     assert result.error is not None
     assert report.deleted_keys == ()
+
+
+async def test_a_step_that_finds_nothing_to_change_fails(rig: Setup) -> None:
+    """Only a deletion may find its item already gone; a 404 elsewhere is a failure."""
+    s = rig
+    movie = s.movie()
+    s.sim.faults("radarr").set(status=404, paths=["/api/v3/movie/editor"])
+    report = await s.run([movie], dry_run=False)
+    s.sim.faults("radarr").clear()
+    (result,) = report.items
+    assert [(st.step, st.ok) for st in result.steps] == [("unmonitor", False)]
+    assert report.deleted_keys == ()
+
+
+async def test_a_whole_series_is_deleted_with_its_files(rig: Setup) -> None:
+    s = rig
+    season = s.season()
+    series_id = int(season.key.split("/")[2])
+    series = replace(season, key=f"sonarr/series/{series_id}", kind="series")
+    report = await s.run([series], dry_run=False, add_import_exclusion=True)
+    (result,) = report.items
+    assert result.ok, result
+    assert [(st.step, st.performed) for st in result.steps][:2] == [
+        ("unmonitor", True),
+        ("delete", True),
+    ]
+    assert series_id not in s.sonarr.series
+    assert [e.foreign_id for e in s.sonarr.exclusions] == [str(season.ids.tvdb)]
+
+
+async def test_a_season_without_monitored_episodes_or_files_sends_nothing(
+    rig: Setup,
+) -> None:
+    s = rig
+    season = s.season()
+    for episode in season_episodes(s, season):
+        episode.monitored = False
+        episode.episode_file_id = 0
+    s.sim.reset_requests("sonarr")
+    report = await s.run([season], dry_run=False)
+    (result,) = report.items
+    assert steps(result)[:3] == [
+        (
+            "find_files",
+            True,
+            False,
+            f"{len(season_episodes(s, season))} episodes, 0 files",
+        ),
+        ("unmonitor", True, False, "not monitored"),
+        ("delete_files", True, False, "no files"),
+    ]
+    assert {m for m, _ in s.sim.requests("sonarr")} == {"GET"}
+    assert not result.changed
+
+
+def test_jellyseerr_media_are_indexed_by_type_and_id() -> None:
+    refs = [
+        SeerrMediaRef(1, "movie", 10, None),
+        SeerrMediaRef(2, "movie", 10, None),
+        SeerrMediaRef(3, "movie", None, 7),
+        SeerrMediaRef(4, "tv", 20, 30),
+        SeerrMediaRef(5, "tv", None, 31),
+        SeerrMediaRef(6, "tv", 21, None),
+        SeerrMediaRef(7, "music", 22, 32),
+    ]
+    assert _index_media(refs) == {
+        ("movie", 10): 1,
+        ("tv-tmdb", 20): 4,
+        ("tv-tvdb", 30): 4,
+        ("tv-tvdb", 31): 5,
+        ("tv-tmdb", 21): 6,
+    }
+
+
+async def test_a_dry_run_leaves_an_existing_collection_alone(rig: Setup) -> None:
+    s = rig
+    ids = sorted(i.id for i in s.jf.items.values() if i.type == "Movie")[:3]
+    await sync_leaving_soon_collection(s.jellyfin, ids[:2])
+    s.sim.reset_requests("jellyfin")
+    result = await sync_leaving_soon_collection(s.jellyfin, ids[1:], dry_run=True)
+    assert (result.created, result.added, result.removed, result.dry_run) == (
+        False,
+        (ids[2],),
+        (ids[0],),
+        True,
+    )
+    assert {m for m, _ in s.sim.requests("jellyfin")} == {"GET"}
+
+
+async def test_only_a_deletion_may_find_its_item_already_gone() -> None:
+    """The clients raise NotFoundError only on item paths; the rule holds for any."""
+    runner = _Runner(
+        clients={}, dry_run=False, add_import_exclusion=False, jellyseerr=None
+    )
+
+    async def gone() -> None:
+        raise NotFoundError("Radarr", "http://127.0.0.1", "no such movie")
+
+    with pytest.raises(NotFoundError):
+        await runner._change("unmonitor", gone)
+    await runner._change("delete", gone, gone_ok=True)
+    assert runner._steps == [
+        StepResult(step="delete", ok=True, performed=True, detail="already gone")
+    ]

@@ -879,7 +879,6 @@ def test_an_empty_or_a_full_disk_is_a_real_figure(free: int, total: int) -> None
         instance_id=RADARR, root_folder="/movies", free_bytes=free, total_bytes=total
     )
     assert figure.problem is None
-    assert figure.free_percent == free * 100 / total
     assert not run([movie(1)], [figure]).failed_closed
 
 
@@ -1055,3 +1054,13 @@ def test_now_must_carry_a_time_zone_and_dates_show_in_it() -> None:
     assert entry.tz == tz
     assert "deletion on 2026-11-28." in entry.reason
     assert "deletion on 2026-11-29." in plan.leaving_soon[0].reason
+
+
+def test_a_media_type_without_limits_expires_only_by_tag_schedule() -> None:
+    policy = CleanupPolicy(series_limits={}, tag_schedules={"t": 10})
+    plain = season(1, 1, added=days_ago(100))
+    tagged = season(2, 1, added=days_ago(100), series_tags=frozenset({"t"}))
+    plan = run([plain, tagged], VERY_LOW, policy=policy)
+    assert on_list(plan) == {tagged.key}
+    tv = next(o for o in plan.root_folders if o.root_folder == "/tv")
+    assert tv.targets == {}

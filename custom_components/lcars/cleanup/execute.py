@@ -259,7 +259,9 @@ class _Runner:
                 await client.async_delete_movie(
                     item_id, delete_files=True, add_exclusion=exclusion
                 )
-            elif isinstance(client, SonarrClient):
+            else:
+                # Only movies and series are deleted whole (see `_arr_steps`).
+                assert isinstance(client, SonarrClient)
                 await client.async_delete_series(
                     item_id, delete_files=True, add_exclusion=exclusion
                 )
