@@ -15,7 +15,9 @@ Every mutant is one small change to `custom_components/lcars/cleanup/`:
   call      a call statement removed (its result was not used)
   return    a returned value replaced by None
 
-Docstrings, annotations, type aliases, `__slots__` and `__all__` are left
+Docstrings (and any other string standing alone as a statement),
+annotations, type aliases, decorators (`@dataclass(frozen=True, ...)`: the
+tests check that records are immutable), `__slots__` and `__all__` are left
 alone: changing them cannot change what the cleanup does.
 
 How it runs: one pass of the tests under coverage records which tests run
@@ -90,6 +92,9 @@ _COMPARE_SWAPS: dict[type[ast.cmpop], tuple[type[ast.cmpop], ...]] = {
     ast.IsNot: (ast.Is,),
 }
 _LEFT_ALONE = frozenset({"__slots__", "__all__", "__match_args__"})
+_NOT_VISITED = frozenset(
+    {"annotation", "returns", "type_comment", "type_params", "decorator_list"}
+)
 
 type Path_ = tuple[tuple[str, int | None], ...]
 """Where a node sits in its module's tree: (field, index) from the root."""
@@ -143,15 +148,24 @@ def _replace_at(tree: ast.AST, where: Path_, new: ast.AST) -> None:
         getattr(parent, name)[index] = new
 
 
-def _is_docstring(stmt: ast.stmt, position: int, owner: ast.AST) -> bool:
+def _is_text(stmt: ast.AST) -> bool:
+    """A string standing alone: a docstring, or one that documents an alias."""
     return (
-        position == 0
-        and isinstance(
-            owner, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
-        )
-        and isinstance(stmt, ast.Expr)
+        isinstance(stmt, ast.Expr)
         and isinstance(stmt.value, ast.Constant)
         and isinstance(stmt.value.value, str)
+    )
+
+
+def _lines(node: ast.AST) -> tuple[int, int]:
+    """First and last line of a node (a comprehension has none of its own)."""
+    first = getattr(node, "lineno", None)
+    if first is not None:
+        return first, getattr(node, "end_lineno", None) or first
+    inner = [n for n in ast.walk(node) if hasattr(n, "lineno")]
+    return (
+        min(n.lineno for n in inner),  # type: ignore[attr-defined]
+        max(n.end_lineno or n.lineno for n in inner),  # type: ignore[attr-defined]
     )
 
 
@@ -175,7 +189,7 @@ class _Finder:
                 where=where,
                 operator=operator,
                 variant=variant,
-                line=getattr(node, "lineno", 0),
+                line=_lines(node)[0],
                 scope=".".join(self.scope) or "<module>",
                 before=before,
                 after=after,
@@ -196,15 +210,13 @@ class _Finder:
             self.scope.append(node.name)  # type: ignore[attr-defined]
         self.mutate(node, where)
         for name, value in ast.iter_fields(node):
-            if name in ("annotation", "returns", "type_comment", "type_params"):
+            if name in _NOT_VISITED:
                 continue
             if isinstance(value, list):
                 for index, child in enumerate(value):
                     if not isinstance(child, ast.AST):
                         continue
-                    if isinstance(child, ast.stmt) and _is_docstring(
-                        child, index, node
-                    ):
+                    if _is_text(child):
                         continue
                     self.visit(child, (*where, (name, index)))
             elif isinstance(value, ast.AST):
@@ -460,8 +472,7 @@ def baseline(tests: list[str], work: Path) -> Baseline:
 def tests_for(mutant: Mutant, base: Baseline, all_tests: list[str]) -> list[str]:
     """The tests that run the mutated lines, fastest first; [] when none does."""
     node = _node_at(ast.parse(Path(mutant.file).read_text("utf-8")), mutant.where)
-    first = getattr(node, "lineno", mutant.line)
-    last = getattr(node, "end_lineno", None) or first
+    first, last = _lines(node)
     by_line = base.lines.get(str(Path(mutant.file).resolve()), {})
     found: set[str] = set()
     for line in range(first, last + 1):

@@ -6,6 +6,7 @@ has enough once it is back at 7% (the lowest key, 5%, plus a 2% margin).
 
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError, fields
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -13,12 +14,15 @@ import pytest
 from custom_components.lcars.cleanup import (
     CleanupPolicy,
     DiskFigure,
+    FailReason,
     Ledger,
     LedgerEntry,
     Plan,
     Protection,
+    RollingLimit,
     SourceHealth,
     SourceStatus,
+    TagLimit,
     plan_cleanup,
     protections_of,
 )
@@ -1064,3 +1068,32 @@ def test_a_media_type_without_limits_expires_only_by_tag_schedule() -> None:
     assert on_list(plan) == {tagged.key}
     tv = next(o for o in plan.root_folders if o.root_folder == "/tv")
     assert tv.targets == {}
+
+
+def test_every_record_of_a_plan_is_immutable() -> None:
+    """Plans, ledgers and their parts are shared: nobody may change them in place."""
+    item = movie(1, added=days_ago(100))
+    plan = run([item, movie(2, favorite=True, added=days_ago(100))], LOW)
+    (entry,) = plan.leaving_soon
+    records: list[object] = [
+        item,
+        item.ids,
+        plan,
+        plan.totals,
+        entry.expiry,
+        entry.expiry.disk,
+        plan.protected[0].protections[0],
+        plan.root_folders[0],
+        plan.ledger,
+        CleanupPolicy(),
+        TagLimit(tag="t", limit_days=1),
+        RollingLimit(tag="t", keep_episodes=1, max_age_days=1),
+        FailReason(code="disk_missing", subject="/", message="m"),
+        disk(),
+        healthy(),
+        healthy().sources[0],
+    ]
+    for record in records:
+        first = next(iter(fields(record)))  # type: ignore[arg-type]
+        with pytest.raises(FrozenInstanceError):
+            setattr(record, first.name, None)
