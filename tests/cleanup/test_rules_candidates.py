@@ -700,18 +700,25 @@ def test_with_episode_data_each_season_has_its_own_watch(as_rows: bool) -> None:
         EpisodeWatch("jf-s", 1, 2, ago(10), True, False),
         EpisodeWatch("jf-s", 1, 3, None, False, True),
         EpisodeWatch("jf-other", 2, 1, ago(1), True, False),
+        # Season 3: a date without a play, then a play without favourite.
+        EpisodeWatch("jf-s", 3, 1, ago(30), False, False),
+        EpisodeWatch("jf-s", 3, 2, None, False, False),
+        EpisodeWatch("jf-s", 4, 1, None, True, False),
+        EpisodeWatch("jf-s", 4, 2, None, True, False),
     ]
     episode_watch: Any = (
         Rows(EpisodeWatch, [_row(w) for w in watch]) if as_rows else watch
     )
     found = build(
-        sonarr=sonarr(a_series(1, a_season(1), a_season(2))),
+        sonarr=sonarr(a_series(1, a_season(1), a_season(2), a_season(3), a_season(4))),
         jellyfin=jellyfin(jf_item("jf-s", "Series", {"Tvdb": "201"})),
         episode_watch=episode_watch,
     )
     assert [(c.last_played, c.played, c.favorite) for c in found] == [
         (ago(10), True, True),
         (None, False, False),
+        (ago(30), False, False),
+        (None, True, False),
     ]
 
 

@@ -1097,3 +1097,15 @@ def test_every_record_of_a_plan_is_immutable() -> None:
         first = next(iter(fields(record)))  # type: ignore[arg-type]
         with pytest.raises(FrozenInstanceError):
             setattr(record, first.name, None)
+
+
+def test_an_episode_without_a_season_is_older_than_the_specials() -> None:
+    policy = CleanupPolicy(rolling_keep_episodes=1)
+    unnumbered = episode(1, 1, 5, added=days_ago(100), season_number=None)
+    special = episode(1, 0, 1, added=days_ago(100))
+    assert on_list(run([unnumbered, special], LOW, policy=policy)) == {unnumbered.key}
+    no_number = episode(
+        1, 1, 2, added=days_ago(100), episode_number=None, air_date=days_ago(1)
+    )
+    first = episode(1, 1, 0, added=days_ago(100), air_date=days_ago(50))
+    assert on_list(run([no_number, first], LOW, policy=policy)) == {no_number.key}
