@@ -12,12 +12,19 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from custom_components.lcars.cleanup import (
+    Candidate,
     CleanupPolicy,
+    DeletionItem,
     DiskFigure,
+    Expiry,
     FailReason,
+    HeldItem,
+    LeavingSoonItem,
     Ledger,
     LedgerEntry,
+    MediaIds,
     Plan,
+    ProtectedItem,
     Protection,
     RollingLimit,
     SourceHealth,
@@ -1109,3 +1116,76 @@ def test_an_episode_without_a_season_is_older_than_the_specials() -> None:
     )
     first = episode(1, 1, 0, added=days_ago(100), air_date=days_ago(50))
     assert on_list(run([no_number, first], LOW, policy=policy)) == {no_number.key}
+
+
+def test_without_free_until_target_a_capped_run_says_run_cap() -> None:
+    policy = CleanupPolicy(free_until_target=False, max_items_per_run=1)
+    items, ledger = _due(2)
+    plan = run(items, LOW, policy=policy, ledger=ledger)
+    assert keys(plan.delete_now) == [items[0].key]
+    assert waits(plan) == {items[1].key: "run_cap"}
+
+
+def test_a_watched_rolling_episode_leaves_leaving_soon() -> None:
+    policy = CleanupPolicy(rolling_keep_episodes=0)
+    item = episode(1, 1, 1, added=days_ago(100), last_played=days_ago(1), played=True)
+    plan = run([item], LOW, policy=policy, ledger=due_ledger(item))
+    assert [tuple(c) for c in plan.ledger_changes] == [
+        (item.key, item.title, "removed", "watched")
+    ]
+    assert plan.leaving_soon == ()
+
+
+def test_a_full_disk_of_ten_bytes_is_under_its_target() -> None:
+    # 7% of 10 bytes rounds up to 1 byte: with nothing free the folder needs more.
+    item = movie(1, added=days_ago(100), size=1)
+    full = DiskFigure(
+        instance_id=RADARR, root_folder="/movies", free_bytes=0, total_bytes=10
+    )
+    plan = run([item], [full], ledger=due_ledger(item))
+    assert keys(plan.delete_now) == [item.key]
+
+
+def test_records_have_the_documented_defaults() -> None:
+    bare = Candidate(
+        key="k",
+        instance_id="i",
+        kind="movie",
+        title="t",
+        root_folder="/",
+        size=1,
+        added=None,
+    )
+    assert (bare.year, bare.ids, bare.path, bare.tags) == (
+        None,
+        MediaIds(),
+        None,
+        frozenset(),
+    )
+    assert (bare.series_key, bare.series_title, bare.series_tags) == (
+        None,
+        None,
+        frozenset(),
+    )
+    assert (bare.season_number, bare.episode_number, bare.air_date) == (None,) * 3
+    assert (bare.jellyfin_matched, bare.jellyfin_id, bare.ids_conflict) == (
+        False,
+        None,
+        False,
+    )
+    assert (bare.last_played, bare.played, bare.favorite) == (None, False, False)
+    assert (bare.playing, bare.seeding) == (False, False)
+    assert DiskFigure(
+        instance_id="i", root_folder="/", free_bytes=1, total_bytes=2
+    ).accessible
+    assert Protection(kind="playing") == Protection(
+        kind="playing", tag=None, on_series=False
+    )
+    assert LedgerEntry(entered=NOW, delete_on=NOW).attempts == 0
+    expiry = Expiry(rule="disk", limit_days=1, watch_data=True)
+    assert (expiry.disk, expiry.schedule, expiry.rolling) == (None, None, None)
+    deletion = DeletionItem(bare, expiry, timedelta(0), NOW, NOW)
+    assert (deletion.attempts, deletion.tz) == (0, UTC)
+    assert HeldItem(bare, "no_dates")[2:] == (0, None, UTC)
+    assert LeavingSoonItem(bare, None, None, NOW, NOW, "not_judged").tz is UTC
+    assert ProtectedItem(bare, (), expiry, None).tz is UTC

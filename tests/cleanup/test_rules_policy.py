@@ -408,6 +408,7 @@ def test_options_data_takes_every_shape_a_form_gives() -> None:
             "movie_limits must be pairs of free percent and days",
         ),
         ({"series_unit": 1}, "series_unit", "series_unit must be text"),
+        ({"movie_limits": {"5X": 15}}, "movie_limits", "movie_limits must be a number"),
         (
             {"target_margin_percent": "lots"},
             "target_margin_percent",
