@@ -76,6 +76,8 @@ DEFAULT_TESTS = (
 # (generous: a loaded machine slows every run).
 TIMEOUT_FACTOR = 10
 TIMEOUT_MIN = 300.0
+# The exit code of a forked run that failed before pytest could start.
+RUNNER_FAILED = 99
 
 # -- mutants --------------------------------------------------------------
 
@@ -519,7 +521,7 @@ class _MutantFinder(importlib.abc.MetaPathFinder):
 
 def _child(mutant: Mutant | None, tests: list[str], log: Path) -> None:
     """In the forked process: load the mutant, run the tests, exit with their code."""
-    code = 3
+    code = RUNNER_FAILED
     try:
         os.setpgid(0, 0)
         _die_with_parent()
@@ -634,9 +636,11 @@ def run_mutants(
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)  # anything it left behind
         code = os.waitstatus_to_exitcode(status)
-        # 0: every test passed. 1: a test failed; 2: collection failed
-        # (the mutant broke an import). Anything else is this script's fault.
-        verdict = {0: "survived", 1: "killed", 2: "killed"}.get(code, "error")
+        # 0: every test passed. 1: a test failed; 2 to 4: collection or a
+        # plugin failed (the mutant broke an import). 5 (no test ran) and
+        # anything else is this script's fault.
+        verdict = {0: "survived", 1: "killed", 2: "killed", 3: "killed", 4: "killed"}
+        verdict = verdict.get(code, "error")
         outcome = Outcome(mutant, verdict, now - start, count)
         outcomes.append(outcome)
         report(outcome)
