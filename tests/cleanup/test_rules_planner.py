@@ -7,7 +7,7 @@ has enough once it is back at 7% (the lowest key, 5%, plus a 2% margin).
 from __future__ import annotations
 
 from dataclasses import FrozenInstanceError, fields
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
 import pytest
 
@@ -1138,12 +1138,15 @@ def test_a_watched_rolling_episode_leaves_leaving_soon() -> None:
 
 def test_a_full_disk_of_ten_bytes_is_under_its_target() -> None:
     # 7% of 10 bytes rounds up to 1 byte: with nothing free the folder needs more.
-    item = movie(1, added=days_ago(100), size=1)
+    first = movie(1, added=days_ago(200), size=1)
+    second = movie(2, added=days_ago(100), size=1)
     full = DiskFigure(
         instance_id=RADARR, root_folder="/movies", free_bytes=0, total_bytes=10
     )
-    plan = run([item], [full], ledger=due_ledger(item))
-    assert keys(plan.delete_now) == [item.key]
+    plan = run([first, second], [full], ledger=due_ledger(first, second))
+    # Deleting the first frees the one byte needed: the second waits.
+    assert keys(plan.delete_now) == [first.key]
+    assert waits(plan) == {second.key: "free_space_target"}
 
 
 def test_records_have_the_documented_defaults() -> None:
@@ -1189,3 +1192,25 @@ def test_records_have_the_documented_defaults() -> None:
     assert HeldItem(bare, "no_dates")[2:] == (0, None, UTC)
     assert LeavingSoonItem(bare, None, None, NOW, NOW, "not_judged").tz is UTC
     assert ProtectedItem(bare, (), expiry, None).tz is UTC
+
+
+class _NoOffset(tzinfo):
+    """A time zone that cannot say its offset: as good as none."""
+
+    def utcoffset(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+    def dst(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+
+def test_a_clock_without_an_offset_is_refused() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        plan_cleanup(
+            [],
+            disks=[],
+            health=healthy(),
+            policy=CleanupPolicy(),
+            ledger=Ledger(),
+            now=datetime(2026, 1, 1, tzinfo=_NoOffset()),
+        )
