@@ -71,6 +71,7 @@ DEFAULT_TESTS = (
     "tests/test_cleanup_entities.py",
     "tests/test_cleanup_seeding.py",
     "tests/test_preview_cleanup.py",
+    "tests/test_rules_cleanup_ha.py",
 )
 # A mutant whose tests take this many times longer than unmutated hangs
 # (generous: a loaded machine slows every run).
