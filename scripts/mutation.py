@@ -409,8 +409,9 @@ sys.exit(code)
 class Baseline:
     """What the unmutated tests showed."""
 
-    # By file, then line: the tests that run it ("" for import time).
-    lines: dict[str, dict[int, set[str]]]
+    # By file, then line: the tests that run it ("" for import time); None
+    # when not measured (every mutant then runs every test).
+    lines: dict[str, dict[int, set[str]]] | None
     durations: dict[str, float]
     seconds: float
     modules: list[str]
@@ -474,6 +475,8 @@ def baseline(tests: list[str], work: Path) -> Baseline:
 
 def tests_for(mutant: Mutant, base: Baseline, all_tests: list[str]) -> list[str]:
     """The tests that run the mutated lines, fastest first; [] when none does."""
+    if base.lines is None:
+        return list(all_tests)
     node = _node_at(ast.parse(Path(mutant.file).read_text("utf-8")), mutant.where)
     first, last = _lines(node)
     by_line = base.lines.get(str(Path(mutant.file).resolve()), {})
@@ -696,6 +699,12 @@ def _parse() -> argparse.Namespace:
         "--file", action="append", default=[], help="only mutants of this module name"
     )
     parser.add_argument(
+        "--no-coverage",
+        action="store_true",
+        help="skip the coverage pass: every mutant runs all the given tests"
+        " (quick for a few mutants and one test file)",
+    )
+    parser.add_argument(
         "--list", action="store_true", help="list every mutant id and stop"
     )
     parser.add_argument(
@@ -751,15 +760,28 @@ def main() -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="lcars-mutation.") as tmp:
         work = Path(tmp)
-        base = baseline(args.tests, work)
-        all_tests = sorted(
-            base.durations,
-            key=lambda t: (not t.startswith("tests/cleanup/"), base.durations[t], t),
+        base = (
+            Baseline(lines=None, durations={}, seconds=0.0, modules=[])
+            if args.no_coverage
+            else baseline(args.tests, work)
         )
-        print(
-            f"mutation: {len(all_tests)} tests pass unmutated"
-            f" ({base.seconds:.0f} s under coverage)"
+        all_tests = (
+            list(args.tests)
+            if args.no_coverage
+            else sorted(
+                base.durations,
+                key=lambda t: (
+                    not t.startswith("tests/cleanup/"),
+                    base.durations[t],
+                    t,
+                ),
+            )
         )
+        if not args.no_coverage:
+            print(
+                f"mutation: {len(all_tests)} tests pass unmutated"
+                f" ({base.seconds:.0f} s under coverage)"
+            )
         check_runner(base, all_tests, work)
         done = 0
 

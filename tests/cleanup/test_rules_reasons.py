@@ -325,6 +325,10 @@ def test_dates_show_in_the_time_zone_of_the_plan() -> None:
         (999_999_999_999, "1000.0 GB"),
         (1_000_000_000_000, "1.0 TB"),
         (2_560_000_000_000, "2.6 TB"),
+        # Halves round up: the divisors are exact.
+        (1_500_000, "2 MB"),
+        (1_050_000_000, "1.1 GB"),
+        (1_050_000_000_000, "1.1 TB"),
     ],
 )
 def test_sizes_read_in_mb_gb_and_tb(size: int, text: str) -> None:
