@@ -477,8 +477,15 @@ def tests_for(mutant: Mutant, base: Baseline, all_tests: list[str]) -> list[str]
     """The tests that run the mutated lines, fastest first; [] when none does."""
     if base.lines is None:
         return list(all_tests)
-    node = _node_at(ast.parse(Path(mutant.file).read_text("utf-8")), mutant.where)
-    first, last = _lines(node)
+    tree = ast.parse(Path(mutant.file).read_text("utf-8"))
+    first, last = _lines(_node_at(tree, mutant.where))
+    # Coverage counts a statement on its first line: add the line of the
+    # innermost statement holding the mutant.
+    for depth in range(len(mutant.where), -1, -1):
+        holder = _node_at(tree, mutant.where[:depth])
+        if isinstance(holder, ast.stmt):
+            first = min(first, holder.lineno)
+            break
     by_line = base.lines.get(str(Path(mutant.file).resolve()), {})
     found: set[str] = set()
     for line in range(first, last + 1):

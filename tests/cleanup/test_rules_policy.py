@@ -246,7 +246,12 @@ def test_the_rolling_count_starts_at_zero() -> None:
         None,
     )
     assert CleanupPolicy(rolling_keep_episodes=0).rolling_keep_episodes == 0
-    assert error_of(rolling_keep_episodes=1.0).code == "invalid_type"
+    assert described(error_of(rolling_keep_episodes=1.0)) == (
+        "invalid_type",
+        "rolling_keep_episodes",
+        "rolling_keep_episodes must be a whole number",
+        None,
+    )
     assert error_of(rolling_keep_episodes=True).code == "invalid_type"
 
 
