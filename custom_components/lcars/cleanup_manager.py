@@ -1049,6 +1049,9 @@ class CleanupManager:
             result = "ok"
         if collection_error and message is None:
             message = collection_error
+        refresh_error = _refresh_error(report)
+        if refresh_error and message is None:
+            message = refresh_error
         summary = CleanupRunSummary(
             started=started,
             finished=dt_util.utcnow(),
@@ -1225,7 +1228,7 @@ class CleanupManager:
                 failed=failed,
                 bytes_freed=size if deleted_now else 0,
                 leaving_soon_count=len(self.leaving_soon),
-                message=failed[0][2] if failed else None,
+                message=failed[0][2] if failed else _refresh_error(report),
             )
             await self._async_save()
             if deleted_now:
@@ -1270,3 +1273,16 @@ __all__ = [
     "LeavingSoonEntry",
     "async_gather_inputs",
 ]
+
+
+def _refresh_error(report: ExecutionReport | None) -> str | None:
+    """Say why Jellyfin did not rescan its libraries after deletions, or None.
+
+    The deletions stand, but Jellyfin keeps showing the deleted items until
+    its next scan: the run says so rather than reporting all is well.
+    """
+    refresh = report.library_refresh if report is not None else None
+    if refresh is None or refresh.ok:
+        return None
+    LOGGER.warning("Jellyfin did not rescan its libraries: %s", refresh.error)
+    return f"Jellyfin did not rescan its libraries: {refresh.error}"

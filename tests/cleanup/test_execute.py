@@ -15,7 +15,6 @@ import pytest
 from custom_components.lcars.cleanup import Candidate, Ledger, LedgerEntry, MediaIds
 from custom_components.lcars.cleanup.execute import (
     ExecutionReport,
-    execute_item,
     execute_plan,
     sync_leaving_soon_collection,
 )
@@ -354,9 +353,9 @@ async def test_a_failing_jellyseerr_is_reported_after_the_files_went(
 async def test_already_deleted_item_counts_as_deleted(setup: Setup) -> None:
     s = setup
     movie = s.movie()
-    first = await execute_item(movie, lambda _: s.arr["radarr"], dry_run=False)
+    first = await execute_plan((movie,), lambda _: s.arr["radarr"], dry_run=False)
     assert first.items[0].ok
-    again = await execute_item(movie, lambda _: s.arr["radarr"], dry_run=False)
+    again = await execute_plan((movie,), lambda _: s.arr["radarr"], dry_run=False)
     assert again.items[0].ok
     delete = next(st for st in again.items[0].steps if st.step == "delete")
     assert delete.detail == "already gone"

@@ -179,6 +179,8 @@ class _Runner:
     _media: dict[tuple[str, int], int] | None = None
     _media_error: str | None = None
     _steps: list[StepResult] = field(default_factory=list)
+    # The step under way: the one a client error is reported for.
+    _step: StepName = "unmonitor"
 
     def _client(self, item: Candidate) -> ArrClient | None:
         if isinstance(self.clients, Mapping):
@@ -197,6 +199,7 @@ class _Runner:
         gone_ok: bool = False,
     ) -> None:
         """Send one change, or only note it in a dry run."""
+        self._step = step
         if self.dry_run:
             self._steps.append(StepResult(step=step, ok=True, detail=_DRY_RUN))
             return
@@ -218,23 +221,25 @@ class _Runner:
         """Take every step for one item, stopping at the first failure."""
         item = deletion.item if isinstance(deletion, DeletionItem) else deletion
         self._steps = []
-        step: StepName = "unmonitor"
+        self._step = "unmonitor"
         try:
             try:
                 ids = _ids_of(item)
             except ValueError:
-                raise self._fail(step, "the item key cannot be read") from None
+                raise self._fail("unmonitor", "the item key cannot be read") from None
             client = self._client(item)
             if client is None:
-                raise self._fail(step, f"no client for instance {item.instance_id}")
-            step = await self._arr_steps(item, client, ids)
-            step = "jellyseerr"
+                raise self._fail(
+                    "unmonitor", f"no client for instance {item.instance_id}"
+                )
+            await self._arr_steps(item, client, ids)
+            self._step = "jellyseerr"
             await self._jellyseerr_step(item)
         except _StepFailedError as failed:
             self._steps.append(failed.result)
             self.stopped = isinstance(failed, _StoppedError)
         except LcarsClientError as err:
-            self._steps.append(StepResult(step=step, ok=False, error=str(err)))
+            self._steps.append(StepResult(step=self._step, ok=False, error=str(err)))
         return ItemResult(
             key=item.key,
             title=item.title,
@@ -245,8 +250,8 @@ class _Runner:
 
     async def _arr_steps(
         self, item: Candidate, client: ArrClient, ids: list[int]
-    ) -> StepName:
-        """Unmonitor and delete in the *arr; return the last step started."""
+    ) -> None:
+        """Unmonitor and delete in the *arr."""
         kind = item.kind
         expected = {
             "movie": RadarrClient,
@@ -261,14 +266,15 @@ class _Runner:
                 f"instance {item.instance_id} is not a {expected.service} instance",
             )
         if kind in ("movie", "series") and len(ids) == 1:
-            return await self._whole_item(client, ids[0])
-        if isinstance(client, SonarrClient) and kind in ("season", "episode"):
-            return await self._episode_files(item, client, ids)
-        if isinstance(client, LidarrClient) and len(ids) == 1:
-            return await self._album(client, ids[0])
-        raise self._fail("unmonitor", "the item key cannot be read")
+            await self._whole_item(client, ids[0])
+        elif isinstance(client, SonarrClient) and kind in ("season", "episode"):
+            await self._episode_files(item, client, ids)
+        elif isinstance(client, LidarrClient) and len(ids) == 1:
+            await self._album(client, ids[0])
+        else:
+            raise self._fail("unmonitor", "the item key cannot be read")
 
-    async def _whole_item(self, client: ArrClient, item_id: int) -> StepName:
+    async def _whole_item(self, client: ArrClient, item_id: int) -> None:
         await self._change(
             "unmonitor", lambda: client.async_set_monitored([item_id], False)
         )
@@ -279,17 +285,18 @@ class _Runner:
                 await client.async_delete_movie(
                     item_id, delete_files=True, add_exclusion=exclusion
                 )
-            elif isinstance(client, SonarrClient):
+            else:
+                # Only movies and series are deleted whole (see `_arr_steps`).
+                assert isinstance(client, SonarrClient)
                 await client.async_delete_series(
                     item_id, delete_files=True, add_exclusion=exclusion
                 )
 
         await self._change("delete", delete, gone_ok=True)
-        return "delete"
 
     async def _episode_files(
         self, item: Candidate, client: SonarrClient, ids: list[int]
-    ) -> StepName:
+    ) -> None:
         """Delete the files of a season or one rolling episode; the series stays."""
         if item.kind == "season" and len(ids) == 2:
             series_id, season, number = ids[0], ids[1], None
@@ -298,6 +305,7 @@ class _Runner:
         else:
             raise self._fail("find_files", "the item key cannot be read")
         step: StepName = "find_files"
+        self._step = step
         episodes: list[Episode] = await client.async_get_episodes(series_id, season)
         if number is not None:
             episodes = [e for e in episodes if e.episode_number == number]
@@ -332,14 +340,14 @@ class _Runner:
             )
         else:
             self._steps.append(StepResult(step=step, ok=True, detail="no files"))
-        return step
 
-    async def _album(self, client: LidarrClient, album_id: int) -> StepName:
+    async def _album(self, client: LidarrClient, album_id: int) -> None:
         """Unmonitor an album and delete its track files; it stays listed."""
         await self._change(
             "unmonitor", lambda: client.async_set_albums_monitored([album_id], False)
         )
         step: StepName = "find_files"
+        self._step = step
         file_ids = await client.async_get_album_track_file_ids(album_id)
         self._steps.append(
             StepResult(step=step, ok=True, detail=f"{len(file_ids)} files")
@@ -353,7 +361,6 @@ class _Runner:
             )
         else:
             self._steps.append(StepResult(step=step, ok=True, detail="no files"))
-        return step
 
     async def _media_index(self, seerr: JellyseerrClient) -> dict[tuple[str, int], int]:
         """Read every media entry once per run; a failure is kept for the run."""
@@ -479,26 +486,6 @@ async def execute_plan(
     refresh = await _refresh_jellyfin(jellyfin, results, dry_run=dry_run)
     return ExecutionReport(
         dry_run=dry_run, items=tuple(results), library_refresh=refresh
-    )
-
-
-async def execute_item(
-    item: DeletionItem | Candidate,
-    clients: ClientResolver,
-    *,
-    dry_run: bool,
-    add_import_exclusion: bool = False,
-    jellyseerr: JellyseerrClient | None = None,
-    jellyfin: JellyfinClient | None = None,
-) -> ExecutionReport:
-    """Delete one item now (the report holds that one item)."""
-    return await execute_plan(
-        (item,),
-        clients,
-        dry_run=dry_run,
-        add_import_exclusion=add_import_exclusion,
-        jellyseerr=jellyseerr,
-        jellyfin=jellyfin,
     )
 
 

@@ -86,11 +86,6 @@ class Candidate:
     # breaks the upload, so it is protected.
     seeding: bool = False
 
-    @property
-    def media_type(self) -> MediaType:
-        """Which age limits of the policy apply to this item."""
-        return MEDIA_TYPE_OF_KIND[self.kind]
-
 
 def trusted_size(item: Candidate) -> int:
     """Return the size of an item the planner let through (never one in doubt)."""
@@ -130,15 +125,6 @@ class DiskFigure:
         ):
             return "disk_invalid"
         return None
-
-    @property
-    def free_percent(self) -> float | None:
-        """Free space as a percentage of the total, when the figure is valid."""
-        if self.problem is not None:
-            return None
-        assert self.free_bytes is not None
-        assert self.total_bytes is not None
-        return self.free_bytes * 100 / self.total_bytes
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

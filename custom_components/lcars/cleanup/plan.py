@@ -123,16 +123,6 @@ class Expiry:
     schedule: TagLimit | None = None
     rolling: RollingLimit | None = None
 
-    def disk_only(self, age: timedelta) -> bool:
-        """Whether only the disk rule puts an item of this age past its limit.
-
-        Only such items are held back by free-until-target: a tag schedule or
-        the rolling rule deletes whatever the free space.
-        """
-        if self.rule == "rolling" or self.disk is None:
-            return False
-        return self.schedule is None or age <= timedelta(days=self.schedule.limit_days)
-
     def as_dict(self, age: timedelta) -> dict[str, Any]:
         """Return the facts for an item of this age as JSON data."""
         disk, schedule, rolling = self.disk, self.schedule, self.rolling
