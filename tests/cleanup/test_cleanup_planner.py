@@ -741,9 +741,7 @@ def test_doubtful_disk_figure_fails_closed(
     assert scheduled.key not in plan.ledger
     assert other_folder.key not in plan.ledger
     # The plan still tells what those rules would list.
-    assert {scheduled.key, other_folder.key} <= {
-        e.item.key for e in plan.leaving_soon
-    }
+    assert {scheduled.key, other_folder.key} <= {e.item.key for e in plan.leaving_soon}
     kept = next(e for e in plan.leaving_soon if e.item.key == waiting.key)
     assert kept.waiting_for == "not_judged"
     assert kept.expiry is None
