@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
-import itertools
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -414,10 +413,13 @@ def _hostile_body(
     else:
         separator = b""
     if endless:
-        # Repeat the real elements forever (a list that had none repeats `{}`).
-        for element in itertools.cycle(elements or [b"{}"]):
-            yield separator + element
-            separator = b","
+        # Repeat the real elements forever (a list that had none repeats
+        # `{}`), written a block of them at a time.
+        unit = b"".join(b"," + element for element in elements or [b"{}"])
+        block = unit * -(-_WRITE_SIZE // len(unit))
+        yield block if separator else block[1:]
+        while True:
+            yield block
     for element in elements:
         yield separator + element
         separator = b","
