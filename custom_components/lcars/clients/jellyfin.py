@@ -514,7 +514,7 @@ class JellyfinClient(HttpClient):
         params: dict[str, str] = {"name": name}
         if batches[0]:
             params["ids"] = ",".join(batches[0])
-        data = await self._send("POST", "/Collections", params=params)
+        data = await self._send("POST", "/Collections", params=params, answer=True)
         collection_id = data.get("Id") if isinstance(data, dict) else None
         if not isinstance(collection_id, str) or not collection_id:
             raise self._error(
