@@ -56,6 +56,43 @@ type QueryValue = str | int | float
 type Query = Mapping[str, QueryValue]
 
 
+def redact_url(raw: str, marker: str = "") -> str:
+    """Return a URL without the parts that can hold a secret.
+
+    The user and password (`user:password@`), the query (`?apikey=...`) and
+    the fragment are replaced by `marker`, or left out when it is empty.
+    Works on any text, a URL or not, so that whatever was stored can be
+    shown.
+    """
+    text = raw.strip()
+    scheme, found, rest = text.partition("://")
+    if not found:
+        scheme, rest = "", text
+    else:
+        scheme += "://"
+    # The authority ends where the path, the query or the fragment begins.
+    ends = [i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0]
+    cut = min(ends, default=len(rest))
+    authority, tail = rest[:cut], rest[cut:]
+    if "@" in authority:
+        host = authority.rsplit("@", 1)[1]
+        authority = f"{marker}@{host}" if marker else host
+    ends = [i for i in (tail.find("?"), tail.find("#")) if i >= 0]
+    if ends:
+        cut = min(ends)
+        tail = tail[:cut] + (tail[cut] + marker if marker else "")
+    return scheme + authority + tail
+
+
+def url_has_secrets(raw: str) -> bool:
+    """Whether a URL holds a user, a password, a query or a fragment.
+
+    Service URLs need none of them (the API key has its own field), and any
+    of them can hold a secret that would then be stored with the URL.
+    """
+    return redact_url(raw) != raw.strip()
+
+
 def normalize_url(service: str, raw: str) -> URL:
     """Check and normalize a service URL.
 
@@ -64,8 +101,8 @@ def normalize_url(service: str, raw: str) -> URL:
     query or fragment is dropped.
     """
     text = raw.strip()
-    # What the user typed, minus anything after "?" that could hold a secret.
-    shown = text.split("?", 1)[0].split("#", 1)[0]
+    # What the user typed, minus anything that could hold a secret.
+    shown = redact_url(text)
     try:
         url = URL(text)
         url.port  # noqa: B018  # parsing the port is where a bad one shows
@@ -278,7 +315,7 @@ class HttpClient:
                 AuthenticationError, f"the API key was refused (HTTP {status})"
             )
         if status < 400:
-            location = response.headers.get("Location", "elsewhere").split("?", 1)[0]
+            location = redact_url(response.headers.get("Location", "elsewhere"))
             raise self._error(
                 BadResponseError,
                 f"redirected to {location}: check the URL, or a login page is in the way",
