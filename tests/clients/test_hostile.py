@@ -9,16 +9,18 @@ an endless list reaches it in a moment (the real one is 512 MiB).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import timedelta
 import gc
+import itertools
 import tracemalloc
 from typing import Any
 
 import aiohttp
+from aiohttp import web
 import pytest
 
-from custom_components.lcars.clients import BadResponseError, http
+from custom_components.lcars.clients import BadResponseError, JellyfinClient, http
 from simulator import Simulator
 
 from .conftest import check_error, make_client
@@ -217,3 +219,61 @@ async def test_nesting_deeper_than_orjson_reads(
         simulator, session, LISTS[case], {"deep": 2000}
     )
     assert "recursion" in error.detail or "nested too deeply" in error.detail
+
+
+@pytest.fixture
+async def endless_jellyfin(socket_enabled: None) -> AsyncIterator[str]:
+    """A Jellyfin whose item lists never end, every item a new one."""
+
+    async def items(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse()
+        response.content_type = "application/json"
+        await response.prepare(request)
+        await response.write(b'{"Items":[')
+        counter = itertools.count()
+        try:
+            while True:
+                await response.write(
+                    b",".join(
+                        b'{"Id":"%d","Name":"Movie","Type":"Movie"}' % next(counter)
+                        for _ in range(1000)
+                    )
+                    + b","
+                )
+        except ConnectionError:
+            pass
+        return response
+
+    app = web.Application()
+    app.router.add_get("/Items", items)
+    runner = web.AppRunner(app, shutdown_timeout=0.1, handler_cancellation=True)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    await runner.cleanup()
+
+
+@pytest.mark.usefixtures("traced")
+async def test_endless_list_of_new_items_merged_elsewhere(
+    endless_jellyfin: str, session: aiohttp.ClientSession
+) -> None:
+    """What a projection gathers outside the list (Jellyfin's merged items) goes too."""
+    client = JellyfinClient(session, endless_jellyfin, "key", timeout=20)
+    reads = (
+        lambda: client.async_get_items(["u1", "u2"]),
+        lambda: client.async_get_episode_watch(["u1"]),
+    )
+    # Once unmeasured: orjson makes its buffers on first use.
+    with pytest.raises(BadResponseError):
+        await reads[1]()
+    before = await _traced_now()
+    tracemalloc.reset_peak()
+    for read in reads:
+        with pytest.raises(BadResponseError) as caught:
+            await read()
+        assert "larger than 8 MiB" in caught.value.detail
+        await asyncio.sleep(0.2)
+        assert await _traced_now() - before < 2 * MIB
+    # It did gather them meanwhile.
+    assert tracemalloc.get_traced_memory()[1] - before > 8 * MIB

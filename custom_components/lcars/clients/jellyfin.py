@@ -197,6 +197,13 @@ class _ItemMerger:
                 await asyncio.sleep(0)
         return Rows(JellyfinItem, rows)
 
+    def clear(self) -> None:
+        """Let go of everything merged so far."""
+        self.fields.clear()
+        self.provider_ids.clear()
+        self.watch.clear()
+        self.watched.clear()
+
     @property
     def never_watched(self) -> int:
         """Count the items no counted user has played."""
@@ -373,9 +380,15 @@ class JellyfinClient(HttpClient):
     async def _async_merge_items(self, user_ids: Sequence[str] | None) -> _ItemMerger:
         user_ids = await self._counted_user_ids(user_ids)
         merger = _ItemMerger()
-        async with concurrent_requests() as group:
-            for user_id in user_ids or (None,):
-                group.create_task(self._stream_items(merger, user_id))
+        try:
+            async with concurrent_requests() as group:
+                for user_id in user_ids or (None,):
+                    group.create_task(self._stream_items(merger, user_id))
+        except BaseException:
+            # The error may be held for long with this frame in its
+            # traceback: let what was merged go now.
+            merger.clear()
+            raise
         return merger
 
     async def _stream_items(self, merger: _ItemMerger, user_id: str | None) -> None:
@@ -441,9 +454,13 @@ class JellyfinClient(HttpClient):
             except NotFoundError:
                 _LOGGER.debug("Jellyfin user %s no longer exists", user_id)
 
-        async with concurrent_requests() as group:
-            for user_id in await self._counted_user_ids(user_ids):
-                group.create_task(stream(user_id))
+        try:
+            async with concurrent_requests() as group:
+                for user_id in await self._counted_user_ids(user_ids):
+                    group.create_task(stream(user_id))
+        except BaseException:
+            merger.episodes.clear()
+            raise
         rows = sorted(
             merger.episodes.values(),
             key=lambda row: (row[0], row[1], -1 if row[2] is None else row[2]),
