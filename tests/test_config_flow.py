@@ -29,7 +29,7 @@ from homeassistant.data_entry_flow import FlowResultType, InvalidData
 from homeassistant.loader import async_get_integration
 from simulator import Simulator
 
-from .conftest import lcars_entry
+from .conftest import lcars_entry, subentry_data
 
 
 def _free_port() -> int:
@@ -390,6 +390,121 @@ async def test_add_service_errors_then_recover(
         result["flow_id"], _input(handle.url, handle.api_key)
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+def _with_secret(url: str, form: str) -> str:
+    """`url` (http://host:port) with a secret in one of the places a URL can hold it."""
+    scheme, rest = url.split("://", 1)
+    return {
+        "user_password": f"{scheme}://admin:{SECRET}@{rest}",
+        "user": f"{scheme}://{SECRET}@{rest}",
+        "apikey_query": f"{url}/?apikey={SECRET}",
+        "any_query": f"{url}?token={SECRET}&x=1",
+        "fragment": f"{url}/#{SECRET}",
+    }[form]
+
+
+SECRET = "s3cr3t-in-the-url"
+SECRET_FORMS = ["user_password", "user", "apikey_query", "any_query", "fragment"]
+
+
+@pytest.mark.parametrize("form", SECRET_FORMS)
+@pytest.mark.parametrize("kind", SERVICE_TYPES)
+async def test_add_service_refuses_secrets_in_the_url(
+    hass: HomeAssistant,
+    empty_entry: MockConfigEntry,
+    simulator: Any,
+    caplog: pytest.LogCaptureFixture,
+    kind: str,
+    form: str,
+) -> None:
+    """A user, password or query in the URL is refused before anything is sent."""
+    handle = simulator.services[kind]
+    simulator.reset_requests()
+    result = await _start_subentry_flow(hass, empty_entry, kind)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], _input(_with_secret(handle.url, form), handle.api_key)
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_URL: "url_has_secrets"}
+    assert simulator.requests(kind) == []
+    # The form comes back with the address alone.
+    (url_marker,) = (m for m in result["data_schema"].schema if m == CONF_URL)
+    assert SECRET not in url_marker.description["suggested_value"]
+    assert url_marker.description["suggested_value"].startswith(handle.url)
+    assert SECRET not in str(result)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], _input(handle.url, handle.api_key)
+    )
+    if kind == "jellyfin":
+        assert result["step_id"] == "users"
+    else:
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert SECRET not in caplog.text
+    for subentry in empty_entry.subentries.values():
+        assert SECRET not in str(subentry.data)
+
+
+@pytest.mark.parametrize("form", SECRET_FORMS)
+async def test_reconfigure_refuses_secrets_in_the_url(
+    hass: HomeAssistant, simulator: Any, form: str
+) -> None:
+    """Reconfiguring refuses them too, and stores nothing."""
+    entry = lcars_entry(simulator, ["sonarr"])
+    entry.add_to_hass(hass)
+    handle = simulator.services["sonarr"]
+    result = await _start_reconfigure(hass, entry, "sub_sonarr")
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {
+            CONF_URL: _with_secret(handle.url, form),
+            CONF_API_KEY: handle.api_key,
+            CONF_VERIFY_SSL: True,
+        },
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_URL: "url_has_secrets"}
+    (url_marker,) = (m for m in result["data_schema"].schema if m == CONF_URL)
+    assert SECRET not in url_marker.description["suggested_value"]
+    assert entry.subentries["sub_sonarr"].data[CONF_URL] == handle.url
+
+
+async def test_a_stored_url_with_secrets_is_never_shown(
+    hass: HomeAssistant, simulator: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A URL stored with a password and a key in it (before they were refused).
+
+    It still works, but the forms show it without them.
+    """
+    handle = simulator.services["radarr"]
+    stored = _with_secret(handle.url, "user_password") + f"/?apikey={SECRET}"
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="LCARS",
+        data={},
+        options={CONF_SCAN_INTERVAL: 60},
+        entry_id="lcars_entry",
+        subentries_data=[subentry_data(simulator, "radarr", url=stored)],
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+    result = await _start_reconfigure(hass, entry, "sub_radarr")
+    (url_marker,) = (m for m in result["data_schema"].schema if m == CONF_URL)
+    assert url_marker.description["suggested_value"] == handle.url + "/"
+
+    simulator.rotate_key("radarr")
+    coordinator = entry.runtime_data.coordinators["sub_radarr"]
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    (flow,) = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    result = await hass.config_entries.flow.async_configure(flow["flow_id"])
+    assert result["description_placeholders"]["url"] == handle.url + "/"
+    assert SECRET not in str(result)
+    assert SECRET not in caplog.text
+    await hass.config_entries.async_unload(entry.entry_id)
 
 
 async def test_add_service_behind_login_page(

@@ -50,6 +50,8 @@ from .clients import (
     CannotConnectError,
     InvalidUrlError,
     WrongServiceError,
+    redact_url,
+    url_has_secrets,
 )
 from .connection import ServiceIdentity, async_identify
 from .const import (
@@ -139,6 +141,20 @@ RECONFIGURE_SCHEMA = vol.Schema(
 REAUTH_SCHEMA = vol.Schema({vol.Required(CONF_API_KEY): KEY_SELECTOR})
 
 
+async def _async_check_new_connection(
+    hass: HomeAssistant, kind: str, data: Mapping[str, Any]
+) -> tuple[ServiceIdentity | None, dict[str, str]]:
+    """Check a URL entered in a form, then connect like `_async_try_identify`.
+
+    A user, password, query or fragment in the URL is refused before
+    anything is sent: the API key has its own field, and a secret in the URL
+    would be stored (and shown) with it.
+    """
+    if url_has_secrets(data[CONF_URL]):
+        return None, {CONF_URL: "url_has_secrets"}
+    return await _async_try_identify(hass, kind, data)
+
+
 async def _async_try_identify(
     hass: HomeAssistant, kind: str, data: Mapping[str, Any]
 ) -> tuple[ServiceIdentity | None, dict[str, str]]:
@@ -159,6 +175,11 @@ async def _async_try_identify(
         LOGGER.exception("Unexpected error while connecting to %s", SERVICE_NAMES[kind])
         return None, {"base": "unknown"}
     return identity, {}
+
+
+def _without_url_secrets(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a form's input to show again, its URL without user, password or query."""
+    return {**user_input, CONF_URL: redact_url(str(user_input[CONF_URL]))}
 
 
 def _connection_data(
@@ -265,7 +286,7 @@ class LcarsConfigFlow(ConfigFlow, domain=DOMAIN):
             description_placeholders={
                 "service": SERVICE_NAMES[kind],
                 "name": subentry.title,
-                "url": subentry.data[CONF_URL],
+                "url": redact_url(subentry.data[CONF_URL]),
             },
         )
 
@@ -300,7 +321,9 @@ class ServiceSubentryFlow(ConfigSubentryFlow):
         errors: dict[str, str] = {}
         if user_input is not None:
             data = _connection_data(user_input)
-            identity, errors = await _async_try_identify(self.hass, self._kind, data)
+            identity, errors = await _async_check_new_connection(
+                self.hass, self._kind, data
+            )
             if identity is not None:
                 if self._unique_id_taken(identity.unique_id):
                     return self.async_abort(reason="already_configured")
@@ -311,7 +334,8 @@ class ServiceSubentryFlow(ConfigSubentryFlow):
         return self.async_show_form(
             step_id="user",
             data_schema=self.add_suggested_values_to_schema(
-                CONNECTION_SCHEMA, user_input
+                CONNECTION_SCHEMA,
+                None if user_input is None else _without_url_secrets(user_input),
             ),
             errors=errors,
             description_placeholders=self._placeholders,
@@ -325,7 +349,9 @@ class ServiceSubentryFlow(ConfigSubentryFlow):
         errors: dict[str, str] = {}
         if user_input is not None:
             data = _connection_data(user_input, subentry.data)
-            identity, errors = await _async_try_identify(self.hass, self._kind, data)
+            identity, errors = await _async_check_new_connection(
+                self.hass, self._kind, data
+            )
             if identity is not None:
                 # Jellyfin names its server: the same subentry must stay on it.
                 if self._kind == SERVICE_JELLYFIN and identity.unique_id not in (
@@ -340,12 +366,16 @@ class ServiceSubentryFlow(ConfigSubentryFlow):
                     return await self.async_step_users()
                 return self._async_finish_reconfigure(subentry)
         suggested = {
-            CONF_URL: subentry.data[CONF_URL],
+            # A URL stored with a secret in it (before such URLs were
+            # refused) is offered without it: it goes to the browser.
+            CONF_URL: redact_url(subentry.data[CONF_URL]),
             CONF_VERIFY_SSL: subentry.data.get(CONF_VERIFY_SSL, True),
         }
         if user_input is not None:
             suggested |= {
-                key: value for key, value in user_input.items() if key != CONF_API_KEY
+                key: value
+                for key, value in _without_url_secrets(user_input).items()
+                if key != CONF_API_KEY
             }
         return self.async_show_form(
             step_id="reconfigure",

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_API_KEY, CONF_PASSWORD
+from homeassistant.const import CONF_API_KEY, CONF_PASSWORD, CONF_URL
 from homeassistant.core import HomeAssistant
 
+from .clients import redact_url
 from .clients.models import (
     JellyfinSnapshot,
     JellyseerrSnapshot,
@@ -19,6 +21,31 @@ from .clients.models import (
 from .coordinator import AnyCoordinator, LcarsConfigEntry
 
 TO_REDACT = {CONF_API_KEY, CONF_PASSWORD}
+
+
+def _redact(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Redact keys and passwords, and the parts of a URL that can hold one.
+
+    A URL keeps its scheme, host, port and path, which help to tell what is
+    wrong; a user, password or query in it (stored before such URLs were
+    refused, or in the address of a BitTorrent client) is redacted, at any
+    depth.
+    """
+    redacted: dict[str, Any] = _redact_urls(async_redact_data(dict(data), TO_REDACT))
+    return redacted
+
+
+def _redact_urls(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {
+            key: redact_url(item, REDACTED)
+            if key == CONF_URL and isinstance(item, str)
+            else _redact_urls(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_redact_urls(item) for item in value]
+    return value
 
 
 def _figures(coordinator: AnyCoordinator) -> dict[str, Any]:
@@ -89,7 +116,7 @@ async def async_get_config_entry_diagnostics(
         service: dict[str, Any] = {
             "type": subentry.subentry_type,
             "title": subentry.title,
-            "data": async_redact_data(dict(subentry.data), TO_REDACT),
+            "data": _redact(subentry.data),
         }
         if (coordinator := coordinators.get(subentry_id)) is not None:
             service |= {
@@ -110,7 +137,7 @@ async def async_get_config_entry_diagnostics(
     return {
         "entry": {
             "title": entry.title,
-            "options": async_redact_data(dict(entry.options), TO_REDACT),
+            "options": _redact(entry.options),
         },
         "services": services,
     }

@@ -36,6 +36,7 @@ from .models import (
     SystemStatus,
     Tag,
 )
+from .streaming import release
 
 type TagMode = Literal["add", "remove", "replace"]
 
@@ -385,7 +386,12 @@ class ArrClient(HttpClient):
             # would outlive the young collections as a tracked object.
             rows.extend(self._calendar_rows(element, start, end))
 
-        await self._stream_calendar(start, end, self.calendar_params, collect)
+        try:
+            await self._stream_calendar(start, end, self.calendar_params, collect)
+        except BaseException:
+            # As the list parser does with its own rows (see `release`).
+            await release(rows)
+            raise
         rows.sort(key=_START)
         return rows
 
@@ -422,7 +428,7 @@ class ArrClient(HttpClient):
     async def async_add_tag(self, label: str) -> Tag:
         """Create a tag (the service returns the existing one for a known label)."""
         path = f"{self.api}/tag"
-        data = await self._send("POST", path, json_body={"label": label})
+        data = await self._send("POST", path, json_body={"label": label}, answer=True)
         return self._project_one(data, _tag, path)
 
     async def async_update_tags(
@@ -462,7 +468,9 @@ class ArrClient(HttpClient):
     ) -> int:
         """Queue a command (`RefreshMovie`, `RescanSeries`, ...); return its id."""
         path = f"{self.api}/command"
-        data = await self._send("POST", path, json_body={**(body or {}), "name": name})
+        data = await self._send(
+            "POST", path, json_body={**(body or {}), "name": name}, answer=True
+        )
         return self._project_one(data, lambda d: require_int(d["id"]), path)
 
     async def _delete_library_item(

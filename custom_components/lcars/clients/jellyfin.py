@@ -214,6 +214,14 @@ class _ItemMerger:
                 await asyncio.sleep(0)
         return Rows(JellyfinItem, rows)
 
+    def clear(self) -> None:
+        """Let go of everything merged so far."""
+        self.fields.clear()
+        self.provider_ids.clear()
+        self.watch.clear()
+        self.watched.clear()
+        self.unknown.clear()
+
     @property
     def never_watched(self) -> int:
         """Count the items no counted user has played.
@@ -439,9 +447,15 @@ class JellyfinClient(HttpClient):
     ) -> tuple[_ItemMerger, tuple[str, ...]]:
         merger = _ItemMerger()
         counted = await self._counted_user_ids(user_ids, merger.gaps)
-        async with concurrent_requests() as group:
-            for user_id in counted or (None,):
-                group.create_task(self._stream_items(merger, user_id))
+        try:
+            async with concurrent_requests() as group:
+                for user_id in counted or (None,):
+                    group.create_task(self._stream_items(merger, user_id))
+        except BaseException:
+            # The error may be held for long with this frame in its
+            # traceback: let what was merged go now.
+            merger.clear()
+            raise
         return merger, counted
 
     async def _stream_items(self, merger: _ItemMerger, user_id: str | None) -> None:
@@ -543,9 +557,13 @@ class JellyfinClient(HttpClient):
                 merger.gaps.gone.add(user_id)
 
         counted = await self._counted_user_ids(user_ids, merger.gaps)
-        async with concurrent_requests() as group:
-            for user_id in counted:
-                group.create_task(stream(user_id))
+        try:
+            async with concurrent_requests() as group:
+                for user_id in counted:
+                    group.create_task(stream(user_id))
+        except BaseException:
+            merger.episodes.clear()
+            raise
         if missing is not None and merger.gaps:
             missing.extend(merger.gaps.report())
         rows = sorted(
@@ -622,7 +640,7 @@ class JellyfinClient(HttpClient):
         params: dict[str, str] = {"name": name}
         if batches[0]:
             params["ids"] = ",".join(batches[0])
-        data = await self._send("POST", "/Collections", params=params)
+        data = await self._send("POST", "/Collections", params=params, answer=True)
         collection_id = data.get("Id") if isinstance(data, dict) else None
         if not isinstance(collection_id, str) or not collection_id:
             raise self._error(
