@@ -299,6 +299,41 @@ def test_an_item_on_leaving_soon_says_what_it_waits_for(wait: str, text: str) ->
     assert leaving(wait) == f"{FACTS} {text}"
 
 
+@pytest.mark.parametrize(
+    ("unobserved", "told"),
+    [
+        (timedelta(minutes=59, seconds=59), None),
+        (timedelta(hours=1), "1 hour"),
+        (timedelta(hours=2, minutes=59), "2 hours"),
+        (timedelta(days=2) - timedelta(seconds=1), "47 hours"),
+        (timedelta(days=2), "2 days"),
+        (timedelta(days=9, hours=23), "9 days"),
+    ],
+)
+def test_time_that_did_not_count_is_told_from_an_hour_on(
+    unobserved: timedelta, told: str | None
+) -> None:
+    entry = LeavingSoonItem(
+        ITEM,
+        BY_DISK,
+        AGE,
+        ENTERED,
+        DELETE_ON,
+        "grace_period",
+        observed=timedelta(days=1),
+        unobserved=unobserved,
+    )
+    wait = "On leaving soon since 2026-10-01; deletion on 2026-10-15."
+    if told is None:
+        assert entry.reason == f"{FACTS} {wait}"
+    else:
+        assert entry.reason == (
+            f"{FACTS} {wait} {told} of the time since did not count toward the"
+            " grace period (Home Assistant could not watch the clock: the machine"
+            " restarted, or the clock jumped)."
+        )
+
+
 def test_the_target_is_named_even_without_a_disk_rule() -> None:
     assert leaving("free_space_target", BY_TAG).endswith(
         "Due since 2026-10-15, but /movies is at its free space target of its"
