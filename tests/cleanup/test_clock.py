@@ -79,29 +79,44 @@ def plan_at(
 def test_reading_round_trips_and_refuses_what_cannot_be_compared() -> None:
     first = reading(NOW)
     assert ClockReading.from_dict(json.loads(json.dumps(first.to_dict()))) == first
-    with pytest.raises(ValueError, match="timezone"):
+    with pytest.raises(ValueError) as naive:
         ClockReading(wall=NOW.replace(tzinfo=None), monotonic=1.0, source=BOOT)
-    with pytest.raises(ValueError, match="finite"):
+    assert str(naive.value) == "the wall clock reading must be timezone-aware"
+    with pytest.raises(ValueError) as endless:
         ClockReading(wall=NOW, monotonic=math.inf, source=BOOT)
+    assert str(endless.value) == "the monotonic reading must be a finite number"
+
+
+INCOMPLETE = "the clock reading is incomplete"
 
 
 @pytest.mark.parametrize(
-    "data",
+    ("data", "why"),
     [
-        [],
-        {"wall": 1, "monotonic": 1.0, "source": BOOT},
-        {"wall": NOW.isoformat(), "monotonic": True, "source": BOOT},
-        {"wall": NOW.isoformat(), "monotonic": "1", "source": BOOT},
-        {"wall": NOW.isoformat(), "monotonic": 1.0, "source": None},
-        {"wall": "yesterday", "monotonic": 1.0, "source": BOOT},
-        {"wall": "2026-11-15T12:00:00", "monotonic": 1.0, "source": BOOT},
-        {"wall": NOW.isoformat(), "monotonic": math.nan, "source": BOOT},
+        ([], "the clock reading is not an object"),
+        ({"wall": 1, "monotonic": 1.0, "source": BOOT}, INCOMPLETE),
+        ({"wall": NOW.isoformat(), "monotonic": True, "source": BOOT}, INCOMPLETE),
+        ({"wall": NOW.isoformat(), "monotonic": "1", "source": BOOT}, INCOMPLETE),
+        ({"wall": NOW.isoformat(), "monotonic": 1.0, "source": None}, INCOMPLETE),
+        (
+            {"wall": "yesterday", "monotonic": 1.0, "source": BOOT},
+            "Invalid isoformat string: 'yesterday'",
+        ),
+        (
+            {"wall": "2026-11-15T12:00:00", "monotonic": 1.0, "source": BOOT},
+            "the wall clock reading must be timezone-aware",
+        ),
+        (
+            {"wall": NOW.isoformat(), "monotonic": math.nan, "source": BOOT},
+            "the monotonic reading must be a finite number",
+        ),
     ],
 )
-def test_unreadable_reading_makes_the_ledger_unreadable(data: Any) -> None:
+def test_unreadable_reading_makes_the_ledger_unreadable(data: Any, why: str) -> None:
     stored = {"version": 1, "entries": {}, "clock": data}
-    with pytest.raises(LedgerError, match="clock"):
+    with pytest.raises(LedgerError) as caught:
         Ledger.from_dict(stored)
+    assert str(caught.value) == f"The ledger's clock reading is unreadable: {why}"
 
 
 def test_elapsed_between_readings() -> None:
@@ -314,6 +329,32 @@ def test_small_steps_are_told_in_minutes_and_seconds() -> None:
         reading(NOW - timedelta(minutes=2), monotonic=reading(NOW).monotonic),
     )
     assert "wall clock moved -2.0 minutes" in backwards.fail_reasons[0].message
+
+
+@pytest.mark.parametrize(
+    ("real", "told"),
+    [
+        (0, "0 seconds"),
+        (59, "59 seconds"),
+        (60, "1.0 minutes"),
+        (3599, "60.0 minutes"),
+        (3600, "1.0 hours"),
+        (86399, "24.0 hours"),
+        (86400, "1.0 days"),
+    ],
+)
+def test_a_duration_is_told_in_the_largest_unit_that_fits(real: int, told: str) -> None:
+    first = plan_at(Ledger(), NOW, reading(NOW))
+    wall = NOW + timedelta(days=1, seconds=real)
+    moved = "2.0 days" if real >= 43200 else "1.0 days"
+
+    plan = plan_at(first.ledger, wall, reading(wall, reading(NOW).monotonic + real))
+
+    assert plan.fail_reasons[0].message == (
+        "the clock jumped forward by 1.0 days since the run of 2026-11-15T12:00+00:00"
+        f" (the wall clock moved {moved}, real time {told}), so the time meanwhile"
+        " does not count toward any grace period"
+    )
 
 
 def test_time_across_a_reboot_is_not_credited() -> None:

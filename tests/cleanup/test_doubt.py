@@ -314,6 +314,34 @@ def test_source_health_names_each_gap_once() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ((40, None), (3, "Bob")),
+        ((3, "Bob"), (40, None)),
+        ((40, "Bob"), (40, None)),
+        ((40, None), (40, "Bob")),
+    ],
+)
+def test_a_gap_told_twice_keeps_the_larger_count_and_the_name(
+    first: tuple[int, str | None], second: tuple[int, str | None]
+) -> None:
+    """The episode watch data may know a user the item list named, or not."""
+    health = source_health(
+        [],
+        jellyfin_configured=True,
+        missing_watch_data=[
+            MissingWatchData(
+                user_id="b", problem="no_user_data", items=items, user_name=name
+            )
+            for items, name in (first, second)
+        ],
+    )
+    assert health.watch_data_gaps == (
+        WatchDataGap(user_id="b", problem="no_user_data", user_name="Bob", items=40),
+    )
+
+
 # -- sizes from the snapshots -----------------------------------------------------
 
 STATUS = SystemStatus(app_name="x", version="1", instance_name=None)

@@ -959,6 +959,21 @@ def test_rolling_order_falls_back_to_air_dates_then_missing_numbers_first() -> N
     assert on_list(plan) == {e.key}
 
 
+def test_a_listed_episode_that_is_now_among_the_last_leaves_leaving_soon() -> None:
+    """Kept as one of the last episodes: no longer past the rolling limit."""
+    policy = CleanupPolicy(rolling_keep_episodes=2)
+    unwatched = episode(1, 1, 1, added=days_ago(100))
+    watched = episode(1, 1, 2, added=days_ago(100), last_played=days_ago(1))
+    ledger = due_ledger(unwatched, watched, days=5)
+    plan = run([unwatched, watched], LOW, policy=policy, ledger=ledger)
+    assert on_list(plan) == set()
+    assert len(plan.ledger) == 0
+    assert [tuple(c) for c in plan.ledger_changes] == [
+        (watched.key, watched.title, "removed", "watched"),
+        (unwatched.key, unwatched.title, "removed", "not_expired"),
+    ]
+
+
 def test_episodes_of_each_rolling_series_are_counted_apart() -> None:
     policy = CleanupPolicy(rolling_keep_episodes=1)
     items = [episode(s, 1, n, added=days_ago(100)) for s in (1, 2) for n in (1, 2)]

@@ -21,6 +21,7 @@ from custom_components.lcars.cleanup.policy import (
     DEFAULT_MOVIE_LIMITS,
     DEFAULT_SERIES_LIMITS,
     GB,
+    GIB,
     KEEP_TAG,
     ROLLING_TAG,
     tag_key,
@@ -53,7 +54,9 @@ def test_the_defaults_are_the_documented_ones() -> None:
     assert dict(DEFAULT_MOVIE_LIMITS) == {5.0: 15, 10.0: 30, 15.0: 60, 20.0: 90}
     assert DEFAULT_SERIES_LIMITS == DEFAULT_MOVIE_LIMITS
     assert dict(DEFAULT_ALBUM_LIMITS) == {5.0: 30, 10.0: 90}
-    assert (KEEP_TAG, ROLLING_TAG, GB) == ("lcars-keep", "lcars-rolling", 10**9)
+    assert (KEEP_TAG, ROLLING_TAG) == ("lcars-keep", "lcars-rolling")
+    # Sizes are entered and shown in binary units: the cap is 500 GiB.
+    assert (GB, GIB) == (10**9, 2**30)
     assert policy.to_dict() == {
         "movie_limits": {"5": 15, "10": 30, "15": 60, "20": 90},
         "series_limits": {"5": 15, "10": 30, "15": 60, "20": 90},
@@ -69,7 +72,7 @@ def test_the_defaults_are_the_documented_ones() -> None:
         "free_until_target": True,
         "target_margin_percent": 2.0,
         "max_items_per_run": 20,
-        "max_bytes_per_run": 500 * 10**9,
+        "max_bytes_per_run": 500 * 2**30,
         "max_data_age_minutes": 15,
         "max_delete_attempts": 3,
     }

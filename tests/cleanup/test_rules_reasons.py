@@ -31,6 +31,11 @@ from custom_components.lcars.cleanup import (
     RootFolderOutlook,
     TagLimit,
 )
+from custom_components.lcars.cleanup.reasons import (
+    percent_text,
+    shown_percent,
+    size_text,
+)
 
 NOW = datetime(2026, 11, 15, 12, 0, tzinfo=UTC)
 ITEM = Candidate(
@@ -276,8 +281,8 @@ FACTS = (
         (
             "larger_than_cap",
             (
-                "Due since 2026-10-15, but at 4.2 GB it is larger than the per-run size"
-                " cap: raise the cap to let it go."
+                "Due since 2026-10-15, but at 3.9 GiB it is larger than the per-run"
+                " size cap: raise the cap to let it go."
             ),
         ),
         (
@@ -292,6 +297,41 @@ FACTS = (
 )
 def test_an_item_on_leaving_soon_says_what_it_waits_for(wait: str, text: str) -> None:
     assert leaving(wait) == f"{FACTS} {text}"
+
+
+@pytest.mark.parametrize(
+    ("unobserved", "told"),
+    [
+        (timedelta(minutes=59, seconds=59), None),
+        (timedelta(hours=1), "1 hour"),
+        (timedelta(hours=2, minutes=59), "2 hours"),
+        (timedelta(days=2) - timedelta(seconds=1), "47 hours"),
+        (timedelta(days=2), "2 days"),
+        (timedelta(days=9, hours=23), "9 days"),
+    ],
+)
+def test_time_that_did_not_count_is_told_from_an_hour_on(
+    unobserved: timedelta, told: str | None
+) -> None:
+    entry = LeavingSoonItem(
+        ITEM,
+        BY_DISK,
+        AGE,
+        ENTERED,
+        DELETE_ON,
+        "grace_period",
+        observed=timedelta(days=1),
+        unobserved=unobserved,
+    )
+    wait = "On leaving soon since 2026-10-01; deletion on 2026-10-15."
+    if told is None:
+        assert entry.reason == f"{FACTS} {wait}"
+    else:
+        assert entry.reason == (
+            f"{FACTS} {wait} {told} of the time since did not count toward the"
+            " grace period (Home Assistant could not watch the clock: the machine"
+            " restarted, or the clock jumped)."
+        )
 
 
 def test_the_target_is_named_even_without_a_disk_rule() -> None:
@@ -319,22 +359,47 @@ def test_dates_show_in_the_time_zone_of_the_plan() -> None:
 @pytest.mark.parametrize(
     ("size", "text"),
     [
-        (999_999, "1 MB"),
-        (999_999_999, "1000 MB"),
-        (1_000_000_000, "1.0 GB"),
-        (999_999_999_999, "1000.0 GB"),
-        (1_000_000_000_000, "1.0 TB"),
-        (2_560_000_000_000, "2.6 TB"),
-        # Halves round up: the divisors are exact.
-        (1_500_000, "2 MB"),
-        (1_050_000_000, "1.1 GB"),
-        (1_050_000_000_000, "1.1 TB"),
+        (0, "0 B"),
+        (972, "972 B"),
+        # A unit is used from 0.95 of it on: that reads 1.0 at one decimal.
+        (973, "1.0 KiB"),
+        (996_147, "972.8 KiB"),
+        (996_148, "1.0 MiB"),
+        (1_020_054_732, "972.8 MiB"),
+        (1_020_054_733, "1.0 GiB"),
+        (2**30 - 1, "1.0 GiB"),
+        (2**30, "1.0 GiB"),
+        (1536 * 2**20, "1.5 GiB"),
+        (4_200_000_000, "3.9 GiB"),
+        (1_044_536_046_387, "972.8 GiB"),
+        (1_044_536_046_388, "1.0 TiB"),
+        (5 * 2**40, "5.0 TiB"),
+        # TiB is the largest unit.
+        (2**50, "1024.0 TiB"),
     ],
 )
-def test_sizes_read_in_mb_gb_and_tb(size: int, text: str) -> None:
+def test_sizes_read_in_binary_units(size: int, text: str) -> None:
+    assert size_text(size) == text
     assert f"but at {text} it is larger" in leaving(
         "larger_than_cap", item=with_(size=size)
     )
+
+
+@pytest.mark.parametrize(
+    ("percent", "shown", "text"),
+    [
+        (9.99, 9.9, "9.9%"),
+        (10.0, 10.0, "10.0%"),
+        (0.04, 0.0, "0.0%"),
+        (2.3, 2.3, "2.3%"),
+        (99.96, 99.9, "99.9%"),
+        (100.0, 100.0, "100.0%"),
+    ],
+)
+def test_percentages_are_rounded_down_to_one_decimal(
+    percent: float, shown: float, text: str
+) -> None:
+    assert (shown_percent(percent), percent_text(percent)) == (shown, text)
 
 
 # -- protected and held ----------------------------------------------------------
@@ -425,6 +490,25 @@ def test_a_held_item_says_what_is_in_doubt(
 
 
 @pytest.mark.parametrize(
+    ("size", "told"), [(None, "missing"), (0, "0 bytes"), (-5, "-5 bytes")]
+)
+def test_a_size_in_doubt_is_told_as_it_came(size: int | None, told: str) -> None:
+    held = HeldItem(with_(size=size), "size_in_doubt")
+    assert held.reason == (
+        f"Held: its size ({told}) is missing, not positive or larger than its disk,"
+        " so the space deleting it frees cannot be counted."
+    )
+    assert held.as_dict()["size"] == size
+
+
+def test_a_duplicate_id_says_which_list_is_in_doubt() -> None:
+    assert HeldItem(ITEM, "duplicate_id").reason == (
+        "Held: its id appears more than once in the list of its server, so which"
+        " entry is right is in doubt."
+    )
+
+
+@pytest.mark.parametrize(
     ("why", "text"),
     [
         ("expired", "Heat is now on leaving soon."),
@@ -480,7 +564,8 @@ DISK_FACTS = {
     "rule": "disk",
     "age_days": 309,
     "limit_days": 30,
-    "free_percent": 9.96,
+    # Shown rounded down: 9.96% free is not yet 10%.
+    "free_percent": 9.9,
     "threshold_percent": 10.0,
     "disk_limit_days": 30,
     "tag": None,
@@ -552,7 +637,7 @@ def test_facts_of_a_tag_schedule_and_of_rolling_as_json() -> None:
             target_percent=7.0,
         ),
     )
-    assert rounded.as_dict(AGE)["free_percent"] == 1.23
+    assert rounded.as_dict(AGE)["free_percent"] == 1.2
 
 
 def test_leaving_soon_as_json_with_and_without_facts() -> None:
@@ -563,14 +648,19 @@ def test_leaving_soon_as_json_with_and_without_facts() -> None:
         "leaving_soon_since": "2026-10-01T23:30:00+00:00",
         "delete_on": "2026-10-15T23:30:00+00:00",
         "waiting_for": "run_cap",
+        "observed_days": None,
         "reason": entry.reason,
     }
-    unjudged = LeavingSoonItem(ITEM, None, None, ENTERED, DELETE_ON, "not_judged")
+    unjudged = LeavingSoonItem(
+        ITEM, None, None, ENTERED, DELETE_ON, "not_judged", observed=timedelta(hours=1)
+    )
     assert unjudged.as_dict() == {
         **ITEM_JSON,
         "leaving_soon_since": "2026-10-01T23:30:00+00:00",
         "delete_on": "2026-10-15T23:30:00+00:00",
         "waiting_for": "not_judged",
+        # Days to two decimals: an hour is 0.04 of one.
+        "observed_days": 0.04,
         "reason": unjudged.reason,
     }
 
@@ -609,11 +699,11 @@ def test_a_root_folder_as_json() -> None:
         "free_bytes": 1_234,
         "total_bytes": 10_000,
         "problem": None,
-        "free_percent": 12.34,
+        "free_percent": 12.3,
         "targets": {"movies": 7.0},
         "freed_bytes": 1_000,
         "projected_free_bytes": 2_234,
-        "projected_free_percent": 22.34,
+        "projected_free_percent": 22.3,
     }
     empty = RootFolderOutlook(
         instance_id="i",
@@ -659,7 +749,7 @@ def plan(**values: object) -> Plan:
 
 def test_the_summary_says_what_the_plan_does() -> None:
     assert plan().summary == (
-        "Nothing to delete now. 2 items (3.0 GB) on leaving soon, 4 protected, 5 held."
+        "Nothing to delete now. 2 items (2.8 GiB) on leaving soon, 4 protected, 5 held."
     )
     first = datetime(2026, 11, 20, 23, 0, tzinfo=UTC)
     tz = timezone(timedelta(hours=3))
@@ -678,7 +768,7 @@ def test_the_summary_says_what_the_plan_does() -> None:
     )
     due = plan(totals=totals, delete_now=(deletion(),), first_deletion_at=first)
     assert due.summary == (
-        "1 item (2.0 TB) to delete now. 1 item (0 MB) on leaving soon, 0 protected,"
+        "1 item (1.8 TiB) to delete now. 1 item (0 B) on leaving soon, 0 protected,"
         " 0 held."
     )
 
@@ -735,6 +825,22 @@ def test_the_plan_as_json_keeps_every_list_and_cuts_only_when_asked() -> None:
     )
     data = full.as_dict()
     assert json.loads(json.dumps(data)) == data
+    # What a reader wants first: what happens, how much, what is due.
+    assert list(data) == [
+        "summary",
+        "totals",
+        "delete_now",
+        "failed_closed",
+        "fail_reasons",
+        "first_deletion_at",
+        "created",
+        "leaving_soon",
+        "protected",
+        "held",
+        "root_folders",
+        "ledger_changes",
+        "notices",
+    ]
     assert data["created"] == "2026-11-15T12:00:00+00:00"
     assert data["summary"] == full.summary
     assert data["failed_closed"] is True

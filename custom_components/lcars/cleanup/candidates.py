@@ -795,18 +795,22 @@ def source_health(
 
     `missing_watch_data` names the counted Jellyfin users whose watch data
     did not come (from the snapshot and the episode watch data); a user
-    named twice for the same problem is told once, with the larger count.
+    named twice for the same problem is told once, with the larger count and
+    the name either report knows.
     """
     gaps: dict[tuple[str, str], WatchDataGap] = {}
     for missing in missing_watch_data:
-        known = gaps.get((missing.user_id, missing.problem))
-        if known is None or missing.items > known.items:
-            gaps[(missing.user_id, missing.problem)] = WatchDataGap(
-                user_id=missing.user_id,
-                problem=missing.problem,
-                user_name=missing.user_name,
-                items=missing.items,
-            )
+        where = (missing.user_id, missing.problem)
+        items, name = missing.items, missing.user_name
+        known = gaps.get(where)
+        if known is not None:
+            items, name = max(items, known.items), known.user_name or name
+        gaps[where] = WatchDataGap(
+            user_id=missing.user_id,
+            problem=missing.problem,
+            user_name=name,
+            items=items,
+        )
     return SourceHealth(
         sources=tuple(
             SourceStatus(

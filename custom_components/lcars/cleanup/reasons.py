@@ -148,8 +148,7 @@ def held(entry: HeldItem) -> str:
                 "Held: it has no added date and no play on record, so its age"
                 " is unknown."
             )
-        # Every hold has its case.
-        case "deletion_failed":  # pragma: no branch
+        case "deletion_failed":
             return (
                 f"Held: deleting it failed {entry.attempts} times (last error:"
                 f" {entry.last_error or 'unknown'}). Clear its failures to retry."
@@ -161,7 +160,8 @@ def held(entry: HeldItem) -> str:
                 f"Held: its size ({told}) is missing, not positive or larger than"
                 " its disk, so the space deleting it frees cannot be counted."
             )
-        case "duplicate_id":
+        # Every hold has its case: none falls past the last one.
+        case "duplicate_id":  # pragma: no branch
             return (
                 "Held: its id appears more than once in the list of its server,"
                 " so which entry is right is in doubt."
