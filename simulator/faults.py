@@ -17,13 +17,10 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from aiohttp import web
 import orjson
-
-if TYPE_CHECKING:
-    from .common import ServiceContext
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -201,6 +198,16 @@ class Faults:
                 return False
             self.count -= 1
         return True
+
+
+class ServiceContext(Protocol):
+    """What the faults need of a service instance (the service's own context)."""
+
+    name: str
+    kind: str
+    base_path: str
+    faults: Faults
+    requests: list[tuple[str, str]]
 
 
 def relative_path(ctx: ServiceContext, path: str) -> str:
