@@ -17,6 +17,7 @@ from custom_components.lcars.const import DOMAIN
 from custom_components.lcars.torrent.models import TorrentState
 from custom_components.lcars.torrent_manager import CONF_TORRENT
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from simulator import Simulator
 
 from .conftest import lcars_entry
@@ -41,13 +42,13 @@ async def _preview(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, Any
     return response
 
 
-async def test_a_seeding_movie_is_protected(
-    hass: HomeAssistant,
-    simulator: Simulator,
-    media: Path,
-    socket_enabled: None,
-) -> None:
-    """The movie a seeding torrent went to is kept, with "seeding" as the reason."""
+async def _seed_an_imported_movie(
+    hass: HomeAssistant, simulator: Simulator, media: Path
+) -> tuple[MockConfigEntry, dict[str, Any], str]:
+    """Set up LCARS with a seeding torrent that Radarr imported as a movie.
+
+    Return the entry, the preview before the torrent, and the movie's key.
+    """
     entry = lcars_entry(simulator)
     entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(
@@ -85,11 +86,21 @@ async def test_a_seeding_movie_is_protected(
         media_id=movie_id,
         download_id=info_hash.upper(),
     )
+    return entry, before, f"{RADARR}/movie/{movie_id}"
+
+
+async def test_a_seeding_movie_is_protected(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    media: Path,
+    socket_enabled: None,
+) -> None:
+    """The movie a seeding torrent went to is kept, with "seeding" as the reason."""
+    entry, before, key = await _seed_an_imported_movie(hass, simulator, media)
 
     after = await _preview(hass, entry)
 
     protected = {i["key"]: i for i in after["protected"]}
-    key = f"{RADARR}/movie/{movie_id}"
     assert key in protected
     assert {"kind": "seeding", "tag": None, "on_series": False} in protected[key][
         "protections"
@@ -106,4 +117,55 @@ async def test_a_seeding_movie_is_protected(
     await _preview(hass, entry)
     history = [r for r in simulator.requests("radarr") if r[1].endswith("/history")]
     assert len(history) == 1
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_a_failed_seeding_lookup_is_a_translated_refusal(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    media: Path,
+    socket_enabled: None,
+) -> None:
+    """Without the history, a seeding movie could look free: nothing goes ahead.
+
+    Previewing and deleting by hand are refused with a translated error that
+    names the server; a run ends in error with the same words and deletes
+    nothing.
+    """
+    entry, _before, key = await _seed_an_imported_movie(hass, simulator, media)
+    simulator.faults("radarr").set(status=500, paths=["/api/v3/history"])
+
+    with pytest.raises(HomeAssistantError) as refused:
+        await _preview(hass, entry)
+    assert refused.value.translation_key == "seeding_lookup_failed"
+    assert "Radarr" in str(refused.value)
+    assert "nothing is deleted" in str(refused.value)
+
+    with pytest.raises(HomeAssistantError) as refused:
+        await hass.services.async_call(
+            DOMAIN,
+            "delete_media",
+            {
+                "config_entry_id": entry.entry_id,
+                "service": "radarr",
+                "id": int(key.rsplit("/", 1)[1]),
+                "dry_run": False,
+            },
+            blocking=True,
+            return_response=True,
+        )
+    assert refused.value.translation_key == "seeding_lookup_failed"
+
+    result = await hass.services.async_call(
+        DOMAIN,
+        "run_cleanup",
+        {"config_entry_id": entry.entry_id, "dry_run": False},
+        blocking=True,
+        return_response=True,
+    )
+    assert isinstance(result, dict)
+    assert result["result"] == "error"
+    assert "Radarr" in result["message"]
+    deletes = [r for r in simulator.requests("radarr") if r[0] == "DELETE"]
+    assert deletes == []
     assert await hass.config_entries.async_unload(entry.entry_id)

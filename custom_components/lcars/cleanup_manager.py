@@ -820,7 +820,7 @@ class CleanupManager:
                 # instance's, so this run records nothing.
                 self.running = False
                 return self._error(started, trigger, dry, _UNLOADED)
-            except LcarsClientError as err:
+            except (LcarsClientError, HomeAssistantError) as err:
                 LOGGER.warning("Cleanup stopped: %s", err)
                 summary = self._error(started, trigger, dry, str(err))
             except Exception as err:  # noqa: BLE001 - every run must end with a result
@@ -882,7 +882,19 @@ class CleanupManager:
             for coordinator in arr:
                 if coordinator.data is None:
                     continue
-                items = await coordinator.client.async_get_downloaded_items(info_hash)
+                try:
+                    items = await coordinator.client.async_get_downloaded_items(
+                        info_hash
+                    )
+                except LcarsClientError as err:
+                    raise HomeAssistantError(
+                        translation_domain=DOMAIN,
+                        translation_key="seeding_lookup_failed",
+                        translation_placeholders={
+                            "service": coordinator.subentry.title,
+                            "error": err.detail,
+                        },
+                    ) from err
                 if items:
                     source = instance_id(
                         cast("SourceKind", coordinator.kind), coordinator.subentry_id
