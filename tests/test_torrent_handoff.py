@@ -24,6 +24,7 @@ from custom_components.lcars.torrent.blackhole import (
     FileKind,
 )
 from custom_components.lcars.torrent_handoff import (
+    STORAGE_VERSION,
     TorrentHandoff,
     async_setup_handoff,
     handoff_of,
@@ -136,6 +137,36 @@ def commands(simulator: Simulator, name: str) -> list[tuple[str, dict[str, Any]]
 def finished(entry: MockConfigEntry, info_hash: str) -> bool:
     status = manager_of(entry).statuses.get(info_hash)
     return status is not None and status.progress == 100.0
+
+
+# --------------------------------------------------------------------------- stored links
+
+
+@pytest.mark.parametrize(
+    "stored", [[1, 2], "links", {"links": [1]}, {"links": "x"}, {"other": {}}]
+)
+async def test_stored_links_of_another_shape_do_not_stop_bittorrent(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    media: Path,
+    caplog: pytest.LogCaptureFixture,
+    stored: object,
+    socket_enabled: None,
+) -> None:
+    """Valid JSON of the wrong shape loses the links, not BitTorrent or the entry."""
+    hass_storage[f"lcars.torrent_links.{ENTRY_ID}"] = {
+        "version": STORAGE_VERSION,
+        "minor_version": 1,
+        "key": f"lcars.torrent_links.{ENTRY_ID}",
+        "data": stored,
+    }
+    entry = await setup_entry(hass, torrent_options(media / "downloads"))
+
+    assert handoff(hass).links == {}
+    assert "Ignoring the stored torrent links" in caplog.text
+    manager = manager_of(entry)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert not manager.running
 
 
 # --------------------------------------------------------------------------- watch folder

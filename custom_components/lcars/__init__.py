@@ -106,8 +106,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> boo
     data.cleanup.async_start()
     entry.async_on_unload(data.cleanup.async_stop)
     await data.torrent.async_start()
-    await async_setup_handoff(hass, entry)
+    # Stopped with the entry whatever happens after it started.
     entry.async_on_unload(data.torrent.async_stop)
+    await async_setup_handoff(hass, entry)
     return True
 
 

@@ -181,9 +181,14 @@ class TorrentHandoff:
 
     async def async_load(self) -> None:
         """Read the stored links."""
-        stored = await self._store.async_load() or {}
+        stored = await self._store.async_load()
+        found = stored.get("links") if isinstance(stored, dict) else None
+        if stored is not None and not isinstance(found, dict):
+            # Valid JSON of another shape: the links are lost, not the setup.
+            _LOGGER.warning("Ignoring the stored torrent links: not in their shape")
+            found = None
         links: dict[str, TorrentLink] = {}
-        for info_hash, values in (stored.get("links") or {}).items():
+        for info_hash, values in (found or {}).items():
             try:
                 links[str(info_hash)] = TorrentLink(
                     service=str(values["service"]),
