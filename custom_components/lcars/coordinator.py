@@ -212,9 +212,14 @@ class LcarsCoordinator[SnapshotT: LcarsSnapshot](
             return
         self._version = version
         registry = dr.async_get(self.hass)
-        device = registry.async_get_device(identifiers={(DOMAIN, self.subentry_id)})
-        if device is not None and device.sw_version != version:
-            registry.async_update_device(device.id, sw_version=version)
+        identifier = (DOMAIN, self.subentry_id)
+        # The entry's devices, not a lookup by identifiers: that lookup's
+        # signature changes in Home Assistant 2026.11, and an entry has few.
+        for device in dr.async_entries_for_config_entry(
+            registry, self.config_entry.entry_id
+        ):
+            if identifier in device.identifiers and device.sw_version != version:
+                registry.async_update_device(device.id, sw_version=version)
 
 
 class RadarrCoordinator(LcarsCoordinator[RadarrSnapshot]):
