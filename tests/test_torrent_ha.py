@@ -407,6 +407,43 @@ async def test_pause_resume_remove(
 
 
 @needs_libtorrent
+async def test_an_unreadable_torrent_file_is_told_as_such(
+    hass: HomeAssistant, media: Path, torrent_server: tuple[str, bytes]
+) -> None:
+    """A torrent file Home Assistant may not read is not called "no torrent".
+
+    The tests run as root, which reads a file whatever its permissions, so
+    the refusal of the operating system is played by replacing the read of
+    that one file.
+    """
+    _base, torrent_bytes = torrent_server
+    await setup(hass, torrent_options(media / "downloads"))
+    locked = media / "locked.torrent"
+    locked.write_bytes(torrent_bytes)
+    read_bytes = Path.read_bytes
+
+    def refuse(path: Path) -> bytes:
+        if path == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return read_bytes(path)
+
+    with (
+        patch.object(Path, "read_bytes", refuse),
+        pytest.raises(ServiceValidationError) as err,
+    ):
+        await call(hass, "add_torrent", {"path": str(locked)}, response=True)
+    assert err.value.translation_key == "torrent_file_unreadable"
+    assert str(err.value).startswith(
+        "Home Assistant cannot read the torrent file locked.torrent: Permission denied"
+    )
+    assert await torrents(hass) == []
+
+    # Readable again, the same file is added.
+    answer = await call(hass, "add_torrent", {"path": str(locked)}, response=True)
+    assert [t["info_hash"] for t in await torrents(hass)] == [answer["info_hash"]]
+
+
+@needs_libtorrent
 async def test_bad_input_adds_nothing(
     hass: HomeAssistant,
     media: Path,

@@ -161,13 +161,23 @@ def _info_hash(call: ServiceCall) -> str:
 
 
 def _read_file(path: Path) -> bytes | None:
-    """Read a .torrent file (blocking); None when it cannot be or is too large."""
+    """Read a .torrent file (blocking); None when there is none or it is too large.
+
+    A file that is there but cannot be read (its permissions, a disk error)
+    is told as such, not as a file that is no torrent.
+    """
     try:
         if not path.is_file() or path.stat().st_size > MAX_TORRENT_BYTES:
             return None
         return path.read_bytes()
-    except OSError:
+    except FileNotFoundError:
         return None
+    except OSError as err:
+        raise invalid(
+            "torrent_file_unreadable",
+            name=fields.shown(path.name),
+            error=err.strerror or type(err).__name__,
+        ) from err
 
 
 def _url_failed() -> ServiceValidationError:
