@@ -407,6 +407,40 @@ async def test_pause_resume_remove(
 
 
 @needs_libtorrent
+async def test_free_space_that_cannot_be_read_is_unknown_and_said_once(
+    hass: HomeAssistant, media: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A download directory that goes away: no figure, one warning, one line back."""
+    download_dir = media / "downloads"
+    with patch("custom_components.lcars.torrent_manager.FREE_SPACE_INTERVAL", 0.05):
+        entry = await setup(hass, torrent_options(download_dir))
+        manager = manager_of(entry)
+        await wait_for(lambda: manager.free_space is not None, 10)
+        reads = 0
+
+        def count() -> None:
+            nonlocal reads
+            reads += 1
+
+        remove = manager.async_add_listener(count)
+        shutil.rmtree(download_dir)
+        await wait_for(lambda: manager.free_space is None, 30)
+        # Read and failed again a few times: still said once.
+        failed_at = reads
+        await wait_for(lambda: reads > failed_at + 2, 30)
+        warnings = [
+            r for r in caplog.records if "Cannot read the free space" in r.message
+        ]
+        assert len(warnings) == 1
+        assert warnings[0].levelname == "WARNING"
+
+        download_dir.mkdir()
+        await wait_for(lambda: manager.free_space is not None, 30)
+        remove()
+    assert "can be read again" in caplog.text
+
+
+@needs_libtorrent
 async def test_an_unreadable_torrent_file_is_told_as_such(
     hass: HomeAssistant, media: Path, torrent_server: tuple[str, bytes]
 ) -> None:

@@ -272,12 +272,9 @@ def _totals(statuses: list[TorrentStatus]) -> SessionTotals:
     )
 
 
-def _free_space(path: Path) -> int | None:
+def _free_space(path: Path) -> int:
     """Free bytes on the disk of path (blocking)."""
-    try:
-        return shutil.disk_usage(path).free
-    except OSError:
-        return None
+    return shutil.disk_usage(path).free
 
 
 class TorrentManager:
@@ -318,6 +315,7 @@ class TorrentManager:
         self.free_space: int | None = None
         self._free_space_read = 0.0
         self._free_space_pending = False
+        self._free_space_failing = False
         # Category given when a torrent was added through LCARS.
         self.categories: dict[str, str] = {}
         self._listeners: list[CALLBACK_TYPE] = []
@@ -514,10 +512,25 @@ class TorrentManager:
         )
 
     async def _async_read_free_space(self, directory: Path) -> None:
+        """Read the free space; a failure is logged once, and its end once."""
         try:
             self.free_space = await self.hass.async_add_executor_job(
                 _free_space, directory
             )
+        except OSError as err:
+            # Unknown, not zero: the sensor shows no figure it does not have.
+            self.free_space = None
+            if not self._free_space_failing:
+                _LOGGER.warning(
+                    "Cannot read the free space of %s: %s",
+                    directory,
+                    err.strerror or type(err).__name__,
+                )
+            self._free_space_failing = True
+        else:
+            if self._free_space_failing:
+                _LOGGER.info("The free space of %s can be read again", directory)
+            self._free_space_failing = False
         finally:
             self._free_space_pending = False
         self._notify()
