@@ -8,8 +8,10 @@ simulated Radarr and Sonarr.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+import os
 from pathlib import Path
 import re
+import shutil
 from typing import Any
 from unittest.mock import patch
 
@@ -26,6 +28,7 @@ from custom_components.lcars.torrent.blackhole import (
 from custom_components.lcars.torrent_handoff import (
     STORAGE_VERSION,
     TorrentHandoff,
+    TorrentLink,
     async_setup_handoff,
     handoff_of,
 )
@@ -167,6 +170,66 @@ async def test_stored_links_of_another_shape_do_not_stop_bittorrent(
     manager = manager_of(entry)
     assert await hass.config_entries.async_unload(entry.entry_id)
     assert not manager.running
+
+
+def state_of(hass: HomeAssistant) -> Path:
+    """Where the engine keeps the resume data of the test's entry."""
+    return Path(hass.config.path(".storage", "lcars_torrents", ENTRY_ID))
+
+
+def _there(path: Path) -> bool:
+    return os.path.lexists(path)
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+async def test_removing_the_entry_forgets_what_bittorrent_stored(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    media: Path,
+    tmp_path: Path,
+    socket_enabled: None,
+) -> None:
+    """The links and the resume data go with the entry; downloads stay."""
+    download_dir = media / "downloads"
+    entry = await setup_entry(hass, torrent_options(download_dir))
+    await handoff(hass).async_link(
+        "ab" * 20, TorrentLink(service="radarr", subentry_id="sub", item_id=1)
+    )
+    key = f"lcars.torrent_links.{ENTRY_ID}"
+    assert key in hass_storage
+    state = state_of(hass)
+    _write(state / "resume.fastresume", b"d4:infoe")
+    downloaded = download_dir / "Movie (2020).mkv"
+    downloaded.write_bytes(b"movie")
+
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert key not in hass_storage
+    assert not _there(state)
+    assert downloaded.read_bytes() == b"movie"
+
+
+async def test_removing_the_entry_never_follows_a_link_in_place_of_its_state(
+    hass: HomeAssistant, media: Path, tmp_path: Path, socket_enabled: None
+) -> None:
+    """A symbolic link where the resume data lives is not followed."""
+    entry = await setup_entry(hass, torrent_options(media / "downloads"))
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    state = state_of(hass)
+    shutil.rmtree(state, ignore_errors=True)
+    elsewhere = tmp_path / "elsewhere"
+    _write(elsewhere / "keep.txt", b"keep")
+    os.symlink(elsewhere, state, target_is_directory=True)
+
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert (elsewhere / "keep.txt").read_bytes() == b"keep"
 
 
 # --------------------------------------------------------------------------- watch folder

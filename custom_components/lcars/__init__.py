@@ -17,8 +17,8 @@ from .connection import create_client
 from .const import DOMAIN, LOGGER, SERVICE_TYPES
 from .coordinator import LcarsConfigEntry, LcarsData, create_coordinator
 from .services import async_setup_services
-from .torrent_handoff import async_setup_handoff
-from .torrent_manager import TorrentManager
+from .torrent_handoff import TorrentHandoff, async_setup_handoff
+from .torrent_manager import TorrentManager, remove_state
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -128,5 +128,11 @@ async def async_unload_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> bo
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> None:
-    """Forget the cleanup's ledger and switches with the entry."""
+    """Forget everything LCARS stored for the entry; downloaded files stay.
+
+    The cleanup's ledger and switches, the torrents' links to the library
+    and the engine's resume data.
+    """
     await CleanupManager.async_remove_store(hass, entry.entry_id)
+    await TorrentHandoff.async_remove_store(hass, entry.entry_id)
+    await hass.async_add_executor_job(remove_state, hass, entry.entry_id)

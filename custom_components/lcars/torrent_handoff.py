@@ -88,6 +88,10 @@ class TorrentLink:
     handed_off: str | None = None
 
 
+def _links_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+    return Store(hass, STORAGE_VERSION, f"lcars.torrent_links.{entry_id}")
+
+
 def handoff_of(hass: HomeAssistant, entry_id: str) -> TorrentHandoff | None:
     """Return the hand-off of a loaded entry, if it is set up."""
     return hass.data.get(DATA_HANDOFF, {}).get(entry_id)
@@ -165,9 +169,7 @@ class TorrentHandoff:
         self._manager = manager
         self.links: dict[str, TorrentLink] = {}
         self.watcher: BlackholeWatcher | None = None
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, f"lcars.torrent_links.{entry.entry_id}"
-        )
+        self._store = _links_store(hass, entry.entry_id)
         # Hand-overs under way, so a repeated event does not ask twice.
         self._handing: set[str] = set()
         self._cancel_retry: CALLBACK_TYPE | None = None
@@ -199,6 +201,11 @@ class TorrentHandoff:
             except (KeyError, TypeError, ValueError):
                 _LOGGER.warning("Ignoring a stored torrent link that is not valid")
         self.links = links
+
+    @staticmethod
+    async def async_remove_store(hass: HomeAssistant, entry_id: str) -> None:
+        """Forget the links of a removed entry."""
+        await _links_store(hass, entry_id).async_remove()
 
     async def _async_save(self) -> None:
         await self._store.async_save(

@@ -127,6 +127,25 @@ def state_dir(hass: HomeAssistant, entry_id: str) -> Path:
     return Path(hass.config.path(".storage", "lcars_torrents", entry_id))
 
 
+def remove_state(hass: HomeAssistant, entry_id: str) -> None:
+    """Delete the engine's resume data of a removed entry (blocking).
+
+    Only LCARS's own folder under .storage: downloaded files stay where they
+    are. A symbolic link in its place is not followed.
+    """
+    folder = state_dir(hass, entry_id)
+    if folder.is_symlink() or not folder.is_dir():
+        return
+    try:
+        shutil.rmtree(folder)
+    except OSError as err:
+        _LOGGER.warning(
+            "Cannot delete the BitTorrent state of the removed entry in %s: %s",
+            folder,
+            err.strerror or type(err).__name__,
+        )
+
+
 def _limit(value: Any) -> float | None:
     number = float(value)
     return number if number > 0 else None
