@@ -354,3 +354,53 @@ async def test_unreachable_client_is_tried_again(
     assert caplog.text.count("Cannot start BitTorrent") == 2
     assert not manager.running
     assert transmission_daemon.password not in caplog.text
+
+
+async def test_a_refused_login_is_a_repair_issue_until_it_works(
+    hass: HomeAssistant,
+    daemon: Daemon,
+    start: Setup,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A wrong password keeps LCARS loaded, says so in Repairs and is tried again.
+
+    The notice goes once the right password is in the options.
+    """
+    issue_id = f"torrent_client_auth_failed_{ENTRY_ID}"
+    manager = await start(daemon, password="not-the-password")
+    assert not manager.running
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_key == "torrent_client_auth_failed"
+    assert issue.translation_placeholders == {
+        "client": {"qbittorrent": "qBittorrent", "transmission": "Transmission"}[
+            daemon.kind
+        ]
+    }
+    assert "not-the-password" not in caplog.text
+
+    # Tried again a minute later, still refused: still one notice.
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=61))
+    await hass.async_block_till_done()
+    assert caplog.text.count("Cannot start BitTorrent") == 2
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+
+    # Removing the entry takes its notice along.
+    entry = manager.entry
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+
+    hass.config_entries.async_update_entry(
+        entry,
+        options={
+            **entry.options,
+            CONF_TORRENT: {**entry.options[CONF_TORRENT], "password": daemon.password},
+        },
+    )
+    await hass.async_block_till_done()
+    assert entry.runtime_data.torrent.running
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None

@@ -18,7 +18,7 @@ from .const import DOMAIN, LOGGER, SERVICE_TYPES
 from .coordinator import LcarsConfigEntry, LcarsData, create_coordinator
 from .services import async_setup_services
 from .torrent_handoff import TorrentHandoff, async_setup_handoff
-from .torrent_manager import TorrentManager, remove_state
+from .torrent_manager import TorrentManager, async_remove_issues, remove_state
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -136,3 +136,4 @@ async def async_remove_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> No
     await CleanupManager.async_remove_store(hass, entry.entry_id)
     await TorrentHandoff.async_remove_store(hass, entry.entry_id)
     await hass.async_add_executor_job(remove_state, hass, entry.entry_id)
+    async_remove_issues(hass, entry.entry_id)

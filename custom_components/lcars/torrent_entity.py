@@ -8,19 +8,7 @@ from homeassistant.helpers.entity import Entity
 
 from .const import DOMAIN
 from .coordinator import LcarsConfigEntry
-from .torrent_manager import (
-    BACKEND_LIBTORRENT,
-    BACKEND_QBITTORRENT,
-    BACKEND_TRANSMISSION,
-    TorrentManager,
-)
-
-# The device's model names the client that does the work.
-BACKEND_MODELS = {
-    BACKEND_LIBTORRENT: "libtorrent",
-    BACKEND_QBITTORRENT: "qBittorrent",
-    BACKEND_TRANSMISSION: "Transmission",
-}
+from .torrent_manager import BACKEND_NAMES, TorrentManager
 
 
 def torrent_device_info(entry: LcarsConfigEntry) -> DeviceInfo:
@@ -29,7 +17,8 @@ def torrent_device_info(entry: LcarsConfigEntry) -> DeviceInfo:
         identifiers={(DOMAIN, f"{entry.entry_id}_torrent")},
         name="BitTorrent",
         manufacturer="LCARS",
-        model=BACKEND_MODELS[entry.runtime_data.torrent.backend_kind],
+        # The device's model names the client that does the work.
+        model=BACKEND_NAMES[entry.runtime_data.torrent.backend_kind],
         entry_type=DeviceEntryType.SERVICE,
     )
 

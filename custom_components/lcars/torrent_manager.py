@@ -34,6 +34,7 @@ from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN
 from .coordinator import LcarsConfigEntry
 from .listeners import async_subscribe
 from .torrent import (
+    BackendAuthError,
     BackendConnectionError,
     ClientSettings,
     EngineError,
@@ -85,7 +86,12 @@ BACKEND_TRANSMISSION: Final = "transmission"
 # The built-in engine first: it is the default.
 BACKENDS: Final = (BACKEND_LIBTORRENT, BACKEND_QBITTORRENT, BACKEND_TRANSMISSION)
 # External clients: reached at CONF_URL with CONF_USERNAME and CONF_PASSWORD.
-CLIENT_BACKENDS: Final = (BACKEND_QBITTORRENT, BACKEND_TRANSMISSION)
+# How the user knows each backend.
+BACKEND_NAMES: Final = {
+    BACKEND_LIBTORRENT: "libtorrent",
+    BACKEND_QBITTORRENT: "qBittorrent",
+    BACKEND_TRANSMISSION: "Transmission",
+}
 
 DEFAULT_LISTEN_PORT_MIN: Final = 6881
 DEFAULT_LISTEN_PORT_MAX: Final = 6891
@@ -100,6 +106,7 @@ EVENT_TORRENT: Final = "lcars_torrent"
 # Repair issues.
 ISSUE_LIBTORRENT_MISSING: Final = "libtorrent_missing"
 ISSUE_BIND_INTERFACE_DOWN: Final = "bind_interface_down"
+ISSUE_CLIENT_AUTH_FAILED: Final = "torrent_client_auth_failed"
 
 # How often the figures are read from the backend.
 UPDATE_INTERVAL: Final = timedelta(seconds=1)
@@ -125,6 +132,13 @@ def default_download_dir(hass: HomeAssistant) -> str:
 def state_dir(hass: HomeAssistant, entry_id: str) -> Path:
     """Return where the engine keeps the resume data of one entry."""
     return Path(hass.config.path(".storage", "lcars_torrents", entry_id))
+
+
+@callback
+def async_remove_issues(hass: HomeAssistant, entry_id: str) -> None:
+    """Clear the repair issues of a removed entry's BitTorrent client."""
+    for issue in (ISSUE_BIND_INTERFACE_DOWN, ISSUE_CLIENT_AUTH_FAILED):
+        ir.async_delete_issue(hass, DOMAIN, f"{issue}_{entry_id}")
 
 
 def remove_state(hass: HomeAssistant, entry_id: str) -> None:
@@ -425,13 +439,18 @@ class TorrentManager:
             return
         except (EngineError, OSError) as err:
             _LOGGER.warning("Cannot start BitTorrent: %s", err)
-            if isinstance(err, BackendConnectionError):
+            if isinstance(err, BackendAuthError):
+                # Only the user can fix the login; try again meanwhile, as it
+                # may be fixed in the client rather than in LCARS.
+                self._report_client_login(failed=True)
+            if isinstance(err, BackendConnectionError | BackendAuthError):
                 # The client may be starting too: try again later.
                 self._cancel_retry = async_call_later(
                     self.hass, START_RETRY_INTERVAL, self._async_retry_start
                 )
             return
         ir.async_delete_issue(self.hass, DOMAIN, ISSUE_LIBTORRENT_MISSING)
+        self._report_client_login(failed=False)
         self.backend = backend
         self._unsubscribers.append(
             async_track_time_interval(
@@ -442,6 +461,25 @@ class TorrentManager:
             EVENT_HOMEASSISTANT_STOP, self._async_on_hass_stop
         )
         self._async_update()
+
+    @callback
+    def _report_client_login(self, *, failed: bool) -> None:
+        """Raise or clear the repair issue of a client that refused the login."""
+        issue_id = f"{ISSUE_CLIENT_AUTH_FAILED}_{self.entry.entry_id}"
+        if not failed:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            return
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key=ISSUE_CLIENT_AUTH_FAILED,
+            translation_placeholders={
+                "client": BACKEND_NAMES.get(self.backend_kind, self.backend_kind)
+            },
+        )
 
     async def _async_retry_start(self, _now: Any) -> None:
         self._cancel_retry = None
