@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass
+import contextlib
+from dataclasses import dataclass, field
 import logging
 from typing import Any, Protocol
 
@@ -52,6 +53,9 @@ class Faults:
     paths: tuple[str, ...] = ()
     # Fault this many more requests, then clear; None means until cleared.
     count: int | None = None
+    # Set when the faults are cleared: requests waiting out their latency
+    # then answer at once, so a test can hold a server and let it go.
+    _cleared: asyncio.Event | None = field(default=None, repr=False, compare=False)
 
     def set(
         self,
@@ -138,8 +142,18 @@ class Faults:
             raise ValueError(f"unknown faults: {', '.join(sorted(unknown))}")
         self.set(**values)
 
+    async def wait_latency(self, latency: float) -> None:
+        """Wait `latency` seconds, or until the faults are cleared."""
+        if self._cleared is None:
+            self._cleared = asyncio.Event()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._cleared.wait(), latency)
+
     def clear(self) -> None:
-        """Switch every fault off."""
+        """Switch every fault off; requests waiting out a latency answer now."""
+        if self._cleared is not None:
+            self._cleared.set()
+            self._cleared = None
         self.latency = 0.0
         self.status = None
         self.drop = False
@@ -251,7 +265,7 @@ def fault_middleware(ctx: ServiceContext) -> Any:
             faults.gzip,
         )
         if latency:
-            await asyncio.sleep(latency)
+            await faults.wait_latency(latency)
         if drop:
             return _drop(request)
         if status is not None:
