@@ -13,6 +13,7 @@ import voluptuous as vol
 
 from custom_components.lcars.cleanup import CleanupPolicy
 from custom_components.lcars.cleanup.policy import GIB, PolicyErrorCode
+from custom_components.lcars.cleanup.policy_text import FORM_FIELDS
 from custom_components.lcars.const import (
     CONF_CLEANUP,
     CONF_CLEANUP_INTERVAL,
@@ -765,3 +766,11 @@ async def test_engine_fraction_is_refused_on_its_field(
     stored = entry.options["torrent"]
     assert (stored["listen_port_min"], stored["connections_limit"]) == (6881, 50)
     assert type(stored["connections_limit"]) is int
+
+
+async def test_rules_form_asks_for_what_policy_text_reads(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    """The cleanup rules form has exactly the fields the policy's text is read from."""
+    result = await _open(hass, entry, "cleanup_rules")
+    assert {str(marker) for marker in result["data_schema"].schema} == FORM_FIELDS
