@@ -49,6 +49,7 @@ from .torrent import (
     EngineError,
     TorrentEvent,
 )
+from .torrent_handoff import CONF_WATCH_DIR
 from .torrent_manager import (
     BACKEND_LIBTORRENT,
     CONF_BACKEND,
@@ -266,12 +267,15 @@ class LcarsOptionsFlow(OptionsFlow):
     async def _async_engine_errors(
         self, values: Mapping[str, Any], found: Mapping[str, str]
     ) -> dict[str, str]:
-        """Refuse a download directory LCARS may not write to and a wrong port range.
+        """Refuse folders LCARS may not write to and a wrong port range.
 
         `found` are the errors already found; a port refused there is not
         checked again.
         """
         errors = await self._async_folder_errors(CONF_DOWNLOAD_DIR, values)
+        # An empty watch folder is the one inside the download directory.
+        if values[CONF_WATCH_DIR]:
+            errors |= await self._async_folder_errors(CONF_WATCH_DIR, values)
         low, high = values[CONF_LISTEN_PORT_MIN], values[CONF_LISTEN_PORT_MAX]
         if CONF_LISTEN_PORT_MIN not in found and not (
             MIN_PORT <= low <= high <= MAX_PORT
@@ -282,7 +286,11 @@ class LcarsOptionsFlow(OptionsFlow):
     async def _async_folder_errors(
         self, field: str, values: Mapping[str, Any]
     ) -> dict[str, str]:
-        """Refuse a folder that is not allowed, or is served over HTTP, on its field."""
+        """Refuse a folder that is not allowed, or is served over HTTP, on its field.
+
+        The engine writes in both folders it is given: downloads, and the
+        renamed files of the watch folder.
+        """
         try:
             await async_check_path(self.hass, values[field], write=True)
         except PathNotAllowedError as err:

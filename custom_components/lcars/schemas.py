@@ -48,6 +48,7 @@ from .const import (
     MIN_CLEANUP_INTERVAL_MINUTES,
     MIN_SCAN_INTERVAL_SECONDS,
 )
+from .torrent_handoff import CONF_WATCH_DIR, CONF_WATCH_FOLDER
 from .torrent_manager import (
     BACKEND_QBITTORRENT,
     BACKEND_TRANSMISSION,
@@ -63,6 +64,7 @@ from .torrent_manager import (
     CONF_ENABLE_LSD,
     CONF_ENABLE_NATPMP,
     CONF_ENABLE_UPNP,
+    CONF_ENABLE_UTP,
     CONF_ENABLED,
     CONF_LIMIT_ACTION,
     CONF_LISTEN_PORT_MAX,
@@ -360,7 +362,14 @@ TORRENT_ENGINE_SCHEMA = vol.Schema(
         vol.Required(CONF_ENABLE_LSD): BOOLEAN_SELECTOR,
         vol.Required(CONF_ENABLE_UPNP): BOOLEAN_SELECTOR,
         vol.Required(CONF_ENABLE_NATPMP): BOOLEAN_SELECTOR,
+        # Optional, as the options added after the others: a form sent
+        # without them keeps what is stored.
+        vol.Optional(CONF_ENABLE_UTP): BOOLEAN_SELECTOR,
         vol.Optional(CONF_BIND_INTERFACE): TEXT_SELECTOR,
+        # The folder Radarr and Sonarr drop torrent and magnet files in
+        # (Torrent Blackhole); an empty path is `<download directory>/watch`.
+        vol.Optional(CONF_WATCH_FOLDER): BOOLEAN_SELECTOR,
+        vol.Optional(CONF_WATCH_DIR): TEXT_SELECTOR,
     }
     | SEEDING_SCHEMA
 )
@@ -379,7 +388,10 @@ def engine_defaults(hass: HomeAssistant) -> dict[str, Any]:
         CONF_ENABLE_LSD: True,
         CONF_ENABLE_UPNP: True,
         CONF_ENABLE_NATPMP: True,
+        CONF_ENABLE_UTP: True,
         CONF_BIND_INTERFACE: "",
+        CONF_WATCH_FOLDER: True,
+        CONF_WATCH_DIR: "",
     } | SEEDING_DEFAULTS
 
 
@@ -400,7 +412,9 @@ def torrent_values(user_input: Mapping[str, Any]) -> dict[str, Any]:
     values[CONF_SEEDING_RATIO] = float(values[CONF_SEEDING_RATIO])
     values[CONF_SEEDING_HOURS] = float(values[CONF_SEEDING_HOURS])
     values[CONF_DOWNLOAD_DIR] = str(values[CONF_DOWNLOAD_DIR]).strip()
+    # A text field cleared in the form is not sent: it is empty.
     values[CONF_BIND_INTERFACE] = str(values.get(CONF_BIND_INTERFACE) or "").strip()
+    values[CONF_WATCH_DIR] = str(values.get(CONF_WATCH_DIR) or "").strip()
     return values
 
 
