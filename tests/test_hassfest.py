@@ -199,12 +199,13 @@ def _error_keys(node: ast.AST) -> set[str]:
 
 @pytest.fixture(scope="module")
 def flow_tree() -> dict[str, ast.AST]:
-    """The config flow module, by class, and its error helper."""
-    tree = ast.parse((PACKAGE / "config_flow.py").read_text(encoding="utf-8"))
+    """The config and options flow modules, by class, and their error helpers."""
     parts: dict[str, ast.AST] = {}
-    for node in tree.body:
-        if isinstance(node, ast.ClassDef | ast.AsyncFunctionDef | ast.FunctionDef):
-            parts[node.name] = node
+    for module in ("config_flow.py", "options_flow.py"):
+        tree = ast.parse((PACKAGE / module).read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef | ast.AsyncFunctionDef | ast.FunctionDef):
+                parts[node.name] = node
     return parts
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 import re
+import threading
 from typing import Any, get_args
+from unittest.mock import patch
 
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -13,6 +15,7 @@ import voluptuous as vol
 
 from custom_components.lcars.cleanup import CleanupPolicy
 from custom_components.lcars.cleanup.policy import GIB, PolicyErrorCode
+from custom_components.lcars.cleanup.policy_text import FORM_FIELDS
 from custom_components.lcars.const import (
     CONF_CLEANUP,
     CONF_CLEANUP_INTERVAL,
@@ -765,3 +768,138 @@ async def test_engine_fraction_is_refused_on_its_field(
     stored = entry.options["torrent"]
     assert (stored["listen_port_min"], stored["connections_limit"]) == (6881, 50)
     assert type(stored["connections_limit"]) is int
+
+
+async def test_rules_form_asks_for_what_policy_text_reads(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    """The cleanup rules form has exactly the fields the policy's text is read from."""
+    result = await _open(hass, entry, "cleanup_rules")
+    assert {str(marker) for marker in result["data_schema"].schema} == FORM_FIELDS
+
+
+# --------------------------------------------------------------------------- BitTorrent engine: uTP and watch folder
+
+
+async def _engine_step(hass: HomeAssistant, entry: MockConfigEntry) -> Any:
+    result = await _open(hass, entry, "torrent")
+    result = await _submit(hass, result, {"enabled": True, "backend": "libtorrent"})
+    assert result["step_id"] == "torrent_engine"
+    return result
+
+
+async def test_engine_offers_utp_and_watch_folder(
+    hass: HomeAssistant, entry: MockConfigEntry, media: Path
+) -> None:
+    """uTP and the watch folder, read by the engine, are set in its form."""
+    downloads = media / "downloads"
+    result = await _engine_step(hass, entry)
+    shown = _shown(result)
+    assert (shown["enable_utp"], shown["watch_folder"], shown["watch_dir"]) == (
+        True,
+        True,
+        "",
+    )
+    strings = _strings()["options"]["step"]["torrent_engine"]
+    for field in ("enable_utp", "watch_folder", "watch_dir"):
+        assert strings["data"][field]
+        assert strings["data_description"][field]
+
+    typed = _shown(result) | {
+        "download_dir": str(downloads),
+        "enable_utp": False,
+        "watch_folder": False,
+        "watch_dir": f" {media / 'drop'} ",
+    }
+    result = await _submit(hass, result, typed)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    stored = entry.options["torrent"]
+    assert stored["enable_utp"] is False
+    assert stored["watch_folder"] is False
+    assert stored["watch_dir"] == str(media / "drop")
+
+    # Opened again, the form shows what is stored.
+    result = await _engine_step(hass, entry)
+    shown = _shown(result)
+    assert (shown["enable_utp"], shown["watch_folder"], shown["watch_dir"]) == (
+        False,
+        False,
+        str(media / "drop"),
+    )
+    # A form sent without the switches keeps them; a watch folder path cleared
+    # in the form is not sent, and is empty.
+    sent = {
+        key: value
+        for key, value in shown.items()
+        if key not in {"enable_utp", "watch_folder", "watch_dir"}
+    }
+    result = await _submit(hass, result, sent)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    stored = entry.options["torrent"]
+    assert (stored["enable_utp"], stored["watch_folder"], stored["watch_dir"]) == (
+        False,
+        False,
+        "",
+    )
+
+
+@pytest.mark.parametrize(
+    ("watch_dir", "error"),
+    [
+        ("drop", "download_dir_not_allowed"),
+        ("/not/allowed/drop", "download_dir_not_allowed"),
+        ("{config}/www/drop", "download_dir_served"),
+        ("{config}", "download_dir_served"),
+    ],
+)
+async def test_engine_refuses_a_watch_folder_it_may_not_use(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    media: Path,
+    watch_dir: str,
+    error: str,
+) -> None:
+    """A watch folder must be absolute, allowed, and not served over HTTP."""
+    config = hass.config.config_dir
+    # <config>/www is allowed by default, and served to anyone as /local.
+    hass.config.allowlist_external_dirs = {str(media), config}
+    result = await _engine_step(hass, entry)
+    typed = _shown(result) | {
+        "download_dir": str(media / "downloads"),
+        "watch_dir": watch_dir.format(config=config),
+    }
+    result = await _submit(hass, result, typed)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"watch_dir": error}
+    assert _shown(result)["watch_dir"] == typed["watch_dir"]
+    assert entry.options == {CONF_SCAN_INTERVAL: 90}
+
+    result = await _submit(hass, result, typed | {"watch_dir": str(media / "drop")})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options["torrent"]["watch_dir"] == str(media / "drop")
+
+
+async def test_watch_folder_checked_off_the_event_loop(
+    hass: HomeAssistant, entry: MockConfigEntry, media: Path
+) -> None:
+    """Home Assistant's is_allowed_path reads the disk: never on the event loop."""
+    loop_thread = threading.get_ident()
+    checked: list[tuple[str, bool]] = []
+    original = hass.config.is_allowed_path
+
+    def spy(path: str) -> bool:
+        checked.append((path, threading.get_ident() == loop_thread))
+        return original(path)
+
+    result = await _engine_step(hass, entry)
+    typed = _shown(result) | {
+        "download_dir": str(media / "downloads"),
+        "watch_dir": str(media / "drop"),
+    }
+    with patch.object(hass.config, "is_allowed_path", spy):
+        result = await _submit(hass, result, typed)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert checked == [
+        (str(media / "downloads"), False),
+        (str(media / "drop"), False),
+    ]

@@ -1,0 +1,351 @@
+"""Options of the LCARS entry: polling, cleanup and BitTorrent, one menu entry each.
+
+The forms and the conversions of their values are in schemas.py; the text
+of the cleanup rules is read by `cleanup.policy_text`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import voluptuous as vol
+
+from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
+from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
+from homeassistant.core import callback
+
+from .cleanup import CleanupPolicy, PolicyError
+from .cleanup.policy_text import PolicyTextError, form_values, policy_from_form
+from .const import (
+    CONF_CLEANUP,
+    CONF_CLEANUP_POLICY,
+    CONF_SCAN_INTERVAL,
+    DEFAULT_SCAN_INTERVAL,
+    LOGGER,
+)
+from .permissions import PathNotAllowedError, async_check_path
+from .schemas import (
+    CLEANUP_RULES_SCHEMA,
+    CLIENT_DEFAULTS,
+    CLIENT_NAMES,
+    CONF_CONFIRM,
+    CONFIRM_SCHEMA,
+    SCAN_INTERVAL_SELECTOR,
+    TORRENT_CHOICE_SCHEMA,
+    TORRENT_CLIENT_SCHEMA,
+    TORRENT_ENGINE_SCHEMA,
+    cleanup_schedule_schema,
+    cleanup_schedule_values,
+    client_values,
+    engine_defaults,
+    fraction_errors,
+    torrent_values,
+)
+from .torrent import (
+    BackendAuthError,
+    BackendConnectionError,
+    BackendResponseError,
+    EngineError,
+    TorrentEvent,
+)
+from .torrent_handoff import CONF_WATCH_DIR
+from .torrent_manager import (
+    BACKEND_LIBTORRENT,
+    CONF_BACKEND,
+    CONF_DOWNLOAD_DIR,
+    CONF_ENABLED,
+    CONF_LISTEN_PORT_MAX,
+    CONF_LISTEN_PORT_MIN,
+    CONF_TORRENT,
+    MAX_PORT,
+    MIN_PORT,
+    client_backend,
+)
+
+
+class LcarsOptionsFlow(OptionsFlow):
+    """Polling interval, cleanup and BitTorrent of LCARS, one menu entry each."""
+
+    _pending_input: dict[str, Any]
+    _pending_policy: CleanupPolicy
+    # Whether BitTorrent runs and with which backend, until the next step saves.
+    _torrent_choice: dict[str, Any]
+
+    @property
+    def _cleanup(self) -> dict[str, Any]:
+        """The current cleanup options."""
+        return dict(self.config_entry.options.get(CONF_CLEANUP) or {})
+
+    @property
+    def _policy(self) -> CleanupPolicy:
+        """The current cleanup policy; the default one when none is stored."""
+        try:
+            return CleanupPolicy.from_dict(self._cleanup.get(CONF_CLEANUP_POLICY) or {})
+        except PolicyError as err:
+            # Stored options that no longer validate must not lock the form.
+            LOGGER.warning("The stored cleanup policy is not valid: %s", err)
+            return CleanupPolicy()
+
+    @property
+    def _torrent(self) -> dict[str, Any]:
+        """The current torrent options."""
+        return dict(self.config_entry.options.get(CONF_TORRENT) or {})
+
+    @callback
+    def _async_save(self, **changes: Any) -> ConfigFlowResult:
+        """Store the options with some keys changed and every other key kept."""
+        return self.async_create_entry(data=dict(self.config_entry.options) | changes)
+
+    @callback
+    def _async_save_cleanup(self, **changes: Any) -> ConfigFlowResult:
+        """Store the cleanup options with some keys changed."""
+        return self._async_save(**{CONF_CLEANUP: self._cleanup | changes})
+
+    @callback
+    def _async_save_torrent(self, values: Mapping[str, Any]) -> ConfigFlowResult:
+        """Store the torrent options; those of the other backends are kept."""
+        return self._async_save(
+            **{CONF_TORRENT: self._torrent | dict(values) | self._torrent_choice}
+        )
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Choose what to change."""
+        return self.async_show_menu(
+            step_id="init",
+            menu_options=["polling", "cleanup_rules", "cleanup_schedule", "torrent"],
+        )
+
+    # ----------------------------------------------------------------------- polling
+
+    async def async_step_polling(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask how often the services are polled."""
+        current = self.config_entry.options.get(
+            CONF_SCAN_INTERVAL, int(DEFAULT_SCAN_INTERVAL.total_seconds())
+        )
+        schema = vol.Schema(
+            {vol.Required(CONF_SCAN_INTERVAL, default=current): SCAN_INTERVAL_SELECTOR}
+        )
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = fraction_errors(schema, user_input)
+            if not errors:
+                return self._async_save(
+                    **{CONF_SCAN_INTERVAL: user_input[CONF_SCAN_INTERVAL]}
+                )
+            # Refused: the form shows what was typed, with the error on it.
+            schema = self.add_suggested_values_to_schema(schema, user_input)
+        return self.async_show_form(
+            step_id="polling", data_schema=schema, errors=errors
+        )
+
+    # ----------------------------------------------------------------------- cleanup
+
+    async def async_step_cleanup_rules(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the cleanup policy; nothing is stored while it is not valid."""
+        if user_input is None:
+            return self._async_show_rules(form_values(self._policy))
+        try:
+            policy = policy_from_form(self._policy, user_input)
+        except PolicyTextError as err:
+            # A setting the form does not show is reported on the whole form.
+            return self._async_show_rules(
+                user_input, err.field or "base", err.code, err.detail
+            )
+        if policy.notices():
+            self._pending_input, self._pending_policy = user_input, policy
+            return await self.async_step_cleanup_rules_confirm()
+        return self._async_save_cleanup(**{CONF_CLEANUP_POLICY: policy.to_dict()})
+
+    @callback
+    def _async_show_rules(
+        self,
+        values: Mapping[str, Any],
+        field: str | None = None,
+        code: str | None = None,
+        detail: str = "",
+    ) -> ConfigFlowResult:
+        """Show the cleanup rules form with the given values and at most one error."""
+        return self.async_show_form(
+            step_id="cleanup_rules",
+            data_schema=self.add_suggested_values_to_schema(
+                CLEANUP_RULES_SCHEMA, values
+            ),
+            errors={field: code} if field and code else {},
+            description_placeholders={"detail": detail},
+        )
+
+    async def async_step_cleanup_rules_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Point out a valid but surprising policy before it is stored."""
+        policy = self._pending_policy
+        if user_input is not None:
+            if user_input[CONF_CONFIRM]:
+                return self._async_save_cleanup(
+                    **{CONF_CLEANUP_POLICY: policy.to_dict()}
+                )
+            return self._async_show_rules(self._pending_input)
+        return self.async_show_form(
+            step_id="cleanup_rules_confirm",
+            data_schema=CONFIRM_SCHEMA,
+            description_placeholders={
+                "grace_days": str(policy.grace_days),
+                "longest_days": str(policy.longest_limit_days),
+            },
+        )
+
+    async def async_step_cleanup_schedule(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask how often cleanup runs and what it does besides deleting."""
+        schema = cleanup_schedule_schema(self._cleanup)
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = fraction_errors(schema, user_input)
+            if not errors:
+                return self._async_save_cleanup(**cleanup_schedule_values(user_input))
+            schema = self.add_suggested_values_to_schema(schema, user_input)
+        return self.async_show_form(
+            step_id="cleanup_schedule", data_schema=schema, errors=errors
+        )
+
+    # ----------------------------------------------------------------------- BitTorrent
+
+    async def async_step_torrent(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask whether BitTorrent runs, and with which client."""
+        current = self._torrent
+        if user_input is not None:
+            choice = {
+                CONF_ENABLED: bool(user_input[CONF_ENABLED]),
+                CONF_BACKEND: user_input[CONF_BACKEND],
+            }
+            if not choice[CONF_ENABLED]:
+                # Switched off: the other settings stay for the next time.
+                return self._async_save(**{CONF_TORRENT: current | choice})
+            self._torrent_choice = choice
+            if choice[CONF_BACKEND] == BACKEND_LIBTORRENT:
+                return await self.async_step_torrent_engine()
+            return await self.async_step_torrent_client()
+        shown = {CONF_ENABLED: False, CONF_BACKEND: BACKEND_LIBTORRENT} | current
+        return self.async_show_form(
+            step_id="torrent",
+            data_schema=self.add_suggested_values_to_schema(
+                TORRENT_CHOICE_SCHEMA, shown
+            ),
+        )
+
+    async def async_step_torrent_engine(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask how the built-in BitTorrent engine runs."""
+        errors: dict[str, str] = {}
+        current = self._torrent
+        if user_input is not None:
+            values = torrent_values(user_input)
+            errors = fraction_errors(TORRENT_ENGINE_SCHEMA, user_input)
+            errors |= await self._async_engine_errors(values, errors)
+            if not errors:
+                return self._async_save_torrent(values)
+            current = values
+        return self.async_show_form(
+            step_id="torrent_engine",
+            data_schema=self.add_suggested_values_to_schema(
+                TORRENT_ENGINE_SCHEMA, engine_defaults(self.hass) | current
+            ),
+            errors=errors,
+        )
+
+    async def _async_engine_errors(
+        self, values: Mapping[str, Any], found: Mapping[str, str]
+    ) -> dict[str, str]:
+        """Refuse folders LCARS may not write to and a wrong port range.
+
+        `found` are the errors already found; a port refused there is not
+        checked again.
+        """
+        errors = await self._async_folder_errors(CONF_DOWNLOAD_DIR, values)
+        # An empty watch folder is the one inside the download directory.
+        if values[CONF_WATCH_DIR]:
+            errors |= await self._async_folder_errors(CONF_WATCH_DIR, values)
+        low, high = values[CONF_LISTEN_PORT_MIN], values[CONF_LISTEN_PORT_MAX]
+        if CONF_LISTEN_PORT_MIN not in found and not (
+            MIN_PORT <= low <= high <= MAX_PORT
+        ):
+            errors[CONF_LISTEN_PORT_MIN] = "invalid_port_range"
+        return errors
+
+    async def _async_folder_errors(
+        self, field: str, values: Mapping[str, Any]
+    ) -> dict[str, str]:
+        """Refuse a folder that is not allowed, or is served over HTTP, on its field.
+
+        The engine writes in both folders it is given: downloads, and the
+        renamed files of the watch folder.
+        """
+        try:
+            await async_check_path(self.hass, values[field], write=True)
+        except PathNotAllowedError as err:
+            return {
+                field: "download_dir_served"
+                if err.served
+                else "download_dir_not_allowed"
+            }
+        return {}
+
+    async def async_step_torrent_client(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask where the external client is; connect once before saving."""
+        kind = self._torrent_choice[CONF_BACKEND]
+        errors: dict[str, str] = {}
+        current = self._torrent
+        if user_input is not None:
+            values = client_values(user_input, current)
+            errors = await self._async_client_errors(values | {CONF_BACKEND: kind})
+            if not errors:
+                return self._async_save_torrent(values)
+            current = values
+        # The stored password is never sent back to the browser.
+        current = {k: v for k, v in current.items() if k != CONF_PASSWORD}
+        return self.async_show_form(
+            step_id="torrent_client",
+            data_schema=self.add_suggested_values_to_schema(
+                TORRENT_CLIENT_SCHEMA, CLIENT_DEFAULTS | current
+            ),
+            errors=errors,
+            description_placeholders={"client": CLIENT_NAMES[kind]},
+        )
+
+    async def _async_client_errors(self, options: Mapping[str, Any]) -> dict[str, str]:
+        """Connect to the external client once; return the form errors."""
+        try:
+            backend = client_backend(self.hass, options, _ignore_event)
+            await backend.start()
+        except BackendAuthError:
+            # Without a username the login itself is missing, else the
+            # password is the likely culprit.
+            return {
+                CONF_PASSWORD if options[CONF_USERNAME] else CONF_USERNAME: (
+                    "invalid_auth"
+                )
+            }
+        except (BackendConnectionError, BackendResponseError):
+            return {CONF_URL: "cannot_connect"}
+        except EngineError:
+            # Raised before anything is sent: the address is not usable.
+            return {CONF_URL: "invalid_url"}
+        await backend.stop()
+        return {}
+
+
+def _ignore_event(_event: TorrentEvent) -> None:
+    """Take no notice of events: the form only checks the connection."""
