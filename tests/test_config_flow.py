@@ -11,6 +11,7 @@ from aiohttp import web
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components import lcars
 from custom_components.lcars.connection import service_title, url_unique_id
 from custom_components.lcars.const import (
     CONF_SCAN_INTERVAL,
@@ -566,13 +567,17 @@ async def test_reconfigure_service(
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "invalid_auth"}
 
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"],
-        {CONF_URL: handle.url + "/", CONF_API_KEY: new_key, CONF_VERIFY_SSL: True},
-    )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reconfigure_successful"
-    await hass.async_block_till_done()
+    setup = lcars.async_setup_entry
+    with patch.object(lcars, "async_setup_entry", wraps=setup) as setups:
+        result = await hass.config_entries.subentries.async_configure(
+            result["flow_id"],
+            {CONF_URL: handle.url + "/", CONF_API_KEY: new_key, CONF_VERIFY_SSL: True},
+        )
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "reconfigure_successful"
+        await hass.async_block_till_done()
+    # Reloaded once, by the change itself.
+    assert setups.call_count == 1
     subentry = entry.subentries["sub_radarr"]
     assert subentry.data[CONF_API_KEY] == new_key
     assert subentry.data[CONF_URL] == handle.url + "/"

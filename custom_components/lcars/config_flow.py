@@ -92,15 +92,21 @@ async def _async_try_identify(
 
 
 @callback
-def _async_reload_if_needed(
-    hass: HomeAssistant, entry: ConfigEntry, changed: bool
+def _async_update_and_reload(
+    hass: HomeAssistant,
+    entry: ConfigEntry,
+    subentry: ConfigSubentry,
+    **changes: Any,
 ) -> None:
-    """Reload when the update listener of a loaded entry will not do it.
+    """Store a subentry's new settings and make sure the entry tries them now.
 
-    A loaded entry reloads itself on any change; an entry waiting to retry its
-    setup, or an unchanged one, must be told so the new settings are tried now.
+    A loaded entry reloads itself on any change (its update listener starts
+    the reload at once, so its state must be read before the change); an
+    entry waiting to retry its setup, or an unchanged one, must be told.
     """
-    if not changed or entry.state is not ConfigEntryState.LOADED:
+    loaded = entry.state is ConfigEntryState.LOADED
+    changed = hass.config_entries.async_update_subentry(entry, subentry, **changes)
+    if not changed or not loaded:
         hass.config_entries.async_schedule_reload(entry.entry_id)
 
 
@@ -170,10 +176,7 @@ class LcarsConfigFlow(ConfigFlow, domain=DOMAIN):
             if identity is not None:
                 if subentry.unique_id not in (None, identity.unique_id):
                     return self.async_abort(reason="unique_id_mismatch")
-                changed = self.hass.config_entries.async_update_subentry(
-                    entry, subentry, data=data
-                )
-                _async_reload_if_needed(self.hass, entry, changed)
+                _async_update_and_reload(self.hass, entry, subentry, data=data)
                 return self.async_abort(reason="reauth_successful")
         return self.async_show_form(
             step_id="reauth_confirm",
@@ -328,12 +331,12 @@ class ServiceSubentryFlow(ConfigSubentryFlow):
     def _async_finish_reconfigure(self, subentry: ConfigSubentry) -> SubentryFlowResult:
         """Store the new settings of the subentry and apply them."""
         entry = self._get_entry()
-        changed = self.hass.config_entries.async_update_subentry(
+        _async_update_and_reload(
+            self.hass,
             entry,
             subentry,
             data=self._data,
             title=self._identity.title,
             unique_id=self._identity.unique_id,
         )
-        _async_reload_if_needed(self.hass, entry, changed)
         return self.async_abort(reason="reconfigure_successful")
