@@ -15,7 +15,8 @@ from .cleanup_manager import CleanupManager
 from .clients import InvalidUrlError
 from .connection import create_client
 from .const import DOMAIN, LOGGER, SERVICE_TYPES
-from .coordinator import LcarsConfigEntry, LcarsData, create_coordinator
+from .coordinator import AnyCoordinator, Services, create_coordinator
+from .data import LcarsConfigEntry, LcarsData
 from .services import async_setup_services
 from .torrent_handoff import TorrentHandoff, async_setup_handoff
 from .torrent_manager import TorrentManager, async_remove_issues, remove_state
@@ -48,7 +49,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> boo
     # Adding, changing or removing a service, or new options, reload the entry;
     # listen before the first refreshes so a service added meanwhile is not lost.
     entry.async_on_unload(entry.add_update_listener(_async_reload_entry))
-    data = LcarsData()
+    coordinators: dict[str, AnyCoordinator] = {}
     for subentry_id, subentry in entry.subentries.items():
         if subentry.subentry_type not in SERVICE_TYPES:
             # Left by a newer version of LCARS: keep it, but it cannot run here.
@@ -66,10 +67,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> boo
                 translation_key="invalid_url",
                 translation_placeholders={"service": subentry.title},
             ) from err
-        data.clients[subentry_id] = client
-        data.coordinators[subentry_id] = create_coordinator(
-            hass, entry, subentry, client
-        )
+        coordinators[subentry_id] = create_coordinator(hass, entry, subentry, client)
 
     # Every service is read once before the entities are made, so those that
     # answer have states at once. One that does not answer does not hold up
@@ -86,22 +84,24 @@ async def async_setup_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> boo
             coordinator.async_refresh(),
             f"lcars first read of {coordinator.subentry.title}",
         )
-        for coordinator in data.coordinators.values()
+        for coordinator in coordinators.values()
     ]
     if first_reads:
         await asyncio.wait(first_reads, timeout=FIRST_READ_WAIT_SECONDS)
 
-    entry.runtime_data = data
+    torrent = TorrentManager(hass, entry)
     try:
-        data.cleanup = CleanupManager(hass, entry)
+        cleanup = CleanupManager(hass, entry, Services(coordinators), torrent)
     except PolicyError as err:
         raise ConfigEntryError(
             translation_domain=DOMAIN,
             translation_key="invalid_cleanup_policy",
             translation_placeholders={"error": str(err)},
         ) from err
-    await data.cleanup.async_load()
-    data.torrent = TorrentManager(hass, entry)
+    await cleanup.async_load()
+    entry.runtime_data = data = LcarsData(
+        coordinators=coordinators, cleanup=cleanup, torrent=torrent
+    )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     data.cleanup.async_start()
     entry.async_on_unload(data.cleanup.async_stop)

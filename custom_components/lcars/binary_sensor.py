@@ -13,7 +13,8 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import AnyCoordinator, LcarsConfigEntry
+from .coordinator import AnyCoordinator
+from .data import LcarsConfigEntry
 from .entity import LcarsEntity
 from .torrent_entity import TorrentEntity
 

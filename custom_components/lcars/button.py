@@ -6,7 +6,7 @@ from homeassistant.components.button import ButtonEntity
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import LcarsConfigEntry
+from .data import LcarsConfigEntry
 from .entity import CleanupDeviceEntity
 from .permissions import async_require_admin
 

@@ -14,11 +14,11 @@ from .cleanup_manager import LeavingSoonEntry
 from .clients.models import CalendarEntry
 from .coordinator import (
     ArrCoordinator,
-    LcarsConfigEntry,
     LidarrCoordinator,
     RadarrCoordinator,
     SonarrCoordinator,
 )
+from .data import LcarsConfigEntry
 from .entity import CleanupEntity, LcarsEntity
 
 # Every coordinator polls on its own; entities only read its data.

@@ -19,10 +19,10 @@ from .clients.models import Album
 from .const import ATTR_CONFIG_ENTRY_ID, ATTR_INSTANCE, ATTR_SERVICE, DOMAIN
 from .coordinator import (
     ArrCoordinator,
-    LcarsConfigEntry,
     LidarrCoordinator,
     RadarrCoordinator,
 )
+from .data import LcarsConfigEntry
 from .permissions import async_require_admin
 from .services_common import (
     async_get_entry,

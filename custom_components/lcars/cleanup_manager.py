@@ -21,6 +21,7 @@ import time
 from typing import Any, Final, Literal, cast, get_args
 import uuid
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
@@ -78,9 +79,10 @@ from .const import (
     EVENT_MEDIA_DELETED,
     LOGGER,
 )
-from .coordinator import AnyCoordinator, LcarsConfigEntry, LcarsData, SonarrCoordinator
+from .coordinator import AnyCoordinator, Services, SonarrCoordinator
 from .listeners import async_subscribe
 from .torrent.models import TorrentState
+from .torrent_manager import TorrentManager
 
 type CleanupResult = Literal[
     "ok", "dry_run", "listed", "nothing_to_do", "failed_closed", "error"
@@ -413,7 +415,7 @@ async def _async_rolling_episodes(
     return episodes, failed
 
 
-async def async_gather_inputs(data: LcarsData, policy: CleanupPolicy) -> CleanupInputs:
+async def async_gather_inputs(data: Services, policy: CleanupPolicy) -> CleanupInputs:
     """Collect the planner's input from the coordinators' last snapshots.
 
     Only the Jellyfin episode watch data and the episodes of rolling series
@@ -492,10 +494,21 @@ class _Planned:
 class CleanupManager:
     """Runs the cleanup policy of one LCARS entry."""
 
-    def __init__(self, hass: HomeAssistant, entry: LcarsConfigEntry) -> None:
-        """Read the options; `PolicyError` when the stored policy is invalid."""
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry,
+        services: Services,
+        torrent: TorrentManager | None,
+    ) -> None:
+        """Read the options; `PolicyError` when the stored policy is invalid.
+
+        `torrent` is the entry's BitTorrent client: what it seeds is kept.
+        """
         self.hass = hass
         self.entry = entry
+        self.services = services
+        self.torrent = torrent
         options: Mapping[str, Any] = entry.options.get(CONF_CLEANUP, {})
         self.policy = CleanupPolicy.from_dict(options.get(CONF_CLEANUP_POLICY, {}))
         self.interval = timedelta(
@@ -539,11 +552,6 @@ class CleanupManager:
     def closed(self) -> bool:
         """Whether the entry unloads: nothing is sent or saved any more."""
         return self._closed
-
-    @property
-    def data(self) -> LcarsData:
-        """The entry's coordinators and clients."""
-        return self.entry.runtime_data
 
     # -- state -----------------------------------------------------------
 
@@ -784,7 +792,7 @@ class CleanupManager:
         """Plan with fresh data and the current ledger; changes nothing."""
         async with self._lock:
             await self._async_refresh_sources()
-            inputs = await async_gather_inputs(self.data, self.policy)
+            inputs = await async_gather_inputs(self.services, self.policy)
             clock = self.read_clock()
             now = dt_util.as_local(clock.wall)
             plan = await self.hass.async_add_executor_job(
@@ -853,7 +861,7 @@ class CleanupManager:
         Also works out which library items are still seeding.
         """
         await asyncio.gather(
-            *(c.async_refresh() for c in self.data.coordinators.values())
+            *(c.async_refresh() for c in self.services.coordinators.values())
         )
         self.seeding = await self._async_seeding_check()
 
@@ -864,7 +872,7 @@ class CleanupManager:
         its info hash, the download id). A lookup that fails raises: without
         it, a seeding item could look free to delete.
         """
-        torrent = getattr(self.data, "torrent", None)
+        torrent = self.torrent
         if torrent is None or not torrent.running:
             return None
         seeding = {
@@ -872,7 +880,7 @@ class CleanupManager:
             for status in torrent.torrents()
             if status.state in (TorrentState.SEEDING, TorrentState.FINISHED)
         }
-        arr = self.data.arr
+        arr = self.services.arr
         # A service not heard from since setup is not asked (the plan fails
         # closed on it); lookups made without it are made again later.
         unasked = any(coordinator.data is None for coordinator in arr)
@@ -924,7 +932,7 @@ class CleanupManager:
     def _titles(self) -> dict[str, str]:
         return {
             instance_id(cast("SourceKind", c.kind), c.subentry_id): c.subentry.title
-            for c in self.data.coordinators.values()
+            for c in self.services.coordinators.values()
         }
 
     def _work_out(
@@ -980,7 +988,7 @@ class CleanupManager:
     def _client_of(self, instance: str) -> ArrClient | None:
         """Return the client of an *arr instance id, such as "radarr/<subentry id>"."""
         _kind, _sep, subentry_id = instance.partition("/")
-        client = self.data.clients.get(subentry_id)
+        client = self.services.clients.get(subentry_id)
         return client if isinstance(client, ArrClient) else None
 
     async def _async_run(
@@ -988,7 +996,7 @@ class CleanupManager:
     ) -> CleanupRunSummary:
         keep_going = self._keep_going(self._dry_run_turned_on)
         await self._async_refresh_sources()
-        inputs = await async_gather_inputs(self.data, self.policy)
+        inputs = await async_gather_inputs(self.services, self.policy)
         clock = self.read_clock()
         now = dt_util.as_local(clock.wall)
         planned = await self.hass.async_add_executor_job(
@@ -1089,8 +1097,10 @@ class CleanupManager:
     async def _async_execute(
         self, plan: Plan, dry: bool, keep_going: Callable[[], bool]
     ) -> ExecutionReport:
-        jellyseerr = self.data.jellyseerr[0].client if self.data.jellyseerr else None
-        jellyfin = self.data.jellyfin[0].client if self.data.jellyfin else None
+        jellyseerr = (
+            self.services.jellyseerr[0].client if self.services.jellyseerr else None
+        )
+        jellyfin = self.services.jellyfin[0].client if self.services.jellyfin else None
         return await execute_plan(
             plan.delete_now,
             self._client_of,
@@ -1108,7 +1118,9 @@ class CleanupManager:
         if not health.watch_data_gaps:
             ir.async_delete_issue(self.hass, DOMAIN, issue_id)
             return
-        jellyfin = self.data.jellyfin[0].subentry.title if self.data.jellyfin else ""
+        jellyfin = (
+            self.services.jellyfin[0].subentry.title if self.services.jellyfin else ""
+        )
         ir.async_create_issue(
             self.hass,
             DOMAIN,
@@ -1124,9 +1136,9 @@ class CleanupManager:
 
     async def _async_sync_collection(self) -> str | None:
         """Make Jellyfin's Leaving Soon collection match; return an error text."""
-        if not self.sync_collection or not self.data.jellyfin:
+        if not self.sync_collection or not self.services.jellyfin:
             return None
-        client = self.data.jellyfin[0].client
+        client = self.services.jellyfin[0].client
         ids = [e.jellyfin_id for e in self.leaving_soon if e.jellyfin_id]
         try:
             await sync_leaving_soon_collection(client, ids)
@@ -1149,7 +1161,7 @@ class CleanupManager:
             rolling_tag="lcars-no-rolling-for-single-items",
         )
         await self._async_refresh_sources()
-        inputs = await async_gather_inputs(self.data, policy)
+        inputs = await async_gather_inputs(self.services, policy)
 
         def find() -> Candidate | None:
             for item in iter_candidates(
@@ -1188,9 +1200,11 @@ class CleanupManager:
                     translation_domain=DOMAIN, translation_key="entry_unloading"
                 )
             jellyseerr = (
-                self.data.jellyseerr[0].client if self.data.jellyseerr else None
+                self.services.jellyseerr[0].client if self.services.jellyseerr else None
             )
-            jellyfin = self.data.jellyfin[0].client if self.data.jellyfin else None
+            jellyfin = (
+                self.services.jellyfin[0].client if self.services.jellyfin else None
+            )
             try:
                 report: ExecutionReport = await self._async_owned(
                     execute_plan(

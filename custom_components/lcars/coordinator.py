@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import abstractmethod
 import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
@@ -48,9 +48,7 @@ from .const import (
 )
 
 if TYPE_CHECKING:
-    from .cleanup_manager import CleanupManager
     from .connection import LcarsClient
-    from .torrent_manager import TorrentManager
 
 type ArrSnapshot = RadarrSnapshot | SonarrSnapshot | LidarrSnapshot
 type LcarsSnapshot = ArrSnapshot | JellyfinSnapshot | JellyseerrSnapshot
@@ -87,7 +85,7 @@ class LcarsCoordinator[SnapshotT: LcarsSnapshot](
 ):
     """Poll one connected service for a snapshot of what LCARS shows."""
 
-    config_entry: LcarsConfigEntry
+    config_entry: ConfigEntry
     kind: ClassVar[str]
     # A refresh that takes longer than this counts as a failure.
     refresh_timeout: float = REFRESH_TIMEOUT_SECONDS
@@ -95,7 +93,7 @@ class LcarsCoordinator[SnapshotT: LcarsSnapshot](
     def __init__(
         self,
         hass: HomeAssistant,
-        entry: LcarsConfigEntry,
+        entry: ConfigEntry,
         subentry: ConfigSubentry,
         client: SnapshotClient[SnapshotT],
     ) -> None:
@@ -276,7 +274,7 @@ class JellyfinCoordinator(LcarsCoordinator[JellyfinSnapshot]):
     def __init__(
         self,
         hass: HomeAssistant,
-        entry: LcarsConfigEntry,
+        entry: ConfigEntry,
         subentry: ConfigSubentry,
         client: JellyfinClient,
     ) -> None:
@@ -341,7 +339,7 @@ type AnyCoordinator = ArrCoordinator | JellyfinCoordinator | JellyseerrCoordinat
 
 def create_coordinator(
     hass: HomeAssistant,
-    entry: LcarsConfigEntry,
+    entry: ConfigEntry,
     subentry: ConfigSubentry,
     client: LcarsClient,
 ) -> AnyCoordinator:
@@ -358,14 +356,15 @@ def create_coordinator(
 
 
 @dataclass(slots=True)
-class LcarsData:
-    """What a loaded LCARS entry keeps: a coordinator and a client per service."""
+class Services:
+    """The connected services of an entry: a coordinator each, by subentry id."""
 
-    coordinators: dict[str, AnyCoordinator] = field(default_factory=dict)
-    clients: dict[str, LcarsClient] = field(default_factory=dict)
-    # Set during setup, before the platforms.
-    cleanup: CleanupManager = field(init=False)
-    torrent: TorrentManager = field(init=False)
+    coordinators: dict[str, AnyCoordinator]
+
+    @property
+    def clients(self) -> dict[str, LcarsClient]:
+        """The client of each service, by subentry id."""
+        return {sid: c.client for sid, c in self.coordinators.items()}
 
     def of_kind[CoordinatorT: AnyCoordinator](
         self, kind: type[CoordinatorT]
@@ -406,6 +405,3 @@ class LcarsData:
     def jellyseerr(self) -> list[JellyseerrCoordinator]:
         """Coordinators of the connected Jellyseerr servers."""
         return self.of_kind(JellyseerrCoordinator)
-
-
-type LcarsConfigEntry = ConfigEntry[LcarsData]

@@ -18,7 +18,8 @@ from .clients.models import (
     RadarrSnapshot,
     SonarrSnapshot,
 )
-from .coordinator import AnyCoordinator, LcarsConfigEntry
+from .coordinator import AnyCoordinator
+from .data import LcarsConfigEntry
 
 TO_REDACT = {CONF_API_KEY, CONF_PASSWORD}
 

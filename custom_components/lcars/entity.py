@@ -10,7 +10,8 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
-from .coordinator import AnyCoordinator, LcarsConfigEntry, LcarsCoordinator
+from .coordinator import AnyCoordinator, LcarsCoordinator
+from .data import LcarsConfigEntry
 
 if TYPE_CHECKING:
     from .cleanup_manager import CleanupManager

@@ -14,7 +14,7 @@ from .const import (
     EVENT_CLEANUP_FINISHED,
     EVENT_MEDIA_DELETED,
 )
-from .coordinator import LcarsConfigEntry
+from .data import LcarsConfigEntry
 from .entity import CleanupDeviceEntity
 from .torrent import EventKind, TorrentEvent
 from .torrent_entity import TorrentDeviceEntity

@@ -44,11 +44,11 @@ from .coordinator import (
     ArrCoordinator,
     ArrSnapshot,
     JellyfinCoordinator,
-    LcarsConfigEntry,
     LidarrCoordinator,
     RadarrCoordinator,
     SonarrCoordinator,
 )
+from .data import LcarsConfigEntry
 from .entity import CleanupEntity, LcarsEntity
 from .torrent import TorrentState, TorrentStatus
 from .torrent_entity import TorrentDeviceEntity, TorrentEntity

@@ -51,9 +51,9 @@ from .const import (
 from .coordinator import (
     ArrCoordinator,
     JellyfinCoordinator,
-    LcarsConfigEntry,
     provider_key,
 )
+from .data import LcarsConfigEntry
 from .services_common import (
     LibraryItem,
     async_get_entry,

@@ -14,11 +14,11 @@ from .clients.models import Artist, Movie, Series
 from .const import ARR_SERVICE_TYPES, ATTR_INSTANCE, ATTR_SERVICE, DOMAIN
 from .coordinator import (
     ArrCoordinator,
-    LcarsConfigEntry,
     LcarsCoordinator,
     LidarrCoordinator,
     RadarrCoordinator,
 )
+from .data import LcarsConfigEntry
 
 type LibraryItem = Movie | Series | Artist
 

@@ -12,7 +12,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .cleanup_manager import CleanupManager
-from .coordinator import LcarsConfigEntry
+from .data import LcarsConfigEntry
 from .entity import CleanupEntity
 from .permissions import async_require_admin
 

@@ -7,7 +7,7 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity
 
 from .const import DOMAIN
-from .coordinator import LcarsConfigEntry
+from .data import LcarsConfigEntry
 from .torrent_manager import BACKEND_NAMES, TorrentManager
 
 

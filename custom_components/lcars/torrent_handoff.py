@@ -29,10 +29,10 @@ from homeassistant.util.hass_dict import HassKey
 
 from .clients.errors import LcarsClientError
 from .coordinator import (
-    LcarsConfigEntry,
     RadarrCoordinator,
     SonarrCoordinator,
 )
+from .data import LcarsConfigEntry
 from .services_common import as_int, invalid
 from .torrent import (
     DuplicateTorrentError,

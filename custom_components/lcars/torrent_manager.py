@@ -18,6 +18,7 @@ import shutil
 import time
 from typing import Any, Final
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import (
     CONF_PASSWORD,
     CONF_URL,
@@ -31,7 +32,6 @@ from homeassistant.helpers.event import async_call_later, async_track_time_inter
 
 from .cleanup.reasons import shown_percent
 from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN
-from .coordinator import LcarsConfigEntry
 from .listeners import async_subscribe
 from .torrent import (
     BackendAuthError,
@@ -316,7 +316,7 @@ class TorrentManager:
     def __init__(
         self,
         hass: HomeAssistant,
-        entry: LcarsConfigEntry,
+        entry: ConfigEntry,
         backend_factory: BackendFactory | None = None,
     ) -> None:
         """Read the torrent options; nothing starts before async_start()."""
