@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.core import callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -84,3 +86,56 @@ class CleanupEntity(CleanupDeviceEntity):
     def _handle_cleanup_update(self) -> None:
         """Show the new state of the cleanup."""
         self.async_write_ha_state()
+
+
+@callback
+def async_follow_keyed_entities[EntityT: Entity](
+    hass: HomeAssistant,
+    entry_id: str,
+    *,
+    domain: str,
+    prefixes: tuple[str, ...],
+    wanted: Callable[[], Mapping[str, Callable[[], EntityT]] | None],
+    add: Callable[[list[EntityT]], None],
+    listen: Callable[[CALLBACK_TYPE], CALLBACK_TYPE],
+) -> CALLBACK_TYPE:
+    """Give entities to things that come and go: root folders, downloads, torrents.
+
+    `wanted` names, by unique id (each starting with one of `prefixes`), the entities
+    wanted now and how to make each; None when that is not known now (the
+    service does not answer), which keeps what there is. On every update the
+    new ones are added and those gone leave, entity registry entry included:
+    the difference between two sets of ids, with no scan of the registry
+    but the one at setup that finds what was left from before a restart.
+    Returns the function that stops following.
+    """
+    registry = er.async_get(hass)
+    # Ids with a registry entry: from before a restart, or added since.
+    present = {
+        registry_entry.unique_id
+        for registry_entry in er.async_entries_for_config_entry(registry, entry_id)
+        if registry_entry.domain == domain
+        and registry_entry.unique_id.startswith(prefixes)
+    }
+    # Ids whose entity this instance of the entry made.
+    made: set[str] = set()
+
+    @callback
+    def _async_update() -> None:
+        now = wanted()
+        if now is None:
+            return
+        for unique_id in present - now.keys():
+            entity_id = registry.async_get_entity_id(domain, DOMAIN, unique_id)
+            if entity_id is not None:
+                registry.async_remove(entity_id)
+        present.intersection_update(now)
+        made.intersection_update(now)
+        new = {key: create for key, create in now.items() if key not in made}
+        if new:
+            made.update(new)
+            present.update(new)
+            add([create() for create in new.values()])
+
+    _async_update()
+    return listen(_async_update)

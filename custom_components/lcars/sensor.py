@@ -23,7 +23,6 @@ from homeassistant.const import (
     UnitOfTime,
 )
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
@@ -49,7 +48,7 @@ from .coordinator import (
     SonarrCoordinator,
 )
 from .data import LcarsConfigEntry
-from .entity import CleanupEntity, LcarsEntity
+from .entity import CleanupEntity, LcarsEntity, async_follow_keyed_entities
 from .torrent import TorrentState, TorrentStatus
 from .torrent_entity import TorrentDeviceEntity, TorrentEntity
 from .torrent_manager import TorrentManager
@@ -466,22 +465,14 @@ def _async_track_dynamic_sensors(
     also those left over from before a restart, leave the entity registry.
     """
     subentry_id = coordinator.subentry_id
-    prefixes = (
-        f"{subentry_id}_{ROOT_FOLDER_PREFIX}",
-        f"{subentry_id}_{EXPIRATION_PREFIX}",
-        f"{subentry_id}_{QUEUE_ITEM_PREFIX}",
-    )
-    added: set[str] = set()
-    registry = er.async_get(hass)
     manager = entry.runtime_data.cleanup
 
-    @callback
-    def _async_update() -> None:
+    def _wanted() -> dict[str, Callable[[], SensorEntity]] | None:
         # A service that has not answered since setup, or fails now, keeps
         # the sensors it had; they come when it answers.
         data = coordinator.data
         if not coordinator.last_update_success or data is None:
-            return
+            return None
         wanted: dict[str, Callable[[], SensorEntity]] = {}
         for folder in data.root_folders:
             for description in ROOT_FOLDER_SENSORS:
@@ -495,24 +486,22 @@ def _async_track_dynamic_sensors(
             wanted[f"{subentry_id}_{_queue_item_key(item)}"] = partial(
                 QueueItemSensor, coordinator, item
             )
+        return wanted
 
-        for registry_entry in er.async_entries_for_config_entry(
-            registry, entry.entry_id
-        ):
-            if (
-                registry_entry.domain == Platform.SENSOR
-                and registry_entry.unique_id.startswith(prefixes)
-                and registry_entry.unique_id not in wanted
-            ):
-                registry.async_remove(registry_entry.entity_id)
-        added.intersection_update(wanted)
-
-        if new := [create() for key, create in wanted.items() if key not in added]:
-            added.update(wanted)
-            async_add_entities(new, config_subentry_id=subentry_id)
-
-    _async_update()
-    entry.async_on_unload(coordinator.async_add_listener(_async_update))
+    entry.async_on_unload(
+        async_follow_keyed_entities(
+            hass,
+            entry.entry_id,
+            domain=Platform.SENSOR,
+            prefixes=tuple(
+                f"{subentry_id}_{prefix}"
+                for prefix in (ROOT_FOLDER_PREFIX, EXPIRATION_PREFIX, QUEUE_ITEM_PREFIX)
+            ),
+            wanted=_wanted,
+            add=partial(async_add_entities, config_subentry_id=subentry_id),
+            listen=coordinator.async_add_listener,
+        )
+    )
 
 
 class LcarsSensor(LcarsEntity[AnyCoordinator], SensorEntity):
@@ -880,45 +869,45 @@ def _async_setup_torrent_sensors(
         TorrentSessionSensor(entry, description) for description in TORRENT_SENSORS
     )
     prefix = f"{entry.entry_id}_torrent_{TORRENT_ITEM_PREFIX}"
-    registry = er.async_get(hass)
-    added: set[str] = set()
 
-    def _wanted(status: TorrentStatus) -> bool:
+    def _followed(status: TorrentStatus) -> bool:
         return (
             manager.all_torrent_entities
             or status.state in _FOLLOWED_STATES
             or status.info_hash in manager.categories
         )
 
-    @callback
-    def _async_update() -> None:
-        if not manager.running:
-            return
-        statuses = manager.statuses
-        keep = {key for key in added if key in statuses}
-        new = [
-            status
-            for key, status in statuses.items()
-            if key not in keep and _wanted(status)
-        ]
-        keep.update(status.info_hash for status in new)
-        for registry_entry in er.async_entries_for_config_entry(
-            registry, entry.entry_id
-        ):
-            if (
-                registry_entry.domain == Platform.SENSOR
-                and registry_entry.unique_id.startswith(prefix)
-                and registry_entry.unique_id.removeprefix(prefix).split("_")[0]
-                not in keep
-            ):
-                registry.async_remove(registry_entry.entity_id)
-        added.intersection_update(keep)
-        if new:
-            added.update(status.info_hash for status in new)
-            async_add_entities(TorrentProgressSensor(entry, status) for status in new)
+    known: set[str] = set()
 
-    _async_update()
-    entry.async_on_unload(manager.async_add_listener(_async_update))
+    def _wanted() -> dict[str, Callable[[], TorrentProgressSensor]] | None:
+        if not manager.running:
+            return None
+        # A torrent keeps its sensor while it is there, even once it is no
+        # longer one that gets a sensor (it finished downloading).
+        known.intersection_update(manager.statuses)
+        known.update(
+            info_hash
+            for info_hash, status in manager.statuses.items()
+            if _followed(status)
+        )
+        return {
+            f"{prefix}{info_hash}_{TORRENT_PROGRESS_SENSOR.key}": partial(
+                TorrentProgressSensor, entry, manager.statuses[info_hash]
+            )
+            for info_hash in known
+        }
+
+    entry.async_on_unload(
+        async_follow_keyed_entities(
+            hass,
+            entry.entry_id,
+            domain=Platform.SENSOR,
+            prefixes=(prefix,),
+            wanted=_wanted,
+            add=async_add_entities,
+            listen=manager.async_add_listener,
+        )
+    )
 
 
 class TorrentSessionSensor(TorrentEntity, SensorEntity):
