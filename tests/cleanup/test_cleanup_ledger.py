@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 import json
+import re
 from typing import Any
 
 import pytest
@@ -66,21 +67,49 @@ def test_minimal_entry_takes_defaults() -> None:
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ([], "not an object"),
+        ([], "The ledger is not an object"),
         ({"entries": {}}, "Unsupported ledger version None"),
         ({"version": 2, "entries": {}}, "Unsupported ledger version 2"),
-        ({"version": 1, "entries": []}, "entries are not an object"),
-        (stored(a="x"), "'a' is not an object"),
-        (stored(a={**GOOD, "entered": "2026-11-01T09:00:00"}), "has no time zone"),
-        (stored(a={**GOOD, "delete_on": "soon"}), "delete_on is not a date"),
-        (stored(a={"delete_on": GOOD["delete_on"]}), "entered is missing"),
-        (stored(a={**GOOD, "attempts": -1}), "invalid attempt count"),
-        (stored(a={**GOOD, "attempts": True}), "invalid attempt count"),
-        (stored(a={**GOOD, "last_error": 5}), "invalid error"),
+        ({"version": 1, "entries": []}, "The ledger entries are not an object"),
+        (stored(a="x"), "Ledger entry 'a' is not an object"),
+        (
+            stored(a={**GOOD, "entered": "2026-11-01T09:00:00"}),
+            "Ledger entry 'a': entered has no time zone",
+        ),
+        (
+            stored(a={**GOOD, "delete_on": "soon"}),
+            "Ledger entry 'a': delete_on is not a date",
+        ),
+        (
+            stored(a={"delete_on": GOOD["delete_on"]}),
+            "Ledger entry 'a': entered is missing",
+        ),
+        (
+            stored(a={**GOOD, "attempts": -1}),
+            "Ledger entry 'a' has an invalid attempt count",
+        ),
+        (
+            stored(a={**GOOD, "attempts": True}),
+            "Ledger entry 'a' has an invalid attempt count",
+        ),
+        (stored(a={**GOOD, "last_error": 5}), "Ledger entry 'a' has an invalid error"),
+        (
+            stored(a={**GOOD, "last_attempt": "later"}),
+            "Ledger entry 'a': last_attempt is not a date",
+        ),
+        (
+            stored(a={**GOOD, "observed_microseconds": "10"}),
+            "Ledger entry 'a' has an invalid observed time",
+        ),
+        (
+            stored(a={**GOOD, "observed_microseconds": 10**30}),
+            "Ledger entry 'a' has an invalid observed time",
+        ),
     ],
 )
 def test_unreadable_data_is_refused(data: Any, message: str) -> None:
-    with pytest.raises(LedgerError, match=message):
+    """The whole message is logged when the stored state cannot be read."""
+    with pytest.raises(LedgerError, match=f"^{re.escape(message)}$"):
         Ledger.from_dict(data)
 
 

@@ -185,6 +185,27 @@ def test_an_item_listed_twice_is_held_and_never_deleted() -> None:
     assert "more than once" in plan.held[0].reason
 
 
+def test_an_item_listed_twice_leaves_the_changes_of_the_others_alone() -> None:
+    """Only the doubled item's changes make way for its hold; the rest are told."""
+    doubled = movie(1, added=OLD)
+    fresh = movie(3, added=OLD)
+    young = movie(5, added=NOW)
+    gone_key = movie(4).key
+    ledger = ledger_of(
+        **{doubled.key: entered(20), young.key: entered(3), gone_key: entered(3)}
+    )
+
+    plan = run([doubled, fresh, young, movie(1, added=OLD)], LOW, ledger=ledger)
+
+    assert [(c.key, c.change, c.why) for c in plan.ledger_changes] == [
+        (fresh.key, "added", "expired"),
+        (young.key, "removed", "not_expired"),
+        (doubled.key, "removed", "held"),
+        (gone_key, "removed", "gone"),
+    ]
+    assert keys(plan.leaving_soon) == [fresh.key]
+
+
 @pytest.mark.parametrize("where", ["leaving_soon", "protected", "held", "not_expired"])
 def test_duplicates_leave_every_part_of_the_plan(where: str) -> None:
     fields: dict[str, Any] = {

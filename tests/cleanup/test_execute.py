@@ -433,6 +433,54 @@ async def test_a_rolling_episode_loses_its_file_only(setup: Setup) -> None:
     assert s.sim.dump()["services"]["jellyseerr"] == seerr_before
 
 
+async def test_a_season_loses_its_own_files_only(setup: Setup) -> None:
+    # The season's number and its series' id differ, and the series has files
+    # in other seasons: only the files of the season named in the key go.
+    s = setup
+    with_files = Counter(
+        (f.series_id, f.season_number) for f in s.sonarr.episode_files.values()
+    )
+    series_id, number = min(
+        (series_id, number)
+        for series_id, number in with_files
+        if series_id != number
+        and any(k[0] == series_id and k[1] != number for k in with_files)
+    )
+    series = s.sonarr.series[series_id]
+    season = Candidate(
+        key=f"sonarr/season/{series_id}/{number}",
+        instance_id="sonarr",
+        kind="season",
+        title=f"{series.title} - Season {number}",
+        root_folder=series.root_folder_path,
+        size=1,
+        added=NOW,
+        ids=MediaIds(tvdb=series.tvdb_id),
+        season_number=number,
+    )
+    gone = season_files(s, season)
+    kept = {
+        f.id
+        for f in s.sonarr.episode_files.values()
+        if f.series_id == series_id and f.season_number != number
+    }
+    assert gone
+    assert kept
+    free = s.free(s.sonarr, series.root_folder_path)
+
+    report = await s.run([season], dry_run=False)
+
+    assert report.deleted_keys == (season.key,)
+    assert season_files(s, season) == []
+    assert {
+        f.id for f in s.sonarr.episode_files.values() if f.series_id == series_id
+    } == kept
+    assert all(e.monitored is False for e in season_episodes(s, season)), (
+        "the season's episodes stay listed, unmonitored"
+    )
+    assert s.free(s.sonarr, series.root_folder_path) == free + sum(f.size for f in gone)
+
+
 def _request_counts(sim: Simulator) -> dict[str, Counter[str]]:
     return {
         name: Counter(method for method, _ in sim.requests(name))
