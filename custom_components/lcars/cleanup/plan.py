@@ -13,132 +13,50 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Literal, NamedTuple
 
 from . import reasons
+from .facts import (
+    DiskLimit,
+    Expiry,
+    ExpiryRule,
+    FailCode,
+    HoldReason,
+    LedgerChangeKind,
+    LedgerChangeWhy,
+    PlanTotals,
+    Protection,
+    ProtectionKind,
+    RollingLimit,
+    TagLimit,
+    WaitReason,
+    shown_percent,
+)
 from .ledger import Ledger
 from .model import Candidate
 from .policy import PolicyNotice
 
-type ExpiryRule = Literal["disk", "tag_schedule", "rolling"]
-"""The rule whose limit an item is past."""
-
-type WaitReason = Literal[
-    "grace_period",
-    "free_space_target",
-    "run_cap",
-    "larger_than_cap",
-    "failed_closed",
-    "not_judged",
+# The facts a plan is made of are named here too, with the records.
+__all__ = [
+    "DeletionItem",
+    "DiskLimit",
+    "Expiry",
+    "ExpiryRule",
+    "FailCode",
+    "FailReason",
+    "HeldItem",
+    "HoldReason",
+    "LeavingSoonItem",
+    "LedgerChange",
+    "LedgerChangeKind",
+    "LedgerChangeWhy",
+    "Plan",
+    "PlanTotals",
+    "ProtectedItem",
+    "Protection",
+    "ProtectionKind",
+    "RollingLimit",
+    "RootFolderOutlook",
+    "TagLimit",
+    "WaitReason",
 ]
-"""Why an item on leaving soon is not deleted in this run.
-
-`free_space_target` is told even when the plan failed closed: the item would
-stay anyway, and that does not depend on the data in doubt.
-"""
-
-type HoldReason = Literal[
-    "ids_conflict",
-    "not_in_jellyfin",
-    "played_without_date",
-    "no_dates",
-    "deletion_failed",
-    "size_in_doubt",
-    "duplicate_id",
-]
-"""Why an item may be past its limit but is not deleted: something is in doubt."""
-
-type ProtectionKind = Literal["exclusion_tag", "favorite", "playing", "seeding"]
-
-type FailCode = Literal[
-    "source_failed",
-    "source_stale",
-    "source_missing",
-    "disk_missing",
-    "disk_invalid",
-    "ids_conflict",
-    "watch_data_missing",
-    "clock_step",
-]
-"""Why the plan failed closed (deletes nothing)."""
-
-type LedgerChangeKind = Literal["added", "removed", "kept"]
-type LedgerChangeWhy = Literal[
-    "expired",
-    "protected",
-    "watched",
-    "not_expired",
-    "held",
-    "gone",
-    "not_candidate",
-    "data_in_doubt",
-]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DiskLimit:
-    """The disk rule in effect in one root folder for one media type.
-
-    Shared by every item of the folder: it is computed once per plan.
-    """
-
-    instance_id: str
-    root_folder: str
-    free_percent: float
-    threshold_percent: float
-    limit_days: int
-    # Free-until-target stops deleting once the folder is back at this percent.
-    target_percent: float
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TagLimit:
-    """A tag schedule that applies to an item."""
-
-    tag: str
-    limit_days: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RollingLimit:
-    """The rolling rule: keep the last episodes and the recent ones."""
-
-    tag: str
-    keep_episodes: int
-    max_age_days: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Expiry:
-    """The limit in effect for an item, and the rules behind it.
-
-    Shared by every item under the same rules (one root folder, media type and
-    tag schedule): the per-item fact, the age, sits on the item. When both a
-    disk rule and a tag schedule apply, the shorter limit is in effect (`rule`
-    and `limit_days` name it) and both are kept.
-    """
-
-    rule: ExpiryRule
-    limit_days: int
-    # Whether Jellyfin is connected: without it ages count from the added date.
-    watch_data: bool
-    disk: DiskLimit | None = None
-    schedule: TagLimit | None = None
-    rolling: RollingLimit | None = None
-
-    def as_dict(self, age: timedelta) -> dict[str, Any]:
-        """Return the facts for an item of this age as JSON data."""
-        disk, schedule, rolling = self.disk, self.schedule, self.rolling
-        return {
-            "rule": self.rule,
-            "age_days": age.days,
-            "limit_days": self.limit_days,
-            "free_percent": reasons.shown_percent(disk.free_percent) if disk else None,
-            "threshold_percent": disk.threshold_percent if disk else None,
-            "disk_limit_days": disk.limit_days if disk else None,
-            "tag": schedule.tag if schedule else None,
-            "tag_limit_days": schedule.limit_days if schedule else None,
-            "rolling_keep_episodes": rolling.keep_episodes if rolling else None,
-            "rolling_max_age_days": rolling.max_age_days if rolling else None,
-        }
-
 
 # The item records below are named tuples rather than dataclasses: a plan of
 # a large library holds tens of thousands of them, and a named tuple is built
@@ -161,7 +79,14 @@ class DeletionItem(NamedTuple):
     @property
     def reason(self) -> str:
         """Why it is deleted, in English."""
-        return reasons.deletion(self)
+        return reasons.deletion(
+            self.item,
+            self.expiry,
+            self.age,
+            entered=self.entered,
+            attempts=self.attempts,
+            tz=self.tz,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         """Return the item, its facts and its reason as JSON data."""
@@ -198,7 +123,16 @@ class LeavingSoonItem(NamedTuple):
     @property
     def reason(self) -> str:
         """Why it is leaving, and why not yet, in English."""
-        return reasons.leaving_soon(self)
+        return reasons.leaving_soon(
+            self.item,
+            self.expiry,
+            self.age,
+            entered=self.entered,
+            delete_on=self.delete_on,
+            waiting_for=self.waiting_for,
+            unobserved=self.unobserved,
+            tz=self.tz,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         """Return the item, its facts and its reason as JSON data."""
@@ -222,16 +156,6 @@ class LeavingSoonItem(NamedTuple):
         }
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Protection:
-    """One thing that protects an item."""
-
-    kind: ProtectionKind
-    # The exclusion tag, and whether it sits on the parent series.
-    tag: str | None = None
-    on_series: bool = False
-
-
 class ProtectedItem(NamedTuple):
     """An item past its limit that is kept because something protects it."""
 
@@ -245,7 +169,9 @@ class ProtectedItem(NamedTuple):
     @property
     def reason(self) -> str:
         """What protects it, in English."""
-        return reasons.protected(self)
+        return reasons.protected(
+            self.item, self.protections, self.expiry, self.age, self.tz
+        )
 
     def as_dict(self) -> dict[str, Any]:
         """Return the item, its protections and its reason as JSON data."""
@@ -274,7 +200,7 @@ class HeldItem(NamedTuple):
     @property
     def reason(self) -> str:
         """Why it is held, in English."""
-        return reasons.held(self)
+        return reasons.held(self.item, self.hold, self.attempts, self.last_error)
 
     def as_dict(self) -> dict[str, Any]:
         """Return the item, the hold and its reason as JSON data."""
@@ -327,13 +253,13 @@ class RootFolderOutlook:
             "free_bytes": self.free_bytes,
             "total_bytes": self.total_bytes,
             "problem": self.problem,
-            "free_percent": None if free is None else reasons.shown_percent(free),
+            "free_percent": None if free is None else shown_percent(free),
             "targets": dict(self.targets),
             "freed_bytes": self.freed_bytes,
             "projected_free_bytes": self.projected_free_bytes,
             "projected_free_percent": None
             if projected is None
-            else reasons.shown_percent(projected),
+            else shown_percent(projected),
         }
 
 
@@ -362,7 +288,7 @@ class LedgerChange(NamedTuple):
     @property
     def message(self) -> str:
         """The change in English."""
-        return reasons.ledger_change(self)
+        return reasons.ledger_change(self.key, self.title, self.why)
 
     def as_dict(self) -> dict[str, Any]:
         """Return the change as JSON data."""
@@ -372,35 +298,6 @@ class LedgerChange(NamedTuple):
             "change": self.change,
             "why": self.why,
             "message": self.message,
-        }
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PlanTotals:
-    """Counts and sizes of the plan."""
-
-    candidates: int
-    # Items of a kind the policy does not clean up (for example episodes of a
-    # series that is not rolling).
-    ignored: int
-    delete_count: int
-    delete_bytes: int
-    leaving_soon_count: int
-    leaving_soon_bytes: int
-    protected_count: int
-    held_count: int
-
-    def as_dict(self) -> dict[str, int]:
-        """As JSON data."""
-        return {
-            "candidates": self.candidates,
-            "ignored": self.ignored,
-            "delete_count": self.delete_count,
-            "delete_bytes": self.delete_bytes,
-            "leaving_soon_count": self.leaving_soon_count,
-            "leaving_soon_bytes": self.leaving_soon_bytes,
-            "protected_count": self.protected_count,
-            "held_count": self.held_count,
         }
 
 
@@ -434,7 +331,14 @@ class Plan:
     @property
     def summary(self) -> str:
         """One paragraph saying what the plan does, in English."""
-        return reasons.summary(self)
+        return reasons.summary(
+            self.totals,
+            [reason.message for reason in self.fail_reasons]
+            if self.failed_closed
+            else None,
+            created=self.created,
+            first_deletion_at=None if self.delete_now else self.first_deletion_at,
+        )
 
     def as_dict(self, *, max_items: int | None = None) -> dict[str, Any]:
         """Return the plan as JSON data, for the response of a Home Assistant action.

@@ -1,94 +1,110 @@
-"""English sentences built from the facts of a plan, and how LCARS writes figures.
+"""English sentences built from the facts of a plan.
 
 Built on demand rather than while planning: a plan of a large library can put
-thousands of items on leaving soon, and most reasons are never read. Dates are
-shown in the time zone of the plan's clock.
-
-Every percentage and size LCARS shows, here and in Home Assistant (sensors,
-attributes, action answers, events, the logbook), goes through
-`shown_percent`/`percent_text` and `size_text`, so that one figure reads the
-same everywhere.
+thousands of items on leaving soon, and most reasons are never read. Each
+sentence takes the facts it tells (see `facts`), not the plan's records, so
+the records can offer their reason without this module knowing them. Dates
+are shown in the time zone of the plan's clock.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta, tzinfo
-import math
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
+from .facts import (
+    Expiry,
+    HoldReason,
+    LedgerChangeWhy,
+    PlanTotals,
+    Protection,
+    WaitReason,
+    percent_text,
+    shown_percent,
+    size_text,
+)
 from .model import Candidate, trusted_size
+
+# How figures are written lives with the facts; it is named here too, where
+# the sentences that show them are.
+__all__ = [
+    "deletion",
+    "held",
+    "leaving_soon",
+    "ledger_change",
+    "percent_text",
+    "protected",
+    "protections",
+    "shown_percent",
+    "size_text",
+    "summary",
+]
 
 # A summary names the first few reasons to fail closed; the plan lists all.
 _MAX_CAUSES: Final = 3
 # Time since an item was listed that did not count is told from an hour on.
 _UNOBSERVED_TOLD: Final = timedelta(hours=1)
 
-# Sizes are written in binary units (1 GiB = 1024 MiB), as Radarr, Sonarr,
-# Lidarr and the BitTorrent clients write them, so that a size reads the same
-# in LCARS as in the server it comes from. Home Assistant's sensors use the
-# same units (UnitOfInformation.GIBIBYTES and its kin).
-SIZE_UNITS: Final = (
-    ("TiB", 1 << 40),
-    ("GiB", 1 << 30),
-    ("MiB", 1 << 20),
-    ("KiB", 1 << 10),
-)
 
-if TYPE_CHECKING:
-    from .plan import (
-        DeletionItem,
-        Expiry,
-        HeldItem,
-        LeavingSoonItem,
-        LedgerChange,
-        Plan,
-        ProtectedItem,
-        Protection,
-    )
-
-
-def deletion(entry: DeletionItem) -> str:
+def deletion(
+    item: Candidate,
+    expiry: Expiry,
+    age: timedelta,
+    *,
+    entered: datetime,
+    attempts: int,
+    tz: tzinfo,
+) -> str:
     """Why an item is deleted now."""
-    facts = _facts(entry.item, entry.expiry, entry.age, entry.tz)
-    text = f"{facts} On leaving soon since {_date(entry.entered, entry.tz)}."
-    if entry.attempts:
-        text += f" Earlier attempts to delete it failed: {entry.attempts}."
+    facts = _facts(item, expiry, age, tz)
+    text = f"{facts} On leaving soon since {_date(entered, tz)}."
+    if attempts:
+        text += f" Earlier attempts to delete it failed: {attempts}."
     return text
 
 
-def leaving_soon(entry: LeavingSoonItem) -> str:
+def leaving_soon(
+    item: Candidate,
+    expiry: Expiry | None,
+    age: timedelta | None,
+    *,
+    entered: datetime,
+    delete_on: datetime,
+    waiting_for: WaitReason,
+    unobserved: timedelta,
+    tz: tzinfo,
+) -> str:
     """Why an item is on leaving soon, and what it waits for."""
-    tz = entry.tz
-    since, due = _date(entry.entered, tz), _date(entry.delete_on, tz)
-    if entry.expiry is None or entry.age is None:
+    since, due = _date(entered, tz), _date(delete_on, tz)
+    if expiry is None or age is None:
         return (
             f"On leaving soon since {since}. Not judged this time: the disk figure"
-            f" of {entry.item.root_folder} is in doubt. Deletion on {due} at the"
+            f" of {item.root_folder} is in doubt. Deletion on {due} at the"
             " earliest."
         )
-    facts = _facts(entry.item, entry.expiry, entry.age, tz)
-    match entry.waiting_for:
+    facts = _facts(item, expiry, age, tz)
+    match waiting_for:
         case "grace_period":
             wait = f"On leaving soon since {since}; deletion on {due}."
-            if entry.unobserved >= _UNOBSERVED_TOLD:
+            if unobserved >= _UNOBSERVED_TOLD:
                 wait += (
-                    f" {_span(entry.unobserved)} of the time since did not count"
+                    f" {_span(unobserved)} of the time since did not count"
                     " toward the grace period (Home Assistant could not watch"
                     " the clock: the machine restarted, or the clock jumped)."
                 )
         case "free_space_target":
-            disk = entry.expiry.disk
+            disk = expiry.disk
             target = f"{disk.target_percent:g}%" if disk else "its target"
             wait = (
-                f"Due since {due}, but {entry.item.root_folder} is at its free"
+                f"Due since {due}, but {item.root_folder} is at its free"
                 f" space target of {target} without it."
             )
         case "run_cap":
             wait = f"Due since {due}; this run's deletion cap is reached."
         case "larger_than_cap":
             wait = (
-                f"Due since {due}, but at {size_text(trusted_size(entry.item))}"
+                f"Due since {due}, but at {size_text(trusted_size(item))}"
                 " it is larger"
                 " than the per-run size cap: raise the cap to let it go."
             )
@@ -98,12 +114,18 @@ def leaving_soon(entry: LeavingSoonItem) -> str:
     return f"{facts} {wait}"
 
 
-def protected(entry: ProtectedItem) -> str:
+def protected(
+    item: Candidate,
+    found: Iterable[Protection],
+    expiry: Expiry,
+    age: timedelta | None,
+    tz: tzinfo,
+) -> str:
     """Say what keeps an item that is past its limit."""
-    kept = f"Kept: {protections(entry.protections)}."
-    if entry.age is None:
-        return f"{_limit(entry.item, entry.expiry)} {kept}"
-    return f"{_facts(entry.item, entry.expiry, entry.age, entry.tz)} {kept}"
+    kept = f"Kept: {protections(found)}."
+    if age is None:
+        return f"{_limit(item, expiry)} {kept}"
+    return f"{_facts(item, expiry, age, tz)} {kept}"
 
 
 def protections(found: Iterable[Protection]) -> str:
@@ -125,9 +147,11 @@ def protections(found: Iterable[Protection]) -> str:
     return "; ".join(parts)
 
 
-def held(entry: HeldItem) -> str:
+def held(
+    item: Candidate, hold: HoldReason, attempts: int, last_error: str | None
+) -> str:
     """Why an item is not deleted although it may be past its limit."""
-    match entry.hold:
+    match hold:
         case "ids_conflict":
             return (
                 "Held: the Jellyfin item found by one of its ids disagrees on"
@@ -150,11 +174,11 @@ def held(entry: HeldItem) -> str:
             )
         case "deletion_failed":
             return (
-                f"Held: deleting it failed {entry.attempts} times (last error:"
-                f" {entry.last_error or 'unknown'}). Clear its failures to retry."
+                f"Held: deleting it failed {attempts} times (last error:"
+                f" {last_error or 'unknown'}). Clear its failures to retry."
             )
         case "size_in_doubt":
-            size = entry.item.size
+            size = item.size
             told = "missing" if size is None else f"{size!r} bytes"
             return (
                 f"Held: its size ({told}) is missing, not positive or larger than"
@@ -168,10 +192,10 @@ def held(entry: HeldItem) -> str:
             )
 
 
-def ledger_change(change: LedgerChange) -> str:
+def ledger_change(key: str, title: str | None, why: LedgerChangeWhy) -> str:
     """One ledger change in English."""
-    name = change.title or change.key
-    match change.why:
+    name = title or key
+    match why:
         case "expired":
             return f"{name} is now on leaving soon."
         case "protected":
@@ -197,15 +221,23 @@ def ledger_change(change: LedgerChange) -> str:
             )
 
 
-def summary(plan: Plan) -> str:
-    """Say what a plan does, in one paragraph."""
-    totals = plan.totals
-    tz = plan.created.tzinfo
-    if plan.failed_closed:
-        causes = [reason.message for reason in plan.fail_reasons]
-        shown = "; ".join(causes[:_MAX_CAUSES])
-        if len(causes) > _MAX_CAUSES:
-            shown += f"; and {len(causes) - _MAX_CAUSES} more"
+def summary(
+    totals: PlanTotals,
+    failures: list[str] | None,
+    *,
+    created: datetime,
+    first_deletion_at: datetime | None,
+) -> str:
+    """Say what a plan does, in one paragraph.
+
+    `failures` are the messages of why the plan failed closed, None when it
+    did not; `first_deletion_at` is told when given.
+    """
+    tz = created.tzinfo
+    if failures is not None:
+        shown = "; ".join(failures[:_MAX_CAUSES])
+        if len(failures) > _MAX_CAUSES:
+            shown += f"; and {len(failures) - _MAX_CAUSES} more"
         text = f"Nothing will be deleted: {shown}."
     elif totals.delete_count:
         text = (
@@ -219,10 +251,8 @@ def summary(plan: Plan) -> str:
         f" ({size_text(totals.leaving_soon_bytes)}) on leaving soon,"
         f" {totals.protected_count} protected, {totals.held_count} held."
     )
-    if plan.first_deletion_at is not None and not plan.delete_now:
-        text += (
-            f" The first deletion can happen on {_date(plan.first_deletion_at, tz)}."
-        )
+    if first_deletion_at is not None:
+        text += f" The first deletion can happen on {_date(first_deletion_at, tz)}."
     return text
 
 
@@ -286,33 +316,6 @@ def _date(moment: datetime | None, tz: tzinfo | None) -> str:
     if moment is None:
         return "on an unknown date"
     return moment.astimezone(tz).date().isoformat()
-
-
-def shown_percent(percent: float) -> float:
-    """Return a percentage as LCARS shows it anywhere: one decimal, rounded down.
-
-    Down, so that 9.99% free never reads as "10.0% free, under 10%" and a
-    download at 99.96% never reads as 100.0%. (Every float nearest to a
-    one-decimal value, such as 2.3, times 10 is that whole number exactly.)
-    """
-    return math.floor(percent * 10) / 10
-
-
-def percent_text(percent: float) -> str:
-    """Write a percentage the way `shown_percent` rounds it, such as "2.9%"."""
-    return f"{shown_percent(percent):.1f}%"
-
-
-def size_text(size: float) -> str:
-    """Write a size in bytes in binary units: "1.5 GiB", "350.0 MiB", "12 B".
-
-    The unit is the largest in which the size, at one decimal, is at least 1,
-    so that 1023.99 MiB reads as "1.0 GiB" rather than "1024.0 MiB".
-    """
-    for unit, factor in SIZE_UNITS:
-        if round(size / factor, 1) >= 1:
-            return f"{size / factor:.1f} {unit}"
-    return f"{int(size)} B"
 
 
 def _span(span: timedelta) -> str:
