@@ -1,8 +1,9 @@
-"""Mutation testing of the cleanup package: do its tests notice a changed rule?
+"""Mutation testing of the cleanup: do its tests notice a changed rule?
 
 Run through `scripts/mutation`, which prepares the 2025.4 environment first.
 
-Every mutant is one small change to `custom_components/lcars/cleanup/`:
+Every mutant is one small change to `custom_components/lcars/cleanup/` or to
+the library's matcher the cleanup decides with (`library/`):
 
   compare   a comparison moved to its boundary or flipped (< <= > >=),
             == and !=, in and not in, is and is not swapped
@@ -60,13 +61,17 @@ from typing import Any
 import xml.etree.ElementTree as ET
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGE_DIR = ROOT / "custom_components" / "lcars" / "cleanup"
-PACKAGE = "custom_components.lcars.cleanup"
+# The cleanup, and the library's matcher it decides with.
+PACKAGE_DIRS = (
+    ROOT / "custom_components" / "lcars" / "cleanup",
+    ROOT / "custom_components" / "lcars" / "library",
+)
 README = ROOT / "README.md"
 EQUIVALENT_START = "<!-- mutation-equivalent:start -->"
 EQUIVALENT_END = "<!-- mutation-equivalent:end -->"
 DEFAULT_TESTS = (
     "tests/cleanup",
+    "tests/library",
     "tests/test_cleanup_run.py",
     "tests/test_cleanup_entities.py",
     "tests/test_cleanup_seeding.py",
@@ -120,7 +125,8 @@ class Mutant:
     @property
     def module(self) -> str:
         """The dotted name of the mutated module."""
-        return f"{PACKAGE}.{Path(self.file).stem}"
+        parts = Path(self.file).relative_to(ROOT).with_suffix("").parts
+        return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
     @property
     def location(self) -> str:
@@ -331,7 +337,7 @@ _VARIANTS = dict(_OPERATORS)
 def find_mutants() -> list[Mutant]:
     """List every mutant of the package, each with a stable id."""
     mutants: list[Mutant] = []
-    for file in sorted(PACKAGE_DIR.glob("*.py")):
+    for file in sorted(f for folder in PACKAGE_DIRS for f in folder.glob("*.py")):
         source = file.read_text(encoding="utf-8")
         finder = _Finder(file, source)
         finder.visit(ast.parse(source), ())
@@ -432,7 +438,7 @@ def baseline(tests: list[str], work: Path) -> Baseline:
         "-p",
         "no:cacheprovider",
         "--snapshot-warn-unused",
-        f"--cov={PACKAGE_DIR.relative_to(ROOT)}",
+        *(f"--cov={folder.relative_to(ROOT)}" for folder in PACKAGE_DIRS),
         "--cov-context=test",
         "--cov-report=",
         f"--junitxml={junit}",
@@ -676,7 +682,7 @@ def check_runner(base: Baseline, all_tests: list[str], work: Path) -> None:
 def _parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="scripts/mutation",
-        description="Mutation testing of custom_components/lcars/cleanup/.",
+        description="Mutation testing of custom_components/lcars/cleanup/ and library/.",
     )
     parser.add_argument(
         "--sample",
@@ -759,7 +765,8 @@ def main() -> int:
         count = len(pool) if args.sample <= 0 else min(args.sample, len(pool))
         chosen = random.Random(seed).sample(pool, count)
     print(
-        f"mutation: {len(mutants)} mutants in {PACKAGE_DIR.relative_to(ROOT)};"
+        f"mutation: {len(mutants)} mutants in"
+        f" {', '.join(str(folder.relative_to(ROOT)) for folder in PACKAGE_DIRS)};"
         f" running {len(chosen)}"
         + (f" drawn with --seed {seed}" if seed is not None else "")
     )

@@ -232,6 +232,36 @@ async def test_watch_data_matched_by_provider_id_only(
     assert by_id[not_in_jellyfin.id]["watch"] is None
 
 
+async def test_a_movie_is_never_matched_to_a_series_with_its_number(
+    hass: HomeAssistant, init_integration: MockConfigEntry, simulator: Any
+) -> None:
+    """TMDb numbers movies and TV series apart: a series' plays are not a movie's."""
+    jellyfin = _state(simulator, "jellyfin")
+    in_jellyfin = {
+        item.provider_ids.get("Tmdb")
+        for item in jellyfin.items.values()
+        if item.type == "Movie"
+    }
+    movie = next(
+        m
+        for m in _values(_state(simulator, "radarr").movies)
+        if str(m.tmdb_id) not in in_jellyfin
+    )
+    series = next(item for item in jellyfin.items.values() if item.type == "Series")
+    series.provider_ids = {"Tmdb": str(movie.tmdb_id)}
+    alice = next(user for user in jellyfin.users if user.name == "alice")
+    jellyfin.set_played(alice.id, series.id, True, dt_util.utcnow())
+    jellyfin.set_favorite(alice.id, series.id, True)
+    jellyfin.touch()
+    await _refresh(init_integration, "sub_jellyfin")
+
+    result = await _call(
+        hass, "get_library", init_integration, kind="movie", limit=1000
+    )
+    (found,) = [item for item in result["items"] if item["id"] == movie.id]
+    assert found["watch"] is None
+
+
 async def test_watch_data_counts_only_chosen_users(
     hass: HomeAssistant, simulator: Any
 ) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from abc import abstractmethod
 import asyncio
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar, Protocol
@@ -26,7 +25,6 @@ from .clients import (
     SonarrClient,
 )
 from .clients.models import (
-    JellyfinItem,
     JellyfinSnapshot,
     JellyseerrSnapshot,
     LidarrSnapshot,
@@ -46,6 +44,7 @@ from .const import (
     SERVICE_RADARR,
     SERVICE_SONARR,
 )
+from .library import JellyfinIndex
 
 if TYPE_CHECKING:
     from .connection import LcarsClient
@@ -259,11 +258,6 @@ class LidarrCoordinator(LcarsCoordinator[LidarrSnapshot]):
         return data.status.version
 
 
-def provider_key(provider: str, value: str) -> tuple[str, str]:
-    """Key of a provider id for matching: both parts casefolded and trimmed."""
-    return provider.strip().casefold(), value.strip().casefold()
-
-
 class JellyfinCoordinator(LcarsCoordinator[JellyfinSnapshot]):
     """Poll a Jellyfin server."""
 
@@ -280,39 +274,24 @@ class JellyfinCoordinator(LcarsCoordinator[JellyfinSnapshot]):
     ) -> None:
         """Poll Jellyfin with the given client."""
         super().__init__(hass, entry, subentry, client)
-        self._index: dict[tuple[str, str], tuple[int, ...]] = {}
+        self._index: JellyfinIndex | None = None
         self._indexed: JellyfinSnapshot | None = None
 
-    def _provider_index(
-        self, data: JellyfinSnapshot
-    ) -> Mapping[tuple[str, str], tuple[int, ...]]:
-        """Positions in the snapshot's items, by provider_key().
+    async def async_index(self) -> JellyfinIndex | None:
+        """Return the last snapshot's items by provider id; None before it answered.
 
-        Built once per snapshot, when first asked for, from the rows of the
-        items (no item is built); it holds only strings and integers, which
-        the garbage collector stops tracking.
+        Built once per snapshot, when first asked for, in the executor: a
+        large library takes longer to index than the event loop may wait.
         """
+        data = self.data
+        if data is None:
+            return None
         if self._indexed is not data:
-            index: dict[tuple[str, str], tuple[int, ...]] = {}
-            # In a row, the provider ids alternate provider and id.
-            ids: tuple[str, ...]
-            for position, ids in enumerate(data.items.column("provider_ids")):
-                for provider, value in zip(ids[::2], ids[1::2], strict=True):
-                    if value:
-                        key = provider_key(provider, value)
-                        index[key] = (*index.get(key, ()), position)
+            index = await self.hass.async_add_executor_job(
+                JellyfinIndex, data.items.rows
+            )
             self._index, self._indexed = index, data
         return self._index
-
-    def items_with_provider_id(self, key: tuple[str, str]) -> list[JellyfinItem]:
-        """Return the items of the last snapshot with a provider_key().
-
-        Empty before Jellyfin first answered.
-        """
-        if (data := self.data) is None:
-            return []
-        items = data.items
-        return [items[position] for position in self._provider_index(data).get(key, ())]
 
     @staticmethod
     def version_of(data: JellyfinSnapshot) -> str | None:

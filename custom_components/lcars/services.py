@@ -32,7 +32,7 @@ from .cleanup_actions import (
     async_run_cleanup,
     async_unprotect,
 )
-from .clients.models import Artist, JellyfinItem, Movie, Series, UserData
+from .clients.models import Artist, Movie, Series, UserData
 from .const import (
     ATTR_CONFIG_ENTRY_ID,
     ATTR_INSTANCE,
@@ -50,10 +50,10 @@ from .const import (
 )
 from .coordinator import (
     ArrCoordinator,
-    JellyfinCoordinator,
-    provider_key,
 )
 from .data import LcarsConfigEntry
+from .library import JellyfinIndex, MediaKind
+from .library.matching import ProviderIds, provider_ids
 from .services_common import (
     LibraryItem,
     async_get_entry,
@@ -125,7 +125,8 @@ GET_DISK_SPACE_SCHEMA = fields.action_schema(_ARR_FIELDS)
 ITEMS_PER_SLICE = 1000
 
 # An artist is matched by its own Jellyfin item and by its albums.
-ARTIST_PROVIDERS = ("MusicBrainzArtist", "MusicBrainzAlbumArtist")
+# Where the counted users' watch data starts in a Jellyfin item's row.
+JELLYFIN_USER_DATA_AT: Final = 6
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -178,39 +179,44 @@ class _Watch:
         }
 
 
-def _provider_ids(item: LibraryItem) -> list[tuple[str, object]]:
-    """Return the provider ids to look an item up in Jellyfin with."""
+def _match_ids(item: LibraryItem) -> tuple[MediaKind, ProviderIds]:
+    """Return the kind of an item and its provider ids, to find it in Jellyfin."""
     if isinstance(item, Movie):
-        return [("Tmdb", item.tmdb_id), ("Imdb", item.imdb_id)]
+        return MediaKind.MOVIE, provider_ids(
+            MediaKind.MOVIE, item.tmdb_id, item.imdb_id
+        )
     if isinstance(item, Series):
-        return [("Tvdb", item.tvdb_id), ("Tmdb", item.tmdb_id), ("Imdb", item.imdb_id)]
-    return [(provider, item.musicbrainz_id) for provider in ARTIST_PROVIDERS]
+        return MediaKind.SERIES, provider_ids(
+            MediaKind.SERIES, item.tvdb_id, item.tmdb_id, item.imdb_id
+        )
+    mbid = item.musicbrainz_id
+    return MediaKind.ARTIST, provider_ids(MediaKind.ARTIST, mbid, mbid)
 
 
 def _watch(
-    jellyfin: Iterable[JellyfinCoordinator], item: LibraryItem
+    indexes: Iterable[JellyfinIndex], item: LibraryItem
 ) -> dict[str, Any] | None:
-    """Watch data of the Jellyfin items with the item's provider ids, if any.
+    """Watch data of the Jellyfin items the library's matcher finds, if any.
 
-    Titles are never compared: two movies may share one, and a renamed item
-    is still the same movie.
+    The same matcher as the cleanup's: by provider ids of the item's own
+    kind, never by title (two movies may share one, and a renamed item is
+    still the same movie), copies of one item (a 4K edition) counted too.
     """
-    keys = [
-        provider_key(provider, str(value))
-        for provider, value in _provider_ids(item)
-        if value not in (None, "")
-    ]
-    matched: dict[str, JellyfinItem] = {}
-    for coordinator in jellyfin:
-        for key in keys:
-            for found in coordinator.items_with_provider_id(key):
-                matched.setdefault(found.id, found)
-    if not matched:
+    kind, ids = _match_ids(item)
+    rows: dict[str, tuple[Any, ...]] = {}
+    for index in indexes:
+        found = index.match(kind, ids)
+        if found is not None:
+            for row in found.rows:
+                rows.setdefault(row[0], row)
+    if not rows:
         return None
     watch = _Watch()
-    for found in matched.values():
-        for data in found.user_data.values():
-            watch.add(data)
+    for row in rows.values():
+        # After the item's fields, one tuple per counted user: the user id,
+        # then the fields of UserData in order.
+        for user in row[JELLYFIN_USER_DATA_AT:]:
+            watch.add(UserData(*user[1:]))
     return watch.as_dict()
 
 
@@ -330,11 +336,12 @@ async def _async_get_library(hass: HomeAssistant, call: ServiceCall) -> ServiceR
     jellyfin = entry.runtime_data.jellyfin
     # Without a Jellyfin's data its watch data is unknown, not empty.
     unavailable.extend(c.subentry.title for c in jellyfin if c.data is None)
+    indexes = [index for c in jellyfin if (index := await c.async_index()) is not None]
     page: list[dict[str, Any]] = []
     for *_, coordinator, item in matching[offset : offset + limit]:
         described = _describe(coordinator, item)
         if jellyfin:
-            described["watch"] = _watch(jellyfin, item)
+            described["watch"] = _watch(indexes, item)
         page.append(described)
     return {
         "items": cast("list[Any]", page),

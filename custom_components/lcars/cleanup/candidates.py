@@ -15,12 +15,11 @@ What becomes a candidate:
   them: episodes are fetched one request per series, so only for those);
 - an album with track files.
 
-*arr items are matched to Jellyfin items by provider ids only, never by
-title: movies by TMDb then IMDb, series by TVDB, TMDb then IMDb, albums by
-the MusicBrainz release group (Lidarr's foreign album id) then the
-MusicBrainz release. A Jellyfin item found by one id that carries another id
-of the *arr item with a different value is an ids conflict: its watch data
-may be another item's.
+*arr items are matched to Jellyfin items by the library's one matcher
+(`library.matching`): by provider ids of their own kind only, never by
+title. A Jellyfin item found by one id that carries another id of the *arr
+item with a different value is an ids conflict: its watch data may be
+another item's.
 
 Every candidate, disk figure and source status of one *arr instance carries
 the same instance id, `"<kind>/<instance>"` (such as "radarr/main"), and keys
@@ -56,6 +55,8 @@ from custom_components.lcars.clients.models import (
     SonarrSnapshot,
     Tag,
 )
+from custom_components.lcars.library import JellyfinIndex, MediaKind
+from custom_components.lcars.library.matching import provider_ids
 
 from .model import (
     Candidate,
@@ -101,26 +102,6 @@ _SEASONS_FROM: Final = _SERIES["seasons"]
 type _Watch = tuple[datetime | None, bool, bool]
 _NOT_WATCHED: Final[_Watch] = (None, False, False)
 
-# The Jellyfin providers each kind of item is matched by, in order.
-_MOVIE_PROVIDERS: Final = ("Tmdb", "Imdb")
-_SERIES_PROVIDERS: Final = ("Tvdb", "Tmdb", "Imdb")
-_ALBUM_PROVIDERS: Final = ("MusicBrainzReleaseGroup", "MusicBrainzAlbum")
-_INDEXED: Final[dict[str, tuple[str, ...]]] = {
-    "Movie": _MOVIE_PROVIDERS,
-    "Series": _SERIES_PROVIDERS,
-    "MusicAlbum": _ALBUM_PROVIDERS,
-}
-
-
-def _id_text(value: object) -> str | None:
-    """Return a provider id as it compares: trimmed lowercase text ("tt0133093")."""
-    if value is None:
-        return None
-    if type(value) is int:
-        return str(value)
-    text = str(value).strip().lower()
-    return text or None
-
 
 @dataclass(frozen=True, slots=True)
 class _Match:
@@ -145,30 +126,7 @@ class _Jellyfin:
         episode_watch: Iterable[EpisodeWatch] | None,
         sessions: Sequence[JellyfinSession] | None,
     ) -> None:
-        # By item type, then by (provider, id text): the item's row.
-        self.index: dict[str, dict[tuple[str, str], tuple[Any, ...]]] = {
-            type_: {} for type_ in _INDEXED
-        }
-        # Further items claiming an id an earlier item has.
-        self.copies: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
-        for row in snapshot.items.rows:
-            providers = _INDEXED.get(row[2])
-            if providers is None:
-                continue
-            index = self.index[row[2]]
-            ids = row[3]
-            for position in range(0, len(ids), 2):
-                provider = ids[position]
-                if provider in providers:
-                    text = _id_text(ids[position + 1])
-                    if text is not None:
-                        claim = (provider, text)
-                        if claim in index:
-                            # Two copies of one movie or album: the watch
-                            # data of both counts.
-                            self.copies.setdefault(claim, []).append(row)
-                        else:
-                            index[claim] = row
+        self.index = JellyfinIndex(snapshot.items.rows)
         # Per season and per episode of a Jellyfin series, when the episode
         # watch data was fetched; otherwise seasons take their series' data.
         self.by_season: dict[tuple[str, int], _Watch] | None = None
@@ -211,40 +169,17 @@ class _Jellyfin:
                 if session.season_number is not None:
                     self.playing_seasons.add((session.series_id, session.season_number))
 
-    def match(self, type_: str, ids: Sequence[tuple[str, str | None]]) -> _Match:
-        """Find the item of `type_` by the first of `ids` (provider, id) it has."""
-        index = self.index[type_]
-        for provider, value in ids:
-            if value is None:
-                continue
-            key = (provider, value)
-            row = index.get(key)
-            if row is None:
-                continue
-            watch = _item_watch(row)
-            playing = row[0] in self.playing_items
-            for copy in self.copies.get(key, ()):
-                watch = _merge(watch, _item_watch(copy))
-                playing = playing or copy[0] in self.playing_items
-            return _Match(row[0], _conflict(row[3], ids), watch, playing)
-        return _UNMATCHED
-
-
-def _conflict(found: tuple[str, ...], ids: Sequence[tuple[str, str | None]]) -> bool:
-    """Whether a Jellyfin item's provider ids disagree with any of `ids`.
-
-    A provider only one side knows is no disagreement. Plain loops: both
-    sides hold two or three ids, and this runs for every matched item.
-    """
-    for position in range(0, len(found), 2):
-        name = found[position]
-        for provider, ours in ids:
-            if provider == name:
-                theirs = found[position + 1]
-                if ours is not None and theirs != ours and _id_text(theirs) != ours:
-                    return True
-                break
-    return False
+    def match(self, kind: MediaKind, ids: Sequence[tuple[str, str | None]]) -> _Match:
+        """Find the item of `kind` by the first of `ids` (provider, id) it has."""
+        found = self.index.match(kind, ids)
+        if found is None:
+            return _UNMATCHED
+        watch = _NOT_WATCHED
+        playing = False
+        for row in found.rows:
+            watch = _merge(watch, _item_watch(row))
+            playing = playing or row[0] in self.playing_items
+        return _Match(found.row[0], found.conflict, watch, playing)
 
 
 def _merge(known: _Watch | None, new: _Watch) -> _Watch:
@@ -463,7 +398,7 @@ def _movies(
             continue
         tmdb, imdb = row[tmdb_at], row[imdb_at]
         match = (
-            matcher.match("Movie", (("Tmdb", _id_text(tmdb)), ("Imdb", _id_text(imdb))))
+            matcher.match(MediaKind.MOVIE, provider_ids(MediaKind.MOVIE, tmdb, imdb))
             if matcher is not None
             else _UNMATCHED
         )
@@ -518,12 +453,7 @@ def _series(
         tvdb, tmdb, imdb = row[tvdb_at], row[tmdb_at], row[imdb_at]
         match = (
             matcher.match(
-                "Series",
-                (
-                    ("Tvdb", _id_text(tvdb)),
-                    ("Tmdb", _id_text(tmdb)),
-                    ("Imdb", _id_text(imdb)),
-                ),
+                MediaKind.SERIES, provider_ids(MediaKind.SERIES, tvdb, tmdb, imdb)
             )
             if matcher is not None
             else _UNMATCHED
@@ -704,12 +634,9 @@ def _albums(
             # without its folder and tags it cannot be judged.
             continue
         name, path, root, artist_added, tag_ids, _ = artist
-        mbid = _id_text(row[mbid_at])
+        mbid = row[mbid_at]
         match = (
-            matcher.match(
-                "MusicAlbum",
-                (("MusicBrainzReleaseGroup", mbid), ("MusicBrainzAlbum", mbid)),
-            )
+            matcher.match(MediaKind.ALBUM, provider_ids(MediaKind.ALBUM, mbid, mbid))
             if matcher is not None
             else _UNMATCHED
         )
