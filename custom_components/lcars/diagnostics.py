@@ -17,6 +17,7 @@ from .clients.models import (
     SonarrSnapshot,
 )
 from .coordinator import AnyCoordinator, LcarsConfigEntry
+from .torrent.redact import redact
 
 TO_REDACT = {CONF_API_KEY, CONF_PASSWORD}
 
@@ -108,7 +109,18 @@ async def async_get_config_entry_diagnostics(
     return {
         "entry": {
             "title": entry.title,
-            "options": async_redact_data(dict(entry.options), TO_REDACT),
+            "options": _redact_urls(async_redact_data(dict(entry.options), TO_REDACT)),
         },
         "services": services,
     }
+
+
+def _redact_urls(data: Any) -> Any:
+    """Cut every URL in the options to its host: a user or key may be in it."""
+    if isinstance(data, dict):
+        return {key: _redact_urls(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_redact_urls(value) for value in data]
+    if isinstance(data, str):
+        return redact(data)
+    return data

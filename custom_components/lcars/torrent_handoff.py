@@ -47,6 +47,7 @@ from .torrent.blackhole import (
     BlackholeWatcher,
     FileKind,
 )
+from .torrent.redact import redact
 
 if TYPE_CHECKING:
     from .torrent_manager import TorrentManager
@@ -304,7 +305,7 @@ class TorrentHandoff:
                 "Cannot ask %s to import %s, will try again: %s",
                 coordinator.subentry.title,
                 status.name,
-                err,
+                redact(str(err)),
             )
             return False
         _LOGGER.info(

@@ -48,6 +48,7 @@ from .torrent import (
     TransmissionBackend,
 )
 from .torrent.engine import LibtorrentMissingError
+from .torrent.redact import redact
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -308,7 +309,9 @@ class TorrentManager:
                 else:
                     self.client_settings = client_settings(self.options)
             except ValueError as err:
-                _LOGGER.warning("The BitTorrent options are not valid: %s", err)
+                _LOGGER.warning(
+                    "The BitTorrent options are not valid: %s", redact(str(err))
+                )
                 self.enabled = False
         self._factory: BackendFactory = backend_factory or _engine_factory
         self.backend: TorrentBackend | None = None
@@ -406,7 +409,7 @@ class TorrentManager:
             )
             return
         except (EngineError, OSError) as err:
-            _LOGGER.warning("Cannot start BitTorrent: %s", err)
+            _LOGGER.warning("Cannot start BitTorrent: %s", redact(str(err)))
             if isinstance(err, BackendConnectionError):
                 # The client may be starting too: try again later.
                 self._cancel_retry = async_call_later(

@@ -5,10 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import timedelta
+import logging
 from pathlib import Path
 import shutil
+from urllib.parse import quote
 
+from aiohttp import web
 import psutil  # type: ignore[import-untyped]
+import pytest
 
 from custom_components.lcars.torrent import (
     EngineError,
@@ -382,3 +386,58 @@ async def test_invalid_input_is_refused(
         raise AssertionError("a missing file was accepted")
     assert engine.torrents() == []
     assert events == []
+
+
+# --------------------------------------------------------------------------- secrets
+
+PASSKEY = "c0ffee0123456789abcdef0123456789"
+
+
+async def test_tracker_errors_show_the_host_only(
+    make_engine: Callable[..., TorrentEngine],
+    socket_enabled: None,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A private tracker's passkey, in its URL and echoed in its answer, is never shown."""
+    caplog.set_level(logging.DEBUG, logger="custom_components.lcars")
+    announces: list[str] = []
+
+    async def announce(request: web.Request) -> web.Response:
+        announces.append(request.path_qs)
+        reason = f"unknown passkey, see {request.url}"
+        return web.Response(body=lt.bencode({b"failure reason": reason.encode()}))
+
+    app = web.Application()
+    app.router.add_get("/announce/{key}", announce)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    # libtorrent announces to loopback trackers only on paths from /announce.
+    tracker = f"http://127.0.0.1:{port}/announce/{PASSKEY}?passkey={PASSKEY}"
+    info_hash = "cd" * 20
+    events: list[TorrentEvent] = []
+    engine = make_engine(events)
+    try:
+        await engine.start()
+        added = await engine.add_magnet(
+            f"magnet:?xt=urn:btih:{info_hash}&dn=Private&tr={quote(tracker, safe='')}"
+        )
+        await wait_for(lambda: announces and "Tracker" in caplog.text)
+        status = engine.status(added)
+    finally:
+        await engine.stop()
+        await runner.cleanup()
+    assert any(PASSKEY in announced for announced in announces)
+    # What LCARS logged (the test's own tracker logs the whole request).
+    logged = "\n".join(
+        record.getMessage()
+        for record in caplog.records
+        if record.name.startswith("custom_components.lcars")
+    )
+    assert PASSKEY not in logged
+    assert f"Tracker 127.0.0.1 of {info_hash}: unknown passkey" in logged
+    assert all(PASSKEY not in str(event) for event in events)
+    assert status is not None
+    assert PASSKEY not in str(status)

@@ -25,6 +25,7 @@ from types import ModuleType
 from typing import Any
 
 from .models import EventKind, TorrentEvent, TorrentState, TorrentStatus
+from .redact import redact, tracker_host
 from .settings import (
     EngineSettings,
     SeedingLimitAction,
@@ -53,7 +54,17 @@ type EventCallback = Callable[[TorrentEvent], None]
 
 
 class EngineError(Exception):
-    """An engine operation failed."""
+    """An engine operation failed.
+
+    Its message never holds a tracker's passkey or another secret of a URL:
+    it is shown to people and logged.
+    """
+
+    def __init__(self, *args: object) -> None:
+        """Keep the message with every URL cut to its host."""
+        super().__init__(
+            *(redact(arg) if isinstance(arg, str) else arg for arg in args)
+        )
 
 
 class UnknownTorrentError(EngineError):
@@ -541,7 +552,13 @@ class TorrentEngine:
             self._listening = bool(self._session is not None and self._is_listening())
             _LOGGER.warning("Cannot listen: %s", alert.message())
         elif isinstance(alert, lt.tracker_error_alert):
-            _LOGGER.debug("Tracker error: %s", alert.message())
+            # The alert's own message holds the announce URL and its passkey.
+            _LOGGER.debug(
+                "Tracker %s of %s: %s",
+                tracker_host(alert.tracker_url()),
+                self._key_of(alert.handle),
+                redact(alert.failure_reason() or alert.error.message()),
+            )
 
     def _on_finished(self, key: str, name: str) -> None:
         self._complete_at_load.add(key)
