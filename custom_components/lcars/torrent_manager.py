@@ -563,4 +563,6 @@ class TorrentManager:
 def _engine_factory(
     settings: EngineSettings, directory: Path, on_event: Callable[[TorrentEvent], None]
 ) -> TorrentBackend:
-    return TorrentEngine(settings, directory, on_event)
+    # .storage is Home Assistant's; lcars_torrents and the entry's folder below
+    # it are LCARS's own, and a symbolic link there is never followed.
+    return TorrentEngine(settings, directory, on_event, state_root=directory.parents[1])

@@ -388,6 +388,111 @@ async def test_invalid_input_is_refused(
     assert events == []
 
 
+# --------------------------------------------------------------------------- state files
+
+PRECIOUS = b"homeassistant:\n  name: Home\n"
+
+
+def outside_folder(tmp_path: Path) -> Path:
+    """A folder the engine must never write to, with a precious file."""
+    folder = tmp_path / "config"
+    folder.mkdir()
+    (folder / "configuration.yaml").write_bytes(PRECIOUS)
+    return folder
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file below a folder with its bytes."""
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+async def test_state_files_are_never_written_through_links(
+    make_engine: Callable[..., TorrentEngine], seeder: Seeder, tmp_path: Path
+) -> None:
+    """Links planted as resume data, temporary file and limits file stay links."""
+    outside = outside_folder(tmp_path)
+    before = snapshot(outside)
+    state = tmp_path / "state"
+    state.mkdir()
+    resume = state / f"{seeder.info_hash}.resume"
+    resume.symlink_to(outside / "configuration.yaml")
+    # Where an earlier engine put its resume data while writing it.
+    temporary = state / f".{seeder.info_hash}.resume.tmp"
+    temporary.symlink_to(outside / "configuration.yaml")
+    limits = state / "seeding_limits.json"
+    limits.symlink_to(outside / "limits.json")
+    events: list[TorrentEvent] = []
+    engine = make_engine(events)
+    await engine.start()
+
+    info_hash = await engine.add_magnet(
+        seeder.magnet(), limits=SeedingLimits(ratio=3.0, time=None)
+    )
+    await wait_for(lambda: EventKind.FINISHED in kinds(events, info_hash))
+    await engine.pause(info_hash)
+    with pytest.raises(EngineError, match="symbolic link"):
+        await engine.set_seeding_limits(info_hash, SeedingLimits(ratio=2.0, time=None))
+    await engine.stop()
+
+    assert snapshot(outside) == before
+    assert resume.is_symlink()
+    assert temporary.is_symlink()
+    assert limits.is_symlink()
+    # Nothing half written was left either.
+    assert sorted(p.name for p in state.iterdir()) == sorted(
+        [resume.name, temporary.name, limits.name]
+    )
+    # A linked resume file is not read back either.
+    resume.unlink()
+    resume.symlink_to(outside / "configuration.yaml")
+    engine = make_engine([])
+    await engine.start()
+    assert engine.torrents() == []
+
+
+async def test_linked_state_folder_is_not_followed(
+    make_engine: Callable[..., TorrentEngine], seeder: Seeder, tmp_path: Path
+) -> None:
+    """A link as the state folder, or as a folder above it, stops the engine from starting."""
+    outside = outside_folder(tmp_path)
+    before = snapshot(outside)
+    storage = tmp_path / "storage"
+    storage.mkdir()
+    (storage / "lcars_torrents").symlink_to(outside, target_is_directory=True)
+    state = storage / "lcars_torrents" / "entry"
+    engine = make_engine([], state_dir=state, state_root=storage)
+    with pytest.raises(OSError, match="symbolic link"):
+        await engine.start()
+    assert not engine.running
+    assert snapshot(outside) == before
+
+    (storage / "lcars_torrents").unlink()
+    (storage / "lcars_torrents").mkdir()
+    state.symlink_to(outside, target_is_directory=True)
+    engine = make_engine([], state_dir=state, state_root=storage)
+    with pytest.raises(OSError, match="symbolic link"):
+        await engine.start()
+    assert snapshot(outside) == before
+
+    # Real folders: the resume data is written there, with only its owner
+    # allowed to read it (tracker URLs carry passkeys).
+    state.unlink()
+    events: list[TorrentEvent] = []
+    engine = make_engine(events, state_dir=state, state_root=storage)
+    await engine.start()
+    info_hash = await engine.add_magnet(seeder.magnet())
+    await wait_for(lambda: EventKind.FINISHED in kinds(events, info_hash))
+    await engine.stop()
+    resume = state / f"{info_hash}.resume"
+    assert lt.read_resume_data(resume.read_bytes()).info_hashes.v1
+    assert resume.stat().st_mode & 0o777 == 0o600
+    assert state.stat().st_mode & 0o777 == 0o700
+
+
 # --------------------------------------------------------------------------- secrets
 
 PASSKEY = "c0ffee0123456789abcdef0123456789"

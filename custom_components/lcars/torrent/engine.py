@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+import contextlib
 from datetime import UTC, datetime, timedelta
 import errno
 import json
@@ -26,6 +27,13 @@ from typing import Any
 
 from .models import EventKind, TorrentEvent, TorrentState, TorrentStatus
 from .redact import redact, tracker_host
+from .safe_files import (
+    directory,
+    is_temporary_name,
+    read_file,
+    unlink_file,
+    write_file,
+)
 from .settings import (
     EngineSettings,
     SeedingLimitAction,
@@ -37,6 +45,12 @@ _LOGGER = logging.getLogger(__name__)
 
 RESUME_SUFFIX = ".resume"
 LIMITS_FILE = "seeding_limits.json"
+# Larger files in the state folder are not LCARS's (resume data holds the
+# torrent's metadata: a few MB for the largest torrents).
+MAX_STATE_FILE_BYTES = 64 * 1024 * 1024
+# Resume data names the trackers, whose URLs carry private passkeys.
+STATE_DIR_MODE = 0o700
+STATE_FILE_MODE = 0o600
 # How often status updates are asked for.
 UPDATE_INTERVAL = 1.0
 # How often torrents with unsaved changes get their resume data saved: what a
@@ -117,20 +131,6 @@ def interface_is_up(name: str) -> bool:
     return state not in ("down", "lowerlayerdown", "notpresent")
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write a file so that a crash leaves either the old or the new content."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("wb") as file:
-        file.write(data)
-        file.flush()
-        os.fsync(file.fileno())
-    tmp.replace(path)
-
-
-def _unlink(path: Path) -> None:
-    path.unlink(missing_ok=True)
-
-
 def _hash_key(info_hashes: Any) -> str:
     """Return the hex info hash a torrent is known by.
 
@@ -154,10 +154,17 @@ class TorrentEngine:
         update_interval: float = UPDATE_INTERVAL,
         resume_save_interval: float = RESUME_SAVE_INTERVAL,
         interface_check_interval: float = INTERFACE_CHECK_INTERVAL,
+        state_root: Path | None = None,
     ) -> None:
-        """Prepare the engine; nothing runs before start()."""
+        """Prepare the engine; nothing runs before start().
+
+        The engine keeps its resume data and seeding limits in `state_dir`,
+        which, like every folder between `state_root` (its parent by default)
+        and it, must not be a symbolic link.
+        """
         self.settings = settings
         self.state_dir = state_dir
+        self.state_root = state_dir.parent if state_root is None else state_root
         self._on_event = on_event
         self._update_interval = update_interval
         self._resume_save_interval = resume_save_interval
@@ -448,9 +455,15 @@ class TorrentEngine:
             self._keys.pop(handle, None)
         if (writing := self._writes.get(info_hash)) is not None:
             await asyncio.wait([writing])
-        await self._executor(_unlink, self._resume_path(info_hash))
+        try:
+            await self._executor(self._remove_state_file, self._resume_name(info_hash))
+        except OSError as err:
+            _LOGGER.warning("Cannot remove the resume data of %s: %s", info_hash, err)
         if self._limits.pop(info_hash, None) is not None:
-            await self._write_limits()
+            try:
+                await self._write_limits()
+            except OSError as err:
+                _LOGGER.warning("Cannot save the seeding limits: %s", err)
         self._emit(TorrentEvent(EventKind.REMOVED, info_hash, name))
 
     async def set_seeding_limits(
@@ -463,7 +476,10 @@ class TorrentEngine:
         else:
             self._limits[info_hash] = limits
         self._limit_reached.discard(info_hash)
-        await self._write_limits()
+        try:
+            await self._write_limits()
+        except OSError as err:
+            raise EngineError(f"cannot save the seeding limits: {err}") from err
 
     def seeding_limits(self, info_hash: str) -> SeedingLimits:
         """Return the seeding limits applying to a torrent."""
@@ -705,7 +721,9 @@ class TorrentEngine:
             if previous is not None:
                 await asyncio.wait([previous])
             if key in self._handles:
-                await self._executor(_atomic_write, self._resume_path(key), data)
+                await self._executor(
+                    self._write_state_file, self._resume_name(key), data
+                )
         except OSError as err:
             _LOGGER.warning("Cannot save resume data of %s: %s", key, err)
         finally:
@@ -718,11 +736,38 @@ class TorrentEngine:
         if pending is not None and not pending.done():
             pending.set_result(None)
 
-    def _resume_path(self, key: str) -> Path:
-        return self.state_dir / f"{key}{RESUME_SUFFIX}"
+    @staticmethod
+    def _resume_name(key: str) -> str:
+        return f"{key}{RESUME_SUFFIX}"
+
+    # State files: never through a symbolic link, never half written.
+
+    def _state_directory(self) -> contextlib.AbstractContextManager[int]:
+        return directory(
+            self.state_dir, root=self.state_root, create=True, mode=STATE_DIR_MODE
+        )
+
+    def _write_state_file(self, name: str, data: bytes) -> None:
+        with self._state_directory() as dir_fd:
+            write_file(dir_fd, name, data, replace=True, mode=STATE_FILE_MODE)
+
+    def _read_state_file(self, name: str) -> bytes:
+        with self._state_directory() as dir_fd:
+            return read_file(dir_fd, name, limit=MAX_STATE_FILE_BYTES)
+
+    def _remove_state_file(self, name: str) -> None:
+        with self._state_directory() as dir_fd:
+            unlink_file(dir_fd, name)
 
     def _prepare_dirs(self) -> None:
-        self.state_dir.mkdir(parents=True, exist_ok=True)
+        with self._state_directory() as dir_fd:
+            # What a crash left of writes under way.
+            for entry in os.scandir(dir_fd):
+                if is_temporary_name(entry.name) and entry.is_file(
+                    follow_symlinks=False
+                ):
+                    with contextlib.suppress(OSError):
+                        unlink_file(dir_fd, entry.name)
         self.settings.download_dir.mkdir(parents=True, exist_ok=True)
 
     def _load_resume_files(self) -> list[tuple[str, Any, TorrentStatus]]:
@@ -730,26 +775,32 @@ class TorrentEngine:
         lt = self._require_lt()
         session = self._require_session()
         loaded: list[tuple[str, Any, TorrentStatus]] = []
-        for path in sorted(self.state_dir.glob(f"*{RESUME_SUFFIX}")):
-            try:
-                params = lt.read_resume_data(path.read_bytes())
-                if params.ti is not None and params.have_pieces:
-                    have = list(params.have_pieces)
-                    if len(have) == params.ti.num_pieces() and all(have):
-                        self._complete_at_load.add(_hash_key(params.info_hashes))
-                params.flags &= ~lt.torrent_flags.auto_managed
-                handle = session.add_torrent(params)
-            except (OSError, RuntimeError) as err:
-                _LOGGER.warning("Cannot restore torrent from %s: %s", path.name, err)
-                continue
-            status = self._convert(lt, handle.status())
-            loaded.append((status.info_hash, handle, status))
+        with self._state_directory() as dir_fd:
+            names = sorted(
+                entry.name
+                for entry in os.scandir(dir_fd)
+                if entry.name.endswith(RESUME_SUFFIX) and not entry.name.startswith(".")
+            )
+            for name in names:
+                try:
+                    data = read_file(dir_fd, name, limit=MAX_STATE_FILE_BYTES)
+                    params = lt.read_resume_data(data)
+                    if params.ti is not None and params.have_pieces:
+                        have = list(params.have_pieces)
+                        if len(have) == params.ti.num_pieces() and all(have):
+                            self._complete_at_load.add(_hash_key(params.info_hashes))
+                    params.flags &= ~lt.torrent_flags.auto_managed
+                    handle = session.add_torrent(params)
+                except (OSError, RuntimeError) as err:
+                    _LOGGER.warning("Cannot restore torrent from %s: %s", name, err)
+                    continue
+                status = self._convert(lt, handle.status())
+                loaded.append((status.info_hash, handle, status))
         return loaded
 
     def _read_limits(self) -> dict[str, SeedingLimits]:
-        path = self.state_dir / LIMITS_FILE
         try:
-            raw = json.loads(path.read_text())
+            raw = json.loads(self._read_state_file(LIMITS_FILE))
         except FileNotFoundError:
             return {}
         except (OSError, ValueError) as err:
@@ -773,7 +824,7 @@ class TorrentEngine:
             for key, limits in self._limits.items()
         }
         data = json.dumps(raw, sort_keys=True).encode()
-        await self._executor(_atomic_write, self.state_dir / LIMITS_FILE, data)
+        await self._executor(self._write_state_file, LIMITS_FILE, data)
 
     # Helpers
 
