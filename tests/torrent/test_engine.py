@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 import logging
+import os
 from pathlib import Path
 import shutil
 from urllib.parse import quote
@@ -25,7 +26,7 @@ from custom_components.lcars.torrent import (
     UnknownTorrentError,
 )
 
-from .conftest import Seeder, engine_settings, lt, sha256_of, wait_for
+from .conftest import QUIET, Seeder, engine_settings, lt, sha256_of, wait_for
 
 
 def kinds(events: list[TorrentEvent], info_hash: str) -> list[EventKind]:
@@ -546,3 +547,134 @@ async def test_tracker_errors_show_the_host_only(
     assert all(PASSKEY not in str(event) for event in events)
     assert status is not None
     assert PASSKEY not in str(status)
+
+
+# --------------------------------------------------------------------------- payload links
+
+
+def folder_seeder(directory: Path) -> Seeder:
+    """A seeder of a torrent with a folder of two files, as releases of series are."""
+    folder = directory / "Show.S01"
+    folder.mkdir(parents=True)
+    (folder / "Show.S01E01.mkv").write_bytes(os.urandom(300 * 1024))
+    (folder / "Show.S01E02.mkv").write_bytes(os.urandom(200 * 1024))
+    creator = lt.create_torrent(
+        lt.list_files(str(folder)), 64 * 1024, lt.create_torrent.v1_only
+    )
+    lt.set_piece_hashes(creator, str(directory))
+    torrent_bytes = lt.bencode(creator.generate())
+    session = lt.session(QUIET)
+    params = lt.add_torrent_params()
+    params.ti = lt.torrent_info(lt.bdecode(torrent_bytes))
+    params.save_path = str(directory)
+    params.flags = (params.flags | lt.torrent_flags.seed_mode) & ~(
+        lt.torrent_flags.paused | lt.torrent_flags.auto_managed
+    )
+    handle = session.add_torrent(params)
+    return Seeder(
+        session=session,
+        handle=handle,
+        port=session.listen_port(),
+        info_hash=str(params.ti.info_hashes().v1),
+        name=folder.name,
+        torrent_bytes=torrent_bytes,
+        sha256="",
+        size=500 * 1024,
+    )
+
+
+async def test_torrent_into_a_linked_file_is_refused(
+    make_engine: Callable[..., TorrentEngine], seeder: Seeder, tmp_path: Path
+) -> None:
+    """A link where a torrent's file goes: the torrent is not added, nothing written."""
+    outside = outside_folder(tmp_path)
+    before = snapshot(outside)
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    (downloads / seeder.name).symlink_to(outside / "configuration.yaml")
+    events: list[TorrentEvent] = []
+    engine = make_engine(events)
+    await engine.start()
+    with pytest.raises(EngineError, match="symbolic link"):
+        await engine.add_torrent_data(seeder.torrent_bytes)
+    assert engine.torrents() == []
+    assert events == []
+    assert snapshot(outside) == before
+
+
+async def test_magnet_into_a_linked_folder_is_stopped(
+    make_engine: Callable[..., TorrentEngine],
+    tmp_path: Path,
+    socket_enabled: None,
+) -> None:
+    """A link as the folder of a magnet's files: nothing is downloaded until it is gone."""
+    outside = outside_folder(tmp_path)
+    before = snapshot(outside)
+    seeder = folder_seeder(tmp_path / "seed")
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    (downloads / seeder.name).symlink_to(outside, target_is_directory=True)
+    events: list[TorrentEvent] = []
+    engine = make_engine(events)
+    await engine.start()
+
+    info_hash = await engine.add_magnet(seeder.magnet())
+    error = await wait_for(
+        lambda: next((e for e in events if e.kind is EventKind.ERROR), None)
+    )
+    assert error.message is not None
+    assert "symbolic link" in error.message
+    status = engine.status(info_hash)
+    assert status is not None
+    assert status.state is TorrentState.ERROR
+    assert status.error == error.message
+    await asyncio.sleep(0.5)
+    assert snapshot(outside) == before
+    assert EventKind.FINISHED not in kinds(events, info_hash)
+    with pytest.raises(EngineError, match="symbolic link"):
+        await engine.resume(info_hash)
+    # Deleting its files would delete through the link: refused, nothing removed.
+    with pytest.raises(EngineError, match="symbolic link"):
+        await engine.remove(info_hash, delete_files=True)
+    assert engine.status(info_hash) is not None
+
+    # Once the link is gone, the torrent downloads.
+    (downloads / seeder.name).unlink()
+    await engine.resume(info_hash)
+    await wait_for(lambda: EventKind.FINISHED in kinds(events, info_hash))
+    for name in ("Show.S01E01.mkv", "Show.S01E02.mkv"):
+        assert (downloads / seeder.name / name).read_bytes() == (
+            tmp_path / "seed" / seeder.name / name
+        ).read_bytes()
+    assert snapshot(outside) == before
+
+
+async def test_link_planted_while_stopped_keeps_the_torrent_stopped(
+    make_engine: Callable[..., TorrentEngine], seeder: Seeder, tmp_path: Path
+) -> None:
+    """A link planted where a saved torrent's file was: it neither seeds nor writes it."""
+    outside = outside_folder(tmp_path)
+    before = snapshot(outside)
+    events: list[TorrentEvent] = []
+    engine = make_engine(events)
+    await engine.start()
+    info_hash = await engine.add_magnet(seeder.magnet())
+    await wait_for(lambda: EventKind.FINISHED in kinds(events, info_hash))
+    await engine.stop()
+    downloaded = tmp_path / "downloads" / seeder.name
+    downloaded.unlink()
+    downloaded.symlink_to(outside / "configuration.yaml")
+
+    engine = make_engine([])
+    await engine.start()
+    status = engine.status(info_hash)
+    assert status is not None
+    assert status.state is TorrentState.ERROR
+    assert status.error is not None
+    assert "symbolic link" in status.error
+    await asyncio.sleep(0.5)
+    status = engine.status(info_hash)
+    assert status is not None
+    assert status.session_uploaded == 0
+    assert snapshot(outside) == before
+    assert downloaded.is_symlink()

@@ -29,6 +29,7 @@ from .models import EventKind, TorrentEvent, TorrentState, TorrentStatus
 from .redact import redact, tracker_host
 from .safe_files import (
     directory,
+    find_link,
     is_temporary_name,
     read_file,
     unlink_file,
@@ -131,6 +132,20 @@ def interface_is_up(name: str) -> bool:
     return state not in ("down", "lowerlayerdown", "notpresent")
 
 
+def _file_paths(torrent_info: Any) -> list[str]:
+    """Return where a torrent's files go, relative to its save path."""
+    files = torrent_info.layout()
+    return [
+        files.file_path(index)
+        for index in range(files.num_files())
+        if not files.file_flags(index) & files.flag_pad_file
+    ]
+
+
+def _link_message(link: Path) -> str:
+    return f"{link} is a symbolic link, which LCARS does not follow"
+
+
 def _hash_key(info_hashes: Any) -> str:
     """Return the hex info hash a torrent is known by.
 
@@ -183,6 +198,11 @@ class TorrentEngine:
         # Torrents complete when loaded: their "finished" is not news.
         self._complete_at_load: set[str] = set()
         self._finished_early: set[str] = set()
+        # Magnets whose files are not known yet: libtorrent downloads nothing
+        # of them (upload mode) until where their files go is checked.
+        self._unchecked: set[str] = set()
+        # Torrents stopped because a symbolic link is where a file goes.
+        self._path_errors: dict[str, str] = {}
         self._pending_saves: dict[str, asyncio.Future[None]] = {}
         # The resume file write under way for each torrent.
         self._writes: dict[str, asyncio.Future[None]] = {}
@@ -305,6 +325,8 @@ class TorrentEngine:
         self._limit_reached.clear()
         self._complete_at_load.clear()
         self._finished_early.clear()
+        self._unchecked.clear()
+        self._path_errors.clear()
         self._listening = False
 
     # Torrents
@@ -376,12 +398,25 @@ class TorrentEngine:
         hashes = params.ti.info_hashes() if params.ti is not None else None
         if hashes is None:
             hashes = params.info_hashes
+        wanted: str | None = None
         if hashes.has_v1() or hashes.has_v2():
             wanted = _hash_key(hashes)
             if wanted in self._handles:
                 raise _duplicate_torrent(
                     f"cannot add torrent: {wanted} is already in the engine"
                 )
+        if params.ti is not None:
+            # Where the files go must not lead elsewhere through a link.
+            link = await self._executor(
+                find_link, Path(params.save_path), _file_paths(params.ti)
+            )
+            if link is not None:
+                raise EngineError(f"cannot add torrent: {_link_message(link)}")
+        elif wanted is not None:
+            # The files are known once the metadata is: nothing is written
+            # before they are checked.
+            params.flags |= lt.torrent_flags.upload_mode
+            self._unchecked.add(wanted)
 
         def add() -> tuple[str, Any, TorrentStatus]:
             handle = session.add_torrent(params)
@@ -394,6 +429,8 @@ class TorrentEngine:
         try:
             key, handle, status = await self._executor(add)
         except RuntimeError as err:
+            if wanted is not None and wanted not in self._handles:
+                self._unchecked.discard(wanted)
             if "duplicate" in str(err).lower() or "exists" in str(err).lower():
                 raise _duplicate_torrent(f"cannot add torrent: {err}") from err
             raise EngineError(f"cannot add torrent: {err}") from err
@@ -433,6 +470,11 @@ class TorrentEngine:
         update; raise its limits with set_seeding_limits to keep it seeding.
         """
         handle = self._handle(info_hash)
+        if info_hash in self._path_errors:
+            # Resumed only once the link is gone.
+            await self._check_paths(info_hash)
+            if info_hash in self._path_errors:
+                raise EngineError(f"cannot resume: {self._path_errors[info_hash]}")
         self._limit_reached.discard(info_hash)
         self._timed(handle.resume)
 
@@ -443,11 +485,20 @@ class TorrentEngine:
         handle = self._handle(info_hash)
         name = self._name(info_hash)
         flags = lt.options_t.delete_files if delete_files else 0
+        if delete_files:
+            # Deleting through a link would delete what it points to.
+            link = await self._find_link_of(info_hash)
+            if link is not None:
+                raise EngineError(
+                    f"cannot delete the files of {name}: {_link_message(link)}"
+                )
         # Forgotten first, so that no resume data is written from now on.
         self._handles.pop(info_hash, None)
         self._status.pop(info_hash, None)
         self._limit_reached.discard(info_hash)
         self._complete_at_load.discard(info_hash)
+        self._unchecked.discard(info_hash)
+        self._path_errors.pop(info_hash, None)
         self._resolve_save(info_hash)
         try:
             await self._executor(session.remove_torrent, handle, flags)
@@ -501,6 +552,49 @@ class TorrentEngine:
         """Return the libtorrent session (for diagnostics)."""
         return self._require_session()
 
+    # Symbolic links where files go
+
+    async def _find_link_of(self, key: str) -> Path | None:
+        """Return a symbolic link on the way to a torrent's files, if any."""
+        handle = self._handles.get(key)
+        if handle is None:
+            return None
+        torrent_info = self._timed(handle.torrent_file)
+        if torrent_info is None:
+            return None
+        save_path = Path(self._timed(handle.status).save_path)
+        found: Path | None = await self._executor(
+            find_link, save_path, _file_paths(torrent_info)
+        )
+        return found
+
+    async def _check_paths(self, key: str) -> None:
+        """Let a torrent download once no link is where its files go; else stop it."""
+        try:
+            link = await self._find_link_of(key)
+        except OSError as err:
+            link = None
+            message = f"cannot check where the files go: {err}"
+        else:
+            message = "" if link is None else _link_message(link)
+        handle = self._handles.get(key)
+        if handle is None:
+            return
+        self._unchecked.discard(key)
+        lt = self._require_lt()
+        if not message:
+            self._path_errors.pop(key, None)
+            self._timed(handle.unset_flags, lt.torrent_flags.upload_mode)
+            self._save_resume(key)
+            return
+        _LOGGER.warning("%s stopped: %s", key, message)
+        self._path_errors[key] = message
+        self._timed(handle.unset_flags, lt.torrent_flags.auto_managed)
+        self._timed(handle.pause)
+        self._status[key] = self._convert(lt, self._timed(handle.status))
+        self._save_resume(key)
+        self._emit(TorrentEvent(EventKind.ERROR, key, self._name(key), message))
+
     # Alerts
 
     def _on_alerts_ready(self) -> None:
@@ -546,6 +640,9 @@ class TorrentEngine:
             self._resolve_save(key)
         elif isinstance(alert, lt.torrent_finished_alert):
             key = self._key_of(alert.handle)
+            if key in self._unchecked or key in self._path_errors:
+                # Nothing wanted yet (or ever): nothing was downloaded.
+                return
             if key in self._complete_at_load:
                 self._save_resume(key)
                 return
@@ -555,7 +652,11 @@ class TorrentEngine:
                 return
             self._on_finished(key, alert.torrent_name)
         elif isinstance(alert, lt.metadata_received_alert):
-            self._save_resume(self._key_of(alert.handle))
+            key = self._key_of(alert.handle)
+            if key in self._unchecked:
+                self._track(asyncio.ensure_future(self._check_paths(key)))
+            else:
+                self._save_resume(key)
         elif isinstance(alert, lt.torrent_error_alert | lt.file_error_alert):
             key = self._key_of(alert.handle)
             self._emit(
@@ -790,6 +891,7 @@ class TorrentEngine:
                         if len(have) == params.ti.num_pieces() and all(have):
                             self._complete_at_load.add(_hash_key(params.info_hashes))
                     params.flags &= ~lt.torrent_flags.auto_managed
+                    self._check_paths_at_load(lt, params)
                     handle = session.add_torrent(params)
                 except (OSError, RuntimeError) as err:
                     _LOGGER.warning("Cannot restore torrent from %s: %s", name, err)
@@ -797,6 +899,26 @@ class TorrentEngine:
                 status = self._convert(lt, handle.status())
                 loaded.append((status.info_hash, handle, status))
         return loaded
+
+    def _check_paths_at_load(self, lt: ModuleType, params: Any) -> None:
+        """Hold back a saved torrent with a symbolic link where its files go.
+
+        A link may have been planted while the engine did not run. Runs in
+        the executor, before the torrent is added.
+        """
+        key = _hash_key(params.info_hashes)
+        if params.ti is None:
+            # Still a magnet: its files are checked when they are known.
+            params.flags |= lt.torrent_flags.upload_mode
+            self._unchecked.add(key)
+            return
+        # Saved while its files were being checked, perhaps.
+        params.flags &= ~lt.torrent_flags.upload_mode
+        link = find_link(Path(params.save_path), _file_paths(params.ti))
+        if link is not None:
+            self._path_errors[key] = _link_message(link)
+            _LOGGER.warning("%s stays stopped: %s", key, self._path_errors[key])
+            params.flags |= lt.torrent_flags.paused
 
     def _read_limits(self) -> dict[str, SeedingLimits]:
         try:
@@ -831,7 +953,7 @@ class TorrentEngine:
     def _convert(self, lt: ModuleType, st: Any) -> TorrentStatus:
         """Copy what matters out of a libtorrent torrent_status."""
         states = lt.torrent_status.states
-        error = st.error or None
+        error = st.error or self._path_errors.get(_hash_key(st.info_hashes))
         paused = bool(st.flags & lt.torrent_flags.paused) or not self.interface_up
         raw_state = st.state
         state: TorrentState

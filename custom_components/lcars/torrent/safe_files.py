@@ -18,7 +18,7 @@ Every function blocks: call them from an executor.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 import contextlib
 import errno
 import os
@@ -254,3 +254,30 @@ def unlink_file(dir_fd: int, name: str) -> None:
     _refuse_unless_regular(dir_fd, name)
     with contextlib.suppress(FileNotFoundError):
         os.unlink(name, dir_fd=dir_fd)
+
+
+def find_link(root: Path, relative_paths: Iterable[str]) -> Path | None:
+    """Return a symbolic link found on the way from root to any of the paths.
+
+    The root itself is trusted as it is; below it, every folder and file of
+    every path that exists is looked at without following it. Where a
+    BitTorrent client would write a torrent's files, such a link would lead
+    its writes (and deletions) elsewhere.
+    """
+    checked: set[Path] = set()
+    for relative in relative_paths:
+        current = root
+        for part in Path(relative).parts:
+            if part in ("", ".", "..") or Path(part).is_absolute():
+                raise OSError(errno.EINVAL, "not a path inside the folder", relative)
+            current = current / part
+            if current in checked:
+                continue
+            try:
+                info = current.lstat()
+            except FileNotFoundError:
+                break
+            if stat.S_ISLNK(info.st_mode):
+                return current
+            checked.add(current)
+    return None
