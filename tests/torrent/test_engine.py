@@ -9,6 +9,7 @@ import logging
 import os
 from pathlib import Path
 import shutil
+import time
 from urllib.parse import quote
 
 from aiohttp import web
@@ -571,6 +572,9 @@ def folder_seeder(directory: Path) -> Seeder:
         lt.torrent_flags.paused | lt.torrent_flags.auto_managed
     )
     handle = session.add_torrent(params)
+    deadline = time.monotonic() + 30
+    while session.listen_port() == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
     return Seeder(
         session=session,
         handle=handle,
@@ -620,7 +624,7 @@ async def test_magnet_into_a_linked_folder_is_stopped(
 
     info_hash = await engine.add_magnet(seeder.magnet())
     error = await wait_for(
-        lambda: next((e for e in events if e.kind is EventKind.ERROR), None)
+        lambda: next((e for e in events if e.kind is EventKind.ERROR), None), 60
     )
     assert error.message is not None
     assert "symbolic link" in error.message
@@ -641,7 +645,10 @@ async def test_magnet_into_a_linked_folder_is_stopped(
     # Once the link is gone, the torrent downloads.
     (downloads / seeder.name).unlink()
     await engine.resume(info_hash)
-    await wait_for(lambda: EventKind.FINISHED in kinds(events, info_hash))
+    # The engine waits before it calls a peer again: the seeder calls it.
+    port = await wait_for(lambda: engine.listen_port)
+    seeder.handle.connect_peer(("127.0.0.1", port))
+    await wait_for(lambda: EventKind.FINISHED in kinds(events, info_hash), 60)
     for name in ("Show.S01E01.mkv", "Show.S01E02.mkv"):
         assert (downloads / seeder.name / name).read_bytes() == (
             tmp_path / "seed" / seeder.name / name

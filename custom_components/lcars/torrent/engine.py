@@ -201,6 +201,8 @@ class TorrentEngine:
         # Magnets whose files are not known yet: libtorrent downloads nothing
         # of them (upload mode) until where their files go is checked.
         self._unchecked: set[str] = set()
+        # Magnets whose metadata arrived before add() had registered them.
+        self._metadata_early: set[str] = set()
         # Torrents stopped because a symbolic link is where a file goes.
         self._path_errors: dict[str, str] = {}
         self._pending_saves: dict[str, asyncio.Future[None]] = {}
@@ -326,6 +328,7 @@ class TorrentEngine:
         self._complete_at_load.clear()
         self._finished_early.clear()
         self._unchecked.clear()
+        self._metadata_early.clear()
         self._path_errors.clear()
         self._listening = False
 
@@ -444,6 +447,9 @@ class TorrentEngine:
             self._limits[key] = limits
         name = params.name or (params.ti.name() if params.ti is not None else key)
         self._emit(TorrentEvent(EventKind.ADDED, key, name))
+        if key in self._metadata_early:
+            self._metadata_early.discard(key)
+            self._track(asyncio.ensure_future(self._check_paths(key)))
         if key in self._finished_early:
             self._finished_early.discard(key)
             self._on_finished(key, name)
@@ -498,6 +504,7 @@ class TorrentEngine:
         self._limit_reached.discard(info_hash)
         self._complete_at_load.discard(info_hash)
         self._unchecked.discard(info_hash)
+        self._metadata_early.discard(info_hash)
         self._path_errors.pop(info_hash, None)
         self._resolve_save(info_hash)
         try:
@@ -570,6 +577,10 @@ class TorrentEngine:
 
     async def _check_paths(self, key: str) -> None:
         """Let a torrent download once no link is where its files go; else stop it."""
+        handle = self._handles.get(key)
+        if handle is None or self._timed(handle.torrent_file) is None:
+            # Gone, or its files not known yet: checked when they are.
+            return
         try:
             link = await self._find_link_of(key)
         except OSError as err:
@@ -653,7 +664,10 @@ class TorrentEngine:
             self._on_finished(key, alert.torrent_name)
         elif isinstance(alert, lt.metadata_received_alert):
             key = self._key_of(alert.handle)
-            if key in self._unchecked:
+            if key in self._unchecked and key not in self._handles:
+                # Checked once add() has registered it.
+                self._metadata_early.add(key)
+            elif key in self._unchecked:
                 self._track(asyncio.ensure_future(self._check_paths(key)))
             else:
                 self._save_resume(key)
