@@ -145,7 +145,7 @@ async def worker_lcars(config: dict[str, Any]) -> dict[str, Any]:
                     session,
                     info["url"],
                     info["api_key"],
-                    user_ids=[user.id for user in users],
+                    user_ids=[user.id for user in users if not user.is_disabled],
                 )
         log.clear()
         # As the coordinators keep them: the latest snapshot of each service,

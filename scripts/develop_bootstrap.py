@@ -9,8 +9,9 @@ web interface does it:
                download folder inside .develop/) and write the script
                script.add_demo_torrent, which adds the demo seeder's torrent
     check      wait until the entities of every simulated service have a state
-               and print them; with --seeder, also add the demo torrent and
-               wait until it downloads
+               and print them, ask Assist a question (through its pipeline, as
+               the Assist button does, and the conversation API); with
+               --seeder, also add the demo torrent and wait until it downloads
 """
 
 from __future__ import annotations
@@ -725,7 +726,71 @@ async def check(
         f"develop: {len(states)} LCARS entities, {len(numeric)} numeric sensors; "
         f"every service has states {time.time() - started:.1f} s after start"
     )
+    await check_assist(hass)
     return True
+
+
+# Asked through Assist by `check`: any configured Home Assistant can answer it.
+ASSIST_QUESTION = "What time is it?"
+
+
+async def ask_assist(hass: HomeAssistant, text: str) -> str:
+    """Ask Assist as the web interface's Assist dialog does; return its answer.
+
+    The dialog lists the pipelines and runs the preferred one from the intent
+    stage: without `assist_pipeline` both commands are unknown and the dialog
+    does nothing.
+    """
+    ws_url = hass.url.replace("http", "ws", 1) + "/api/websocket"
+    async with hass.session.ws_connect(ws_url) as ws:
+        await ws.receive_json()  # auth_required
+        await ws.send_json({"type": "auth", "access_token": hass.token})
+        if (await ws.receive_json()).get("type") != "auth_ok":
+            raise BootstrapError("WebSocket authentication failed")
+        await ws.send_json({"id": 1, "type": "assist_pipeline/pipeline/list"})
+        listed = await ws.receive_json()
+        if not listed.get("success"):
+            raise BootstrapError(f"Assist has no pipelines: {listed.get('error')}")
+        await ws.send_json(
+            {
+                "id": 2,
+                "type": "assist_pipeline/run",
+                "start_stage": "intent",
+                "end_stage": "intent",
+                "input": {"text": text},
+                "pipeline": listed["result"]["preferred_pipeline"],
+            }
+        )
+        while True:
+            message = await ws.receive_json()
+            if message.get("type") == "result" and not message.get("success"):
+                raise BootstrapError(f"Assist refused: {message.get('error')}")
+            event = message.get("event") or {}
+            if event.get("type") == "error":
+                raise BootstrapError(f"Assist failed: {event.get('data')}")
+            if event.get("type") == "intent-end":
+                response = event["data"]["intent_output"]["response"]
+                if response.get("response_type") == "error":
+                    raise BootstrapError(f"Assist answered with an error: {response}")
+                return str(response["speech"]["plain"]["speech"])
+
+
+async def ask_conversation(hass: HomeAssistant, text: str) -> str:
+    """Ask the conversation API (POST /api/conversation/process); return its answer."""
+    answer = await hass.request(
+        "POST", "/api/conversation/process", json_body={"text": text}
+    )
+    response = answer["response"]
+    if response.get("response_type") == "error":
+        raise BootstrapError(f"the conversation API answered with an error: {answer}")
+    return str(response["speech"]["plain"]["speech"])
+
+
+async def check_assist(hass: HomeAssistant) -> None:
+    """Make sure Assist answers, through its pipeline and the conversation API."""
+    pipeline = await ask_assist(hass, ASSIST_QUESTION)
+    api = await ask_conversation(hass, ASSIST_QUESTION)
+    print(f'develop: Assist answers "{ASSIST_QUESTION}" with "{pipeline}" ({api})')
 
 
 def print_states(entities: Mapping[str, str], states: Mapping[str, Any]) -> None:

@@ -61,6 +61,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--url-base", action="append", default=[], metavar="NAME=/BASE")
     parser.add_argument("--api-key", action="append", default=[], metavar="NAME=KEY")
     parser.add_argument(
+        "--server-version",
+        action="append",
+        default=[],
+        metavar="NAME=VERSION",
+        help="another server version and its shapes (sonarr=3.0.4.1126: Sonarr v3)",
+    )
+    parser.add_argument(
+        "--platform",
+        action="append",
+        default=[],
+        metavar="NAME=PLATFORM",
+        help="put a further *arr instance of a kind on linux or windows",
+    )
+    parser.add_argument(
         "--verbose", "-v", action="store_true", help="log every request"
     )
     return parser.parse_args(argv)
@@ -92,6 +106,8 @@ def build(args: argparse.Namespace) -> Simulator:
         ports=ports,
         url_bases=_pairs(args.url_base, "--url-base"),
         api_keys=_pairs(args.api_key, "--api-key"),
+        versions=_pairs(args.server_version, "--server-version"),
+        platforms=_pairs(args.platform, "--platform"),
     )
 
 

@@ -22,7 +22,7 @@ from .common import (
     BodyCache,
     Route,
     ServiceContext,
-    arr_date,
+    arr_stamp,
     empty,
     json_body,
     json_response,
@@ -45,6 +45,8 @@ from .state import (
     RadarrState,
     RootFolder,
     Tag,
+    clean_path,
+    join_path,
 )
 
 # A tag label as the *arr accept it since 2023.
@@ -163,7 +165,7 @@ async def import_movie_download(
         download_id=download_id if isinstance(download_id, str) else None,
         data={
             "droppedPath": path,
-            "importedPath": f"{movie.path}/{movie.file.relative_path}",
+            "importedPath": join_path(movie.path, movie.file.relative_path),
         },
     )
     state.touch()
@@ -305,10 +307,28 @@ class ArrService[S: ArrState]:
         """Return an import list exclusion."""
         raise NotImplementedError
 
+    @property
+    def server_version(self) -> str:
+        """The version this instance reports (and whose shapes it sends)."""
+        return self.ctx.version or self.version
+
+    def version_tuple(self) -> tuple[int, ...]:
+        """Return the reported version as numbers, for comparing."""
+        return tuple(int(p) for p in self.server_version.split(".") if p.isdigit())
+
+    @property
+    def decimals_with_fraction(self) -> bool:
+        """Whether every decimal is written with a fraction (Newtonsoft, v3)."""
+        return False
+
     def root_folder(self, folder: RootFolder) -> Json:
-        """Return a root folder with its free space."""
+        """Return a root folder with its free space.
+
+        The path is written without a trailing separator however it was
+        stored; items name their root folder as stored.
+        """
         return {
-            "path": folder.path,
+            "path": clean_path(folder.path),
             "accessible": folder.accessible,
             "freeSpace": self.state.free_space_of(folder.path),
             "unmappedFolders": [],
@@ -329,7 +349,7 @@ class ArrService[S: ArrState]:
             "instanceName": self.app_name
             if self.ctx.name == self.ctx.kind
             else self.ctx.name,
-            "version": self.version,
+            "version": self.server_version,
             "buildTime": "2025-06-01T10:21:40Z",
             "isDebug": False,
             "isProduction": True,
@@ -353,12 +373,25 @@ class ArrService[S: ArrState]:
             "urlBase": base,
             "runtimeVersion": "8.0.12",
             "runtimeName": ".NET",
-            "startTime": arr_date(self.started),
-            "packageVersion": f"{self.version}-ls270",
+            "startTime": arr_stamp(self.started),
+            "packageVersion": f"{self.server_version}-ls270",
             "packageAuthor": "[linuxserver.io](https://linuxserver.io)",
             "packageUpdateMechanism": "docker",
             **self.status_extra(),
         }
+        if self.state.platform == "windows":
+            status |= {
+                "startupPath": f"C:\\ProgramData\\{self.app_name}\\bin",
+                "appData": f"C:\\ProgramData\\{self.app_name}",
+                "osName": "windows",
+                "osVersion": "10.0.19045.0",
+                "isLinux": False,
+                "isWindows": True,
+                "isDocker": False,
+                "mode": "service",
+            }
+            for key in ("packageVersion", "packageAuthor", "packageUpdateMechanism"):
+                del status[key]
         return json_response(status)
 
     async def get_root_folders(self, request: web.Request) -> web.StreamResponse:
@@ -420,30 +453,46 @@ class ArrService[S: ArrState]:
         done = self.state.progress_start + timedelta(
             seconds=record.left_at_start / record.rate
         )
-        return 0, "completed", "importPending", 0.0, done, now - done < IMPORT_DELAY
+        if now - done < IMPORT_DELAY:
+            return 0, "completed", "importPending", 0.0, done, True
+        # Imported, and listed so until the next refresh of the downloads.
+        return 0, "completed", "imported", 0.0, done, now - done < 2 * IMPORT_DELAY
 
     def visible_queue(self) -> list[QueueRecord]:
         """Queue records still listed (imported downloads leave the queue)."""
         now = self.now()
         return [q for q in self.state.queue if self.progress(q, now)[5]]
 
-    def queue_record(self, record: QueueRecord, request: web.Request) -> Json:
-        """Return a queue record as the API shows it."""
+    def queue_record(
+        self, record: QueueRecord, request: web.Request, now: datetime
+    ) -> Json:
+        """Return a queue record as the API shows it at `now`.
+
+        One `now` for a whole answer: the records of one download (a season
+        pack) show the same progress, as the server keeps one per download.
+        """
         left, status, tracked_state, seconds, finish, _visible = self.progress(
-            record, self.now()
+            record, now
         )
         message = record.status_message
+        size: float = record.size
+        size_left: float = left
+        if record.protocol == "usenet" or self.decimals_with_fraction:
+            # Sizes are decimals: written with a fraction by the Newtonsoft
+            # serializer of older servers, and so by this one for usenet
+            # downloads, so that both spellings come by default.
+            size, size_left = float(size), float(size_left)
         data: Json = {
             **self.queue_media(record, request),
             "quality": self.quality_model(record.quality_id),
             "customFormats": [],
             "customFormatScore": 0,
-            "size": record.size,
+            "size": size,
             "title": record.title,
-            "sizeleft": left,
+            "sizeleft": size_left,
             "timeleft": timespan(seconds) if seconds is not None else None,
-            "estimatedCompletionTime": arr_date(finish),
-            "added": arr_date(record.added),
+            "estimatedCompletionTime": arr_stamp(finish),
+            "added": arr_stamp(record.added),
             "status": status,
             "trackedDownloadStatus": record.tracked_status,
             "trackedDownloadState": tracked_state,
@@ -510,7 +559,7 @@ class ArrService[S: ArrState]:
         return self.paged(
             request,
             self._queue_filtered(request),
-            lambda q: self.queue_record(q, request),
+            lambda q: self.queue_record(q, request, now),
             {
                 "timeleft": time_left,
                 "title": lambda q: (q.title.lower(), q.id),
@@ -525,7 +574,8 @@ class ArrService[S: ArrState]:
     async def get_queue_details(self, request: web.Request) -> web.StreamResponse:
         """`/queue/details`: every record, not paged."""
         records = sorted(self._queue_filtered(request), key=lambda q: q.id)
-        return json_response([self.queue_record(q, request) for q in records])
+        now = self.now()
+        return json_response([self.queue_record(q, request, now) for q in records])
 
     async def get_queue_status(self, request: web.Request) -> web.StreamResponse:
         """`/queue/status`: counts and whether anything needs attention."""
@@ -696,12 +746,12 @@ class ArrService[S: ArrState]:
                 "priority": "normal",
                 "status": status,
                 "result": result,
-                "queued": arr_date(record.queued),
-                "started": None if fresh else arr_date(record.queued),
-                "ended": arr_date(ended) if status == "completed" else None,
+                "queued": arr_stamp(record.queued),
+                "started": None if fresh else arr_stamp(record.queued),
+                "ended": arr_stamp(ended) if status == "completed" else None,
                 "duration": "00:00:01" if status == "completed" else None,
                 "trigger": record.trigger,
-                "stateChangeTime": arr_date(
+                "stateChangeTime": arr_stamp(
                     ended if status == "completed" else record.queued
                 ),
                 "sendUpdatesToClient": True,
@@ -748,7 +798,7 @@ class ArrService[S: ArrState]:
                 "customFormats": [],
                 "customFormatScore": 0,
                 "qualityCutoffNotMet": False,
-                "date": arr_date(record.date),
+                "date": arr_stamp(record.date),
                 "downloadId": record.download_id,
                 "eventType": record.event_type,
                 "data": dict(record.data),

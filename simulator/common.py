@@ -47,6 +47,9 @@ class ServiceContext:
     key_rotations: int = 0
     # Where the instance answers, with its base path; known once started.
     url: str = ""
+    # The version the instance reports and whose shapes it sends ("" for
+    # the service's default, such as Sonarr v4).
+    version: str = ""
 
     @property
     def clock(self) -> Clock:
@@ -138,12 +141,60 @@ def arr_date(value: datetime | None) -> str | None:
     return value.isoformat(timespec="seconds")[:-6] + "Z"
 
 
-def dotnet_date(value: datetime | None) -> str | None:
-    """Jellyfin date: seven fractional digits and a Z."""
+def _fraction(value: datetime) -> str:
+    """Return the sub-second digits a .NET server writes for a stored time: 0 to 7.
+
+    A time with microseconds (the clock's now) gets all seven digits of a
+    .NET tick, the last one made up. A whole second gets a made-up fraction
+    derived from the second itself, of 0 to 7 digits, trailing zeros dropped
+    as System.Text.Json drops them: the *arr store times with the ticks of
+    the moment they were taken.
+    """
+    seconds = int(value.timestamp())
+    if value.microsecond:
+        digits = f"{value.microsecond:06d}{seconds % 10}"
+    else:
+        ticks = (seconds * 2654435761) % 10_000_000
+        digits = f"{ticks:07d}"[: seconds % 8]
+    return digits.rstrip("0")
+
+
+def arr_stamp(value: datetime | None) -> str | None:
+    """*arr time of an event (added, imported, queued): 0 to 7 fractional digits.
+
+    Release and air dates are whole seconds (`arr_date`); times the server
+    took from its clock carry their ticks.
+    """
+    if value is None:
+        return None
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    fraction = _fraction(value)
+    text = value.replace(microsecond=0).isoformat(timespec="seconds")[:-6]
+    return f"{text}.{fraction}Z" if fraction else f"{text}Z"
+
+
+def served_time(value: datetime | None) -> datetime | None:
+    """Return the instant `arr_stamp` writes, to the microsecond (7th digit cut)."""
+    if value is None:
+        return None
+    fraction = _fraction(value.astimezone(UTC))
+    return value.astimezone(UTC).replace(microsecond=int((fraction + "000000")[:6]))
+
+
+def dotnet_date(value: datetime | None, digits: int = 7) -> str | None:
+    """Jellyfin date and a Z: seven fractional digits, or six, or none.
+
+    Jellyfin writes seven; dates it read back from its database (10.11)
+    come with six, and some with none.
+    """
     if value is None:
         return None
     value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond * 10:07d}Z"
+    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    if digits == 0:
+        return text + "Z"
+    return f"{text}.{f'{value.microsecond * 10:07d}'[:digits]}Z"
 
 
 def js_date(value: datetime | None) -> str | None:

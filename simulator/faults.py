@@ -1,5 +1,10 @@
 """Fault injection: latency, error status, dropped connections, bad bodies.
 
+Besides broken servers it plays hostile ones: an answer that never ends, one
+with a huge string in it, one nested absurdly deep, all sent without a
+Content-Length as they are made (so that no test needs them in memory), and
+answers compressed with gzip.
+
 Faults apply to the API paths of one instance, never to the control paths
 under `/__simulator__/`. They are set from tests through
 `Simulator.faults(name).set(...)` or over HTTP with
@@ -9,12 +14,13 @@ under `/__simulator__/`. They are set from tests through
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 import logging
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+import orjson
 
 if TYPE_CHECKING:
     from .common import ServiceContext
@@ -26,6 +32,11 @@ CONTROL_PREFIX = "/__simulator__"
 # Not JSON for any parser: an unterminated array with a stray token.
 MALFORMED_BODY = b'{"page": 1, "records": [{"id": 1, "title": "Bro\x00ken"},, <html>'
 
+# Bytes written at a time by the hostile answers.
+_WRITE_SIZE = 65536
+# The member that carries the huge string or the deep nesting.
+PADDING_MEMBER = "padding"
+
 
 @dataclass(slots=True)
 class Faults:
@@ -36,6 +47,10 @@ class Faults:
     drop: bool = False
     malformed: bool = False
     truncate: bool = False
+    endless: bool = False
+    huge: int = 0
+    deep: int = 0
+    gzip: bool = False
     # Only paths starting with one of these (relative to the base path).
     paths: tuple[str, ...] = ()
     # Fault this many more requests, then clear; None means until cleared.
@@ -49,6 +64,10 @@ class Faults:
         drop: bool | None = None,
         malformed: bool | None = None,
         truncate: bool | None = None,
+        endless: bool | None = None,
+        huge: int | None = None,
+        deep: int | None = None,
+        gzip: bool | None = None,
         paths: Sequence[str] | None = None,
         count: int | None = None,
     ) -> None:
@@ -60,6 +79,14 @@ class Faults:
         `truncate` sends the headers with the full Content-Length and half
         the body, then closes. `paths` limits the faults to path prefixes and
         `count` to a number of requests.
+
+        The hostile ones change a successful JSON answer and send it in
+        pieces without a Content-Length: `endless` never ends it (the
+        elements of its list repeat forever; an answer without a list gets a
+        string member that never ends); `huge` puts a string of that many
+        characters in the first element of the list (or in the answer when
+        it has no list); `deep` puts lists nested that many levels deep in
+        the same place. `gzip` compresses the answers, faulty or not.
         """
         if latency is not None:
             if latency < 0:
@@ -75,6 +102,18 @@ class Faults:
             self.malformed = bool(malformed)
         if truncate is not None:
             self.truncate = bool(truncate)
+        if endless is not None:
+            self.endless = bool(endless)
+        if huge is not None:
+            if huge < 0:
+                raise ValueError("huge must not be negative")
+            self.huge = int(huge)
+        if deep is not None:
+            if deep < 0:
+                raise ValueError("deep must not be negative")
+            self.deep = int(deep)
+        if gzip is not None:
+            self.gzip = bool(gzip)
         if paths is not None:
             self.paths = (paths,) if isinstance(paths, str) else tuple(paths)
         if count is not None:
@@ -84,7 +123,19 @@ class Faults:
 
     def update(self, values: dict[str, Any]) -> None:
         """Apply a mapping such as the JSON body of the control endpoint."""
-        known = {"latency", "status", "drop", "malformed", "truncate", "paths", "count"}
+        known = {
+            "latency",
+            "status",
+            "drop",
+            "malformed",
+            "truncate",
+            "endless",
+            "huge",
+            "deep",
+            "gzip",
+            "paths",
+            "count",
+        }
         unknown = set(values) - known
         if unknown:
             raise ValueError(f"unknown faults: {', '.join(sorted(unknown))}")
@@ -97,6 +148,10 @@ class Faults:
         self.drop = False
         self.malformed = False
         self.truncate = False
+        self.endless = False
+        self.huge = 0
+        self.deep = 0
+        self.gzip = False
         self.paths = ()
         self.count = None
 
@@ -104,8 +159,19 @@ class Faults:
     def active(self) -> bool:
         """Whether any fault is on."""
         return bool(
-            self.latency or self.status or self.drop or self.malformed or self.truncate
+            self.latency
+            or self.status
+            or self.drop
+            or self.malformed
+            or self.truncate
+            or self.hostile
+            or self.gzip
         )
+
+    @property
+    def hostile(self) -> bool:
+        """Whether a fault that rewrites the answer as a hostile server would is on."""
+        return bool(self.endless or self.huge or self.deep)
 
     def as_dict(self) -> dict[str, Any]:
         """Return the current faults as plain data."""
@@ -115,6 +181,10 @@ class Faults:
             "drop": self.drop,
             "malformed": self.malformed,
             "truncate": self.truncate,
+            "endless": self.endless,
+            "huge": self.huge,
+            "deep": self.deep,
+            "gzip": self.gzip,
             "paths": list(self.paths),
             "count": self.count,
         }
@@ -167,6 +237,12 @@ def fault_middleware(ctx: ServiceContext) -> Any:
         # Read the settings now: a test may clear them while we sleep.
         latency, status, drop = faults.latency, faults.status, faults.drop
         malformed, truncate = faults.malformed, faults.truncate
+        endless, huge, deep, gzip = (
+            faults.endless,
+            faults.huge,
+            faults.deep,
+            faults.gzip,
+        )
         if latency:
             await asyncio.sleep(latency)
         if drop:
@@ -175,14 +251,21 @@ def fault_middleware(ctx: ServiceContext) -> Any:
             return _status(ctx, status)
         response = await handler(request)
         if malformed:
-            return web.Response(
+            response = web.Response(
                 body=MALFORMED_BODY,
                 status=200,
                 content_type="application/json",
                 charset="utf-8",
             )
+        elif (endless or huge or deep) and _is_json_answer(response):
+            assert isinstance(response, web.Response)
+            assert isinstance(response.body, bytes)
+            pieces = _hostile_body(response.body, endless=endless, huge=huge, deep=deep)
+            return await _send_pieces(request, response, pieces, gzip=gzip)
         if truncate and isinstance(response, web.Response) and response.body:
             return await _truncate(request, response)
+        if gzip:
+            response.enable_compression(web.ContentCoding.gzip)
         return response
 
     return middleware
@@ -223,4 +306,159 @@ async def _truncate(request: web.Request, response: web.Response) -> web.StreamR
     transport = request.transport
     if transport is not None:
         transport.close()
+    return stream
+
+
+def _is_json_answer(response: web.StreamResponse) -> bool:
+    return (
+        isinstance(response, web.Response)
+        and 200 <= response.status < 300
+        and response.content_type == "application/json"
+        and isinstance(response.body, bytes)
+        and bool(response.body)
+    )
+
+
+def _member(key: str, value: bytes) -> bytes:
+    return orjson.dumps(key) + b":" + value
+
+
+def _split_at_list(data: Any) -> tuple[bytes, list[bytes], bytes] | None:
+    """Cut an answer around its list: what comes before, the elements, what follows.
+
+    The list is the answer itself or its first member that is a list
+    (Jellyfin's `Items`, the `records` of a page); None when there is none.
+    """
+    if isinstance(data, list):
+        return b"[", [orjson.dumps(element) for element in data], b"]"
+    if not isinstance(data, dict):
+        return None
+    members = list(data.items())
+    for index, (key, value) in enumerate(members):
+        if isinstance(value, list):
+            before = [_member(k, orjson.dumps(v)) for k, v in members[:index]]
+            after = [_member(k, orjson.dumps(v)) for k, v in members[index + 1 :]]
+            head = b"{" + b"".join(part + b"," for part in before)
+            tail = b"".join(b"," + part for part in after) + b"}"
+            return (
+                head + _member(key, b"["),
+                [orjson.dumps(element) for element in value],
+                b"]" + tail,
+            )
+    return None
+
+
+def _with_padding(obj: bytes, padding: Iterator[bytes]) -> Iterator[bytes]:
+    """Write the JSON object `obj` with one more member, its value from `padding`."""
+    head = obj[:-1]
+    yield head + (b"," if head != b"{" else b"") + orjson.dumps(PADDING_MEMBER) + b":"
+    yield from padding
+    yield b"}"
+
+
+def _padding(*, endless: bool, huge: int, deep: int) -> Iterator[bytes]:
+    """Write the value of the padding member: a long string or deep lists."""
+    if deep:
+        yield from _repeat(b"[", deep)
+        if huge or endless:
+            yield from _string(huge, endless=endless)
+        yield from _repeat(b"]", deep)
+    else:
+        yield from _string(huge, endless=endless)
+
+
+def _repeat(text: bytes, count: int) -> Iterator[bytes]:
+    full, rest = divmod(count, _WRITE_SIZE)
+    block = text * _WRITE_SIZE
+    for _ in range(full):
+        yield block
+    if rest:
+        yield text * rest
+
+
+def _string(length: int, *, endless: bool) -> Iterator[bytes]:
+    yield b'"'
+    if endless:
+        block = b"x" * _WRITE_SIZE
+        while True:
+            yield block
+    yield from _repeat(b"x", length)
+    yield b'"'
+
+
+def _hostile_body(
+    body: bytes, *, endless: bool, huge: int, deep: int
+) -> Iterator[bytes]:
+    """Write a hostile version of a JSON answer in pieces (see `Faults.set`)."""
+    data = orjson.loads(body)
+    split = _split_at_list(data)
+    is_object = isinstance(data, dict)
+    # An endless answer is written for long: keep only the serialized parts.
+    del data
+    if split is None:
+        # No list: the answer carries the padding (an object stands in for
+        # a plain value).
+        obj = body if is_object else b"{}"
+        yield from _with_padding(obj, _padding(endless=endless, huge=huge, deep=deep))
+        return
+    before, elements, after = split
+    yield before
+    if huge or deep:
+        # The first element gets the padding (a new one unless it is an object).
+        first = b"{}"
+        if elements and elements[0][:1] == b"{":
+            first, elements = elements[0], elements[1:]
+        yield from _with_padding(first, _padding(endless=False, huge=huge, deep=deep))
+        separator = b","
+    else:
+        separator = b""
+    if endless:
+        # Repeat the real elements forever (a list that had none repeats
+        # `{}`), written a block of them at a time.
+        unit = b"".join(b"," + element for element in elements or [b"{}"])
+        block = unit * -(-_WRITE_SIZE // len(unit))
+        yield block if separator else block[1:]
+        while True:
+            yield block
+    for element in elements:
+        yield separator + element
+        separator = b","
+    yield after
+
+
+async def _send_pieces(
+    request: web.Request,
+    response: web.Response,
+    pieces: Iterator[bytes],
+    *,
+    gzip: bool,
+) -> web.StreamResponse:
+    """Send an answer piece by piece, without a Content-Length.
+
+    An endless answer ends when the client hangs up (the write fails, or the
+    handler is cancelled).
+    """
+    stream = web.StreamResponse(status=response.status)
+    stream.content_type = response.content_type
+    if response.charset:
+        stream.charset = response.charset
+    if gzip:
+        stream.enable_compression(web.ContentCoding.gzip)
+    await stream.prepare(request)
+    buffered: list[bytes] = []
+    size = 0
+    try:
+        for piece in pieces:
+            buffered.append(piece)
+            size += len(piece)
+            if size >= _WRITE_SIZE:
+                await stream.write(b"".join(buffered))
+                buffered.clear()
+                size = 0
+        if buffered:
+            await stream.write(b"".join(buffered))
+        await stream.write_eof()
+    except ConnectionError:
+        # The client gave up: nothing more to send.
+        pass
     return stream

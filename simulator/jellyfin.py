@@ -54,6 +54,15 @@ _SUPPORTED_COMMANDS = [
 type Json = dict[str, Any]
 
 
+def created_digits(item: JellyfinItem) -> int:
+    """Fractional digits of an item's DateCreated: 7, or 6, or none.
+
+    Jellyfin writes seven; dates read back from its database come with six
+    or none. Chosen by the item, so that one answer has all three.
+    """
+    return (7, 6, 0)[int(item.id[-1], 16) % 3]
+
+
 def normalize_id(value: str) -> str:
     """Item and user ids may come with dashes and in any case."""
     return value.replace("-", "").lower()
@@ -226,8 +235,8 @@ class JellyfinService:
             "HasConfiguredPassword": True,
             "HasConfiguredEasyPassword": False,
             "EnableAutoLogin": False,
-            "LastLoginDate": dotnet_date(user.last_login),
-            "LastActivityDate": dotnet_date(user.last_activity),
+            "LastLoginDate": dotnet_date(user.last_login, 6),
+            "LastActivityDate": dotnet_date(user.last_activity, 6),
             "Configuration": {
                 "PlayDefaultAudioTrack": True,
                 "SubtitleLanguagePreference": "",
@@ -251,7 +260,7 @@ class JellyfinService:
                 "EnableCollectionManagement": admin,
                 "EnableSubtitleManagement": admin,
                 "EnableLyricManagement": False,
-                "IsDisabled": False,
+                "IsDisabled": user.is_disabled,
                 "BlockedTags": [],
                 "AllowedTags": [],
                 "EnableUserPreferenceAccess": True,
@@ -397,7 +406,9 @@ class JellyfinService:
         if "etag" in fields:
             out["Etag"] = stable_tag(item.id + "e")
         if "datecreated" in fields:
-            out["DateCreated"] = dotnet_date(item.date_created)
+            out["DateCreated"] = item.date_created_text or dotnet_date(
+                item.date_created, created_digits(item)
+            )
         if "candelete" in fields:
             out["CanDelete"] = item.type != "CollectionFolder"
         if item.type in _VIDEO_TYPES:
@@ -439,6 +450,9 @@ class JellyfinService:
         if item.season_id is not None:
             out["SeasonId"] = item.season_id
             out["SeasonName"] = item.season_name
+        if item.album_id is not None:
+            out["Album"] = item.album
+            out["AlbumId"] = item.album_id
         if item.album_artist is not None:
             out["AlbumArtist"] = item.album_artist
             artists = [{"Name": item.album_artist, "Id": a} for a in item.artist_ids]
@@ -450,7 +464,12 @@ class JellyfinService:
             out["ChildCount"] = item.child_count or len(
                 self.state.children.get(item.id, ())
             )
-        if user_id is not None and with_user_data:
+        if (
+            user_id is not None
+            and with_user_data
+            and not item.without_user_data
+            and not self.state.user_data_withheld(user_id, item.type)
+        ):
             out["UserData"] = self.user_data_json(item, user_id)
         out["ImageTags"] = {"Primary": stable_tag(item.id + "p")}
         if item.type in ("Movie", "Series", "MusicArtist"):
@@ -664,8 +683,12 @@ class JellyfinService:
                 "MusicVideoCount": 0,
                 "BoxSetCount": counts.get("BoxSet", 0),
                 "BookCount": 0,
+                # Songs are counted by their albums: the few stored as
+                # items (for playing) are among them.
                 "ItemCount": sum(
-                    v for k, v in counts.items() if k != "CollectionFolder"
+                    v
+                    for k, v in counts.items()
+                    if k not in ("CollectionFolder", "Audio")
                 )
                 + songs,
             }

@@ -163,7 +163,7 @@ class JellyseerrService:
             "profileId": request.profile_id,
             "rootFolder": request.root_folder,
             "languageProfileId": None,
-            "tags": [],
+            "tags": request.tags,
             "isAutoRequest": False,
             "seasons": [
                 {

@@ -52,6 +52,8 @@ from .state import (
     Tag,
     TrackFile,
     UserData,
+    join_path,
+    split_path,
 )
 
 GB = 1024**3
@@ -640,7 +642,8 @@ def _series(
             added=now - timedelta(days=rng.randrange(30, 6 * 365)),
             monitored=status != "ended" or rng.random() < 0.7,
             quality_profile_id=4,
-            root_folder_path="/tv",
+            # As the web interface's folder picker leaves it: with a slash.
+            root_folder_path="/tv/",
             folder_name=_folder(f"{title} ({year})"),
             tags=tags,
             rating=round(rng.uniform(5.0, 9.3), 1),
@@ -863,8 +866,21 @@ def generate_catalogue(
 # --------------------------------------------------------------------------- arr states
 
 
-def _disks(used: Mapping[str, int], extra: tuple[str, ...] = ()) -> list[Disk]:
-    """Mounts sized so that each root folder disk is comfortably but not fully used."""
+def _disks(
+    used: Mapping[str, int], extra: tuple[str, ...] = (), platform: str = "linux"
+) -> list[Disk]:
+    """Mounts sized so that each root folder disk is comfortably but not fully used.
+
+    On Linux every root folder is a mount of its own (a container's
+    volumes); on Windows the root folders share the data drive.
+    """
+    if platform == "windows":
+        size = sum(used.values())
+        total = max(4 * TB, -(-int(size * 1.35 + TB) // TB) * TB)
+        return [
+            Disk("C:\\", "System", 512 * GB, 201 * GB),
+            Disk("D:\\", "Media", total, total - size - int(total * 0.04)),
+        ]
     disks = [
         Disk("/", "/", 256 * GB, 181 * GB),
         Disk("/config", "/config", 256 * GB, 181 * GB),
@@ -873,8 +889,27 @@ def _disks(used: Mapping[str, int], extra: tuple[str, ...] = ()) -> list[Disk]:
         size = used.get(path, 0)
         total = max(4 * TB, -(-int(size * 1.35 + TB) // TB) * TB)
         free = total - size - int(total * 0.04)
-        disks.append(Disk(path, path, total, free))
+        mount = path.rstrip("/") or "/"
+        disks.append(Disk(mount, mount, total, free))
     return disks
+
+
+def _roots(name: str, primary: list[str], is_primary: bool, platform: str) -> list[str]:
+    """Root folders of an instance, as its database stores them."""
+    if is_primary:
+        return primary
+    if platform == "windows":
+        # Picked in the web interface: a trailing backslash.
+        return [f"D:\\Media\\{name.title()}\\"]
+    return [f"/data/{name}"]
+
+
+def instance_platform(seed: int, name: str, primary: bool) -> str:
+    """Return the platform an *arr instance runs on (the first of a kind: Linux)."""
+    if primary:
+        return "linux"
+    roll = random.Random(f"{seed}:{name}:platform").random()
+    return "windows" if roll < 0.5 else "linux"
 
 
 def _base_state[S: ArrState](
@@ -886,6 +921,7 @@ def _base_state[S: ArrState](
     tags: list[str],
     clock: Clock,
     now: datetime,
+    platform: str = "linux",
 ) -> S:
     state = cls(
         name=name,
@@ -893,7 +929,9 @@ def _base_state[S: ArrState](
         disks=disks,
         root_folders=[
             RootFolder(
-                i + 1, path, name=path.strip("/").replace("-", " ").title() or "Root"
+                i + 1,
+                path,
+                name=split_path(path)[1].replace("-", " ").title() or "Root",
             )
             for i, path in enumerate(roots)
         ],
@@ -901,6 +939,7 @@ def _base_state[S: ArrState](
         queue=[],
         progress_start=now,
         clock=clock,
+        platform=platform,
     )
     state.counters.update({"rootfolder": len(roots), "tag": len(tags)})
     return state
@@ -971,8 +1010,90 @@ def _queue(
                 media_id=media_id,
                 sub_id=sub_id,
                 season_number=season,
-                error_message=None,
+                # A stalled torrent: the download client's own message.
+                error_message=message if status == "warning" else None,
                 status_message=message,
+            )
+        )
+
+
+def _imported(
+    rng: random.Random,
+    state: ArrState,
+    target: tuple[int, int, int | None, str, int],
+    now: datetime,
+    size_scale: float,
+) -> None:
+    """Add a download just imported: listed as completed until the next refresh."""
+    media_id, sub_id, season, title, quality_id = target
+    size = int(3.0 * GB * size_scale * rng.uniform(0.8, 1.2))
+    state.queue.append(
+        QueueRecord(
+            id=rng.randrange(10_000, 1 << 31),
+            title=title,
+            size=size,
+            left_at_start=0,
+            rate=0,
+            added=now - timedelta(minutes=rng.randrange(30, 240)),
+            status="completed",
+            tracked_state="imported",
+            tracked_status="ok",
+            protocol="torrent",
+            download_client="qBittorrent",
+            indexer=rng.choice(_INDEXERS),
+            download_id=f"{rng.getrandbits(160):040X}",
+            quality_id=quality_id,
+            media_id=media_id,
+            sub_id=sub_id,
+            season_number=season,
+        )
+    )
+
+
+def _season_pack(
+    rng: random.Random, state: SonarrState, now: datetime, size_scale: float
+) -> None:
+    """Add a whole season in one release: Sonarr lists one record per episode.
+
+    Every record carries the download's id, release title, size and bytes
+    left: the same download, once per episode it holds.
+    """
+    seasons: dict[tuple[int, int], list[Episode]] = {}
+    for episode in state.episodes.values():
+        if episode.air_date_utc is not None and episode.air_date_utc < now:
+            key = (episode.series_id, episode.season_number)
+            seasons.setdefault(key, []).append(episode)
+    choices = sorted(key for key, episodes in seasons.items() if len(episodes) >= 3)
+    if not choices:
+        return
+    series_id, season = choices[rng.randrange(len(choices))]
+    episodes = sorted(seasons[(series_id, season)], key=lambda e: e.episode_number)
+    show = state.series[series_id]
+    group = rng.choice(_GROUPS_VIDEO)
+    size = int(len(episodes) * 1.6 * GB * size_scale * rng.uniform(0.8, 1.2))
+    download_id = f"{rng.getrandbits(160):040X}"
+    added = now - timedelta(minutes=rng.randrange(5, 300))
+    indexer = rng.choice(_INDEXERS)
+    for episode in episodes:
+        state.queue.append(
+            QueueRecord(
+                id=rng.randrange(10_000, 1 << 31),
+                title=f"{show.title.replace(' ', '.')}.S{season:02d}.1080p.WEB.h264-{group}",
+                size=size,
+                left_at_start=int(size * 0.7),
+                rate=int(6 * MB * size_scale),
+                added=added,
+                status="downloading",
+                tracked_state="downloading",
+                tracked_status="ok",
+                protocol="torrent",
+                download_client="qBittorrent",
+                indexer=indexer,
+                download_id=download_id,
+                quality_id=3,
+                media_id=series_id,
+                sub_id=episode.id,
+                season_number=season,
             )
         )
 
@@ -984,8 +1105,9 @@ def _radarr_state(
     now: datetime,
     seed: int,
     primary: bool,
+    platform: str = "linux",
 ) -> RadarrState:
-    roots = ["/movies", "/movies-4k"] if primary else [f"/data/{name}"]
+    roots = _roots(name, ["/movies", "/movies-4k"], primary, platform)
     used: dict[str, int] = dict.fromkeys(roots, 0)
     for movie in movies:
         if movie.file is not None:
@@ -996,11 +1118,12 @@ def _radarr_state(
         RadarrState,
         name,
         "radarr",
-        _disks(used),
+        _disks(used, platform=platform),
         roots,
         [KEEP_TAG, "kids", "requested"],
         clock,
         now,
+        platform,
     )
     state.movies = {m.id: m for m in movies}
     state.counters["movie"] = max((m.id for m in movies), default=0)
@@ -1017,6 +1140,14 @@ def _radarr_state(
         release = f"{movie.title.replace(' ', '.')}.{movie.year}.{q_name}.x264-{rng.choice(_GROUPS_VIDEO)}"
         targets.append((movie.id, 0, None, release, quality_id))
     _queue(rng, state, targets, now, 1.0, count)
+    imported = random.Random(f"{seed}:{name}:imported")
+    done = [
+        m for m in movies if m.file is not None and m.id not in {t[0] for t in targets}
+    ]
+    if done:
+        movie = done[imported.randrange(len(done))]
+        release = f"{movie.title.replace(' ', '.')}.{movie.year}.1080p.WEB-DL.x264-{imported.choice(_GROUPS_VIDEO)}"
+        _imported(imported, state, (movie.id, 0, None, release, 3), now, 1.0)
     _history(
         state,
         [
@@ -1045,18 +1176,20 @@ def _sonarr_state(
     now: datetime,
     seed: int,
     primary: bool,
+    platform: str = "linux",
 ) -> SonarrState:
-    roots = ["/tv"] if primary else [f"/data/{name}"]
+    roots = _roots(name, ["/tv/"], primary, platform)
     used = {roots[0]: sum(f.size for f in files)}
     state = _base_state(
         SonarrState,
         name,
         "sonarr",
-        _disks(used),
+        _disks(used, platform=platform),
         roots,
         [KEEP_TAG, "anime", "kids"],
         clock,
         now,
+        platform,
     )
     state.series = {s.id: s for s in series}
     state.episodes = {e.id: e for e in episodes}
@@ -1085,6 +1218,18 @@ def _sonarr_state(
         )
         targets.append((show.id, episode.id, episode.season_number, release, 3))
     _queue(rng, state, targets, now, 0.25, count)
+    _season_pack(random.Random(f"{seed}:{name}:pack"), state, now, 0.25)
+    imported = random.Random(f"{seed}:{name}:imported")
+    done = [e for e in episodes if e.episode_file_id]
+    if done:
+        episode = done[imported.randrange(len(done))]
+        show = by_id[episode.series_id]
+        release = (
+            f"{show.title.replace(' ', '.')}.S{episode.season_number:02d}E{episode.episode_number:02d}."
+            f"720p.WEB.h264-{imported.choice(_GROUPS_VIDEO)}"
+        )
+        target = (show.id, episode.id, episode.season_number, release, 5)
+        _imported(imported, state, target, now, 0.25)
     file_by_id = state.episode_files
     _history(
         state,
@@ -1114,18 +1259,20 @@ def _lidarr_state(
     now: datetime,
     seed: int,
     primary: bool,
+    platform: str = "linux",
 ) -> LidarrState:
-    roots = ["/music"] if primary else [f"/data/{name}"]
+    roots = _roots(name, ["/music"], primary, platform)
     used = {roots[0]: sum(f.size for f in files)}
     state = _base_state(
         LidarrState,
         name,
         "lidarr",
-        _disks(used),
+        _disks(used, platform=platform),
         roots,
         [KEEP_TAG, "favorites"],
         clock,
         now,
+        platform,
     )
     state.artists = {a.id: a for a in artists}
     state.albums = {a.id: a for a in albums}
@@ -1148,6 +1295,13 @@ def _lidarr_state(
         release = f"{artist.name} - {album.title} ({album.release_date.year if album.release_date else ''}) [FLAC]"
         targets.append((artist.id, album.id, None, release, 6))
     _queue(rng, state, targets, now, 0.08, 4)
+    imported = random.Random(f"{seed}:{name}:imported")
+    done = [a for a in albums if a.id in state.files_by_album]
+    if done:
+        album = done[imported.randrange(len(done))]
+        artist = by_artist[album.artist_id]
+        release = f"{artist.name} - {album.title} [MP3 320]"
+        _imported(imported, state, (artist.id, album.id, None, release, 4), now, 0.08)
     _history(
         state,
         [
@@ -1198,7 +1352,7 @@ def _history(
             )
 
 
-def _subset_movies(movies: list[Movie], name: str, seed: int) -> list[Movie]:
+def _subset_movies(movies: list[Movie], name: str, seed: int, root: str) -> list[Movie]:
     """Every fourth movie again, as a second (4K) instance holds them."""
     rng = random.Random(f"{seed}:{name}:movies")
     out: list[Movie] = []
@@ -1206,7 +1360,7 @@ def _subset_movies(movies: list[Movie], name: str, seed: int) -> list[Movie]:
         copy = dataclasses.replace(
             movie,
             id=len(out) + 1,
-            root_folder_path=f"/data/{name}",
+            root_folder_path=root,
             quality_profile_id=5,
             tags=list(movie.tags),
             file=None,
@@ -1218,7 +1372,10 @@ def _subset_movies(movies: list[Movie], name: str, seed: int) -> list[Movie]:
 
 
 def _subset_series(
-    series: list[Series], episodes: list[Episode], files: list[EpisodeFile], name: str
+    series: list[Series],
+    episodes: list[Episode],
+    files: list[EpisodeFile],
+    root: str,
 ) -> tuple[list[Series], list[Episode], list[EpisodeFile]]:
     keep = {s.id for s in series[::4]}
     new_series: list[Series] = []
@@ -1230,7 +1387,7 @@ def _subset_series(
                 dataclasses.replace(
                     show,
                     id=series_ids[show.id],
-                    root_folder_path=f"/data/{name}",
+                    root_folder_path=root,
                     seasons=dict(show.seasons),
                     tags=list(show.tags),
                 )
@@ -1258,13 +1415,13 @@ def _subset_series(
 
 
 def _subset_music(
-    artists: list[Artist], albums: list[Album], files: list[TrackFile], name: str
+    artists: list[Artist], albums: list[Album], files: list[TrackFile], root: str
 ) -> tuple[list[Artist], list[Album], list[TrackFile]]:
     keep = {a.id for a in artists[::4]}
     artist_ids = {a.id: i + 1 for i, a in enumerate(x for x in artists if x.id in keep)}
     new_artists = [
         dataclasses.replace(
-            a, id=artist_ids[a.id], root_folder_path=f"/data/{name}", tags=list(a.tags)
+            a, id=artist_ids[a.id], root_folder_path=root, tags=list(a.tags)
         )
         for a in artists
         if a.id in keep
@@ -1286,7 +1443,7 @@ def _subset_music(
                     id=len(new_files) + 1,
                     artist_id=artist_ids[file.artist_id],
                     album_id=album_ids[file.album_id],
-                    path=file.path.replace("/music/", f"/data/{name}/", 1),
+                    path=join_path(root, file.path.removeprefix("/music/")),
                 )
             )
     return new_artists, new_albums, new_files
@@ -1409,6 +1566,14 @@ def _jellyfin_state(
                     date_created=now - timedelta(days=400 + index * 90),
                     production_year=2019 + index,
                     run_time_ticks=(25 + index * 40) * 60 * TICKS_PER_SECOND,
+                    # Shapes servers send: .NET's "no date" (MinValue with
+                    # the offset of a server abroad, or MaxValue), and an
+                    # item without watch data.
+                    date_created_text=(
+                        "0001-01-01T00:00:00.0000000+01:00",
+                        "9999-12-31T23:59:59.9999999Z",
+                    )[index],
+                    without_user_data=True,
                 )
             )
 
@@ -1511,6 +1676,8 @@ def _jellyfin_state(
                     )
 
     music_folder = folders["music"]
+    # Albums of artists LCARS is told to keep: one of them is playing.
+    kept_albums: list[tuple[Album, str, str, list[TrackFile]]] = []
     artists_by_id = {a.id: a for a in catalogue.artists}
     files_by_album: dict[int, list[TrackFile]] = {}
     for track in catalogue.track_files:
@@ -1566,6 +1733,8 @@ def _jellyfin_state(
             )
         )
         watch(item_id, tracks[0].date_added, 0.4, 0.2)
+        if 1 in artist.tags:
+            kept_albums.append((album, artist_item, item_id, tracks))
 
     # Sessions: alice watches a movie, bob paused an episode, one idle client.
     movie_items = [
@@ -1621,8 +1790,90 @@ def _jellyfin_state(
             last_activity=now - timedelta(minutes=40),
         )
     )
+    if kept_albums:
+        _audio_session(state, kept_albums[0], bob, new_id, now)
+    _disabled_user(state, random.Random(f"{seed}:{name}:guest"), now)
     state.id_counter = 0
     return state
+
+
+def _audio_session(
+    state: JellyfinState,
+    playing: tuple[Album, str, str, list[TrackFile]],
+    user: JellyfinUser,
+    new_id: _IdSequence,
+    now: datetime,
+) -> None:
+    """Add the tracks of an album and a session playing one of them.
+
+    A track belongs to an album (AlbumId), not to a series; its
+    ParentIndexNumber is the disc.
+    """
+    album, artist_item, album_item, tracks = playing
+    artist_name = state.items[artist_item].name
+    items = []
+    for track in tracks:
+        item = JellyfinItem(
+            id=new_id(),
+            type="Audio",
+            name=track.title,
+            sort_name=f"{track.track_number:04d} - {track.title.lower()}",
+            parent_id=album_item,
+            path=track.path,
+            date_created=track.date_added,
+            run_time_ticks=(180 + track.track_number * 7) * TICKS_PER_SECOND,
+            index_number=track.track_number,
+            parent_index_number=1,
+            album_artist=artist_name,
+            artist_ids=[artist_item],
+            album_id=album_item,
+            album=album.title,
+        )
+        state.add_item(item)
+        items.append(item)
+    state.sessions.append(
+        JellyfinSession(
+            id=new_id(),
+            user_id=user.id,
+            client="Finamp",
+            device_name="Pixel 8",
+            device_id=new_id()[:16],
+            app_version="0.9.12",
+            remote_end_point="192.168.1.73",
+            last_activity=now,
+            item_id=items[len(items) // 2].id,
+            play_started=now - timedelta(minutes=2),
+        )
+    )
+
+
+def _disabled_user(state: JellyfinState, rng: random.Random, now: datetime) -> None:
+    """Add a disabled user who watched things the others did not.
+
+    Disabled users keep their watch data on the server; LCARS must not
+    count it (nor offer the user).
+    """
+    guest = JellyfinUser(
+        _hex_id(rng),
+        "guest",
+        False,
+        now - timedelta(days=400),
+        now - timedelta(days=380),
+        is_disabled=True,
+    )
+    state.users.append(guest)
+    watched_by_others = {
+        item_id for data in state.user_data.values() for item_id in data
+    }
+    data = state.user_data.setdefault(guest.id, {})
+    for item in state.items.values():
+        if (
+            item.type in ("Movie", "MusicAlbum")
+            and item.id not in watched_by_others
+            and rng.random() < 0.5
+        ):
+            when = now - timedelta(days=rng.randrange(380, 700))
+            data[item.id] = UserData(True, 1, when, False, 0)
 
 
 # --------------------------------------------------------------------------- jellyseerr
@@ -1748,9 +1999,16 @@ def _jellyseerr_state(
             created=created,
             updated=created + timedelta(minutes=rng.randrange(1, 600)),
             seasons=[1] if plan.media_type == "tv" else [],
-            root_folder="/movies" if plan.media_type == "movie" else "/tv",
-            profile_id=4,
-            server_id=0,
+            # Jellyseerr leaves server, profile, folder and tags null until
+            # a request is approved (or sent with overrides).
+            root_folder=(
+                ("/movies" if plan.media_type == "movie" else "/tv")
+                if approved
+                else None
+            ),
+            profile_id=4 if approved else None,
+            server_id=0 if approved else None,
+            tags=[] if approved else None,
         )
     return state
 
@@ -1766,17 +2024,27 @@ def generate(
     seed: int,
     instances: Mapping[str, str],
     clock: Clock,
+    platforms: Mapping[str, str] | None = None,
 ) -> State:
-    """Build the state of every instance (name -> kind)."""
+    """Build the state of every instance (name -> kind).
+
+    `platforms` puts *arr instances on "linux" or "windows"; by default the
+    first instance of a kind runs on Linux and the seed decides for others.
+    """
     for name, kind in instances.items():
         if kind not in KINDS:
             raise ValueError(f"unknown kind {kind!r} for {name!r}")
+    for name, platform in (platforms or {}).items():
+        if platform not in ("linux", "windows"):
+            raise ValueError(f"unknown platform {platform!r} for {name!r}")
     # Generation makes millions of long-lived objects and no garbage cycles:
     # collector passes would only slow it down.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _generate(movies, series, artists, seed, instances, clock)
+        return _generate(
+            movies, series, artists, seed, instances, clock, platforms or {}
+        )
     finally:
         if collecting:
             gc.enable()
@@ -1789,6 +2057,7 @@ def _generate(
     seed: int,
     instances: Mapping[str, str],
     clock: Clock,
+    platforms: Mapping[str, str],
 ) -> State:
     now = clock.now().replace(microsecond=0)
     catalogue = generate_catalogue(movies, series, artists, seed, now)
@@ -1798,29 +2067,41 @@ def _generate(
     for name, kind in instances.items():
         primary = kind not in seen
         seen.add(kind)
+        platform = platforms.get(name) or instance_platform(seed, name, primary)
+        if primary and platform != "linux":
+            # The first instance of a kind holds the catalogue Jellyfin
+            # mirrors, at Linux paths.
+            raise ValueError(f"{name!r} is the first {kind} and runs on Linux")
+        root = _roots(name, [], False, platform)[0]
         if kind == "radarr":
             source = (
                 catalogue.movies
                 if primary
-                else _subset_movies(catalogue.movies, name, seed)
+                else _subset_movies(catalogue.movies, name, seed, root)
             )
-            services[name] = _radarr_state(name, source, clock, now, seed, primary)
+            services[name] = _radarr_state(
+                name, source, clock, now, seed, primary, platform
+            )
         elif kind == "sonarr":
             if primary:
                 parts = (catalogue.series, catalogue.episodes, catalogue.episode_files)
             else:
                 parts = _subset_series(
-                    catalogue.series, catalogue.episodes, catalogue.episode_files, name
+                    catalogue.series, catalogue.episodes, catalogue.episode_files, root
                 )
-            services[name] = _sonarr_state(name, *parts, clock, now, seed, primary)
+            services[name] = _sonarr_state(
+                name, *parts, clock, now, seed, primary, platform
+            )
         elif kind == "lidarr":
             if primary:
                 music = (catalogue.artists, catalogue.albums, catalogue.track_files)
             else:
                 music = _subset_music(
-                    catalogue.artists, catalogue.albums, catalogue.track_files, name
+                    catalogue.artists, catalogue.albums, catalogue.track_files, root
                 )
-            services[name] = _lidarr_state(name, *music, clock, now, seed, primary)
+            services[name] = _lidarr_state(
+                name, *music, clock, now, seed, primary, platform
+            )
         elif kind == "jellyfin":
             state = _jellyfin_state(name, catalogue, seed if primary else seed + 1, now)
             jellyfin = jellyfin or state

@@ -21,6 +21,7 @@ from .arr import (
 from .common import (
     Route,
     arr_date,
+    arr_stamp,
     empty,
     json_response,
     query_bool,
@@ -38,6 +39,7 @@ from .state import (
     QueueRecord,
     RootFolder,
     TrackFile,
+    split_path,
 )
 
 
@@ -242,7 +244,7 @@ class LidarrService(ArrService[LidarrState]):
             "cleanName": clean_title(artist.name),
             "sortName": artist.sort_name,
             "tags": list(artist.tags),
-            "added": arr_date(artist.added),
+            "added": arr_stamp(artist.added),
             "ratings": {"votes": artist.votes, "value": artist.rating},
             "id": artist.id,
         }
@@ -327,7 +329,7 @@ class LidarrService(ArrService[LidarrState]):
             "albumId": file.album_id,
             "path": file.path,
             "size": file.size,
-            "dateAdded": arr_date(file.date_added),
+            "dateAdded": arr_stamp(file.date_added),
             "quality": self.quality_model(file.quality_id),
             "qualityWeight": 1400 if lossless else 900,
             "customFormats": [],
@@ -499,10 +501,12 @@ class LidarrService(ArrService[LidarrState]):
         path = body.get("path")
         if isinstance(path, str) and path:
             root = self.state.root_folder_for(path)
-            root_path = root.path if root else path.rsplit("/", 1)[0] or "/"
-            folder = path.rstrip("/").rsplit("/", 1)[-1]
+            parent, folder = split_path(path)
+            root_path = root.path if root else parent
         else:
-            root_path = str(body["rootFolderPath"]).rstrip("/")
+            given = str(body["rootFolderPath"])
+            root = self.state.root_folder_for(given)
+            root_path = root.path if root else given.rstrip("/\\") or "/"
             folder = name.replace(":", " -").replace("/", "-")
         artist = Artist(
             id=0,

@@ -25,6 +25,7 @@ from .arr import (
 from .common import (
     Route,
     arr_date,
+    arr_stamp,
     empty,
     json_response,
     query_bool,
@@ -33,7 +34,15 @@ from .common import (
     read_json,
 )
 from .library import RADARR_QUALITIES, VIDEO_PROFILES, clean_title, sort_title
-from .state import Exclusion, HistoryRecord, Movie, QueueRecord, RadarrState
+from .state import (
+    Exclusion,
+    HistoryRecord,
+    Movie,
+    QueueRecord,
+    RadarrState,
+    join_path,
+    split_path,
+)
 
 AVAILABILITY = ("tba", "announced", "inCinemas", "released")
 
@@ -128,9 +137,9 @@ class RadarrService(ArrService[RadarrState]):
             {
                 "movieId": movie.id,
                 "relativePath": file.relative_path,
-                "path": f"{movie.path}/{file.relative_path}",
+                "path": join_path(movie.path, file.relative_path),
                 "size": file.size,
-                "dateAdded": arr_date(file.date_added),
+                "dateAdded": arr_stamp(file.date_added),
                 "sceneName": file.scene_name or None,
                 "releaseGroup": file.release_group,
                 "edition": file.edition,
@@ -214,7 +223,7 @@ class RadarrService(ArrService[RadarrState]):
             "genres": list(movie.genres),
             "keywords": list(movie.keywords) or None,
             "tags": list(movie.tags),
-            "added": arr_date(movie.added),
+            "added": arr_stamp(movie.added),
             "ratings": self.ratings(movie),
             "movieFile": self.movie_file(movie),
             "collection": {"title": movie.collection[0], "tmdbId": movie.collection[1]}
@@ -393,10 +402,12 @@ class RadarrService(ArrService[RadarrState]):
         path = body.get("path")
         if isinstance(path, str) and path:
             root = self.state.root_folder_for(path)
-            root_path = root.path if root else path.rsplit("/", 1)[0] or "/"
-            folder = path.rstrip("/").rsplit("/", 1)[-1]
+            parent, folder = split_path(path)
+            root_path = root.path if root else parent
         else:
-            root_path = str(body["rootFolderPath"]).rstrip("/")
+            given = str(body["rootFolderPath"])
+            root = self.state.root_folder_for(given)
+            root_path = root.path if root else given.rstrip("/\\") or "/"
             folder = f"{title} ({year})".replace(":", " -")
         movie = Movie(
             id=0,
@@ -453,8 +464,8 @@ class RadarrService(ArrService[RadarrState]):
         path = body.get("path")
         if isinstance(path, str) and path and path != movie.path:
             root = self.state.root_folder_for(path)
-            movie.root_folder_path = root.path if root else path.rsplit("/", 1)[0]
-            movie.folder_name = path.rstrip("/").rsplit("/", 1)[-1]
+            parent, movie.folder_name = split_path(path)
+            movie.root_folder_path = root.path if root else parent
 
     async def put_movie(self, request: web.Request) -> web.StreamResponse:
         """`PUT /movie/{id}`: 202 with the updated movie."""
@@ -516,7 +527,10 @@ class RadarrService(ArrService[RadarrState]):
             if isinstance(body.get("minimumAvailability"), str):
                 movie.minimum_availability = body["minimumAvailability"]
             if isinstance(body.get("rootFolderPath"), str) and body["rootFolderPath"]:
-                movie.root_folder_path = body["rootFolderPath"].rstrip("/")
+                root = self.state.root_folder_for(body["rootFolderPath"])
+                movie.root_folder_path = (
+                    root.path if root else body["rootFolderPath"].rstrip("/\\")
+                )
             if isinstance(body.get("tags"), list):
                 movie.tags = apply_tags(
                     movie.tags,

@@ -10,7 +10,7 @@ async with Simulator(movies=50, series=10, artists=5, seed=1) as sim:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 import logging
 import re
 from types import TracebackType
@@ -18,6 +18,7 @@ from typing import Any, Protocol, Self
 
 from aiohttp import web
 
+from .arr import ArrService
 from .common import Handler, Route, ServiceContext, json_response, read_json
 from .faults import CONTROL_PREFIX, Faults, fault_middleware, is_control, relative_path
 from .jellyfin import JellyfinService
@@ -26,7 +27,7 @@ from .library import api_key_for, generate
 from .lidarr import LidarrService
 from .radarr import RadarrService
 from .sonarr import SonarrService
-from .state import ArrState, Clock, State
+from .state import ArrState, Clock, JellyfinState, QueueRecord, State
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -137,12 +138,19 @@ class Simulator:
         url_bases: Mapping[str, str] | None = None,
         api_keys: Mapping[str, str] | None = None,
         clock: Clock | None = None,
+        versions: Mapping[str, str] | None = None,
+        platforms: Mapping[str, str] | None = None,
     ) -> None:
         """Generate the library; nothing listens until `start`.
 
         `instances` maps names to kinds (default: one of each kind, named
         after it). `ports` defaults to ephemeral ports, `api_keys` to keys
         derived from the name and the seed. `clock` lets tests move time.
+        `versions` gives an instance another server version and its shapes
+        (Sonarr "3.0.4.1126": a v3 server). `platforms` puts a further *arr
+        instance of a kind on "linux" or "windows" (drive letters,
+        backslashes); the first of a kind runs on Linux, and by default the
+        seed decides for the others.
         """
         self.host = host
         self.seed = seed
@@ -158,7 +166,9 @@ class Simulator:
             seed=seed,
             instances=self._instances,
             clock=self.clock,
+            platforms=platforms or {},
         )
+        self._versions = dict(versions or {})
         self.services: dict[str, ServiceHandle] = {}
         self._contexts: dict[str, ServiceContext] = {}
         self._service_objects: dict[str, _Service] = {}
@@ -170,6 +180,7 @@ class Simulator:
                 base_path=self._bases.get(name, ""),
                 api_key=keys.get(name) or api_key_for(name, seed),
                 state=self.state,
+                version=self._versions.get(name, ""),
             )
             service: _Service = _SERVICES[kind](ctx)
             self._contexts[name] = ctx
@@ -258,6 +269,44 @@ class Simulator:
         """All state as plain JSON-able data, in a stable order."""
         return self.state.dump()
 
+    def downloads(self, name: str) -> list[list[QueueRecord]]:
+        """Return the downloads in an *arr queue now, each as its records by id.
+
+        Records sharing a download id are one download (a season pack is
+        listed once per episode); downloads already imported are left out.
+        """
+        service = self._service_objects[self._ctx(name).name]
+        if not isinstance(service, ArrService):
+            raise TypeError(f"{name!r} is not an *arr instance")
+        now = self.clock.now()
+        groups: dict[tuple[str, str], list[QueueRecord]] = {}
+        for record in service.visible_queue():
+            if service.progress(record, now)[2] == "imported":
+                continue
+            key = (record.download_client, record.download_id)
+            groups.setdefault(key, []).append(record)
+        return [sorted(records, key=lambda r: r.id) for records in groups.values()]
+
+    def _jellyfin(self, name: str) -> JellyfinState:
+        service = self.state.services[self._ctx(name).name]
+        if not isinstance(service, JellyfinState):
+            raise TypeError(f"{name!r} is not a Jellyfin instance")
+        return service
+
+    def remove_jellyfin_user(self, name: str, user_id: str) -> None:
+        """Delete a Jellyfin user: requests for it get 404 from now on."""
+        if not self._jellyfin(name).remove_user(user_id):
+            raise ValueError(f"{name!r} has no user {user_id!r}")
+
+    def withhold_user_data(
+        self, name: str, user_id: str, types: Sequence[str] = ()
+    ) -> None:
+        """Leave a Jellyfin user's `UserData` out of items of `types` (default: all)."""
+        try:
+            self._jellyfin(name).withhold_user_data(user_id, types)
+        except KeyError:
+            raise ValueError(f"{name!r} has no user {user_id!r}") from None
+
     def set_free_space(self, name: str, path: str, free_bytes: int) -> None:
         """Set the free space of the disk holding `path` (a root folder or mount)."""
         service = self.state.services[self._ctx(name).name]
@@ -332,6 +381,38 @@ class Simulator:
                 return json_response({"error": str(err)}, status=404)
             return json_response({"path": path, "free_space": free})
 
+        async def delete_user(request: web.Request) -> web.StreamResponse:
+            try:
+                self.remove_jellyfin_user(name, request.match_info["user_id"])
+            except TypeError as err:
+                return json_response({"error": str(err)}, status=400)
+            except ValueError as err:
+                return json_response({"error": str(err)}, status=404)
+            return json_response({"removed": request.match_info["user_id"]})
+
+        async def withhold(request: web.Request) -> web.StreamResponse:
+            body = await read_json(request)
+            user_id = body.get("user_id") if isinstance(body, dict) else None
+            types = body.get("types", []) if isinstance(body, dict) else None
+            if (
+                not isinstance(user_id, str)
+                or not isinstance(types, list)
+                or not all(isinstance(t, str) for t in types)
+            ):
+                return json_response(
+                    {
+                        "error": "user_id (string) and types (list of strings) are required"
+                    },
+                    status=400,
+                )
+            try:
+                self.withhold_user_data(name, user_id, types)
+            except TypeError as err:
+                return json_response({"error": str(err)}, status=400)
+            except ValueError as err:
+                return json_response({"error": str(err)}, status=404)
+            return json_response({"user_id": user_id, "types": types})
+
         async def get_requests(request: web.Request) -> web.StreamResponse:
             return json_response({"requests": [list(r) for r in self.requests(name)]})
 
@@ -359,6 +440,8 @@ class Simulator:
         router.add_get(f"{prefix}/requests", get_requests)
         router.add_delete(f"{prefix}/requests", delete_requests)
         router.add_post(f"{prefix}/clock", clock)
+        router.add_delete(f"{prefix}/users/{{user_id}}", delete_user)
+        router.add_post(f"{prefix}/withhold-user-data", withhold)
 
 
 def _auth_middleware(

@@ -25,6 +25,7 @@ from .arr import (
 from .common import (
     Route,
     arr_date,
+    arr_stamp,
     empty,
     json_response,
     query_bool,
@@ -39,8 +40,11 @@ from .state import (
     Exclusion,
     HistoryRecord,
     QueueRecord,
+    RootFolder,
     Series,
     SonarrState,
+    join_path,
+    split_path,
 )
 
 SERIES_TYPES = ("standard", "daily", "anime")
@@ -92,6 +96,29 @@ class SonarrService(ArrService[SonarrState]):
 
     # ------------------------------------------------------------------ shapes
 
+    @property
+    def v3(self) -> bool:
+        """Whether this is a Sonarr v3 server (its API is v3 as well)."""
+        return self.version_tuple() < (4,)
+
+    @property
+    def decimals_with_fraction(self) -> bool:
+        """Sonarr v3 serializes with Newtonsoft: every decimal has a fraction."""
+        return self.v3
+
+    def languages(self) -> Json:
+        """Return the language of a file or release: a list since v4, one before."""
+        if self.v3:
+            return {"language": ENGLISH}
+        return {"languages": [ENGLISH]}
+
+    def root_folder(self, folder: RootFolder) -> Json:
+        """Servers before 3.0.5 do not tell whether a root folder is accessible."""
+        data = super().root_folder(folder)
+        if self.version_tuple() < (3, 0, 5):
+            del data["accessible"]
+        return data
+
     def status_extra(self) -> Json:
         """Sonarr reports its SQLite version too."""
         return {"sqliteVersion": "3.48.0"}
@@ -120,12 +147,12 @@ class SonarrService(ArrService[SonarrState]):
             "seriesId": file.series_id,
             "seasonNumber": file.season_number,
             "relativePath": file.relative_path,
-            "path": f"{base}/{file.relative_path}",
+            "path": join_path(base, file.relative_path),
             "size": file.size,
-            "dateAdded": arr_date(file.date_added),
+            "dateAdded": arr_stamp(file.date_added),
             "sceneName": file.scene_name,
             "releaseGroup": file.release_group,
-            "languages": [ENGLISH],
+            **self.languages(),
             "quality": self.quality_model(file.quality_id),
             "customFormats": [],
             "customFormatScore": 0,
@@ -324,11 +351,12 @@ class SonarrService(ArrService[SonarrState]):
             "cleanTitle": clean_title(series.title),
             "imdbId": series.imdb_id or None,
             "titleSlug": slug(series.title),
-            "rootFolderPath": series.root_folder_path,
+            # Sonarr v3 leaves the root folder of a series out.
+            "rootFolderPath": None if self.v3 else series.root_folder_path,
             "certification": series.certification,
             "genres": list(series.genres),
             "tags": list(series.tags),
-            "added": arr_date(series.added),
+            "added": arr_stamp(series.added),
             "ratings": {"votes": series.votes, "value": series.rating},
             "statistics": statistics,
             "languageProfileId": 1,
@@ -342,10 +370,11 @@ class SonarrService(ArrService[SonarrState]):
         data: Json = {
             "seriesId": record.media_id,
             "episodeId": record.sub_id or None,
-            "seasonNumber": record.season_number,
-            "languages": [ENGLISH],
-            "episodeHasFile": bool(episode and episode.episode_file_id),
+            **self.languages(),
         }
+        if not self.v3:
+            data["seasonNumber"] = record.season_number
+            data["episodeHasFile"] = bool(episode and episode.episode_file_id)
         if query_bool(request, "includeSeries"):
             series = self.state.series.get(record.media_id)
             if series is not None:
@@ -359,7 +388,7 @@ class SonarrService(ArrService[SonarrState]):
         return {
             "episodeId": record.sub_id,
             "seriesId": record.media_id,
-            "languages": [ENGLISH],
+            **self.languages(),
         }
 
     def calendar(
@@ -496,10 +525,12 @@ class SonarrService(ArrService[SonarrState]):
         path = body.get("path")
         if isinstance(path, str) and path:
             root = self.state.root_folder_for(path)
-            root_path = root.path if root else path.rsplit("/", 1)[0] or "/"
-            folder = path.rstrip("/").rsplit("/", 1)[-1]
+            parent, folder = split_path(path)
+            root_path = root.path if root else parent
         else:
-            root_path = str(body["rootFolderPath"]).rstrip("/")
+            given = str(body["rootFolderPath"])
+            root = self.state.root_folder_for(given)
+            root_path = root.path if root else given.rstrip("/\\") or "/"
             folder = f"{title} ({year})".replace(":", " -")
         seasons: dict[int, bool] = {}
         for season in body.get("seasons") or []:
@@ -627,7 +658,10 @@ class SonarrService(ArrService[SonarrState]):
             if isinstance(body.get("seriesType"), str):
                 series.series_type = body["seriesType"]
             if isinstance(body.get("rootFolderPath"), str) and body["rootFolderPath"]:
-                series.root_folder_path = body["rootFolderPath"].rstrip("/")
+                root = self.state.root_folder_for(body["rootFolderPath"])
+                series.root_folder_path = (
+                    root.path if root else body["rootFolderPath"].rstrip("/\\")
+                )
             if isinstance(body.get("tags"), list):
                 series.tags = apply_tags(
                     series.tags,

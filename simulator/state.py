@@ -47,6 +47,50 @@ class Clock:
 # --------------------------------------------------------------------------- shared
 
 
+def path_key(path: str) -> str:
+    """Spell a path so that equal paths compare equal on either platform.
+
+    Windows paths (a drive letter) use backslashes and ignore case; a
+    trailing separator is dropped except at the root.
+    """
+    if len(path) >= 2 and path[1] == ":":
+        path = path.replace("\\", "/").casefold()
+    stripped = path.rstrip("/")
+    return stripped if stripped and not stripped.endswith(":") else stripped + "/"
+
+
+def is_inside(path: str, folder: str) -> bool:
+    """Whether `path` is `folder` or lies below it (either platform)."""
+    child, parent = path_key(path), path_key(folder)
+    return child == parent or child.startswith(parent.rstrip("/") + "/")
+
+
+def join_path(base: str, *parts: str) -> str:
+    """Join path parts with the separator of `base` (a backslash on Windows)."""
+    separator = "\\" if "\\" in base else "/"
+    text = base.rstrip("/\\")
+    for part in parts:
+        text += separator + part.replace("/", separator).strip(separator)
+    return text
+
+
+def clean_path(path: str) -> str:
+    """Return a path without its trailing separator (kept at the root)."""
+    trimmed = path.rstrip("/\\")
+    if not trimmed:
+        return path[:1]
+    return trimmed + "\\" if trimmed.endswith(":") else trimmed
+
+
+def split_path(path: str) -> tuple[str, str]:
+    """Return the parent folder and the last part of a path (either platform)."""
+    trimmed = path.rstrip("/\\")
+    cut = max(trimmed.rfind("/"), trimmed.rfind("\\"))
+    if cut < 0:
+        return "/", trimmed
+    return trimmed[:cut] or "/", trimmed[cut + 1 :]
+
+
 @dataclass(slots=True)
 class Disk:
     """A mount point as `/diskspace` lists it."""
@@ -223,7 +267,7 @@ class Movie:
     @property
     def path(self) -> str:
         """The movie folder."""
-        return f"{self.root_folder_path.rstrip('/')}/{self.folder_name}"
+        return join_path(self.root_folder_path, self.folder_name)
 
 
 # --------------------------------------------------------------------------- sonarr
@@ -267,7 +311,7 @@ class Series:
     @property
     def path(self) -> str:
         """The series folder."""
-        return f"{self.root_folder_path.rstrip('/')}/{self.folder_name}"
+        return join_path(self.root_folder_path, self.folder_name)
 
 
 @dataclass(slots=True)
@@ -337,7 +381,7 @@ class Artist:
     @property
     def path(self) -> str:
         """The artist folder."""
-        return f"{self.root_folder_path.rstrip('/')}/{self.folder_name}"
+        return join_path(self.root_folder_path, self.folder_name)
 
 
 @dataclass(slots=True)
@@ -404,6 +448,8 @@ class ArrState:
     counters: dict[str, int] = field(default_factory=dict)
     version: int = 0
     removed_paths: list[str] = field(default_factory=list)
+    # "linux", or "windows": drive letters and backslashes in every path.
+    platform: str = "linux"
 
     def touch(self) -> None:
         """Mark the state changed so cached list bodies are rebuilt."""
@@ -419,9 +465,9 @@ class ArrState:
         """Return the disk holding `path`: the longest mount path that contains it."""
         best: Disk | None = None
         for disk in self.disks:
-            mount = disk.path.rstrip("/") or "/"
-            inside = path == mount or path.startswith(mount.rstrip("/") + "/")
-            if inside and (best is None or len(mount) > len(best.path.rstrip("/"))):
+            if is_inside(path, disk.path) and (
+                best is None or len(path_key(disk.path)) > len(path_key(best.path))
+            ):
                 best = disk
         return best
 
@@ -429,9 +475,8 @@ class ArrState:
         """Return the root folder an item path lives in."""
         best: RootFolder | None = None
         for folder in self.root_folders:
-            base = folder.path.rstrip("/")
-            if (path == base or path.startswith(base + "/")) and (
-                best is None or len(base) > len(best.path.rstrip("/"))
+            if is_inside(path, folder.path) and (
+                best is None or len(path_key(folder.path)) > len(path_key(best.path))
             ):
                 best = folder
         return best
@@ -555,7 +600,7 @@ class RadarrState(ArrState):
         if file is None:
             return 0
         movie.file = None
-        self.release_space(f"{movie.path}/{file.relative_path}", file.size)
+        self.release_space(join_path(movie.path, file.relative_path), file.size)
         self.add_history(
             event_type="movieFileDeleted",
             source_title=file.scene_name or file.relative_path,
@@ -622,7 +667,7 @@ class SonarrState(ArrState):
                 episode.episode_file_id = 0
         series = self.series.get(file.series_id)
         base = series.path if series else ""
-        self.release_space(f"{base}/{file.relative_path}", file.size)
+        self.release_space(join_path(base, file.relative_path), file.size)
         self.add_history(
             event_type="episodeFileDeleted",
             source_title=file.scene_name,
@@ -716,7 +761,7 @@ class LidarrState(ArrState):
         artist = self.artists.get(album.artist_id)
         if delete_files and artist is not None:
             self.release_space(
-                f"{artist.path}/{album.folder_name}", sum(f.size for f in files)
+                join_path(artist.path, album.folder_name), sum(f.size for f in files)
             )
         if add_exclusion:
             self.add_exclusion(album.release_group_mbid, album.title)
@@ -766,6 +811,8 @@ class JellyfinUser:
     is_admin: bool
     last_login: datetime
     last_activity: datetime
+    # A disabled user cannot sign in; its watch data stays on the server.
+    is_disabled: bool = False
 
 
 @dataclass(slots=True)
@@ -799,6 +846,14 @@ class JellyfinItem:
     artist_ids: list[str] = field(default_factory=list)
     status: str | None = None
     child_count: int = 0
+    # A track's album (Jellyfin id and name).
+    album_id: str | None = None
+    album: str | None = None
+    # DateCreated as the server writes it when it is no date Python reads
+    # (.NET's MinValue with an offset, or MaxValue), instead of date_created.
+    date_created_text: str | None = None
+    # Sent without UserData even when a user is asked for.
+    without_user_data: bool = False
 
 
 @dataclass(slots=True)
@@ -850,6 +905,9 @@ class JellyfinState:
     version: int = 0
     id_counter: int = 0
     refreshes: int = 0
+    # User id -> item types whose answers leave out that user's `UserData`
+    # (an empty set: every type). A fault of a server or a proxy in between.
+    withheld_user_data: dict[str, set[str]] = field(default_factory=dict)
 
     def touch(self) -> None:
         """Mark the state changed so cached list bodies are rebuilt."""
@@ -859,6 +917,30 @@ class JellyfinState:
         """Return a user by id (case-insensitive, dashes ignored)."""
         wanted = user_id.replace("-", "").lower()
         return next((u for u in self.users if u.id == wanted), None)
+
+    def remove_user(self, user_id: str) -> bool:
+        """Delete a user and its watch data, as an administrator can."""
+        user = self.user(user_id)
+        if user is None:
+            return False
+        self.users.remove(user)
+        self.user_data.pop(user.id, None)
+        self.withheld_user_data.pop(user.id, None)
+        self.touch()
+        return True
+
+    def withhold_user_data(self, user_id: str, types: Iterable[str] = ()) -> None:
+        """Leave a user's `UserData` out of items of `types` (default: all)."""
+        user = self.user(user_id)
+        if user is None:
+            raise KeyError(user_id)
+        self.withheld_user_data[user.id] = set(types)
+        self.touch()
+
+    def user_data_withheld(self, user_id: str, item_type: str) -> bool:
+        """Whether answers leave out this user's data for items of this type."""
+        types = self.withheld_user_data.get(user_id)
+        return types is not None and (not types or item_type in types)
 
     def user_data_of(self, user_id: str, item_id: str) -> UserData:
         """Return the stored user data, or an empty one."""
@@ -1006,6 +1088,10 @@ class JellyfinState:
             "sessions": plain(self.sessions),
             "collections": {k: list(v) for k, v in sorted(self.collections.items())},
             "refreshes": self.refreshes,
+            "withheld_user_data": {
+                user: sorted(types)
+                for user, types in sorted(self.withheld_user_data.items())
+            },
         }
 
 
@@ -1055,9 +1141,11 @@ class SeerrRequest:
     updated: datetime
     is4k: bool = False
     seasons: list[int] = field(default_factory=list)
-    root_folder: str = ""
-    profile_id: int = 1
-    server_id: int = 0
+    # Chosen when the request is approved: null until then.
+    root_folder: str | None = ""
+    profile_id: int | None = 1
+    server_id: int | None = 0
+    tags: list[int] | None = None
 
 
 @dataclass(slots=True)

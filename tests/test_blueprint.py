@@ -20,6 +20,7 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 import voluptuous as vol
 
+from custom_components.lcars.cleanup.reasons import size_text
 from custom_components.lcars.const import (
     DOMAIN,
     EVENT_CLEANUP_FINISHED,
@@ -193,8 +194,8 @@ async def _notifications(
 
 
 def _size(size: int) -> str:
-    """A size as the blueprint writes it."""
-    return f"{round(size / 1e9, 1)} GB"
+    """A size as the blueprint writes it: as LCARS writes sizes everywhere."""
+    return size_text(size)
 
 
 def _leaving_line(title: str, size: int, delete_on: str) -> str:
@@ -322,8 +323,10 @@ async def test_dry_run_on_notifies_and_deletes_nothing(
     assert totals["leaving_soon_count"] > 0
     assert totals["delete_count"] == 0
     lines = _lines(notification["message"])
-    assert lines[0].startswith(f"{name} is at {LOW_PERCENT}")
-    assert lines[0].endswith(f"% (below {THRESHOLD}%).")
+    # The sensor's figure, rounded down to one decimal as everywhere in LCARS.
+    shown = hass.states.get(sensor).state
+    assert float(shown) == pytest.approx(LOW_PERCENT, abs=0.11)
+    assert lines[0] == f"{name} is at {shown}% (below {THRESHOLD}%)."
     assert f"Would be deleted now: 0 ({_size(0)})." in lines
     start = lines.index(
         f"Leaving soon: {totals['leaving_soon_count']}"

@@ -12,6 +12,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.lcars.calendar import release_summary
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
@@ -106,7 +107,9 @@ async def test_get_events_in_range(
     everything = await _events(
         hass, entity_id, now - timedelta(days=1), now + timedelta(days=40)
     )
-    assert sorted(e["summary"] for e in everything) == sorted(e.title for e in entries)
+    assert sorted(e["summary"] for e in everything) == sorted(
+        release_summary(e) for e in entries
+    )
 
     # A week from tomorrow: only what starts or lasts within it.
     start, end = now + timedelta(days=1), now + timedelta(days=8)
@@ -131,4 +134,4 @@ async def test_get_events_in_range(
 
     state = hass.states.get(entity_id)
     assert state is not None
-    assert state.attributes["message"] in {e.title for e in entries}
+    assert state.attributes["message"] in {release_summary(e) for e in entries}

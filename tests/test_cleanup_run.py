@@ -145,7 +145,7 @@ async def test_dry_run_changes_nothing_then_a_real_run_deletes(
     first = await _call(hass, "run_cleanup", entry)
 
     # Expired movies start their grace period: nothing is due yet.
-    assert first["result"] == "nothing_to_do"
+    assert first["result"] == "listed"
     assert first["dry_run"] is True
     assert first["deleted"] == []
     leaving = manager.leaving_soon
@@ -159,7 +159,7 @@ async def test_dry_run_changes_nothing_then_a_real_run_deletes(
     assert _leaving_soon_collection(simulator) is None
     assert not _differences(before, simulator.dump())
     announced = simulator.dump()
-    assert finished[-1].data["result"] == "nothing_to_do"
+    assert finished[-1].data["result"] == "listed"
     assert finished[-1].data["config_entry_id"] == entry.entry_id
 
     # Past the grace period, a dry run names what would go and sends nothing.
@@ -503,7 +503,7 @@ async def test_grace_period_survives_a_restart(
     start = dt_util.utcnow()
 
     day0 = await _call(hass, "run_cleanup", entry)
-    assert day0["result"] == "nothing_to_do"
+    assert day0["result"] == "listed"
     entered = {e.key: e.entered for e in manager.leaving_soon}
     assert entered
     freezer.tick(timedelta(days=7))

@@ -26,9 +26,10 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
+from homeassistant.loader import async_get_integration
 from simulator import Simulator
 
-from .conftest import lcars_entry
+from .conftest import lcars_entry, subentry_data
 
 
 def _free_port() -> int:
@@ -160,12 +161,19 @@ async def test_user_flow_creates_the_single_entry(hass: HomeAssistant) -> None:
 async def test_user_flow_single_instance(
     hass: HomeAssistant, empty_entry: MockConfigEntry
 ) -> None:
-    """A second LCARS entry is refused."""
+    """A second LCARS entry is refused: LCARS is a single-entry integration.
+
+    Declared in the manifest, so that Home Assistant itself refuses the second
+    entry and stops offering "Add hub" on the integration's page.
+    """
+    integration = await async_get_integration(hass, DOMAIN)
+    assert integration.single_config_entry is True
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_USER}
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "single_instance_allowed"
+    assert result.get("translation_domain") == "homeassistant"
 
 
 async def test_supported_subentry_types(
@@ -201,7 +209,10 @@ async def test_add_service(
 async def test_add_jellyfin_chooses_users(
     hass: HomeAssistant, empty_entry: MockConfigEntry, simulator: Any
 ) -> None:
-    """Jellyfin asks whose watch data counts; all users are the default."""
+    """Jellyfin asks whose watch data counts; all enabled users are the default.
+
+    A disabled user is not offered: its watch data never counts.
+    """
     handle = simulator.services["jellyfin"]
     result = await _start_subentry_flow(hass, empty_entry, "jellyfin")
     result = await hass.config_entries.subentries.async_configure(
@@ -209,11 +220,22 @@ async def test_add_jellyfin_chooses_users(
     )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "users"
-    users = {user.name: user.id for user in simulator.state.services["jellyfin"].users}
+    everyone = simulator.state.services["jellyfin"].users
+    users = {user.name: user.id for user in everyone if not user.is_disabled}
     assert {"alice", "bob"} <= set(users)
+    (guest,) = [user for user in everyone if user.is_disabled]
     schema = result["data_schema"].schema
     (marker,) = schema
     assert sorted(marker.default()) == sorted(users.values())
+    offered = schema[marker].config["options"]
+    assert sorted(option["value"] for option in offered) == sorted(users.values())
+    assert guest.name not in {option["label"] for option in offered}
+
+    # A disabled user sent anyway is refused.
+    with pytest.raises(InvalidData):
+        await hass.config_entries.subentries.async_configure(
+            result["flow_id"], {CONF_USERS: [guest.id]}
+        )
 
     # Nobody chosen: nothing would count.
     result = await hass.config_entries.subentries.async_configure(
@@ -370,6 +392,121 @@ async def test_add_service_errors_then_recover(
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
+def _with_secret(url: str, form: str) -> str:
+    """`url` (http://host:port) with a secret in one of the places a URL can hold it."""
+    scheme, rest = url.split("://", 1)
+    return {
+        "user_password": f"{scheme}://admin:{SECRET}@{rest}",
+        "user": f"{scheme}://{SECRET}@{rest}",
+        "apikey_query": f"{url}/?apikey={SECRET}",
+        "any_query": f"{url}?token={SECRET}&x=1",
+        "fragment": f"{url}/#{SECRET}",
+    }[form]
+
+
+SECRET = "s3cr3t-in-the-url"
+SECRET_FORMS = ["user_password", "user", "apikey_query", "any_query", "fragment"]
+
+
+@pytest.mark.parametrize("form", SECRET_FORMS)
+@pytest.mark.parametrize("kind", SERVICE_TYPES)
+async def test_add_service_refuses_secrets_in_the_url(
+    hass: HomeAssistant,
+    empty_entry: MockConfigEntry,
+    simulator: Any,
+    caplog: pytest.LogCaptureFixture,
+    kind: str,
+    form: str,
+) -> None:
+    """A user, password or query in the URL is refused before anything is sent."""
+    handle = simulator.services[kind]
+    simulator.reset_requests()
+    result = await _start_subentry_flow(hass, empty_entry, kind)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], _input(_with_secret(handle.url, form), handle.api_key)
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_URL: "url_has_secrets"}
+    assert simulator.requests(kind) == []
+    # The form comes back with the address alone.
+    (url_marker,) = (m for m in result["data_schema"].schema if m == CONF_URL)
+    assert SECRET not in url_marker.description["suggested_value"]
+    assert url_marker.description["suggested_value"].startswith(handle.url)
+    assert SECRET not in str(result)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], _input(handle.url, handle.api_key)
+    )
+    if kind == "jellyfin":
+        assert result["step_id"] == "users"
+    else:
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert SECRET not in caplog.text
+    for subentry in empty_entry.subentries.values():
+        assert SECRET not in str(subentry.data)
+
+
+@pytest.mark.parametrize("form", SECRET_FORMS)
+async def test_reconfigure_refuses_secrets_in_the_url(
+    hass: HomeAssistant, simulator: Any, form: str
+) -> None:
+    """Reconfiguring refuses them too, and stores nothing."""
+    entry = lcars_entry(simulator, ["sonarr"])
+    entry.add_to_hass(hass)
+    handle = simulator.services["sonarr"]
+    result = await _start_reconfigure(hass, entry, "sub_sonarr")
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {
+            CONF_URL: _with_secret(handle.url, form),
+            CONF_API_KEY: handle.api_key,
+            CONF_VERIFY_SSL: True,
+        },
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_URL: "url_has_secrets"}
+    (url_marker,) = (m for m in result["data_schema"].schema if m == CONF_URL)
+    assert SECRET not in url_marker.description["suggested_value"]
+    assert entry.subentries["sub_sonarr"].data[CONF_URL] == handle.url
+
+
+async def test_a_stored_url_with_secrets_is_never_shown(
+    hass: HomeAssistant, simulator: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A URL stored with a password and a key in it (before they were refused).
+
+    It still works, but the forms show it without them.
+    """
+    handle = simulator.services["radarr"]
+    stored = _with_secret(handle.url, "user_password") + f"/?apikey={SECRET}"
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="LCARS",
+        data={},
+        options={CONF_SCAN_INTERVAL: 60},
+        entry_id="lcars_entry",
+        subentries_data=[subentry_data(simulator, "radarr", url=stored)],
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+    result = await _start_reconfigure(hass, entry, "sub_radarr")
+    (url_marker,) = (m for m in result["data_schema"].schema if m == CONF_URL)
+    assert url_marker.description["suggested_value"] == handle.url + "/"
+
+    simulator.rotate_key("radarr")
+    coordinator = entry.runtime_data.coordinators["sub_radarr"]
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    (flow,) = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    result = await hass.config_entries.flow.async_configure(flow["flow_id"])
+    assert result["description_placeholders"]["url"] == handle.url + "/"
+    assert SECRET not in str(result)
+    assert SECRET not in caplog.text
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
 async def test_add_service_behind_login_page(
     hass: HomeAssistant, empty_entry: MockConfigEntry, login_page_url: str
 ) -> None:
@@ -521,11 +658,12 @@ async def test_reconfigure_jellyfin(hass: HomeAssistant, socket_enabled: None) -
         entry = lcars_entry(sim, ["jellyfin"])
         entry.add_to_hass(hass)
         users = {user.name: user.id for user in sim.state.services["jellyfin"].users}
+        # Chosen before the guest was disabled: it is not offered again.
         hass.config_entries.async_update_subentry(
             entry,
             entry.subentries["sub_jellyfin"],
             data=dict(entry.subentries["sub_jellyfin"].data)
-            | {CONF_USERS: [users["bob"]]},
+            | {CONF_USERS: [users["bob"], users["guest"]]},
         )
         handle = sim.services["jellyfin"]
 
@@ -550,6 +688,8 @@ async def test_reconfigure_jellyfin(hass: HomeAssistant, socket_enabled: None) -
         assert result["step_id"] == "users"
         (marker,) = result["data_schema"].schema
         assert marker.default() == [users["bob"]]
+        options = result["data_schema"].schema[marker].config["options"]
+        assert users["guest"] not in {option["value"] for option in options}
         result = await hass.config_entries.subentries.async_configure(
             result["flow_id"], {CONF_USERS: [users["alice"], users["bob"]]}
         )
@@ -609,14 +749,17 @@ async def test_reauth_rotated_key(
     assert new_key not in caplog.text
 
 
-async def test_reauth_when_setup_failed(hass: HomeAssistant, simulator: Any) -> None:
-    """A key refused at setup: reauth fixes it and the entry loads."""
+async def test_reauth_when_the_key_is_refused_at_setup(
+    hass: HomeAssistant, simulator: Any
+) -> None:
+    """A key refused at setup: the entry loads, reauth fixes the service."""
     entry = lcars_entry(simulator, ["lidarr"])
     new_key = simulator.rotate_key("lidarr")
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.state is ConfigEntryState.LOADED
+    assert not entry.runtime_data.coordinators["sub_lidarr"].last_update_success
 
     (flow,) = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert flow["context"]["source"] == "reauth"
@@ -627,6 +770,7 @@ async def test_reauth_when_setup_failed(hass: HomeAssistant, simulator: Any) -> 
     assert result["reason"] == "reauth_successful"
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data.coordinators["sub_lidarr"].last_update_success
     await hass.config_entries.async_unload(entry.entry_id)
 
 

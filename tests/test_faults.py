@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
+from custom_components.lcars.clients import http
 from custom_components.lcars.const import DOMAIN, REFRESH_TIMEOUT_SECONDS
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
@@ -37,6 +38,29 @@ FAULTS: dict[str, dict[str, Any]] = {
     "drop": {"drop": True},
     "malformed": {"malformed": True},
     "truncate": {"truncate": True},
+    # Hostile servers: a list that never ends, a huge string, absurd nesting.
+    "endless": {"endless": True},
+    "endless_gzip": {"endless": True, "gzip": True},
+    "huge": {"huge": 60_000_000},
+    "deep": {"deep": 100_000},
+}
+
+# The largest list of each refresh, where the hostile faults go (Jellyseerr's
+# refresh reads no list: all of its answers get them).
+LIST_PATHS = {
+    "radarr": ["/api/v3/movie"],
+    "sonarr": ["/api/v3/series"],
+    "lidarr": ["/api/v1/album"],
+    "jellyfin": ["/Items"],
+    "jellyseerr": ["/api/v1"],
+}
+
+# What the logged error says of each hostile fault.
+CAUSES = {
+    "endless": "larger than",
+    "endless_gzip": "larger than",
+    "huge": "larger than 1 MiB",
+    "deep": "nested too deeply",
 }
 
 
@@ -52,6 +76,7 @@ async def test_fault_makes_service_unavailable_then_recovers(
     hass: HomeAssistant,
     simulator: Any,
     caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
     name: str,
     fault: str,
 ) -> None:
@@ -65,10 +90,19 @@ async def test_fault_makes_service_unavailable_then_recovers(
     assert hass.states.get(SENSORS[name]).state != STATE_UNAVAILABLE
     caplog.clear()
     caplog.set_level(logging.DEBUG, logger="custom_components.lcars")
+    # The simulator's side of a connection LCARS gives up on is reset, which
+    # asyncio logs with a traceback at debug level: not LCARS's logs.
+    caplog.set_level(logging.INFO, logger="asyncio")
 
     simulator.faults(name).set(**FAULTS[fault])
     if fault == "latency":
         coordinator.refresh_timeout = SHORT_TIMEOUT
+    if fault in CAUSES:
+        simulator.faults(name).set(paths=LIST_PATHS[name])
+        # A limit an endless list reaches in a moment (the real one is 512
+        # MiB), and a refresh that gives up long before its usual time.
+        monkeypatch.setattr(http, "MAX_LIST_SIZE", 4 * 1024 * 1024)
+        coordinator.refresh_timeout = 20
     await _poll(hass)
     await _poll(hass)  # a second failure is not logged again
     assert hass.states.get(SENSORS[name]).state == STATE_UNAVAILABLE
@@ -90,6 +124,8 @@ async def test_fault_makes_service_unavailable_then_recovers(
     assert len(went) == 1, [r.getMessage() for r in records]
     assert len(back) == 1
     assert simulator.services[name].url in went[0].getMessage()
+    if fault in CAUSES:
+        assert CAUSES[fault] in went[0].getMessage()
     assert all(r.exc_info is None for r in caplog.records)
     assert "Traceback" not in caplog.text
     assert simulator.services[name].api_key not in caplog.text

@@ -25,6 +25,7 @@ from custom_components.lcars.const import ARR_SERVICE_TYPES, DOMAIN, SERVICE_TYP
 from homeassistant.const import __version__ as ha_version
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.setup import async_setup_component
 
 ROOT = Path(__file__).parent.parent
@@ -346,7 +347,40 @@ def test_entity_icons(icons: dict[str, Any]) -> None:
                 assert state_icon.startswith("mdi:")
 
 
+def _mdi_names() -> set[str]:
+    """The Material Design Icons the installed web interface can draw."""
+    frontend = pytest.importorskip("hass_frontend")
+    icon_list = Path(frontend.__file__).parent / "static" / "mdi" / "iconList.json"
+    return {icon["name"] for icon in _json(icon_list)}
+
+
+def test_icons_exist(icons: dict[str, Any]) -> None:
+    """Every icon named is one the web interface has: a wrong name shows none."""
+    known = _mdi_names()
+    named = set(re.findall(r"mdi:([a-z0-9-]+)", json.dumps(icons)))
+    assert named
+    assert named <= known, sorted(named - known)
+
+
 # --------------------------------------------------------------------------- actions
+
+
+async def test_integration_title(hass: HomeAssistant, strings: dict[str, Any]) -> None:
+    """The action picker names LCARS "LCARS": its title, not the domain "lcars".
+
+    The web interface writes an action as "<title>: <action name>" and falls
+    back to the domain when the title is missing from the translations.
+    """
+    manifest = _json(PACKAGE / "manifest.json")
+    assert strings["title"] == manifest["name"] == "LCARS"
+    assert await async_setup_component(hass, DOMAIN, {})
+    titles = await async_get_translations(hass, "en", "title", [DOMAIN])
+    assert titles == {f"component.{DOMAIN}.title": "LCARS"}
+    names = await async_get_translations(hass, "en", "services", [DOMAIN])
+    action_names = {key: value for key, value in names.items() if key.endswith(".name")}
+    for action in hass.services.async_services_for_domain(DOMAIN):
+        name = action_names[f"component.{DOMAIN}.services.{action}.name"]
+        assert name[0].isupper(), name
 
 
 async def test_actions_are_documented(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from types import MappingProxyType
 from typing import Any
 from unittest.mock import patch
@@ -98,25 +99,30 @@ async def test_empty_entry_loads(hass: HomeAssistant) -> None:
     assert hass.services.has_service(DOMAIN, "get_library")
 
 
-async def test_not_ready_while_a_service_is_down(
+async def test_a_service_down_at_setup_does_not_hold_up_the_entry(
     hass: HomeAssistant, simulator: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A service that does not answer at setup: retry later, say which one."""
+    """A service that does not answer at setup: the entry loads, the log says which."""
     entry = lcars_entry(simulator, ["radarr", "sonarr"])
     entry.add_to_hass(hass)
     simulator.faults("sonarr").set(status=500)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    assert entry.state is ConfigEntryState.SETUP_RETRY
-    assert "Sonarr" in entry.reason
-    assert simulator.services["sonarr"].url in entry.reason
-    assert simulator.services["sonarr"].api_key not in caplog.text
-    assert "Traceback" not in caplog.text
-
-    simulator.faults("sonarr").clear()
-    await hass.config_entries.async_reload(entry.entry_id)
+    assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
+    assert entry.reason is None
+    coordinators = entry.runtime_data.coordinators
+    assert coordinators["sub_radarr"].last_update_success
+    assert not coordinators["sub_sonarr"].last_update_success
+    assert coordinators["sub_sonarr"].data is None
+    (line,) = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "custom_components.lcars" and r.levelno >= logging.WARNING
+    ]
+    assert line.startswith("Error fetching Sonarr data")
+    assert simulator.services["sonarr"].url in line
+    assert simulator.services["sonarr"].api_key not in caplog.text
+    assert "Traceback" not in caplog.text
 
 
 async def test_invalid_stored_url_is_an_error(

@@ -80,20 +80,20 @@ async def test_describes_both_events(hass: HomeAssistant) -> None:
     [
         (
             {"result": "ok", "deleted": 3, "bytes_freed": 12_400_000_000},
-            "cleanup finished: 3 items deleted, 12.4 GB freed",
+            "cleanup finished: 3 items deleted, 11.5 GiB freed",
         ),
         (
-            {"result": "ok", "deleted": 1, "bytes_freed": 350_000_000},
-            "cleanup finished: 1 item deleted, 350.0 MB freed",
+            {"result": "ok", "deleted": 1, "bytes_freed": 350 << 20},
+            "cleanup finished: 1 item deleted, 350.0 MiB freed",
         ),
         (
             {
                 "result": "ok",
                 "deleted": 2,
-                "bytes_freed": 3 * 10**12,
+                "bytes_freed": 3 << 40,
                 "leaving_soon": 4,
             },
-            "cleanup finished: 2 items deleted, 3.0 TB freed, 4 items leaving soon",
+            "cleanup finished: 2 items deleted, 3.0 TiB freed, 4 items leaving soon",
         ),
         (
             {"result": "dry_run", "dry_run": True, "deleted": 3},
@@ -166,7 +166,7 @@ async def test_describes_real_runs(
 
     first = await manager.async_run(trigger="action")
     await hass.async_block_till_done()
-    assert first.result == "nothing_to_do"
+    assert first.result == "listed"
     assert first.leaving_soon_count > 0
     assert _describe(hass, finished[-1]) == {
         "name": "LCARS",

@@ -9,9 +9,10 @@ from typing import Any, get_args
 
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+import voluptuous as vol
 
 from custom_components.lcars.cleanup import CleanupPolicy
-from custom_components.lcars.cleanup.policy import GB, PolicyErrorCode
+from custom_components.lcars.cleanup.policy import GIB, PolicyErrorCode
 from custom_components.lcars.const import (
     CONF_CLEANUP,
     CONF_CLEANUP_INTERVAL,
@@ -23,6 +24,7 @@ from custom_components.lcars.const import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
+from homeassistant.helpers.selector import NumberSelector
 
 STRINGS = Path(__file__).parent.parent / "custom_components" / DOMAIN / "strings.json"
 
@@ -70,7 +72,7 @@ STORED_POLICY = {
     "free_until_target": False,
     "target_margin_percent": 2.5,
     "max_items_per_run": 8,
-    "max_bytes_per_run": 1_500_000_000,
+    "max_bytes_per_run": 1_610_612_736,
     "max_data_age_minutes": 30,
     "max_delete_attempts": 3,
 }
@@ -225,7 +227,7 @@ async def test_rules_round_trip(hass: HomeAssistant) -> None:
     policy = CleanupPolicy.from_dict(entry.options[CONF_CLEANUP][CONF_CLEANUP_POLICY])
     assert policy.movie_limits == {5.0: 10, 7.5: 20, 12.0: 40}
     assert policy.exclusion_tags == {"family", "keep-forever"}
-    assert policy.max_bytes_per_run == 1_500_000_000
+    assert policy.max_bytes_per_run == 3 * GIB // 2
 
     result = await _open(hass, entry, "cleanup_rules")
     assert _shown(result) == SHOWN
@@ -238,9 +240,9 @@ async def test_rules_round_trip(hass: HomeAssistant) -> None:
 @pytest.mark.parametrize(
     ("gigabytes", "stored", "shown"),
     [
-        (1.5, 1_500_000_000, 1.5),
-        (2000, 2000 * GB, 2000),
-        (0.25, 250_000_000, 0.25),
+        (1.5, 1_610_612_736, 1.5),
+        (2000, 2000 * GIB, 2000),
+        (0.25, 268_435_456, 0.25),
     ],
 )
 async def test_rules_gigabytes(
@@ -250,7 +252,7 @@ async def test_rules_gigabytes(
     stored: int,
     shown: float,
 ) -> None:
-    """The data cap is entered in GB (10^9 bytes) and stored in bytes."""
+    """The data cap is entered in GiB (2^30 bytes) and stored in bytes."""
     result = await _open(hass, entry, "cleanup_rules")
     result = await _submit(
         hass, result, _shown(result) | {"max_gigabytes_per_run": gigabytes}
@@ -486,6 +488,7 @@ async def test_rules_series_unit(hass: HomeAssistant, entry: MockConfigEntry) ->
 # Errors of the BitTorrent step (its tests are in test_torrent_ha.py).
 TORRENT_ERRORS = {
     "download_dir_not_allowed",
+    "download_dir_served",
     "invalid_port_range",
     "cannot_connect",
     "invalid_auth",
@@ -605,3 +608,160 @@ async def test_schedule_bounds(
     with pytest.raises(InvalidData, match=CONF_CLEANUP_INTERVAL):
         await _submit(hass, result, _shown(result) | {CONF_CLEANUP_INTERVAL: minutes})
     assert CONF_CLEANUP not in entry.options
+
+
+# --------------------------------------------------------------------------- whole numbers
+
+# Every option stored as a whole number, by the step whose form asks for it.
+WHOLE_NUMBER_OPTIONS = {
+    "polling": {CONF_SCAN_INTERVAL},
+    "cleanup_rules": {
+        "rolling_keep_episodes",
+        "rolling_max_age_days",
+        "grace_days",
+        "max_items_per_run",
+        "max_data_age_minutes",
+    },
+    "cleanup_schedule": {CONF_CLEANUP_INTERVAL},
+    "torrent_engine": {
+        "listen_port_min",
+        "listen_port_max",
+        "connections_limit",
+        "download_rate_limit",
+        "upload_rate_limit",
+    },
+    "torrent_client": set(),
+}
+
+
+async def _open_every_form(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> dict[str, Any]:
+    """Every options form that asks for numbers, by step."""
+    forms = {
+        step: await _open(hass, entry, step)
+        for step in ("polling", "cleanup_rules", "cleanup_schedule")
+    }
+    for backend, step in (
+        ("libtorrent", "torrent_engine"),
+        ("qbittorrent", "torrent_client"),
+    ):
+        result = await _open(hass, entry, "torrent")
+        result = await _submit(hass, result, {"enabled": True, "backend": backend})
+        assert result["step_id"] == step
+        forms[step] = result
+    return forms
+
+
+def _number_selectors(result: Any) -> dict[str, NumberSelector]:
+    return {
+        str(marker): selector
+        for marker, selector in result["data_schema"].schema.items()
+        if isinstance(selector, NumberSelector)
+    }
+
+
+async def test_whole_number_options_use_integer_selectors(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    """A whole number is read as one and its range errors say so: "Value 4", not 4.0.
+
+    Only the number fields that are not whole numbers (a percent, a ratio,
+    hours, GiB) step by less than one.
+    """
+    forms = await _open_every_form(hass, entry)
+    for step, result in forms.items():
+        selectors = _number_selectors(result)
+        whole = {
+            name for name, selector in selectors.items() if selector.config["step"] == 1
+        }
+        assert whole == WHOLE_NUMBER_OPTIONS[step], step
+        for name in whole:
+            selector = selectors[name]
+            low = selector.config.get("min", 1)
+            value = selector(float(low))
+            assert value == low
+            assert type(value) is int, (step, name)
+            if "min" in selector.config:
+                with pytest.raises(vol.Invalid) as err:
+                    selector(float(low - 1))
+                assert str(err.value) == f"Value {int(low) - 1} is too small"
+            if "max" in selector.config:
+                high = selector.config["max"]
+                with pytest.raises(vol.Invalid) as err:
+                    selector(float(high + 1))
+                assert str(err.value) == f"Value {int(high) + 1} is too large"
+
+
+@pytest.mark.parametrize(
+    ("step", "field", "value"),
+    [
+        ("polling", CONF_SCAN_INTERVAL, 5),
+        ("polling", CONF_SCAN_INTERVAL, 4000),
+        ("cleanup_schedule", CONF_CLEANUP_INTERVAL, 4),
+    ],
+)
+async def test_out_of_range_is_refused_on_its_field(
+    hass: HomeAssistant, entry: MockConfigEntry, step: str, field: str, value: int
+) -> None:
+    """The form says which field is out of range, in whole numbers."""
+    result = await _open(hass, entry, step)
+    with pytest.raises(InvalidData) as err:
+        await _submit(hass, result, _shown(result) | {field: float(value)})
+    assert set(err.value.schema_errors) == {field}
+    message = err.value.schema_errors[field]
+    assert message.startswith(f"Value {value} is too")
+    assert ".0" not in message
+    assert entry.options == {CONF_SCAN_INTERVAL: 90}
+
+
+@pytest.mark.parametrize(
+    ("step", "field"),
+    [("polling", CONF_SCAN_INTERVAL), ("cleanup_schedule", CONF_CLEANUP_INTERVAL)],
+)
+async def test_a_fraction_is_refused_on_its_field(
+    hass: HomeAssistant, entry: MockConfigEntry, step: str, field: str
+) -> None:
+    """A whole number given as 30.5 is refused on its field, never cut to 30."""
+    result = await _open(hass, entry, step)
+    typed = _shown(result) | {field: 30.5}
+    result = await _submit(hass, result, typed)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {field: "invalid_type"}
+    assert _shown(result)[field] == 30.5
+    assert entry.options == {CONF_SCAN_INTERVAL: 90}
+
+    result = await _submit(hass, result, typed | {field: 30.0})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    stored = entry.options if step == "polling" else entry.options[CONF_CLEANUP]
+    assert stored[field] == 30
+    assert type(stored[field]) is int
+
+
+async def test_engine_fraction_is_refused_on_its_field(
+    hass: HomeAssistant, entry: MockConfigEntry, tmp_path: Path
+) -> None:
+    """The BitTorrent engine's ports and limits: fractions are refused on the field."""
+    directory = tmp_path / "downloads"
+    directory.mkdir()
+    hass.config.allowlist_external_dirs = {str(tmp_path)}
+    result = await _open(hass, entry, "torrent")
+    result = await _submit(hass, result, {"enabled": True, "backend": "libtorrent"})
+    typed = _shown(result) | {
+        "download_dir": str(directory),
+        "bind_interface": "",
+        "listen_port_min": 6881.5,
+        "connections_limit": 50.5,
+    }
+    result = await _submit(hass, result, typed)
+    assert result["errors"] == {
+        "listen_port_min": "invalid_type",
+        "connections_limit": "invalid_type",
+    }
+    result = await _submit(
+        hass, result, typed | {"listen_port_min": 6881.0, "connections_limit": 50.0}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    stored = entry.options["torrent"]
+    assert (stored["listen_port_min"], stored["connections_limit"]) == (6881, 50)
+    assert type(stored["connections_limit"]) is int

@@ -9,6 +9,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.lcars.cleanup import CleanupPolicy
+from custom_components.lcars.cleanup.reasons import shown_percent
 from custom_components.lcars.const import DOMAIN
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
@@ -127,7 +128,11 @@ async def test_preview_lists_leaving_soon_and_protected(
 
     folders = {(f["instance_id"], f["root_folder"]): f for f in result["root_folders"]}
     movies_folder = folders[(RADARR, "/movies")]
-    assert movies_folder["free_percent"] == pytest.approx(FREE_PERCENT, abs=0.01)
+    # Rounded down to one decimal, as every percentage LCARS shows.
+    assert movies_folder["free_percent"] == shown_percent(
+        movies_folder["free_bytes"] * 100 / movies_folder["total_bytes"]
+    )
+    assert movies_folder["free_percent"] == pytest.approx(FREE_PERCENT, abs=0.11)
     assert movies_folder["projected_free_bytes"] == movies_folder["free_bytes"]
 
     # Read-only: no change was sent, and every service holds what it held.

@@ -52,7 +52,9 @@ async def test_sensor_values_follow_the_library(
     assert int(hass.states.get("sensor.radarr_movies").state) == len(movies)
     assert int(hass.states.get("sensor.sonarr_series").state) == len(sonarr.series)
     assert int(hass.states.get("sensor.lidarr_artists").state) == len(lidarr.artists)
-    assert int(hass.states.get("sensor.radarr_queue").state) == len(radarr.queue)
+    assert int(hass.states.get("sensor.radarr_queue").state) == len(
+        simulator.downloads("radarr")
+    )
     disabled = entity_registry_entry(hass, "sensor.radarr_queue_left_to_download")
     assert disabled.disabled_by is er.RegistryEntryDisabler.INTEGRATION
     size = hass.states.get("sensor.radarr_size_on_disk")
@@ -138,17 +140,27 @@ async def test_queue_items_come_and_go(
     """Each download has a progress sensor while it is in the queue."""
     state = simulator.state.services["sonarr"]
     coordinator = init_integration.runtime_data.coordinators["sub_sonarr"]
-    assert state.queue, "the simulated Sonarr should have downloads"
+    downloads = simulator.downloads("sonarr")
+    assert downloads, "the simulated Sonarr should have downloads"
     sonarr_items = _dynamic_entities(
         entity_registry, init_integration, "queue_item", "sub_sonarr"
     )
-    assert set(sonarr_items) == {f"sub_sonarr_queue_item_{r.id}" for r in state.queue}
+    assert set(sonarr_items) == {
+        f"sub_sonarr_queue_item_{records[0].id}" for records in downloads
+    }
 
-    record = state.queue[0]
+    (record,) = next(records for records in downloads if len(records) == 1)
     entity_id = sonarr_items[f"sub_sonarr_queue_item_{record.id}"]
     sensor_state = hass.states.get(entity_id)
     assert 0 <= float(sensor_state.state) <= 100
-    assert sensor_state.attributes["title"] == record.title
+    episode = state.episodes[record.sub_id]
+    title = (
+        f"{state.series[record.media_id].title} "
+        f"S{episode.season_number:02d}E{episode.episode_number:02d}"
+    )
+    assert sensor_state.attributes["title"] == title
+    assert sensor_state.attributes["release_title"] == record.title
+    assert sensor_state.attributes["friendly_name"] == f"Sonarr Download {title}"
     assert sensor_state.attributes["unit_of_measurement"] == "%"
     assert set(sensor_state.attributes) >= {"size_left", "eta", "status"}
 
@@ -161,7 +173,9 @@ async def test_queue_items_come_and_go(
     assert entity_registry.async_get(entity_id) is None
 
     # A new download shows up.
-    new = dataclasses.replace(record, id=record.id + 1000, title="New download")
+    new = dataclasses.replace(
+        record, id=record.id + 1000, title="New download", download_id="N" * 40
+    )
     state.queue.append(new)
     state.touch()
     await coordinator.async_refresh()
@@ -170,7 +184,49 @@ async def test_queue_items_come_and_go(
         "sensor", "lcars", f"sub_sonarr_queue_item_{new.id}"
     )
     assert new_entity is not None
-    assert hass.states.get(new_entity).attributes["title"] == "New download"
+    assert hass.states.get(new_entity).attributes["release_title"] == "New download"
+    assert hass.states.get(new_entity).attributes["title"] == title
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_a_season_pack_is_one_download(
+    hass: HomeAssistant,
+    frozen_simulator: Any,
+    frozen_integration: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Sonarr lists a season pack once per episode: one download, one sensor.
+
+    The queue counts it once, takes its bytes left once, and its sensor is
+    named after the series and the season, not the release.
+    """
+    state = frozen_simulator.state.services["sonarr"]
+    downloads = frozen_simulator.downloads("sonarr")
+    (pack,) = [records for records in downloads if len(records) > 1]
+    service = frozen_simulator.services["sonarr"]._service
+    now = frozen_simulator.clock.now()
+
+    assert int(hass.states.get("sensor.sonarr_queue").state) == len(downloads)
+    left = sum(service.progress(records[0], now)[0] for records in downloads)
+    size = sum(records[0].size for records in downloads)
+    assert float(
+        hass.states.get("sensor.sonarr_queue_left_to_download").state
+    ) == pytest.approx(left / 2**30, abs=0.01)
+    assert float(hass.states.get("sensor.sonarr_queue_progress").state) == (
+        pytest.approx((size - left) * 100 / size, abs=0.1)
+    )
+
+    items = _dynamic_entities(
+        entity_registry, frozen_integration, "queue_item", "sub_sonarr"
+    )
+    assert len(items) == len(downloads)
+    assert not {f"sub_sonarr_queue_item_{r.id}" for r in pack[1:]} & set(items)
+    pack_state = hass.states.get(items[f"sub_sonarr_queue_item_{pack[0].id}"])
+    title = f"{state.series[pack[0].media_id].title} S{pack[0].season_number:02d}"
+    assert pack_state.attributes["friendly_name"] == f"Sonarr Download {title}"
+    assert pack_state.attributes["release_title"] == pack[0].title
+    assert pack_state.attributes["size"] == pack[0].size
+    assert pack_state.attributes["size_left"] == service.progress(pack[0], now)[0]
 
 
 async def test_stale_queue_items_removed_at_setup(

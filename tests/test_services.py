@@ -8,10 +8,12 @@ from typing import Any
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.lcars.cleanup.reasons import shown_percent
 from custom_components.lcars.const import DOMAIN
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.util import dt as dt_util
+from simulator.common import served_time
 
 from .conftest import lcars_entry, subentry_data
 
@@ -65,7 +67,7 @@ async def test_get_library_everything(
     assert found["size_on_disk"] == (movie.file.size if movie.file else 0)
     assert found["path"] == movie.path
     assert found["root_folder"] == movie.root_folder_path.rstrip("/")
-    assert dt_util.parse_datetime(found["added"]) == movie.added
+    assert dt_util.parse_datetime(found["added"]) == served_time(movie.added)
     labels = {tag.id: tag.label for tag in _state(simulator, "radarr").tags}
     assert found["tags"] == [labels[tag] for tag in movie.tags]
     # Jellyfin is connected, so every item says what it knows of watching.
@@ -286,22 +288,36 @@ async def test_no_watch_data_without_jellyfin(
 async def test_get_queue(
     hass: HomeAssistant, init_integration: MockConfigEntry, simulator: Any
 ) -> None:
-    """Every download of every *arr, with its progress."""
+    """Every download of every *arr, once, with its progress.
+
+    A season pack, listed by Sonarr once per episode, is one download named
+    after the series and season; imported downloads are gone.
+    """
     result = await _call(hass, "get_queue", init_integration)
     expected = {
-        (name, record.id)
+        (name, records[0].id): records
         for name in ("radarr", "sonarr", "lidarr")
-        for record in _state(simulator, name).queue
+        for records in simulator.downloads(name)
     }
     assert result["total"] == len(expected)
-    assert {(item["service"], item["id"]) for item in result["items"]} == expected
+    assert {(item["service"], item["id"]) for item in result["items"]} == set(expected)
     for item in result["items"]:
         assert 0 <= item["progress"] <= 100
         assert item["size_left"] <= item["size"]
+        records = expected[(item["service"], item["id"])]
+        assert item["release_title"] == records[0].title
+        assert item["title"] != item["release_title"]
 
     only_sonarr = await _call(hass, "get_queue", init_integration, service="sonarr")
     assert {item["service"] for item in only_sonarr["items"]} <= {"sonarr"}
-    assert only_sonarr["total"] == len(_state(simulator, "sonarr").queue)
+    downloads = simulator.downloads("sonarr")
+    assert only_sonarr["total"] == len(downloads)
+    sonarr = _state(simulator, "sonarr")
+    (pack,) = [records for records in downloads if len(records) > 1]
+    (item,) = [i for i in only_sonarr["items"] if i["id"] == pack[0].id]
+    series = sonarr.series[pack[0].media_id].title
+    assert item["title"] == f"{series} S{pack[0].season_number:02d}"
+    assert item["size"] == pack[0].size
 
 
 async def test_get_disk_space(
@@ -318,8 +334,9 @@ async def test_get_disk_space(
     assert got == expected
     for folder in result["root_folders"]:
         assert 0 <= folder["free_space"] <= folder["total_space"]
-        assert folder["free_percent"] == pytest.approx(
-            folder["free_space"] * 100 / folder["total_space"], abs=0.01
+        # Rounded down to one decimal, as every percentage LCARS shows.
+        assert folder["free_percent"] == shown_percent(
+            folder["free_space"] * 100 / folder["total_space"]
         )
 
     state = _state(simulator, "radarr")

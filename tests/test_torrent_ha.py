@@ -440,8 +440,8 @@ async def test_bad_input_adds_nothing(
         ({"url": "ftp://127.0.0.1/x.torrent"}, "torrent_url_unreachable"),
         ({"url": f"http://127.0.0.1:{closed}/x.torrent"}, "torrent_url_unreachable"),
         ({"url": f"{base}/missing.torrent"}, "torrent_url_unreachable"),
-        ({"url": f"{base}/broken.torrent"}, "invalid_torrent_file"),
-        ({"url": f"{base}/huge.torrent"}, "invalid_torrent_file"),
+        ({"url": f"{base}/broken.torrent"}, "torrent_url_unreachable"),
+        ({"url": f"{base}/huge.torrent"}, "torrent_url_unreachable"),
         ({"path": str(outside)}, "torrent_path_not_allowed"),
         ({"path": "relative/file.torrent"}, "torrent_path_not_allowed"),
         ({"path": str(broken)}, "invalid_torrent_file"),
@@ -725,8 +725,8 @@ async def test_options_external_client(
     }
     closed = free_port()
     for changes, errors in (
-        ({"password": "wrong-password"}, {"base": "invalid_auth"}),
-        ({"url": f"http://127.0.0.1:{closed}"}, {"base": "cannot_connect"}),
+        ({"password": "wrong-password"}, {"password": "invalid_auth"}),
+        ({"url": f"http://127.0.0.1:{closed}"}, {"url": "cannot_connect"}),
         ({"url": f"http://user:pw@127.0.0.1:{closed}"}, {"url": "invalid_url"}),
         ({"url": "not a url"}, {"url": "invalid_url"}),
     ):
@@ -774,14 +774,14 @@ async def test_options_external_client(
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], kept | {"password": "wrong-password"}
     )
-    assert result["errors"] == {"base": "invalid_auth"}
+    assert result["errors"] == {"password": "invalid_auth"}
     assert entry.options[CONF_TORRENT]["password"] == daemon.password
 
     # Without a username no password is kept: the client refuses.
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], kept | {"username": ""}
     )
-    assert result["errors"] == {"base": "invalid_auth"}
+    assert result["errors"] == {"username": "invalid_auth"}
     assert daemon.password not in caplog.text
 
 
@@ -806,7 +806,7 @@ async def test_diagnostics_hide_the_client_password(
     assert "do-not-show-me" not in str(diagnostics)
 
 
-async def test_diagnostics_cut_client_urls_to_their_host(
+async def test_diagnostics_redact_keys_in_client_urls(
     hass: HomeAssistant, media: Path
 ) -> None:
     """A key or user inside the external client's URL never reaches the diagnostics."""
@@ -822,7 +822,7 @@ async def test_diagnostics_cut_client_urls_to_their_host(
     )
     diagnostics = await async_get_config_entry_diagnostics(hass, entry)
     torrent = diagnostics["entry"]["options"][CONF_TORRENT]
-    assert torrent["url"] == "http://127.0.0.1:9091/…"
+    assert torrent["url"] == "http://127.0.0.1:9091/transmission/rpc?**REDACTED**"
     assert PASSKEY not in str(diagnostics)
 
 

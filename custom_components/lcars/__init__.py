@@ -6,7 +6,7 @@ import asyncio
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
+from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
@@ -30,6 +30,11 @@ PLATFORMS: list[Platform] = [
 ]
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+# How long setup waits for the first read of the servers. Longer than a large
+# library takes to read on a small machine, short enough that a server that
+# hangs does not hold up Home Assistant's start.
+FIRST_READ_WAIT_SECONDS = 20.0
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -66,24 +71,25 @@ async def async_setup_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> boo
             hass, entry, subentry, client
         )
 
-    coordinators = list(data.coordinators.values())
-    await asyncio.gather(
-        *(
-            coordinator.async_config_entry_first_refresh()
-            for coordinator in coordinators
-        ),
-        return_exceptions=True,
-    )
-    for coordinator in coordinators:
-        if not coordinator.last_update_success:
-            raise ConfigEntryNotReady(
-                translation_domain=DOMAIN,
-                translation_key="service_not_ready",
-                translation_placeholders={
-                    "service": coordinator.subentry.title,
-                    "error": str(coordinator.last_exception),
-                },
-            ) from coordinator.last_exception
+    # Every service is read once before the entities are made, so those that
+    # answer have states at once. One that does not answer does not hold up
+    # the others, the cleanup or the BitTorrent client: its entities are
+    # unavailable and its coordinator retries, sooner at first (see
+    # FIRST_RETRY), logging once when it fails and once when it is back.
+    # async_refresh, not async_config_entry_first_refresh: that one raises
+    # ConfigEntryNotReady and does not log the failure. A server that hangs
+    # is waited for only so long; its first read goes on in the background
+    # and its entities come up when it ends.
+    first_reads = [
+        entry.async_create_background_task(
+            hass,
+            coordinator.async_refresh(),
+            f"lcars first read of {coordinator.subentry.title}",
+        )
+        for coordinator in data.coordinators.values()
+    ]
+    if first_reads:
+        await asyncio.wait(first_reads, timeout=FIRST_READ_WAIT_SECONDS)
 
     entry.runtime_data = data
     try:
@@ -111,7 +117,12 @@ async def _async_reload_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> N
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> bool:
-    """Unload the platforms; the coordinators stop with the entry."""
+    """Unload the platforms; the coordinators stop with the entry.
+
+    A cleanup run belongs to this instance of the entry: it stops first, so
+    that nothing it does reaches a server or the store once unloading began.
+    """
+    await entry.runtime_data.cleanup.async_shutdown()
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 

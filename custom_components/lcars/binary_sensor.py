@@ -54,8 +54,12 @@ class ConnectivityBinarySensor(LcarsEntity[AnyCoordinator], BinarySensorEntity):
 
     @property
     def is_on(self) -> bool:
-        """Whether the service answered the last poll."""
-        return self.coordinator.last_update_success
+        """Whether the service answered the last poll.
+
+        Off while the first read of a server that hangs is still going on.
+        """
+        coordinator = self.coordinator
+        return coordinator.last_update_success and coordinator.data is not None
 
 
 # BitTorrent: the network interface all torrent traffic must use.

@@ -8,6 +8,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import LcarsConfigEntry
 from .entity import CleanupDeviceEntity
+from .permissions import async_require_admin
 
 # A run of the cleanup waits for the one before it in the cleanup itself.
 PARALLEL_UPDATES = 0
@@ -32,5 +33,10 @@ class RunCleanupButton(CleanupDeviceEntity, ButtonEntity):
         super().__init__(entry, "run_cleanup")
 
     async def async_press(self) -> None:
-        """Run the cleanup and wait until it is done."""
+        """Run the cleanup and wait until it is done (administrators only).
+
+        Even a dry run starts the grace period of what it lists as leaving
+        soon. Home Assistant sets the caller's context just before the press.
+        """
+        await async_require_admin(self.hass, self._context)
         await self.manager.async_run(trigger="button")

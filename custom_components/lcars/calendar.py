@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from homeassistant.components.calendar import CalendarEntity, CalendarEvent
@@ -32,6 +33,15 @@ def _local(value: date | datetime) -> datetime:
     if isinstance(value, datetime):
         return dt_util.as_local(value)
     return dt_util.start_of_local_day(value)
+
+
+def release_summary(entry: CalendarEntry) -> str:
+    """Name the release in the event's title: "Dune (Digital)".
+
+    A movie can come to cinemas, digitally and on disc in the same month: its
+    events tell which is which without being opened.
+    """
+    return f"{entry.title} ({entry.release})" if entry.release else entry.title
 
 
 async def async_setup_entry(
@@ -75,13 +85,19 @@ class ReleaseCalendar(LcarsEntity[ArrCoordinator], CalendarEntity):
         return CalendarEvent(
             start=start,
             end=end,
-            summary=entry.title,
+            summary=release_summary(entry),
             description=entry.description,
             uid=entry.uid,
         )
 
+    @property
+    def _releases(self) -> Iterable[CalendarEntry]:
+        """Releases of the last snapshot; none before the service first answered."""
+        data = self.coordinator.data
+        return () if data is None else data.calendar
+
     def _events(self) -> list[CalendarEvent]:
-        events = [self._event(entry) for entry in self.coordinator.data.calendar]
+        events = [self._event(entry) for entry in self._releases]
         return sorted(
             events, key=lambda event: (event.start_datetime_local, event.uid or "")
         )
@@ -97,7 +113,7 @@ class ReleaseCalendar(LcarsEntity[ArrCoordinator], CalendarEntity):
         now = dt_util.now()
         first: tuple[datetime, str] | None = None
         found: CalendarEntry | None = None
-        for entry in self.coordinator.data.calendar:
+        for entry in self._releases:
             start, end = self._span(entry)
             if _local(end) <= now:
                 continue

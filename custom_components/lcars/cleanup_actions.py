@@ -7,33 +7,28 @@ from typing import Any, Final, cast
 
 import voluptuous as vol
 
-from homeassistant.auth.permissions.const import POLICY_CONTROL
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse
-from homeassistant.exceptions import HomeAssistantError, Unauthorized, UnknownUser
-from homeassistant.helpers import config_validation as cv
+from homeassistant.exceptions import HomeAssistantError
 
+from . import fields
 from .cleanup import Candidate
 from .cleanup.candidates import instance_id
 from .cleanup.policy import KEEP_TAG, tag_key
 from .clients import LcarsClientError
 from .clients.models import Album
-from .const import (
-    ATTR_CONFIG_ENTRY_ID,
-    ATTR_INSTANCE,
-    ATTR_SERVICE,
-    DOMAIN,
-)
+from .const import ATTR_CONFIG_ENTRY_ID, ATTR_INSTANCE, ATTR_SERVICE, DOMAIN
 from .coordinator import (
     ArrCoordinator,
     LcarsConfigEntry,
     LidarrCoordinator,
     RadarrCoordinator,
 )
+from .permissions import async_require_admin
 from .services_common import (
-    as_int,
     async_get_entry,
     invalid,
     library,
+    not_answered,
     select_arr,
     title_of,
 )
@@ -46,50 +41,45 @@ ATTR_MAX_ITEMS: Final = "max_items"
 DEFAULT_PREVIEW_ITEMS: Final = 100
 MAX_PREVIEW_ITEMS: Final = 1000
 
-PREVIEW_CLEANUP_SCHEMA = vol.Schema(
+PREVIEW_CLEANUP_SCHEMA = fields.action_schema(
     {
-        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
-        vol.Optional(ATTR_MAX_ITEMS, default=DEFAULT_PREVIEW_ITEMS): vol.Any(
-            int, float, str
+        vol.Optional(ATTR_MAX_ITEMS, default=DEFAULT_PREVIEW_ITEMS): (
+            fields.whole_number(
+                ATTR_MAX_ITEMS,
+                minimum=1,
+                maximum=MAX_PREVIEW_ITEMS,
+                key="invalid_limit",
+            )
         ),
     }
 )
-RUN_CLEANUP_SCHEMA = vol.Schema(
-    {
-        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
-        vol.Optional(ATTR_DRY_RUN): cv.boolean,
-    }
+RUN_CLEANUP_SCHEMA = fields.action_schema(
+    {vol.Optional(ATTR_DRY_RUN): fields.boolean(ATTR_DRY_RUN)}
 )
-_ITEM_SCHEMA: Final = {
-    vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
-    vol.Required(ATTR_SERVICE): cv.string,
-    vol.Optional(ATTR_INSTANCE): cv.string,
-    vol.Required(ATTR_ID): vol.Any(int, float, str),
+
+
+def _item_number(field: str) -> fields.Check[int]:
+    return fields.whole_number(
+        field, minimum=0, maximum=fields.MAX_ID, key="invalid_item_id"
+    )
+
+
+_ITEM_FIELDS: Final = {
+    vol.Optional(ATTR_SERVICE): fields.text(ATTR_SERVICE),
+    vol.Optional(ATTR_INSTANCE): fields.text(ATTR_INSTANCE),
+    vol.Optional(ATTR_ID): _item_number(ATTR_ID),
 }
-PROTECT_SCHEMA = vol.Schema(_ITEM_SCHEMA)
-DELETE_MEDIA_SCHEMA = vol.Schema(
+PROTECT_SCHEMA = fields.action_schema(_ITEM_FIELDS, ATTR_SERVICE, ATTR_ID)
+DELETE_MEDIA_SCHEMA = fields.action_schema(
     {
-        **_ITEM_SCHEMA,
-        vol.Optional(ATTR_SEASON_NUMBER): vol.Any(int, float, str),
-        vol.Optional(ATTR_ALBUM_ID): vol.Any(int, float, str),
-        vol.Optional(ATTR_DRY_RUN): cv.boolean,
-    }
+        **_ITEM_FIELDS,
+        vol.Optional(ATTR_SEASON_NUMBER): _item_number(ATTR_SEASON_NUMBER),
+        vol.Optional(ATTR_ALBUM_ID): _item_number(ATTR_ALBUM_ID),
+        vol.Optional(ATTR_DRY_RUN): fields.boolean(ATTR_DRY_RUN),
+    },
+    ATTR_SERVICE,
+    ATTR_ID,
 )
-
-
-async def _async_require_admin(hass: HomeAssistant, call: ServiceCall) -> None:
-    """Refuse a call by a user who is not an administrator.
-
-    Calls without a user (automations, scripts) run with the rights of
-    whoever set them up, as Home Assistant's own admin actions do.
-    """
-    if call.context.user_id is None:
-        return
-    user = await hass.auth.async_get_user(call.context.user_id)
-    if user is None:
-        raise UnknownUser(context=call.context, permission=POLICY_CONTROL)
-    if not user.is_admin:
-        raise Unauthorized(context=call.context, permission=POLICY_CONTROL)
 
 
 def _one_arr(entry: LcarsConfigEntry, call: ServiceCall) -> ArrCoordinator:
@@ -104,20 +94,13 @@ def _one_arr(entry: LcarsConfigEntry, call: ServiceCall) -> ArrCoordinator:
             instances=", ".join(c.subentry.title for c in found),
         )
     if found[0].data is None:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="service_unavailable",
-            translation_placeholders={"service": found[0].subentry.title},
-        )
+        raise not_answered(found)
     return found[0]
 
 
 def _item_id(call: ServiceCall, field: str = ATTR_ID) -> int:
-    value = call.data[field]
-    number = as_int(value)
-    if number is None or number < 0:
-        raise invalid("invalid_item_id", field=field, value=str(value))
-    return number
+    """Return the id a field names (the schema made it a whole number)."""
+    return int(call.data[field])
 
 
 def _library_title(coordinator: ArrCoordinator, item_id: int) -> str:
@@ -135,13 +118,7 @@ async def async_preview_cleanup(
 ) -> ServiceResponse:
     """Return what a cleanup would do now, with the policy and ledger in use."""
     entry = async_get_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
-    max_items = as_int(call.data[ATTR_MAX_ITEMS])
-    if max_items is None or not 1 <= max_items <= MAX_PREVIEW_ITEMS:
-        raise invalid(
-            "invalid_limit",
-            limit=str(call.data[ATTR_MAX_ITEMS]),
-            max=str(MAX_PREVIEW_ITEMS),
-        )
+    max_items: int = call.data[ATTR_MAX_ITEMS]
     manager = entry.runtime_data.cleanup
     plan = await manager.async_preview()
     planned = await hass.async_add_executor_job(
@@ -151,18 +128,23 @@ async def async_preview_cleanup(
         instance_id(cast("Any", c.kind), c.subentry_id): c.subentry.title
         for c in entry.runtime_data.coordinators.values()
     }
+    # The summary, the counts and what is due come first; the policy, long
+    # and the same on every call, last.
     return {
-        "preview": True,
+        "summary": planned.pop("summary"),
+        "totals": planned.pop("totals"),
+        "delete_now": planned.pop("delete_now"),
         "dry_run": manager.dry_run,
-        "policy": manager.policy.to_dict(),
-        "instances": cast("dict[str, Any]", instances),
         **planned,
+        "preview": True,
+        "instances": cast("dict[str, Any]", instances),
+        "policy": manager.policy.to_dict(),
     }
 
 
 async def async_run_cleanup(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     """Run the cleanup now (administrators only)."""
-    await _async_require_admin(hass, call)
+    await async_require_admin(hass, call.context)
     entry = async_get_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
     summary = await entry.runtime_data.cleanup.async_run(
         trigger="action", dry_run=call.data.get(ATTR_DRY_RUN)
@@ -223,11 +205,17 @@ async def async_protect(hass: HomeAssistant, call: ServiceCall) -> ServiceRespon
 
 
 async def async_unprotect(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
-    """Remove the tags that keep a movie, series or artist."""
+    """Remove the tags that keep a movie, series or artist (administrators only).
+
+    Without its protection an item may be deleted by the next cleanup.
+    """
+    await async_require_admin(hass, call.context)
     return await _async_set_protection(hass, call, protect=False)
 
 
 def _album_title(coordinator: LidarrCoordinator, artist_id: int, album_id: int) -> str:
+    if coordinator.data is None:
+        raise not_answered([coordinator])
     albums: list[Album] = [a for a in coordinator.data.albums if a.id == album_id]
     if not albums or albums[0].artist_id != artist_id:
         raise invalid(
@@ -261,7 +249,7 @@ async def async_delete_media(hass: HomeAssistant, call: ServiceCall) -> ServiceR
     Protected items are refused with what protects them. The dry run switch
     applies unless the call says otherwise.
     """
-    await _async_require_admin(hass, call)
+    await async_require_admin(hass, call.context)
     entry = async_get_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
     coordinator = _one_arr(entry, call)
     key, whole_series = _item_key(coordinator, call)
@@ -269,6 +257,12 @@ async def async_delete_media(hass: HomeAssistant, call: ServiceCall) -> ServiceR
     item: Candidate | None = await manager.async_find_candidate(
         key, whole_series=whole_series
     )
+    # Favourites and what is playing come from Jellyfin (the first one, as
+    # for the cleanup): while it has never answered they are unknown, and an
+    # item in doubt is not deleted.
+    jellyfin = entry.runtime_data.jellyfin[:1]
+    if jellyfin and jellyfin[0].data is None:
+        raise not_answered(jellyfin)
     if item is None:
         # A season without files, or an album without tracks on disk.
         raise invalid("nothing_to_delete", item=key)

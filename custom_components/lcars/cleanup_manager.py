@@ -4,18 +4,27 @@ The policy itself lives in the `cleanup` subpackage, free of Home Assistant;
 this module feeds it the coordinators' data, keeps the ledger in a `Store`,
 carries out the plan through the clients and tells the rest of Home
 Assistant (entities, the event bus) what happened.
+
+A run belongs to the loaded entry that started it: unloading the entry stops
+it (`async_shutdown`) before anything else unloads, and from then on it sends
+no change to any server and saves nothing, so a new instance of the entry
+starts from what is stored and nothing of the old run overwrites it.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, Final, Literal, cast
+import time
+from typing import Any, Final, Literal, cast, get_args
+import uuid
 
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
@@ -27,6 +36,7 @@ from .cleanup import (
     LedgerError,
     Plan,
     Protection,
+    SourceHealth,
     SourceKind,
     plan_cleanup,
     protections_of,
@@ -40,8 +50,9 @@ from .cleanup.candidates import (
     rolling_series_ids,
     source_health,
 )
+from .cleanup.clock import ClockReading
 from .cleanup.execute import ExecutionReport, execute_plan, sync_leaving_soon_collection
-from .cleanup.model import MediaType
+from .cleanup.model import MediaType, trusted_size
 from .cleanup.reasons import protections as protections_text
 from .clients import LcarsClientError
 from .clients.arr import ArrClient
@@ -50,6 +61,7 @@ from .clients.models import (
     EpisodeWatch,
     JellyfinSnapshot,
     LidarrSnapshot,
+    MissingWatchData,
     RadarrSnapshot,
     Rows,
     SonarrSnapshot,
@@ -70,8 +82,22 @@ from .coordinator import AnyCoordinator, LcarsConfigEntry, LcarsData, SonarrCoor
 from .listeners import async_subscribe
 from .torrent.models import TorrentState
 
-type CleanupResult = Literal["ok", "dry_run", "nothing_to_do", "failed_closed", "error"]
+type CleanupResult = Literal[
+    "ok", "dry_run", "listed", "nothing_to_do", "failed_closed", "error"
+]
 type CleanupTrigger = Literal["schedule", "button", "action", "delete_media"]
+
+_RESULTS: Final = frozenset(get_args(CleanupResult.__value__))
+
+# Repair issues, one of each per entry (the entry id follows the name).
+ISSUE_STATE_UNREADABLE: Final = "cleanup_state_unreadable"
+ISSUE_WATCH_DATA_MISSING: Final = "jellyfin_watch_data_missing"
+
+# Linux names each boot: readings of the monotonic clock (which counts from
+# the boot) compare across restarts of Home Assistant on the same boot.
+BOOT_ID_FILE: Final = "/proc/sys/kernel/random/boot_id"
+# Elsewhere, readings compare within this process only.
+_PROCESS_CLOCK: Final = f"process:{uuid.uuid4().hex}"
 
 STORAGE_VERSION: Final = 1
 # The first automatic run after a start comes soon, so that leaving soon
@@ -157,7 +183,7 @@ class LeavingSoonEntry:
             entered=_moment(data["entered"]),
             delete_on=_moment(data["delete_on"]),
             reason=str(data["reason"]),
-            jellyfin_id=data.get("jellyfin_id"),
+            jellyfin_id=_optional_text(data.get("jellyfin_id")),
         )
 
 
@@ -236,22 +262,47 @@ class CleanupRunSummary:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CleanupRunSummary:
-        """Read a summary written by `as_dict`."""
+        """Read a summary written by `as_dict`; ValueError on an unknown result."""
+        result = data["result"]
+        if result not in _RESULTS:
+            raise ValueError(f"unknown cleanup result {result!r}")
         return cls(
             started=_moment(data["started"]),
             finished=_moment(data["finished"]),
-            result=cast("CleanupResult", data["result"]),
+            result=cast("CleanupResult", result),
             dry_run=bool(data["dry_run"]),
             trigger=str(data["trigger"]),
-            deleted=tuple(DeletedEntry.from_dict(d) for d in data["deleted"]),
+            deleted=tuple(DeletedEntry.from_dict(d) for d in _list(data["deleted"])),
             failed=tuple(
                 (str(f["key"]), str(f["title"]), str(f["error"]))
-                for f in data["failed"]
+                for f in _list(data["failed"])
             ),
             bytes_freed=int(data["bytes_freed"]),
             leaving_soon_count=int(data["leaving_soon_count"]),
             message=data.get("message"),
         )
+
+
+def _optional_text(value: Any) -> str | None:
+    """Return stored text that may be missing; TypeError for anything else."""
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"expected text, not {type(value).__name__}")
+    return value
+
+
+def _list(value: Any) -> list[Any]:
+    """Return stored data that must be a list; TypeError otherwise."""
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list, not {type(value).__name__}")
+    return value
+
+
+def _flag(stored: Mapping[str, Any], key: str) -> bool:
+    """Return a stored switch; TypeError when it is not a boolean."""
+    value = stored.get(key, True)
+    if not isinstance(value, bool):
+        raise TypeError(f"{key} is not a boolean")
+    return value
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -266,6 +317,16 @@ class CleanupInputs:
     rolling: dict[str, dict[int, Sequence[Episode]]]
     facts: tuple[SourceFact, ...]
     jellyfin_configured: bool
+    # Counted Jellyfin users whose watch data did not come in full.
+    missing_watch_data: tuple[MissingWatchData, ...] = ()
+
+    def health(self) -> SourceHealth:
+        """Return the state of the sources, and whose watch data is missing."""
+        return source_health(
+            self.facts,
+            jellyfin_configured=self.jellyfin_configured,
+            missing_watch_data=self.missing_watch_data,
+        )
 
     def candidates(
         self,
@@ -290,6 +351,7 @@ class CleanupInputs:
         ledger: Ledger,
         now: datetime,
         seeding: Callable[[Candidate], bool] | None = None,
+        clock: ClockReading | None = None,
     ) -> Plan:
         """Plan the cleanup; runs in an executor."""
         return plan_cleanup(
@@ -297,12 +359,11 @@ class CleanupInputs:
             disks=disk_figures(
                 radarr=self.radarr, sonarr=self.sonarr, lidarr=self.lidarr
             ),
-            health=source_health(
-                self.facts, jellyfin_configured=self.jellyfin_configured
-            ),
+            health=self.health(),
             policy=policy,
             ledger=ledger,
             now=now,
+            clock=clock,
         )
 
 
@@ -313,6 +374,7 @@ def _source_fact(coordinator: AnyCoordinator, *, ok: bool = True) -> SourceFact:
         instance=coordinator.subentry_id,
         ok=ok and coordinator.last_update_success,
         fetched_at=coordinator.last_fetched_at,
+        name=coordinator.subentry.title,
     )
 
 
@@ -364,10 +426,14 @@ async def async_gather_inputs(data: LcarsData, policy: CleanupPolicy) -> Cleanup
     jellyfin = data.jellyfin[0] if data.jellyfin else None
     snapshot: JellyfinSnapshot | None = None
     episode_watch: Rows[EpisodeWatch] | None = None
+    missing: list[MissingWatchData] = []
     if jellyfin is not None and jellyfin.data is not None:
         snapshot = jellyfin.data
+        missing.extend(snapshot.missing_watch_data)
         try:
-            episode_watch = await jellyfin.client.async_get_episode_watch()
+            episode_watch = await jellyfin.client.async_get_episode_watch(
+                missing=missing
+            )
         except LcarsClientError:
             failed.add(jellyfin.subentry_id)
     rolling, failed_sonarr = await _async_rolling_episodes(data.sonarr, policy)
@@ -385,7 +451,25 @@ async def async_gather_inputs(data: LcarsData, policy: CleanupPolicy) -> Cleanup
             if c.kind != "jellyfin" or c is jellyfin
         ),
         jellyfin_configured=jellyfin is not None,
+        missing_watch_data=tuple(missing),
     )
+
+
+_UNLOADED: Final = "Stopped: the LCARS entry was unloaded during the run"
+
+
+def _monotonic() -> float:
+    # Looked up on every call, so that a test's clock (freezegun) applies.
+    return time.monotonic()
+
+
+def _read_boot_id() -> str | None:
+    """Return the id of this boot of the machine, or None where there is none."""
+    try:
+        with open(BOOT_ID_FILE, encoding="ascii") as file:
+            return file.read().strip() or None
+    except OSError:
+        return None
 
 
 def _store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
@@ -440,6 +524,21 @@ class CleanupManager:
         self._listeners: list[CALLBACK_TYPE] = []
         self._cancel_timer: CALLBACK_TYPE | None = None
         self._cancel_stop: CALLBACK_TYPE | None = None
+        # Set once the entry unloads: nothing is sent or saved any more.
+        self._closed = False
+        # The runs and deletions under way, stopped when the entry unloads.
+        self._work: set[asyncio.Task[Any]] = set()
+        # Counts the times dry run was turned on: a run stops sending changes
+        # when it changes under it.
+        self._dry_run_turned_on = 0
+        # Which monotonic clock readings come from (see `cleanup.clock`).
+        self._clock_source = _PROCESS_CLOCK
+        self.monotonic: Callable[[], float] = _monotonic
+
+    @property
+    def closed(self) -> bool:
+        """Whether the entry unloads: nothing is sent or saved any more."""
+        return self._closed
 
     @property
     def data(self) -> LcarsData:
@@ -448,29 +547,75 @@ class CleanupManager:
 
     # -- state -----------------------------------------------------------
 
+    def read_clock(self) -> ClockReading:
+        """Read the wall clock and the monotonic clock together."""
+        return ClockReading(
+            wall=dt_util.utcnow(), monotonic=self.monotonic(), source=self._clock_source
+        )
+
     async def async_load(self) -> None:
-        """Read the switches, the ledger and the last run from storage."""
-        stored = await self._store.async_load()
-        if not stored:
-            return
-        self.dry_run = bool(stored.get("dry_run", True))
-        self.automatic = bool(stored.get("automatic", True))
+        """Read the switches, the ledger and the last run from storage.
+
+        Stored state that cannot be read, whatever its shape, is dropped:
+        dry run is on, nothing is listed, and a repair issue says so.
+        """
+        boot = await self.hass.async_add_executor_job(_read_boot_id)
+        if boot:
+            self._clock_source = f"boot:{boot}"
         try:
-            self.ledger = Ledger.from_dict(stored.get("ledger", {}))
-            self.leaving_soon = tuple(
-                LeavingSoonEntry.from_dict(e) for e in stored.get("leaving_soon", ())
-            )
-            last = stored.get("last_run")
-            self.last_run = CleanupRunSummary.from_dict(last) if last else None
-        except (LedgerError, KeyError, TypeError, ValueError) as err:
+            stored = await self._store.async_load()
+            if stored is not None:
+                self._read_stored(stored)
+        except (
+            HomeAssistantError,
+            NotImplementedError,
+            LedgerError,
+            AttributeError,
+            KeyError,
+            TypeError,
+            ValueError,
+        ) as err:
             # Starting again from an empty ledger restarts every grace period:
-            # items wait longer, never shorter.
+            # items wait longer, never shorter; and nothing is deleted until
+            # an administrator turns dry run off again.
             LOGGER.warning(
-                "The stored cleanup state is unreadable, starting anew: %s", err
+                "The stored cleanup state is unreadable; dry run is on and"
+                " the cleanup starts anew: %s",
+                err,
             )
+            self.dry_run = True
+            self.automatic = True
             self.ledger = Ledger()
             self.leaving_soon = ()
             self.last_run = None
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                f"{ISSUE_STATE_UNREADABLE}_{self.entry.entry_id}",
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key=ISSUE_STATE_UNREADABLE,
+                translation_placeholders={
+                    "entry": self.entry.title,
+                    "error": str(err)[:200],
+                },
+            )
+
+    def _read_stored(self, stored: Any) -> None:
+        """Take the stored state; raise on anything of the wrong shape or type."""
+        if not isinstance(stored, Mapping):
+            raise TypeError(f"the stored state is a {type(stored).__name__}")
+        dry_run, automatic = _flag(stored, "dry_run"), _flag(stored, "automatic")
+        ledger = Ledger.from_dict(stored.get("ledger"))
+        leaving_soon = tuple(
+            LeavingSoonEntry.from_dict(e) for e in _list(stored.get("leaving_soon", []))
+        )
+        last = stored.get("last_run")
+        if last is not None and not isinstance(last, Mapping):
+            raise TypeError("the last run is not an object")
+        self.dry_run, self.automatic, self.ledger = dry_run, automatic, ledger
+        self.leaving_soon = leaving_soon
+        self.last_run = CleanupRunSummary.from_dict(last) if last else None
 
     def _stored(self) -> dict[str, Any]:
         return {
@@ -483,13 +628,18 @@ class CleanupManager:
 
     async def _async_save(self) -> None:
         # Saved at once, not delayed: the ledger is what guarantees the grace
-        # period, and must not be lost by a crash right after a run.
+        # period, and must not be lost by a crash right after a run. Never
+        # once the entry unloads: the store belongs to the next instance.
+        if self._closed:
+            return
         await self._store.async_save(self._stored())
 
     @staticmethod
     async def async_remove_store(hass: HomeAssistant, entry_id: str) -> None:
-        """Forget the stored state of an entry that is being removed."""
+        """Forget the stored state (and the repair issues) of a removed entry."""
         await _store(hass, entry_id).async_remove()
+        for issue in (ISSUE_STATE_UNREADABLE, ISSUE_WATCH_DATA_MISSING):
+            ir.async_delete_issue(hass, DOMAIN, f"{issue}_{entry_id}")
 
     @callback
     def async_add_listener(self, update_callback: CALLBACK_TYPE) -> CALLBACK_TYPE:
@@ -507,18 +657,32 @@ class CleanupManager:
         A dry run writes to no server, so Jellyfin's Leaving Soon collection
         never showed what it listed. Turning it off therefore starts the
         grace period of everything on leaving soon again: each item is
-        announced for the full period before it can go.
+        announced for the full period before it can go. Turning it off waits
+        for a run under way; turning it on stops the run's changes at once.
         """
-        if self.dry_run and not on:
-            now = dt_util.utcnow()
-            grace = timedelta(days=self.policy.grace_days)
-            self.ledger = self.ledger.restart_grace(now, grace)
-            self.leaving_soon = tuple(
-                replace(e, entered=now, delete_on=now + grace)
-                for e in self.leaving_soon
-            )
-        self.dry_run = on
-        await self._async_save()
+        if on:
+            if not self.dry_run:
+                self._dry_run_turned_on += 1
+            self.dry_run = True
+            await self._async_save()
+            self._notify()
+            return
+        async with self._lock:
+            if self.dry_run:
+                clock = self.read_clock()
+                now = clock.wall
+                grace = timedelta(days=self.policy.grace_days)
+                self.ledger = self.ledger.restart_grace(now, grace, clock)
+                self.leaving_soon = tuple(
+                    replace(e, entered=now, delete_on=now + grace)
+                    for e in self.leaving_soon
+                )
+            self.dry_run = False
+            await self._async_save()
+        # The administrator decided: the notice of a lost state is done.
+        ir.async_delete_issue(
+            self.hass, DOMAIN, f"{ISSUE_STATE_UNREADABLE}_{self.entry.entry_id}"
+        )
         self._notify()
 
     async def async_set_automatic(self, on: bool) -> None:
@@ -563,6 +727,34 @@ class CleanupManager:
             self._cancel_stop()
             self._cancel_stop = None
 
+    async def async_shutdown(self) -> None:
+        """Stop everything under way: the entry unloads (or reloads).
+
+        From here on no change reaches any server and nothing is saved; the
+        run in progress is cancelled and awaited, so that it is over before
+        a new instance of the entry reads the store.
+        """
+        self._closed = True
+        self.async_stop()
+        work = list(self._work)
+        for task in work:
+            task.cancel()
+        if work:
+            await asyncio.wait(work)
+
+    def _keep_going(self, turned_on: int) -> Callable[[], bool]:
+        """Whether a run that started with this count may still send changes."""
+        return lambda: not self._closed and self._dry_run_turned_on == turned_on
+
+    async def _async_owned[T](self, work: Coroutine[Any, Any, T]) -> T:
+        """Run `work` as a task the entry can stop; CancelledError when it does."""
+        task = self.hass.async_create_task(work, eager_start=False)
+        self._work.add(task)
+        try:
+            return await task
+        finally:
+            self._work.discard(task)
+
     @callback
     def _schedule(self, delay: timedelta) -> None:
         self._unschedule()
@@ -593,10 +785,13 @@ class CleanupManager:
         async with self._lock:
             await self._async_refresh_sources()
             inputs = await async_gather_inputs(self.data, self.policy)
-            now = dt_util.now()
-            return await self.hass.async_add_executor_job(
-                inputs.plan, self.policy, self.ledger, now, self.seeding
+            clock = self.read_clock()
+            now = dt_util.as_local(clock.wall)
+            plan = await self.hass.async_add_executor_job(
+                inputs.plan, self.policy, self.ledger, now, self.seeding, clock
             )
+            self._update_watch_data_issue(inputs.health())
+            return plan
 
     async def async_run(
         self, *, trigger: CleanupTrigger, dry_run: bool | None = None
@@ -607,12 +802,24 @@ class CleanupManager:
         an error is its result, so that automations and entities see it.
         """
         async with self._lock:
-            self.running = True
-            self._notify()
             started = dt_util.utcnow()
             dry = self.dry_run if dry_run is None else dry_run
+            if self._closed:
+                return self._error(started, trigger, dry, _UNLOADED)
+            self.running = True
+            self._notify()
             try:
-                summary = await self._async_run(trigger, dry, started)
+                summary = await self._async_owned(
+                    self._async_run(trigger, dry, started)
+                )
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if not self.closed or (current is not None and current.cancelling()):
+                    raise
+                # Stopped by the unload: the entry's state is the next
+                # instance's, so this run records nothing.
+                self.running = False
+                return self._error(started, trigger, dry, _UNLOADED)
             except LcarsClientError as err:
                 LOGGER.warning("Cleanup stopped: %s", err)
                 summary = self._error(started, trigger, dry, str(err))
@@ -666,9 +873,15 @@ class CleanupManager:
             if status.state in (TorrentState.SEEDING, TorrentState.FINISHED)
         }
         arr = self.data.arr
-        for info_hash in seeding - set(self._downloads):
+        # A service not heard from since setup is not asked (the plan fails
+        # closed on it); lookups made without it are made again later.
+        unasked = any(coordinator.data is None for coordinator in arr)
+        new = seeding - set(self._downloads)
+        for info_hash in new:
             found: dict[str, set[int]] = {}
             for coordinator in arr:
+                if coordinator.data is None:
+                    continue
                 items = await coordinator.client.async_get_downloaded_items(info_hash)
                 if items:
                     source = instance_id(
@@ -682,6 +895,9 @@ class CleanupManager:
             for source, items in self._downloads[info_hash].items()
             for item_id in items
         }
+        if unasked:
+            for info_hash in new:
+                del self._downloads[info_hash]
         if not kept:
             return None
 
@@ -700,10 +916,14 @@ class CleanupManager:
         }
 
     def _work_out(
-        self, inputs: CleanupInputs, now: datetime, titles: Mapping[str, str]
+        self,
+        inputs: CleanupInputs,
+        now: datetime,
+        titles: Mapping[str, str],
+        clock: ClockReading | None = None,
     ) -> _Planned:
         """Plan and build the texts; runs in an executor."""
-        plan = inputs.plan(self.policy, self.ledger, now, self.seeding)
+        plan = inputs.plan(self.policy, self.ledger, now, self.seeding, clock)
 
         def service_of(item: Candidate) -> tuple[str, str]:
             service = item.instance_id.split("/", 1)[0]
@@ -720,7 +940,7 @@ class CleanupManager:
                 service=service,
                 instance=instance,
                 root_folder=item.root_folder,
-                size=item.size,
+                size=trusted_size(item),
                 entered=entered,
                 delete_on=delete_on,
                 reason=reason,
@@ -754,20 +974,23 @@ class CleanupManager:
     async def _async_run(
         self, trigger: str, dry: bool, started: datetime
     ) -> CleanupRunSummary:
+        keep_going = self._keep_going(self._dry_run_turned_on)
         await self._async_refresh_sources()
         inputs = await async_gather_inputs(self.data, self.policy)
-        now = dt_util.now()
+        clock = self.read_clock()
+        now = dt_util.as_local(clock.wall)
         planned = await self.hass.async_add_executor_job(
-            self._work_out, inputs, now, self._titles()
+            self._work_out, inputs, now, self._titles(), clock
         )
         plan = planned.plan
+        self._update_watch_data_issue(inputs.health())
         # Items new on leaving soon are on record before anything is deleted.
         self.ledger = plan.ledger
         await self._async_save()
 
         report: ExecutionReport | None = None
         if not plan.failed_closed and plan.delete_now:
-            report = await self._async_execute(plan, dry)
+            report = await self._async_execute(plan, dry, keep_going)
             self.ledger = report.apply_to(self.ledger, now)
 
         deleted_keys = set(report.deleted_keys) if report and not dry else set()
@@ -790,7 +1013,8 @@ class CleanupManager:
         if plan.failed_closed:
             message = plan.summary
         collection_error = None
-        if not plan.failed_closed and not dry:
+        stopped = report is not None and report.stopped
+        if not plan.failed_closed and not dry and keep_going():
             # A dry run writes nothing anywhere, the collection included.
             collection_error = await self._async_sync_collection()
 
@@ -811,14 +1035,23 @@ class CleanupManager:
                 f"{len(failed)} of {len(planned.due)} deletions failed: "
                 + "; ".join(f"{title}: {error}" for _key, title, error in failed)
             )
+        elif stopped:
+            result = "error"
+            message = (
+                "Stopped: dry run was turned on during the run; "
+                f"{len(deleted)} of {len(planned.due)} deletions were done"
+            )
         elif not planned.due:
-            result = "nothing_to_do"
+            result = "listed" if self.leaving_soon else "nothing_to_do"
         elif dry:
             result = "dry_run"
         else:
             result = "ok"
         if collection_error and message is None:
             message = collection_error
+        refresh_error = _refresh_error(report)
+        if refresh_error and message is None:
+            message = refresh_error
         summary = CleanupRunSummary(
             started=started,
             finished=dt_util.utcnow(),
@@ -841,7 +1074,9 @@ class CleanupManager:
         subentry_id = rest.partition("/")[0]
         return self._titles().get(f"{kind}/{subentry_id}", subentry_id)
 
-    async def _async_execute(self, plan: Plan, dry: bool) -> ExecutionReport:
+    async def _async_execute(
+        self, plan: Plan, dry: bool, keep_going: Callable[[], bool]
+    ) -> ExecutionReport:
         jellyseerr = self.data.jellyseerr[0].client if self.data.jellyseerr else None
         jellyfin = self.data.jellyfin[0].client if self.data.jellyfin else None
         return await execute_plan(
@@ -851,6 +1086,28 @@ class CleanupManager:
             add_import_exclusion=self.add_import_exclusion,
             jellyseerr=jellyseerr,
             jellyfin=jellyfin,
+            keep_going=keep_going,
+        )
+
+    @callback
+    def _update_watch_data_issue(self, health: SourceHealth) -> None:
+        """Tell the user which counted Jellyfin users' watch data is missing."""
+        issue_id = f"{ISSUE_WATCH_DATA_MISSING}_{self.entry.entry_id}"
+        if not health.watch_data_gaps:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            return
+        jellyfin = self.data.jellyfin[0].subentry.title if self.data.jellyfin else ""
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key=ISSUE_WATCH_DATA_MISSING,
+            translation_placeholders={
+                "users": ", ".join(gap.user for gap in health.watch_data_gaps),
+                "service": jellyfin,
+            },
         )
 
     async def _async_sync_collection(self) -> str | None:
@@ -914,28 +1171,45 @@ class CleanupManager:
         async with self._lock:
             started = dt_util.utcnow()
             dry = self.dry_run if dry_run is None else dry_run
+            if self._closed:
+                raise HomeAssistantError(
+                    translation_domain=DOMAIN, translation_key="entry_unloading"
+                )
             jellyseerr = (
                 self.data.jellyseerr[0].client if self.data.jellyseerr else None
             )
             jellyfin = self.data.jellyfin[0].client if self.data.jellyfin else None
-            report = await execute_plan(
-                (item,),
-                self._client_of,
-                dry_run=dry,
-                add_import_exclusion=self.add_import_exclusion,
-                jellyseerr=jellyseerr,
-                jellyfin=jellyfin,
-            )
+            try:
+                report: ExecutionReport = await self._async_owned(
+                    execute_plan(
+                        (item,),
+                        self._client_of,
+                        dry_run=dry,
+                        add_import_exclusion=self.add_import_exclusion,
+                        jellyseerr=jellyseerr,
+                        jellyfin=jellyfin,
+                        keep_going=self._keep_going(self._dry_run_turned_on),
+                    )
+                )
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if not self.closed or (current is not None and current.cancelling()):
+                    raise
+                raise HomeAssistantError(
+                    translation_domain=DOMAIN, translation_key="entry_unloading"
+                ) from None
             now = dt_util.utcnow()
             self.ledger = report.apply_to(self.ledger, now)
             service = item.instance_id.split("/", 1)[0]
+            # What a deletion by hand frees is told only when the size is known.
+            size = item.size if item.size is not None and item.size > 0 else 0
             entry = DeletedEntry(
                 key=item.key,
                 title=item.title,
                 kind=item.kind,
                 service=service,
                 instance=self._instance_title(item.key),
-                size=item.size,
+                size=size,
                 reason=reason,
             )
             failed = tuple((key, item.title, error) for key, error in report.failures)
@@ -952,9 +1226,9 @@ class CleanupManager:
                 trigger="delete_media",
                 deleted=(entry,) if (deleted_now or (dry and not failed)) else (),
                 failed=failed,
-                bytes_freed=item.size if deleted_now else 0,
+                bytes_freed=size if deleted_now else 0,
                 leaving_soon_count=len(self.leaving_soon),
-                message=failed[0][2] if failed else None,
+                message=failed[0][2] if failed else _refresh_error(report),
             )
             await self._async_save()
             if deleted_now:
@@ -999,3 +1273,16 @@ __all__ = [
     "LeavingSoonEntry",
     "async_gather_inputs",
 ]
+
+
+def _refresh_error(report: ExecutionReport | None) -> str | None:
+    """Say why Jellyfin did not rescan its libraries after deletions, or None.
+
+    The deletions stand, but Jellyfin keeps showing the deleted items until
+    its next scan: the run says so rather than reporting all is well.
+    """
+    refresh = report.library_refresh if report is not None else None
+    if refresh is None or refresh.ok:
+        return None
+    LOGGER.warning("Jellyfin did not rescan its libraries: %s", refresh.error)
+    return f"Jellyfin did not rescan its libraries: {refresh.error}"

@@ -43,13 +43,15 @@ from homeassistant.helpers.selector import (
 )
 
 from .cleanup import CleanupPolicy, PolicyError
-from .cleanup.policy import GB, tag_key
+from .cleanup.policy import GIB, tag_key
 from .clients import (
     AuthenticationError,
     BadResponseError,
     CannotConnectError,
     InvalidUrlError,
     WrongServiceError,
+    redact_url,
+    url_has_secrets,
 )
 from .connection import ServiceIdentity, async_identify
 from .const import (
@@ -72,6 +74,7 @@ from .const import (
     SERVICE_NAMES,
     SERVICE_TYPES,
 )
+from .permissions import PathNotAllowedError, async_check_path
 from .torrent import (
     BackendAuthError,
     BackendConnectionError,
@@ -138,6 +141,20 @@ RECONFIGURE_SCHEMA = vol.Schema(
 REAUTH_SCHEMA = vol.Schema({vol.Required(CONF_API_KEY): KEY_SELECTOR})
 
 
+async def _async_check_new_connection(
+    hass: HomeAssistant, kind: str, data: Mapping[str, Any]
+) -> tuple[ServiceIdentity | None, dict[str, str]]:
+    """Check a URL entered in a form, then connect like `_async_try_identify`.
+
+    A user, password, query or fragment in the URL is refused before
+    anything is sent: the API key has its own field, and a secret in the URL
+    would be stored (and shown) with it.
+    """
+    if url_has_secrets(data[CONF_URL]):
+        return None, {CONF_URL: "url_has_secrets"}
+    return await _async_try_identify(hass, kind, data)
+
+
 async def _async_try_identify(
     hass: HomeAssistant, kind: str, data: Mapping[str, Any]
 ) -> tuple[ServiceIdentity | None, dict[str, str]]:
@@ -158,6 +175,11 @@ async def _async_try_identify(
         LOGGER.exception("Unexpected error while connecting to %s", SERVICE_NAMES[kind])
         return None, {"base": "unknown"}
     return identity, {}
+
+
+def _without_url_secrets(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a form's input to show again, its URL without user, password or query."""
+    return {**user_input, CONF_URL: redact_url(str(user_input[CONF_URL]))}
 
 
 def _connection_data(
@@ -210,9 +232,11 @@ class LcarsConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Create LCARS; services are added afterwards as subentries."""
-        if self._async_current_entries():
-            return self.async_abort(reason="single_instance_allowed")
+        """Create LCARS; services are added afterwards as subentries.
+
+        There is one LCARS entry: the manifest says so (single_config_entry),
+        and Home Assistant refuses a second one before this step.
+        """
         if user_input is not None:
             return self.async_create_entry(
                 title=TITLE,
@@ -262,7 +286,7 @@ class LcarsConfigFlow(ConfigFlow, domain=DOMAIN):
             description_placeholders={
                 "service": SERVICE_NAMES[kind],
                 "name": subentry.title,
-                "url": subentry.data[CONF_URL],
+                "url": redact_url(subentry.data[CONF_URL]),
             },
         )
 
@@ -297,7 +321,9 @@ class ServiceSubentryFlow(ConfigSubentryFlow):
         errors: dict[str, str] = {}
         if user_input is not None:
             data = _connection_data(user_input)
-            identity, errors = await _async_try_identify(self.hass, self._kind, data)
+            identity, errors = await _async_check_new_connection(
+                self.hass, self._kind, data
+            )
             if identity is not None:
                 if self._unique_id_taken(identity.unique_id):
                     return self.async_abort(reason="already_configured")
@@ -308,7 +334,8 @@ class ServiceSubentryFlow(ConfigSubentryFlow):
         return self.async_show_form(
             step_id="user",
             data_schema=self.add_suggested_values_to_schema(
-                CONNECTION_SCHEMA, user_input
+                CONNECTION_SCHEMA,
+                None if user_input is None else _without_url_secrets(user_input),
             ),
             errors=errors,
             description_placeholders=self._placeholders,
@@ -322,7 +349,9 @@ class ServiceSubentryFlow(ConfigSubentryFlow):
         errors: dict[str, str] = {}
         if user_input is not None:
             data = _connection_data(user_input, subentry.data)
-            identity, errors = await _async_try_identify(self.hass, self._kind, data)
+            identity, errors = await _async_check_new_connection(
+                self.hass, self._kind, data
+            )
             if identity is not None:
                 # Jellyfin names its server: the same subentry must stay on it.
                 if self._kind == SERVICE_JELLYFIN and identity.unique_id not in (
@@ -337,12 +366,16 @@ class ServiceSubentryFlow(ConfigSubentryFlow):
                     return await self.async_step_users()
                 return self._async_finish_reconfigure(subentry)
         suggested = {
-            CONF_URL: subentry.data[CONF_URL],
+            # A URL stored with a secret in it (before such URLs were
+            # refused) is offered without it: it goes to the browser.
+            CONF_URL: redact_url(subentry.data[CONF_URL]),
             CONF_VERIFY_SSL: subentry.data.get(CONF_VERIFY_SSL, True),
         }
         if user_input is not None:
             suggested |= {
-                key: value for key, value in user_input.items() if key != CONF_API_KEY
+                key: value
+                for key, value in _without_url_secrets(user_input).items()
+                if key != CONF_API_KEY
             }
         return self.async_show_form(
             step_id="reconfigure",
@@ -356,8 +389,13 @@ class ServiceSubentryFlow(ConfigSubentryFlow):
     async def async_step_users(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
-        """Choose the Jellyfin users whose watch data counts."""
-        users = {user.id: user.name for user in self._identity.users}
+        """Choose the Jellyfin users whose watch data counts.
+
+        Disabled users are not offered: their watch data never counts.
+        """
+        users = {
+            user.id: user.name for user in self._identity.users if not user.is_disabled
+        }
         errors: dict[str, str] = {}
         if user_input is not None:
             chosen = [user for user in user_input[CONF_USERS] if user in users]
@@ -422,6 +460,7 @@ class ServiceSubentryFlow(ConfigSubentryFlow):
 # --------------------------------------------------------------------------- options
 
 # Form fields of the cleanup rules that are not a policy setting of the same name.
+# The data cap is entered in GiB, the unit LCARS writes sizes in everywhere.
 CONF_MAX_GB_PER_RUN = "max_gigabytes_per_run"
 CONF_CONFIRM = "confirm"
 
@@ -439,13 +478,58 @@ TEXT_SELECTOR = TextSelector()
 BOOLEAN_SELECTOR = BooleanSelector()
 
 
-def _count_selector(unit: str) -> NumberSelector:
+class IntegerSelector(NumberSelector):
+    """A box for a whole number.
+
+    Home Assistant's number selector reads every value as a float, so that a
+    whole number field would answer "Value 5.0 is too small". This one gives
+    whole numbers as int and words its range errors with them. A value that
+    is not whole passes as a float: the step refuses it on its field with a
+    translated reason (`invalid_type`).
+    """
+
+    def __call__(self, data: Any) -> float:
+        """Read a whole number as int, checked against the bounds."""
+        value: float = vol.Coerce(float)(data)
+        if not value.is_integer():
+            return value
+        number = int(value)
+        if "min" in self.config and number < self.config["min"]:
+            raise vol.Invalid(f"Value {number} is too small")
+        if "max" in self.config and number > self.config["max"]:
+            raise vol.Invalid(f"Value {number} is too large")
+        return number
+
+
+def _integer_selector(
+    unit: str | None = None, *, low: int | None = None, high: int | None = None
+) -> IntegerSelector:
+    """Make a box for a whole number, in steps of one, with a unit and bounds."""
+    config = NumberSelectorConfig(step=1, mode=NumberSelectorMode.BOX)
+    if unit is not None:
+        config["unit_of_measurement"] = unit
+    if low is not None:
+        config["min"] = low
+    if high is not None:
+        config["max"] = high
+    return IntegerSelector(config)
+
+
+def _count_selector(unit: str) -> IntegerSelector:
     """Ask for a number without bounds: the policy refuses wrong values with a reason."""
-    return NumberSelector(
-        NumberSelectorConfig(
-            step=1, unit_of_measurement=unit, mode=NumberSelectorMode.BOX
-        )
-    )
+    return _integer_selector(unit)
+
+
+def _fraction_errors(
+    schema: vol.Schema, user_input: Mapping[str, Any]
+) -> dict[str, str]:
+    """Refuse, on its field, a fraction given for a whole number."""
+    return {
+        str(key): "invalid_type"
+        for key, selector in schema.schema.items()
+        if isinstance(selector, IntegerSelector)
+        and isinstance(user_input.get(str(key)), float)
+    }
 
 
 CLEANUP_RULES_SCHEMA = vol.Schema(
@@ -476,7 +560,7 @@ CLEANUP_RULES_SCHEMA = vol.Schema(
         vol.Required("max_items_per_run"): _count_selector("items"),
         vol.Required(CONF_MAX_GB_PER_RUN): NumberSelector(
             NumberSelectorConfig(
-                step="any", unit_of_measurement="GB", mode=NumberSelectorMode.BOX
+                step="any", unit_of_measurement="GiB", mode=NumberSelectorMode.BOX
             )
         ),
         vol.Required("max_data_age_minutes"): _count_selector("min"),
@@ -489,6 +573,12 @@ _FORM_FIELDS = {str(key): str(key) for key in CLEANUP_RULES_SCHEMA.schema} | {
 }
 CONFIRM_SCHEMA = vol.Schema(
     {vol.Required(CONF_CONFIRM, default=False): BOOLEAN_SELECTOR}
+)
+SCAN_INTERVAL_SELECTOR = _integer_selector(
+    "s", low=MIN_SCAN_INTERVAL_SECONDS, high=MAX_SCAN_INTERVAL_SECONDS
+)
+CLEANUP_INTERVAL_SELECTOR = _integer_selector(
+    "min", low=MIN_CLEANUP_INTERVAL_MINUTES, high=MAX_CLEANUP_INTERVAL_MINUTES
 )
 
 
@@ -572,9 +662,9 @@ def _policy_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
         data[field] = user_input[field]
     # Whole bytes; a value that is not a finite number goes to the policy as
     # it is, which refuses it with a reason.
-    gigabytes: float = user_input[CONF_MAX_GB_PER_RUN]
+    gibibytes: float = user_input[CONF_MAX_GB_PER_RUN]
     data["max_bytes_per_run"] = (
-        round(gigabytes * GB) if math.isfinite(gigabytes) else gigabytes
+        round(gibibytes * GIB) if math.isfinite(gibibytes) else gibibytes
     )
     return data
 
@@ -606,7 +696,7 @@ def _policy_form_values(policy: CleanupPolicy) -> dict[str, Any]:
         "free_until_target": policy.free_until_target,
         "target_margin_percent": _number(policy.target_margin_percent),
         "max_items_per_run": policy.max_items_per_run,
-        CONF_MAX_GB_PER_RUN: _number(policy.max_bytes_per_run / GB),
+        CONF_MAX_GB_PER_RUN: _number(policy.max_bytes_per_run / GIB),
         "max_data_age_minutes": policy.max_data_age_minutes,
     }
     return values
@@ -658,27 +748,24 @@ class LcarsOptionsFlow(OptionsFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask how often the services are polled."""
-        if user_input is not None:
-            return self._async_save(
-                **{CONF_SCAN_INTERVAL: int(user_input[CONF_SCAN_INTERVAL])}
-            )
         current = self.config_entry.options.get(
             CONF_SCAN_INTERVAL, int(DEFAULT_SCAN_INTERVAL.total_seconds())
         )
         schema = vol.Schema(
-            {
-                vol.Required(CONF_SCAN_INTERVAL, default=current): NumberSelector(
-                    NumberSelectorConfig(
-                        min=MIN_SCAN_INTERVAL_SECONDS,
-                        max=MAX_SCAN_INTERVAL_SECONDS,
-                        step=1,
-                        unit_of_measurement="s",
-                        mode=NumberSelectorMode.BOX,
-                    )
-                )
-            }
+            {vol.Required(CONF_SCAN_INTERVAL, default=current): SCAN_INTERVAL_SELECTOR}
         )
-        return self.async_show_form(step_id="polling", data_schema=schema)
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = _fraction_errors(schema, user_input)
+            if not errors:
+                return self._async_save(
+                    **{CONF_SCAN_INTERVAL: user_input[CONF_SCAN_INTERVAL]}
+                )
+            # Refused: the form shows what was typed, with the error on it.
+            schema = self.add_suggested_values_to_schema(schema, user_input)
+        return self.async_show_form(
+            step_id="polling", data_schema=schema, errors=errors
+        )
 
     async def async_step_cleanup_rules(
         self, user_input: dict[str, Any] | None = None
@@ -743,16 +830,6 @@ class LcarsOptionsFlow(OptionsFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask how often cleanup runs and what it does besides deleting."""
-        if user_input is not None:
-            return self._async_save_cleanup(
-                **{
-                    CONF_CLEANUP_INTERVAL: int(user_input[CONF_CLEANUP_INTERVAL]),
-                    CONF_IMPORT_EXCLUSION: user_input[CONF_IMPORT_EXCLUSION],
-                    CONF_LEAVING_SOON_COLLECTION: user_input[
-                        CONF_LEAVING_SOON_COLLECTION
-                    ],
-                }
-            )
         cleanup = self._cleanup
         schema = vol.Schema(
             {
@@ -761,15 +838,7 @@ class LcarsOptionsFlow(OptionsFlow):
                     default=cleanup.get(
                         CONF_CLEANUP_INTERVAL, DEFAULT_CLEANUP_INTERVAL_MINUTES
                     ),
-                ): NumberSelector(
-                    NumberSelectorConfig(
-                        min=MIN_CLEANUP_INTERVAL_MINUTES,
-                        max=MAX_CLEANUP_INTERVAL_MINUTES,
-                        step=1,
-                        unit_of_measurement="min",
-                        mode=NumberSelectorMode.BOX,
-                    )
-                ),
+                ): CLEANUP_INTERVAL_SELECTOR,
                 vol.Required(
                     CONF_IMPORT_EXCLUSION,
                     default=cleanup.get(CONF_IMPORT_EXCLUSION, False),
@@ -780,7 +849,23 @@ class LcarsOptionsFlow(OptionsFlow):
                 ): BOOLEAN_SELECTOR,
             }
         )
-        return self.async_show_form(step_id="cleanup_schedule", data_schema=schema)
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = _fraction_errors(schema, user_input)
+            if not errors:
+                return self._async_save_cleanup(
+                    **{
+                        CONF_CLEANUP_INTERVAL: user_input[CONF_CLEANUP_INTERVAL],
+                        CONF_IMPORT_EXCLUSION: user_input[CONF_IMPORT_EXCLUSION],
+                        CONF_LEAVING_SOON_COLLECTION: user_input[
+                            CONF_LEAVING_SOON_COLLECTION
+                        ],
+                    }
+                )
+            schema = self.add_suggested_values_to_schema(schema, user_input)
+        return self.async_show_form(
+            step_id="cleanup_schedule", data_schema=schema, errors=errors
+        )
 
     async def async_step_torrent(
         self, user_input: dict[str, Any] | None = None
@@ -825,14 +910,18 @@ class LcarsOptionsFlow(OptionsFlow):
         """Ask how the built-in BitTorrent engine runs."""
         errors: dict[str, str] = {}
         if user_input is not None:
+            errors = _fraction_errors(TORRENT_ENGINE_SCHEMA, user_input)
             values = _torrent_values(user_input)
-            directory = values[CONF_DOWNLOAD_DIR]
-            if not directory.startswith("/") or not self.hass.config.is_allowed_path(
-                directory
-            ):
-                errors[CONF_DOWNLOAD_DIR] = "download_dir_not_allowed"
+            try:
+                await async_check_path(self.hass, values[CONF_DOWNLOAD_DIR], write=True)
+            except PathNotAllowedError as err:
+                errors[CONF_DOWNLOAD_DIR] = (
+                    "download_dir_served" if err.served else "download_dir_not_allowed"
+                )
             low, high = values[CONF_LISTEN_PORT_MIN], values[CONF_LISTEN_PORT_MAX]
-            if not MIN_PORT <= low <= high <= MAX_PORT:
+            if CONF_LISTEN_PORT_MIN not in errors and not (
+                MIN_PORT <= low <= high <= MAX_PORT
+            ):
                 errors[CONF_LISTEN_PORT_MIN] = "invalid_port_range"
             if not errors:
                 return self._async_save_torrent(values)
@@ -874,9 +963,12 @@ class LcarsOptionsFlow(OptionsFlow):
                 )
                 await backend.start()
             except BackendAuthError:
-                errors["base"] = "invalid_auth"
+                # Without a username the login itself is missing, else the
+                # password is the likely culprit.
+                field = CONF_PASSWORD if values[CONF_USERNAME] else CONF_USERNAME
+                errors[field] = "invalid_auth"
             except (BackendConnectionError, BackendResponseError):
-                errors["base"] = "cannot_connect"
+                errors[CONF_URL] = "cannot_connect"
             except EngineError:
                 # Raised before anything is sent: the address is not usable.
                 errors[CONF_URL] = "invalid_url"
@@ -907,18 +999,12 @@ def _ignore_event(_event: TorrentEvent) -> None:
     """Take no notice of events: the form only checks the connection."""
 
 
-def _port_selector() -> NumberSelector:
-    return NumberSelector(
-        NumberSelectorConfig(min=1, max=MAX_PORT, step=1, mode=NumberSelectorMode.BOX)
-    )
+def _port_selector() -> IntegerSelector:
+    return _integer_selector(low=1, high=MAX_PORT)
 
 
-def _rate_selector() -> NumberSelector:
-    return NumberSelector(
-        NumberSelectorConfig(
-            min=0, step=1, unit_of_measurement="KiB/s", mode=NumberSelectorMode.BOX
-        )
-    )
+def _rate_selector() -> IntegerSelector:
+    return _integer_selector("KiB/s", low=0)
 
 
 TORRENT_CHOICE_SCHEMA = vol.Schema(
@@ -950,9 +1036,10 @@ SEEDING_SCHEMA: dict[vol.Marker, Any] = {
     vol.Required(CONF_SEEDING_RATIO): NumberSelector(
         NumberSelectorConfig(min=0, step=0.1, mode=NumberSelectorMode.BOX)
     ),
+    # Hours may be fractional: a half hour is a fine limit.
     vol.Required(CONF_SEEDING_HOURS): NumberSelector(
         NumberSelectorConfig(
-            min=0, step=1, unit_of_measurement="h", mode=NumberSelectorMode.BOX
+            min=0, step=0.5, unit_of_measurement="h", mode=NumberSelectorMode.BOX
         )
     ),
     vol.Required(CONF_LIMIT_ACTION): SelectSelector(
@@ -981,9 +1068,7 @@ TORRENT_ENGINE_SCHEMA = vol.Schema(
         vol.Required(CONF_DOWNLOAD_DIR): TEXT_SELECTOR,
         vol.Required(CONF_LISTEN_PORT_MIN): _port_selector(),
         vol.Required(CONF_LISTEN_PORT_MAX): _port_selector(),
-        vol.Required(CONF_CONNECTIONS_LIMIT): NumberSelector(
-            NumberSelectorConfig(min=2, step=1, mode=NumberSelectorMode.BOX)
-        ),
+        vol.Required(CONF_CONNECTIONS_LIMIT): _integer_selector(low=2),
         vol.Required(CONF_DOWNLOAD_RATE_LIMIT): _rate_selector(),
         vol.Required(CONF_UPLOAD_RATE_LIMIT): _rate_selector(),
         vol.Required(CONF_ENABLE_DHT): BOOLEAN_SELECTOR,
@@ -997,16 +1082,12 @@ TORRENT_ENGINE_SCHEMA = vol.Schema(
 
 
 def _torrent_values(user_input: Mapping[str, Any]) -> dict[str, Any]:
-    """Return the torrent options as stored: whole numbers where they are."""
+    """Return the torrent options as stored.
+
+    Ports, limits and rates come as int from their selectors (a fraction is
+    refused on its field before anything is stored).
+    """
     values = dict(user_input)
-    for key in (
-        CONF_LISTEN_PORT_MIN,
-        CONF_LISTEN_PORT_MAX,
-        CONF_CONNECTIONS_LIMIT,
-        CONF_DOWNLOAD_RATE_LIMIT,
-        CONF_UPLOAD_RATE_LIMIT,
-    ):
-        values[key] = int(values[key])
     values[CONF_SEEDING_RATIO] = float(values[CONF_SEEDING_RATIO])
     values[CONF_SEEDING_HOURS] = float(values[CONF_SEEDING_HOURS])
     values[CONF_DOWNLOAD_DIR] = str(values[CONF_DOWNLOAD_DIR]).strip()

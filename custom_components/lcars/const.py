@@ -80,7 +80,15 @@ MIN_CLEANUP_INTERVAL_MINUTES: Final = 5
 MAX_CLEANUP_INTERVAL_MINUTES: Final = 7 * 24 * 60
 
 # What a cleanup run came to (the last result sensor's options).
-CLEANUP_RESULTS: Final = ("ok", "dry_run", "nothing_to_do", "failed_closed", "error")
+# `listed`: nothing was due, and items wait on leaving soon.
+CLEANUP_RESULTS: Final = (
+    "ok",
+    "dry_run",
+    "listed",
+    "nothing_to_do",
+    "failed_closed",
+    "error",
+)
 
 # Events on the bus.
 EVENT_CLEANUP_FINISHED: Final = "lcars_cleanup_finished"

@@ -55,6 +55,11 @@ if TYPE_CHECKING:
 type ArrSnapshot = RadarrSnapshot | SonarrSnapshot | LidarrSnapshot
 type LcarsSnapshot = ArrSnapshot | JellyfinSnapshot | JellyseerrSnapshot
 
+# While a service does not answer it is asked again sooner than the polling
+# interval: first after this long, then twice as long each time, up to the
+# polling interval.
+FIRST_RETRY = timedelta(seconds=10)
+
 
 class SnapshotClient[SnapshotT: LcarsSnapshot](Protocol):
     """What a coordinator needs of a client: where it is and one snapshot."""
@@ -77,7 +82,9 @@ def scan_interval(entry: ConfigEntry) -> timedelta:
     return timedelta(seconds=int(seconds))
 
 
-class LcarsCoordinator[SnapshotT: LcarsSnapshot](DataUpdateCoordinator[SnapshotT]):
+class LcarsCoordinator[SnapshotT: LcarsSnapshot](
+    DataUpdateCoordinator[SnapshotT | None]
+):
     """Poll one connected service for a snapshot of what LCARS shows."""
 
     config_entry: LcarsConfigEntry
@@ -103,6 +110,8 @@ class LcarsCoordinator[SnapshotT: LcarsSnapshot](DataUpdateCoordinator[SnapshotT
         self.subentry = subentry
         self.client = client
         self._version: str | None = None
+        self._poll_interval = scan_interval(entry)
+        self._next_retry = FIRST_RETRY
         # When the last successful refresh finished: the cleanup trusts
         # data only up to a maximum age.
         self.last_fetched_at: datetime | None = None
@@ -137,6 +146,22 @@ class LcarsCoordinator[SnapshotT: LcarsSnapshot](DataUpdateCoordinator[SnapshotT
         return self._version
 
     async def _async_update_data(self) -> SnapshotT:
+        """Fetch a snapshot; while the service fails, retry sooner and back off.
+
+        The coordinator schedules the next refresh after this returns, with
+        the interval set here.
+        """
+        try:
+            data = await self._async_fetch_snapshot()
+        except Exception:
+            self.update_interval = min(self._next_retry, self._poll_interval)
+            self._next_retry = min(self._next_retry * 2, self._poll_interval)
+            raise
+        self.update_interval = self._poll_interval
+        self._next_retry = FIRST_RETRY
+        return data
+
+    async def _async_fetch_snapshot(self) -> SnapshotT:
         """Fetch a snapshot, turning client errors into translated failures."""
         placeholders = {"service": self.subentry.title, "url": self.url}
         try:
@@ -177,15 +202,18 @@ class LcarsCoordinator[SnapshotT: LcarsSnapshot](DataUpdateCoordinator[SnapshotT
         return data
 
     def _async_update_sw_version(self, data: SnapshotT) -> None:
-        """Keep the device's software version current after an upgrade."""
+        """Keep the device's software version current.
+
+        The device may exist before the first answer (the service was down
+        when Home Assistant started) or show an older version (an upgrade).
+        """
         version = self.version_of(data)
-        previous, self._version = self._version, version
-        if previous is None or previous == version:
+        if version == self._version:
             return
+        self._version = version
         registry = dr.async_get(self.hass)
-        if device := registry.async_get_device(
-            identifiers={(DOMAIN, self.subentry_id)}
-        ):
+        device = registry.async_get_device(identifiers={(DOMAIN, self.subentry_id)})
+        if device is not None and device.sw_version != version:
             registry.async_update_device(device.id, sw_version=version)
 
 
@@ -252,29 +280,36 @@ class JellyfinCoordinator(LcarsCoordinator[JellyfinSnapshot]):
         self._index: dict[tuple[str, str], tuple[int, ...]] = {}
         self._indexed: JellyfinSnapshot | None = None
 
-    def _provider_index(self) -> Mapping[tuple[str, str], tuple[int, ...]]:
-        """Positions in the last snapshot's items, by provider_key().
+    def _provider_index(
+        self, data: JellyfinSnapshot
+    ) -> Mapping[tuple[str, str], tuple[int, ...]]:
+        """Positions in the snapshot's items, by provider_key().
 
         Built once per snapshot, when first asked for, from the rows of the
         items (no item is built); it holds only strings and integers, which
         the garbage collector stops tracking.
         """
-        if self._indexed is not self.data:
+        if self._indexed is not data:
             index: dict[tuple[str, str], tuple[int, ...]] = {}
             # In a row, the provider ids alternate provider and id.
             ids: tuple[str, ...]
-            for position, ids in enumerate(self.data.items.column("provider_ids")):
+            for position, ids in enumerate(data.items.column("provider_ids")):
                 for provider, value in zip(ids[::2], ids[1::2], strict=True):
                     if value:
                         key = provider_key(provider, value)
                         index[key] = (*index.get(key, ()), position)
-            self._index, self._indexed = index, self.data
+            self._index, self._indexed = index, data
         return self._index
 
     def items_with_provider_id(self, key: tuple[str, str]) -> list[JellyfinItem]:
-        """Return the items of the last snapshot with a provider_key()."""
-        items = self.data.items
-        return [items[position] for position in self._provider_index().get(key, ())]
+        """Return the items of the last snapshot with a provider_key().
+
+        Empty before Jellyfin first answered.
+        """
+        if (data := self.data) is None:
+            return []
+        items = data.items
+        return [items[position] for position in self._provider_index(data).get(key, ())]
 
     @staticmethod
     def version_of(data: JellyfinSnapshot) -> str | None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_API_KEY, CONF_PASSWORD
+from homeassistant.const import CONF_API_KEY, CONF_PASSWORD, CONF_URL
 from homeassistant.core import HomeAssistant
 
+from .clients import redact_url
 from .clients.models import (
     JellyfinSnapshot,
     JellyseerrSnapshot,
@@ -22,9 +24,39 @@ from .torrent.redact import redact
 TO_REDACT = {CONF_API_KEY, CONF_PASSWORD}
 
 
+def _redact(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Redact keys and passwords, and the parts of a URL that can hold one.
+
+    A URL keeps its scheme, host, port and path, which help to tell what is
+    wrong; a user, password or query in it (stored before such URLs were
+    refused, or in the address of a BitTorrent client) is redacted, at any
+    depth. A URL or magnet link under any other key is cut to its host.
+    """
+    redacted: dict[str, Any] = _redact_urls(async_redact_data(dict(data), TO_REDACT))
+    return redacted
+
+
+def _redact_urls(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {
+            key: redact_url(item, REDACTED)
+            if key == CONF_URL and isinstance(item, str)
+            else _redact_urls(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_redact_urls(item) for item in value]
+    if isinstance(value, str):
+        # Any other URL (a tracker's, a magnet) is cut to its host.
+        return redact(value)
+    return value
+
+
 def _figures(coordinator: AnyCoordinator) -> dict[str, Any]:
-    """Summarize the last snapshot of one service."""
+    """Summarize the last snapshot of one service; empty before its first answer."""
     data = coordinator.data
+    if data is None:
+        return {}
     if isinstance(data, JellyfinSnapshot):
         return {
             "server": data.info.product_name,
@@ -77,7 +109,7 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: LcarsConfigEntry
 ) -> dict[str, Any]:
     """Return diagnostics for the LCARS entry."""
-    # An entry waiting to retry its setup has no coordinators yet.
+    # An entry that is not loaded (its setup failed) has no coordinators.
     coordinators = (
         entry.runtime_data.coordinators
         if entry.state is ConfigEntryState.LOADED
@@ -88,7 +120,7 @@ async def async_get_config_entry_diagnostics(
         service: dict[str, Any] = {
             "type": subentry.subentry_type,
             "title": subentry.title,
-            "data": async_redact_data(dict(subentry.data), TO_REDACT),
+            "data": _redact(subentry.data),
         }
         if (coordinator := coordinators.get(subentry_id)) is not None:
             service |= {
@@ -109,18 +141,7 @@ async def async_get_config_entry_diagnostics(
     return {
         "entry": {
             "title": entry.title,
-            "options": _redact_urls(async_redact_data(dict(entry.options), TO_REDACT)),
+            "options": _redact(entry.options),
         },
         "services": services,
     }
-
-
-def _redact_urls(data: Any) -> Any:
-    """Cut every URL in the options to its host: a user or key may be in it."""
-    if isinstance(data, dict):
-        return {key: _redact_urls(value) for key, value in data.items()}
-    if isinstance(data, list):
-        return [_redact_urls(value) for value in data]
-    if isinstance(data, str):
-        return redact(data)
-    return data

@@ -40,6 +40,11 @@ class LcarsEntity[CoordinatorT: AnyCoordinator](CoordinatorEntity[CoordinatorT])
         self._attr_unique_id = f"{coordinator.subentry_id}_{key}"
         self._attr_device_info = service_device_info(coordinator)
 
+    @property
+    def available(self) -> bool:
+        """Available once the service answered, while its last read succeeded."""
+        return super().available and self.coordinator.data is not None
+
 
 def cleanup_device_info(entry: LcarsConfigEntry) -> DeviceInfo:
     """Describe the device that gathers the cleanup of one LCARS entry."""

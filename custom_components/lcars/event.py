@@ -125,15 +125,28 @@ class TorrentEventEntity(TorrentDeviceEntity, EventEntity):
         """Pass on the torrent events of one LCARS entry."""
         super().__init__(entry, "events")
         self._attr_event_types = [str(kind) for kind in EventKind]
+        self._written_available = False
 
     async def async_added_to_hass(self) -> None:
         """Listen to the manager until the entity is removed."""
         await super().async_added_to_hass()
         self.async_on_remove(self.manager.async_add_event_listener(self._handle_event))
+        # Available (its state unknown until the first event) once the backend
+        # runs, which is usually after the entity is added: follow it.
+        self._written_available = self.available
+        self.async_on_remove(self.manager.async_add_listener(self._handle_availability))
+
+    @callback
+    def _handle_availability(self) -> None:
+        """Write the state when the backend starts or stops, not on every update."""
+        if self.available != self._written_available:
+            self._written_available = self.available
+            self.async_write_ha_state()
 
     @callback
     def _handle_event(self, event: TorrentEvent) -> None:
         """Pass one torrent event on."""
+        self._written_available = self.available
         self._trigger_event(
             str(event.kind),
             {

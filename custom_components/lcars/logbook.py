@@ -11,6 +11,7 @@ from homeassistant.components.logbook.const import (
 )
 from homeassistant.core import HomeAssistant, callback
 
+from .cleanup.reasons import size_text
 from .const import (
     ATTR_CONFIG_ENTRY_ID,
     DOMAIN,
@@ -29,13 +30,10 @@ DEFAULT_NAME = "LCARS"
 
 
 def format_size(size: Any) -> str:
-    """Write a size in bytes the way disks are sold: 12.4 GB, 350 MB."""
+    """Write a size in bytes as everywhere in LCARS: 12.4 GiB, 350.0 MiB."""
     if not isinstance(size, int | float) or isinstance(size, bool) or size < 0:
         return "an unknown size"
-    for unit, factor in (("TB", 10**12), ("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
-        if size >= factor:
-            return f"{size / factor:.1f} {unit}"
-    return f"{int(size)} B"
+    return size_text(size)
 
 
 def _count(value: Any) -> int:
@@ -59,7 +57,7 @@ def describe_cleanup_finished(data: Mapping[str, Any]) -> str:
         return f"cleanup failed: {message}"
     if result == "dry_run":
         text = f"dry run: {_items(deleted)} would be deleted"
-    elif result == "nothing_to_do":
+    elif result in ("listed", "nothing_to_do"):
         text = "cleanup finished: nothing to delete"
     else:
         freed = format_size(data.get("bytes_freed"))

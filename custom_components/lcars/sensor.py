@@ -27,6 +27,7 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
+from .cleanup.reasons import shown_percent
 from .cleanup_manager import CleanupManager
 from .clients.models import (
     JellyfinSnapshot,
@@ -85,6 +86,11 @@ class CleanupSensorEntityDescription(SensorEntityDescription):
     attributes_fn: Callable[[CleanupManager], dict[str, Any]] | None = None
 
 
+def _shown_percent(percent: float | None) -> float | None:
+    """Round a percentage as everywhere in LCARS; None stays unknown."""
+    return None if percent is None else shown_percent(percent)
+
+
 def _queue_progress(queue: Iterable[QueueItem]) -> float | None:
     """Overall progress of a queue: bytes done over bytes to download."""
     total = 0
@@ -94,7 +100,7 @@ def _queue_progress(queue: Iterable[QueueItem]) -> float | None:
         left += max(0, min(item.size_left, item.size))
     if total <= 0:
         return None
-    return round((total - left) * 100 / total, 1)
+    return shown_percent((total - left) * 100 / total)
 
 
 def _queue_eta(queue: Iterable[QueueItem]) -> datetime | None:
@@ -293,7 +299,7 @@ ROOT_FOLDER_SENSORS: tuple[RootFolderSensorEntityDescription, ...] = (
         native_unit_of_measurement=PERCENTAGE,
         suggested_display_precision=1,
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda folder: folder.free_percent,
+        value_fn=lambda folder: _shown_percent(folder.free_percent),
     ),
 )
 
@@ -343,7 +349,7 @@ CLEANUP_SENSORS: tuple[CleanupSensorEntityDescription, ...] = (
         translation_key="leaving_soon_size",
         device_class=SensorDeviceClass.DATA_SIZE,
         native_unit_of_measurement=UnitOfInformation.BYTES,
-        suggested_unit_of_measurement=UnitOfInformation.GIGABYTES,
+        suggested_unit_of_measurement=UnitOfInformation.GIBIBYTES,
         suggested_display_precision=1,
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda manager: sum(item.size for item in manager.leaving_soon),
@@ -377,7 +383,7 @@ CLEANUP_SENSORS: tuple[CleanupSensorEntityDescription, ...] = (
         translation_key="last_cleanup_freed",
         device_class=SensorDeviceClass.DATA_SIZE,
         native_unit_of_measurement=UnitOfInformation.BYTES,
-        suggested_unit_of_measurement=UnitOfInformation.GIGABYTES,
+        suggested_unit_of_measurement=UnitOfInformation.GIBIBYTES,
         suggested_display_precision=1,
         value_fn=lambda manager: (
             manager.last_run.bytes_freed if manager.last_run else None
@@ -471,10 +477,13 @@ def _async_track_dynamic_sensors(
 
     @callback
     def _async_update() -> None:
-        if not coordinator.last_update_success:
+        # A service that has not answered since setup, or fails now, keeps
+        # the sensors it had; they come when it answers.
+        data = coordinator.data
+        if not coordinator.last_update_success or data is None:
             return
         wanted: dict[str, Callable[[], SensorEntity]] = {}
-        for folder in coordinator.data.root_folders:
+        for folder in data.root_folders:
             for description in ROOT_FOLDER_SENSORS:
                 wanted[f"{subentry_id}_{_root_folder_key(folder, description)}"] = (
                     partial(RootFolderSensor, coordinator, description, folder)
@@ -482,7 +491,7 @@ def _async_track_dynamic_sensors(
             wanted[f"{subentry_id}_{_expiration_key(folder)}"] = partial(
                 RootFolderExpirationSensor, coordinator, manager, folder
             )
-        for item in coordinator.data.queue:
+        for item in data.queue:
             wanted[f"{subentry_id}_{_queue_item_key(item)}"] = partial(
                 QueueItemSensor, coordinator, item
             )
@@ -522,15 +531,19 @@ class LcarsSensor(LcarsEntity[AnyCoordinator], SensorEntity):
 
     @property
     def native_value(self) -> StateType | datetime:
-        """The figure."""
-        return self.entity_description.value_fn(self.coordinator.data)
+        """The figure; none before the service first answered."""
+        if (data := self.coordinator.data) is None:
+            return None
+        return self.entity_description.value_fn(data)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """Details, for the sensors that have some."""
         if self.entity_description.attributes_fn is None:
             return None
-        return self.entity_description.attributes_fn(self.coordinator.data)
+        if (data := self.coordinator.data) is None:
+            return None
+        return self.entity_description.attributes_fn(data)
 
 
 class RootFolderSensor(LcarsEntity[ArrCoordinator], SensorEntity):
@@ -552,10 +565,10 @@ class RootFolderSensor(LcarsEntity[ArrCoordinator], SensorEntity):
 
     @property
     def _folder(self) -> RootFolder | None:
-        return next(
-            (f for f in self.coordinator.data.root_folders if f.id == self._folder_id),
-            None,
-        )
+        data = self.coordinator.data
+        if data is None:
+            return None
+        return next((f for f in data.root_folders if f.id == self._folder_id), None)
 
     @property
     def available(self) -> bool:
@@ -620,10 +633,10 @@ class RootFolderExpirationSensor(LcarsEntity[ArrCoordinator], SensorEntity):
 
     @property
     def _folder(self) -> RootFolder | None:
-        return next(
-            (f for f in self.coordinator.data.root_folders if f.id == self._folder_id),
-            None,
-        )
+        data = self.coordinator.data
+        if data is None:
+            return None
+        return next((f for f in data.root_folders if f.id == self._folder_id), None)
 
     @property
     def available(self) -> bool:
@@ -643,7 +656,7 @@ class RootFolderExpirationSensor(LcarsEntity[ArrCoordinator], SensorEntity):
         """Path of the folder and the free space the limit is chosen by."""
         folder = self._folder
         return (
-            {"path": folder.path, "free_percent": folder.free_percent}
+            {"path": folder.path, "free_percent": _shown_percent(folder.free_percent)}
             if folder
             else None
         )
@@ -677,7 +690,11 @@ class CleanupSensor(CleanupEntity, SensorEntity):
 
 
 class QueueItemSensor(LcarsEntity[ArrCoordinator], SensorEntity):
-    """Progress of one download in the queue."""
+    """Progress of one download in the queue, named after what it holds.
+
+    A season pack, which Sonarr lists once per episode, is one download and
+    one sensor.
+    """
 
     _attr_translation_key = "queue_item"
     _attr_native_unit_of_measurement = PERCENTAGE
@@ -692,9 +709,10 @@ class QueueItemSensor(LcarsEntity[ArrCoordinator], SensorEntity):
 
     @property
     def _item(self) -> QueueItem | None:
-        return next(
-            (i for i in self.coordinator.data.queue if i.id == self._item_id), None
-        )
+        data = self.coordinator.data
+        if data is None:
+            return None
+        return next((i for i in data.queue if i.id == self._item_id), None)
 
     @property
     def available(self) -> bool:
@@ -708,7 +726,7 @@ class QueueItemSensor(LcarsEntity[ArrCoordinator], SensorEntity):
     def native_value(self) -> float | None:
         """Percent downloaded."""
         item = self._item
-        return item.progress if item else None
+        return shown_percent(item.progress) if item else None
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
@@ -719,10 +737,12 @@ class QueueItemSensor(LcarsEntity[ArrCoordinator], SensorEntity):
         eta = item.estimated_completion
         return {
             "title": item.title,
+            "release_title": item.release_title,
             "size": item.size,
             "size_left": item.size_left,
             "eta": eta.isoformat() if eta else None,
             "status": item.status,
+            "error_message": item.error_message,
         }
 
 
@@ -772,28 +792,24 @@ TORRENT_SENSORS: tuple[TorrentSensorEntityDescription, ...] = (
         key="active",
         translation_key="torrent_active",
         state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement="torrents",
         value_fn=lambda m: m.totals.active,
     ),
     TorrentSensorEntityDescription(
         key="downloading",
         translation_key="torrent_downloading",
         state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement="torrents",
         value_fn=lambda m: m.totals.downloading,
     ),
     TorrentSensorEntityDescription(
         key="seeding",
         translation_key="torrent_seeding",
         state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement="torrents",
         value_fn=lambda m: m.totals.seeding,
     ),
     TorrentSensorEntityDescription(
         key="paused",
         translation_key="torrent_paused",
         state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement="torrents",
         value_fn=lambda m: m.totals.paused,
     ),
     TorrentSensorEntityDescription(
@@ -982,7 +998,7 @@ class TorrentProgressSensor(TorrentDeviceEntity, SensorEntity):
     def native_value(self) -> float | None:
         """Percent of the wanted data downloaded and checked."""
         status = self._status
-        return None if status is None else status.progress
+        return None if status is None else shown_percent(status.progress)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:

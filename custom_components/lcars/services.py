@@ -18,8 +18,9 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.helpers import config_validation as cv
 
+from . import fields
+from .cleanup.reasons import shown_percent
 from .cleanup_actions import (
     DELETE_MEDIA_SCHEMA,
     PREVIEW_CLEANUP_SCHEMA,
@@ -47,13 +48,18 @@ from .const import (
     LIBRARY_STATUSES,
     MAX_LIBRARY_LIMIT,
 )
-from .coordinator import ArrCoordinator, JellyfinCoordinator, provider_key
+from .coordinator import (
+    ArrCoordinator,
+    JellyfinCoordinator,
+    LcarsConfigEntry,
+    provider_key,
+)
 from .services_common import (
     LibraryItem,
-    as_int,
     async_get_entry,
     invalid,
     library,
+    not_answered,
     select_arr,
     title_of,
 )
@@ -90,27 +96,30 @@ type Handler = Callable[
     [HomeAssistant, ServiceCall], Coroutine[Any, Any, ServiceResponse]
 ]
 
-# Types are checked loosely here and strictly in the handlers, so that a bad
-# value gets a translated error that says what is accepted.
-_BASE_SCHEMA = {
-    vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
-    vol.Optional(ATTR_SERVICE): cv.string,
-    vol.Optional(ATTR_INSTANCE): cv.string,
+# Beyond any library.
+MAX_LIBRARY_OFFSET: Final = fields.MAX_ID
+
+# Every value is checked by the schema with a translated error (see fields).
+_ARR_FIELDS = {
+    vol.Optional(ATTR_SERVICE): fields.text(ATTR_SERVICE),
+    vol.Optional(ATTR_INSTANCE): fields.text(ATTR_INSTANCE),
 }
-GET_LIBRARY_SCHEMA = vol.Schema(
+GET_LIBRARY_SCHEMA = fields.action_schema(
     {
-        **_BASE_SCHEMA,
-        vol.Optional(ATTR_KIND): cv.string,
-        vol.Optional(ATTR_STATUS): cv.string,
-        vol.Optional(ATTR_SEARCH): cv.string,
-        vol.Optional(ATTR_LIMIT, default=DEFAULT_LIBRARY_LIMIT): vol.Any(
-            int, float, str
+        **_ARR_FIELDS,
+        vol.Optional(ATTR_KIND): fields.text(ATTR_KIND),
+        vol.Optional(ATTR_STATUS): fields.text(ATTR_STATUS),
+        vol.Optional(ATTR_SEARCH): fields.text(ATTR_SEARCH),
+        vol.Optional(ATTR_LIMIT, default=DEFAULT_LIBRARY_LIMIT): fields.whole_number(
+            ATTR_LIMIT, minimum=1, maximum=MAX_LIBRARY_LIMIT, key="invalid_limit"
         ),
-        vol.Optional(ATTR_OFFSET, default=0): vol.Any(int, float, str),
+        vol.Optional(ATTR_OFFSET, default=0): fields.whole_number(
+            ATTR_OFFSET, minimum=0, maximum=MAX_LIBRARY_OFFSET, key="invalid_offset"
+        ),
     }
 )
-GET_QUEUE_SCHEMA = vol.Schema(_BASE_SCHEMA)
-GET_DISK_SPACE_SCHEMA = vol.Schema(_BASE_SCHEMA)
+GET_QUEUE_SCHEMA = fields.action_schema(_ARR_FIELDS)
+GET_DISK_SPACE_SCHEMA = fields.action_schema(_ARR_FIELDS)
 
 # How many library items an action reads between two turns of the event loop.
 ITEMS_PER_SLICE = 1000
@@ -121,6 +130,23 @@ ARTIST_PROVIDERS = ("MusicBrainzArtist", "MusicBrainzAlbumArtist")
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def _answering(
+    entry: LcarsConfigEntry, call: ServiceCall
+) -> tuple[list[ArrCoordinator], list[str]]:
+    """Return the *arr services asked for that have data, and the names of the rest.
+
+    A service that has not answered since the entry was set up is left out
+    of the answer and named in it; when none of those asked for has answered,
+    the call is refused.
+    """
+    selected = select_arr(entry, call)
+    answering = [c for c in selected if c.data is not None]
+    silent = [c for c in selected if c.data is None]
+    if silent and not answering:
+        raise not_answered(silent)
+    return answering, [c.subentry.title for c in silent]
 
 
 @dataclass(slots=True)
@@ -227,7 +253,8 @@ def _matches_status(item: LibraryItem, status: str) -> bool:
 
 def _describe(coordinator: ArrCoordinator, item: LibraryItem) -> dict[str, Any]:
     """One library item in the shape of the action's answer."""
-    tags = {tag.id: tag.label for tag in coordinator.data.tags}
+    data = coordinator.data
+    tags = {tag.id: tag.label for tag in data.tags} if data is not None else {}
     ids: dict[str, Any]
     if isinstance(item, Movie):
         ids = {"tmdb": item.tmdb_id, "imdb": item.imdb_id}
@@ -263,26 +290,19 @@ async def _async_get_library(hass: HomeAssistant, call: ServiceCall) -> ServiceR
     entry = async_get_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
     kind: str | None = call.data.get(ATTR_KIND)
     status: str | None = call.data.get(ATTR_STATUS)
-    search: str = call.data.get(ATTR_SEARCH, "").strip().casefold()
-    limit = as_int(call.data[ATTR_LIMIT])
-    offset = as_int(call.data[ATTR_OFFSET])
+    search: str = call.data.get(ATTR_SEARCH, "").casefold()
+    limit: int = call.data[ATTR_LIMIT]
+    offset: int = call.data[ATTR_OFFSET]
     if kind is not None and kind not in LIBRARY_KINDS:
         raise invalid("invalid_kind", kind=kind, valid=", ".join(LIBRARY_KINDS))
     if status is not None and status not in LIBRARY_STATUSES:
         raise invalid(
             "invalid_status", status=status, valid=", ".join(LIBRARY_STATUSES)
         )
-    if limit is None or not 1 <= limit <= MAX_LIBRARY_LIMIT:
-        raise invalid(
-            "invalid_limit",
-            limit=str(call.data[ATTR_LIMIT]),
-            max=str(MAX_LIBRARY_LIMIT),
-        )
-    if offset is None or offset < 0:
-        raise invalid("invalid_offset", offset=str(call.data[ATTR_OFFSET]))
 
+    coordinators, unavailable = _answering(entry, call)
     matching: list[tuple[str, str, str, int, ArrCoordinator, LibraryItem]] = []
-    for coordinator in select_arr(entry, call):
+    for coordinator in coordinators:
         for count, item in enumerate(library(coordinator), 1):
             if count % ITEMS_PER_SLICE == 0:
                 # The snapshot builds each item as it is read: let the event
@@ -308,25 +328,37 @@ async def _async_get_library(hass: HomeAssistant, call: ServiceCall) -> ServiceR
     matching.sort(key=lambda match: match[:4])
 
     jellyfin = entry.runtime_data.jellyfin
+    # Without a Jellyfin's data its watch data is unknown, not empty.
+    unavailable.extend(c.subentry.title for c in jellyfin if c.data is None)
     page: list[dict[str, Any]] = []
     for *_, coordinator, item in matching[offset : offset + limit]:
         described = _describe(coordinator, item)
         if jellyfin:
             described["watch"] = _watch(jellyfin, item)
         page.append(described)
-    return {"items": cast("list[Any]", page), "total": len(matching)}
+    return {
+        "items": cast("list[Any]", page),
+        "total": len(matching),
+        "unavailable": cast("list[Any]", unavailable),
+    }
 
 
 async def _async_get_queue(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
-    """Every download in the queues of the *arr services."""
+    """Every download in the queues of the *arr services.
+
+    One item per download, named after what it holds: a season pack is one
+    download, not one per episode.
+    """
     entry = async_get_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    coordinators, unavailable = _answering(entry, call)
     items: list[dict[str, Any]] = [
         {
             "service": coordinator.kind,
             "instance": coordinator.subentry.title,
             "id": item.id,
             "title": item.title,
-            "progress": item.progress,
+            "release_title": item.release_title,
+            "progress": shown_percent(item.progress),
             "size": item.size,
             "size_left": item.size_left,
             "status": item.status,
@@ -337,10 +369,15 @@ async def _async_get_queue(hass: HomeAssistant, call: ServiceCall) -> ServiceRes
             "media_id": item.media_id,
             "error_message": item.error_message,
         }
-        for coordinator in select_arr(entry, call)
+        for coordinator in coordinators
+        if coordinator.data is not None
         for item in coordinator.data.queue
     ]
-    return {"items": cast("list[Any]", items), "total": len(items)}
+    return {
+        "items": cast("list[Any]", items),
+        "total": len(items),
+        "unavailable": cast("list[Any]", unavailable),
+    }
 
 
 async def _async_get_disk_space(
@@ -348,6 +385,7 @@ async def _async_get_disk_space(
 ) -> ServiceResponse:
     """Free and total space of the root folders of the *arr services."""
     entry = async_get_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    coordinators, unavailable = _answering(entry, call)
     folders: list[dict[str, Any]] = [
         {
             "service": coordinator.kind,
@@ -356,18 +394,24 @@ async def _async_get_disk_space(
             "accessible": folder.accessible,
             "free_space": folder.free_space,
             "total_space": folder.total_space,
-            "free_percent": folder.free_percent,
+            "free_percent": None
+            if folder.free_percent is None
+            else shown_percent(folder.free_percent),
         }
-        for coordinator in select_arr(entry, call)
+        for coordinator in coordinators
+        if coordinator.data is not None
         for folder in coordinator.data.root_folders
     ]
-    return {"root_folders": cast("list[Any]", folders)}
+    return {
+        "root_folders": cast("list[Any]", folders),
+        "unavailable": cast("list[Any]", unavailable),
+    }
 
 
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the actions of LCARS."""
-    handlers: tuple[tuple[str, Handler, vol.Schema, SupportsResponse], ...] = (
+    handlers: tuple[tuple[str, Handler, vol.All, SupportsResponse], ...] = (
         (SERVICE_GET_LIBRARY, _async_get_library, GET_LIBRARY_SCHEMA, ONLY),
         (SERVICE_GET_QUEUE, _async_get_queue, GET_QUEUE_SCHEMA, ONLY),
         (SERVICE_GET_DISK_SPACE, _async_get_disk_space, GET_DISK_SPACE_SCHEMA, ONLY),

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import cast
+from collections.abc import Iterable, Sequence
+import math
+from typing import Any, Final, cast
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, callback
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
 from .clients.models import Artist, Movie, Series
 from .const import ARR_SERVICE_TYPES, ATTR_INSTANCE, ATTR_SERVICE, DOMAIN
 from .coordinator import (
     ArrCoordinator,
     LcarsConfigEntry,
+    LcarsCoordinator,
     LidarrCoordinator,
     RadarrCoordinator,
 )
 
 type LibraryItem = Movie | Series | Artist
+
+# A number written as text longer than this is not one a field takes.
+MAX_NUMBER_TEXT: Final = 32
 
 
 def invalid(key: str, **placeholders: str) -> ServiceValidationError:
@@ -27,6 +32,21 @@ def invalid(key: str, **placeholders: str) -> ServiceValidationError:
         translation_domain=DOMAIN,
         translation_key=key,
         translation_placeholders=placeholders or None,
+    )
+
+
+def not_answered(coordinators: Iterable[LcarsCoordinator[Any]]) -> HomeAssistantError:
+    """Return the translated error of a call that needs services not heard from.
+
+    A service that has not answered since the entry was set up has no data at
+    all: nothing of it can be shown or changed until it answers.
+    """
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key="service_unavailable",
+        translation_placeholders={
+            "service": ", ".join(c.subentry.title for c in coordinators)
+        },
     )
 
 
@@ -72,19 +92,37 @@ def select_arr(entry: LcarsConfigEntry, call: ServiceCall) -> list[ArrCoordinato
     return coordinators
 
 
-def as_int(value: float | str) -> int | None:
-    """Read a whole number from a field, or None when it is not one."""
-    try:
-        number = float(value)
-    except ValueError:
+def as_int(value: object) -> int | None:
+    """Read a whole number from a field, or None when it is not one.
+
+    Booleans, infinities, NaN, fractions and texts that are not a short
+    number are not whole numbers; no value raises.
+    """
+    if isinstance(value, bool):
         return None
-    if not number.is_integer():
-        return None
-    return int(number)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if not text or len(text) > MAX_NUMBER_TEXT:
+            return None
+        try:
+            return int(text)
+        except ValueError:
+            pass
+        try:
+            value = float(text)
+        except ValueError:
+            return None
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    return None
 
 
 def library(coordinator: ArrCoordinator) -> Sequence[LibraryItem]:
-    """Every library item of one *arr."""
+    """Every library item of one *arr; refused while it has not answered."""
+    if coordinator.data is None:
+        raise not_answered([coordinator])
     if isinstance(coordinator, RadarrCoordinator):
         return coordinator.data.movies
     if isinstance(coordinator, LidarrCoordinator):

@@ -14,6 +14,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .cleanup_manager import CleanupManager
 from .coordinator import LcarsConfigEntry
 from .entity import CleanupEntity
+from .permissions import async_require_admin
 
 # The switches only change settings of the cleanup, kept in memory and a store.
 PARALLEL_UPDATES = 0
@@ -25,6 +26,9 @@ class CleanupSwitchEntityDescription(SwitchEntityDescription):
 
     is_on_fn: Callable[[CleanupManager], bool]
     set_fn: Callable[[CleanupManager, bool], Coroutine[Any, Any, None]]
+    # Whether on (True) or off (False) lets the cleanup delete: only an
+    # administrator turns the switch that way.
+    deletes_when_on: bool
     attributes_fn: Callable[[CleanupManager], dict[str, Any]] | None = None
 
 
@@ -41,6 +45,7 @@ CLEANUP_SWITCHES: tuple[CleanupSwitchEntityDescription, ...] = (
         entity_category=EntityCategory.CONFIG,
         is_on_fn=lambda manager: manager.dry_run,
         set_fn=lambda manager, on: manager.async_set_dry_run(on),
+        deletes_when_on=False,
     ),
     CleanupSwitchEntityDescription(
         key="automatic_cleanup",
@@ -48,6 +53,7 @@ CLEANUP_SWITCHES: tuple[CleanupSwitchEntityDescription, ...] = (
         entity_category=EntityCategory.CONFIG,
         is_on_fn=lambda manager: manager.automatic,
         set_fn=lambda manager, on: manager.async_set_automatic(on),
+        deletes_when_on=True,
         attributes_fn=_automatic_attributes,
     ),
 )
@@ -90,8 +96,19 @@ class CleanupSwitch(CleanupEntity, SwitchEntity):
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Turn the setting on; the cleanup tells its entities."""
-        await self.entity_description.set_fn(self.manager, True)
+        await self._async_set(True)
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Turn the setting off; the cleanup tells its entities."""
-        await self.entity_description.set_fn(self.manager, False)
+        await self._async_set(False)
+
+    async def _async_set(self, on: bool) -> None:
+        """Change the setting; only an administrator makes deletion possible.
+
+        Home Assistant sets the caller's context just before calling
+        turn_on or turn_off: it is read before anything is awaited.
+        """
+        context = self._context
+        if on is self.entity_description.deletes_when_on:
+            await async_require_admin(self.hass, context)
+        await self.entity_description.set_fn(self.manager, on)

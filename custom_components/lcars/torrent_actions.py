@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final, cast
 
-import aiohttp
 import voluptuous as vol
 
-from homeassistant.auth.permissions.const import POLICY_CONTROL
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse
-from homeassistant.exceptions import Unauthorized, UnknownUser
-from homeassistant.helpers import config_validation as cv
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from .const import ATTR_CONFIG_ENTRY_ID
+from . import fields
+from .const import ATTR_CONFIG_ENTRY_ID, LOGGER
+from .permissions import (
+    PathNotAllowedError,
+    async_check_path,
+    async_require_admin,
+    served_over_http,
+)
 from .services_common import async_get_entry, invalid
 from .torrent import (
     DuplicateTorrentError,
@@ -46,50 +51,65 @@ ATTR_LINK_INSTANCE: Final = "instance"
 URL_TIMEOUT: Final = 30.0
 MAX_TORRENT_BYTES: Final = 10 * 1024 * 1024
 
-ADD_TORRENT_SCHEMA = vol.Schema(
+_LINK_KEYS: Final = frozenset({ATTR_LINK_SERVICE, ATTR_LINK_ID, ATTR_LINK_INSTANCE})
+_LINK_SERVICE: Final = fields.text(f"{ATTR_LINK}.{ATTR_LINK_SERVICE}")
+_LINK_ID: Final = fields.whole_number(
+    f"{ATTR_LINK}.{ATTR_LINK_ID}",
+    minimum=0,
+    maximum=fields.MAX_ID,
+    key="invalid_item_id",
+)
+_LINK_INSTANCE: Final = fields.text(f"{ATTR_LINK}.{ATTR_LINK_INSTANCE}")
+
+
+def _link(value: Any) -> dict[str, Any]:
+    """Check the link of an add: a service, the id of its item, maybe an instance."""
+    if (
+        not isinstance(value, Mapping)
+        or not {ATTR_LINK_SERVICE, ATTR_LINK_ID} <= value.keys() <= _LINK_KEYS
+    ):
+        raise invalid("invalid_link")
+    link: dict[str, Any] = {
+        ATTR_LINK_SERVICE: _LINK_SERVICE(value[ATTR_LINK_SERVICE]),
+        ATTR_LINK_ID: _LINK_ID(value[ATTR_LINK_ID]),
+    }
+    if ATTR_LINK_INSTANCE in value:
+        link[ATTR_LINK_INSTANCE] = _LINK_INSTANCE(value[ATTR_LINK_INSTANCE])
+    return link
+
+
+ADD_TORRENT_SCHEMA = fields.action_schema(
     {
-        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
-        vol.Optional(ATTR_MAGNET): cv.string,
-        vol.Optional(ATTR_URL): cv.string,
-        vol.Optional(ATTR_PATH): cv.string,
-        vol.Optional(ATTR_SAVE_PATH): cv.string,
-        vol.Optional(ATTR_CATEGORY): cv.string,
-        vol.Optional(ATTR_PAUSED, default=False): cv.boolean,
-        # The service and id are checked by the action, for translated errors.
-        vol.Optional(ATTR_LINK): vol.Schema(
-            {
-                vol.Required(ATTR_LINK_SERVICE): cv.string,
-                vol.Required(ATTR_LINK_ID): cv.string,
-                vol.Optional(ATTR_LINK_INSTANCE): cv.string,
-            }
+        vol.Optional(ATTR_MAGNET): fields.text(
+            ATTR_MAGNET, max_length=fields.MAX_MAGNET_LENGTH
         ),
+        vol.Optional(ATTR_URL): fields.text(
+            ATTR_URL, max_length=fields.MAX_PATH_LENGTH
+        ),
+        vol.Optional(ATTR_PATH): fields.text(
+            ATTR_PATH, max_length=fields.MAX_PATH_LENGTH
+        ),
+        vol.Optional(ATTR_SAVE_PATH): fields.text(
+            ATTR_SAVE_PATH, max_length=fields.MAX_PATH_LENGTH
+        ),
+        vol.Optional(ATTR_CATEGORY): fields.text(ATTR_CATEGORY),
+        vol.Optional(ATTR_PAUSED, default=False): fields.boolean(ATTR_PAUSED),
+        # The service and the item are looked up by the action.
+        vol.Optional(ATTR_LINK): _link,
     }
 )
-TORRENT_SCHEMA = vol.Schema(
+_TORRENT_FIELDS: Final = {vol.Optional(ATTR_INFO_HASH): fields.text(ATTR_INFO_HASH)}
+TORRENT_SCHEMA = fields.action_schema(_TORRENT_FIELDS, ATTR_INFO_HASH)
+REMOVE_TORRENT_SCHEMA = fields.action_schema(
     {
-        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
-        vol.Required(ATTR_INFO_HASH): cv.string,
-    }
+        **_TORRENT_FIELDS,
+        vol.Optional(ATTR_DELETE_FILES, default=False): fields.boolean(
+            ATTR_DELETE_FILES
+        ),
+    },
+    ATTR_INFO_HASH,
 )
-REMOVE_TORRENT_SCHEMA = TORRENT_SCHEMA.extend(
-    {vol.Optional(ATTR_DELETE_FILES, default=False): cv.boolean}
-)
-GET_TORRENTS_SCHEMA = vol.Schema({vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string})
-
-
-async def _async_require_admin(hass: HomeAssistant, call: ServiceCall) -> None:
-    """Refuse a call by a user who is not an administrator.
-
-    Calls without a user (automations, scripts) run with the rights of whoever
-    set them up.
-    """
-    if call.context.user_id is None:
-        return
-    user = await hass.auth.async_get_user(call.context.user_id)
-    if user is None:
-        raise UnknownUser(context=call.context, permission=POLICY_CONTROL)
-    if not user.is_admin:
-        raise Unauthorized(context=call.context, permission=POLICY_CONTROL)
+GET_TORRENTS_SCHEMA = fields.action_schema({})
 
 
 def _manager(hass: HomeAssistant, call: ServiceCall) -> TorrentManager:
@@ -105,12 +125,35 @@ def _backend(manager: TorrentManager) -> TorrentBackend:
     return backend
 
 
-def _allowed_dir(hass: HomeAssistant, value: str, key: str) -> Path:
-    """Return an absolute path Home Assistant may use, or a translated error."""
-    path = Path(value.strip())
-    if not path.is_absolute() or not hass.config.is_allowed_path(str(path)):
-        raise invalid(key, path=value)
-    return path
+async def _async_path(
+    hass: HomeAssistant, value: str, key: str, *, write: bool
+) -> Path:
+    """Return a path Home Assistant may use, or the translated error of `key`."""
+    try:
+        return await async_check_path(hass, value, write=write)
+    except PathNotAllowedError as err:
+        if err.served:
+            raise invalid("save_path_served", path=fields.shown(value)) from err
+        raise invalid(key, path=fields.shown(value)) from err
+
+
+async def _async_save_path(
+    hass: HomeAssistant, call: ServiceCall, manager: TorrentManager
+) -> Path | None:
+    """Return where the torrent goes: None for the download directory.
+
+    Only an administrator chooses another folder. Nobody downloads into a
+    folder Home Assistant serves over HTTP, the download directory included.
+    """
+    if (wanted := call.data.get(ATTR_SAVE_PATH)) is not None:
+        await async_require_admin(hass, call.context, "save_path_admin_only")
+        return await _async_path(hass, wanted, "save_path_not_allowed", write=True)
+    directory = manager.download_dir
+    if directory is not None and await hass.async_add_executor_job(
+        served_over_http, hass, directory
+    ):
+        raise invalid("save_path_served", path=fields.shown(str(directory)))
+    return None
 
 
 def _info_hash(call: ServiceCall) -> str:
@@ -127,26 +170,49 @@ def _read_file(path: Path) -> bytes | None:
         return None
 
 
+def _url_failed() -> ServiceValidationError:
+    """Return the one error of a URL that gave no torrent, whatever the cause.
+
+    Neither the address nor the cause is repeated: the address may hold a
+    passkey, and the causes (no such host, a closed port, a time-out, an
+    HTTP status, a file too large, not a torrent) would let a caller map
+    which hosts and ports on Home Assistant's network answer.
+    """
+    return invalid("torrent_url_unreachable")
+
+
+async def _async_download(hass: HomeAssistant, url: str) -> bytes | None:
+    """Download a .torrent file; None when it answers with no file or too big."""
+    session = async_get_clientsession(hass)
+    async with (
+        asyncio.timeout(URL_TIMEOUT),
+        session.get(url, allow_redirects=True) as response,
+    ):
+        if response.status != 200:
+            return None
+        if (response.content_length or 0) > MAX_TORRENT_BYTES:
+            return None
+        data = bytearray()
+        async for chunk in response.content.iter_chunked(65536):
+            data.extend(chunk)
+            if len(data) > MAX_TORRENT_BYTES:
+                return None
+        return bytes(data)
+
+
 async def _async_fetch(hass: HomeAssistant, url: str) -> bytes:
     """Fetch a .torrent file over HTTP(S), within a time and size limit."""
     if not url.lower().startswith(("http://", "https://")):
-        raise invalid("torrent_url_unreachable", url=url)
-    session = async_get_clientsession(hass)
+        raise _url_failed()
     try:
-        async with asyncio.timeout(URL_TIMEOUT):
-            async with session.get(url, allow_redirects=True) as response:
-                if response.status != 200:
-                    raise invalid("torrent_url_unreachable", url=url)
-                if (response.content_length or 0) > MAX_TORRENT_BYTES:
-                    raise invalid("invalid_torrent_file")
-                data = bytearray()
-                async for chunk in response.content.iter_chunked(65536):
-                    data.extend(chunk)
-                    if len(data) > MAX_TORRENT_BYTES:
-                        raise invalid("invalid_torrent_file")
-                return bytes(data)
-    except (aiohttp.ClientError, TimeoutError, ValueError) as err:
-        raise invalid("torrent_url_unreachable", url=url) from err
+        data = await _async_download(hass, url)
+    except Exception as err:  # noqa: BLE001 - every cause gets the same answer
+        # The type only: the message of a client error holds the address.
+        LOGGER.debug("No torrent file fetched: %s", type(err).__name__)
+        data = None
+    if data is None:
+        raise _url_failed()
+    return data
 
 
 async def async_add_torrent(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
@@ -157,7 +223,7 @@ async def async_add_torrent(hass: HomeAssistant, call: ServiceCall) -> ServiceRe
     """
     manager = _manager(hass, call)
     backend = _backend(manager)
-    sources = [key for key in (ATTR_MAGNET, ATTR_URL, ATTR_PATH) if call.data.get(key)]
+    sources = [key for key in (ATTR_MAGNET, ATTR_URL, ATTR_PATH) if key in call.data]
     if len(sources) != 1:
         raise invalid("torrent_source_required")
     category: str | None = call.data.get(ATTR_CATEGORY)
@@ -176,34 +242,36 @@ async def async_add_torrent(hass: HomeAssistant, call: ServiceCall) -> ServiceRe
     handoff = handoff_of(hass, manager.entry.entry_id)
     if link is not None and handoff is None:
         raise invalid("torrent_engine_off")
-    save_path: Path | None = None
-    if call.data.get(ATTR_SAVE_PATH):
-        save_path = _allowed_dir(
-            hass, call.data[ATTR_SAVE_PATH], "save_path_not_allowed"
-        )
+    save_path = await _async_save_path(hass, call, manager)
 
     magnet: str | None = call.data.get(ATTR_MAGNET)
+    url: str | None = call.data.get(ATTR_URL)
     data: bytes | None = None
+    # What a source that is no torrent is told; a URL says no more than that.
+    if magnet is not None:
+        not_a_torrent = invalid("invalid_magnet")
+    elif url is not None:
+        not_a_torrent = _url_failed()
+    else:
+        not_a_torrent = invalid("invalid_torrent_file")
     try:
         if magnet is not None:
             info = parse_magnet(magnet)
             info_hash, name = info.info_hash, info.name
         else:
-            if call.data.get(ATTR_URL):
-                data = await _async_fetch(hass, call.data[ATTR_URL])
+            if url is not None:
+                data = await _async_fetch(hass, url)
             else:
-                path = _allowed_dir(
-                    hass, call.data[ATTR_PATH], "torrent_path_not_allowed"
+                path = await _async_path(
+                    hass, call.data[ATTR_PATH], "torrent_path_not_allowed", write=False
                 )
                 data = await hass.async_add_executor_job(_read_file, path)
                 if data is None:
-                    raise invalid("invalid_torrent_file")
+                    raise not_a_torrent
             parsed = await hass.async_add_executor_job(parse_torrent, data)
             info_hash, name = parsed.info_hash, parsed.name
     except InvalidTorrentError as err:
-        raise invalid(
-            "invalid_magnet" if magnet is not None else "invalid_torrent_file"
-        ) from err
+        raise not_a_torrent from err
     if backend.status(info_hash) is not None:
         raise invalid("torrent_duplicate", info_hash=info_hash)
 
@@ -216,9 +284,7 @@ async def async_add_torrent(hass: HomeAssistant, call: ServiceCall) -> ServiceRe
     except DuplicateTorrentError as err:
         raise invalid("torrent_duplicate", info_hash=info_hash) from err
     except InvalidTorrentError as err:
-        raise invalid(
-            "invalid_magnet" if magnet is not None else "invalid_torrent_file"
-        ) from err
+        raise not_a_torrent from err
     except EngineError as err:
         raise invalid("torrent_add_failed", error=str(err)) from err
     if link is not None:
@@ -278,7 +344,7 @@ async def async_remove_torrent(
 ) -> ServiceResponse:
     """Remove one torrent; deleting its files needs an administrator."""
     if call.data[ATTR_DELETE_FILES]:
-        await _async_require_admin(hass, call)
+        await async_require_admin(hass, call.context)
     return await _async_on_torrent(hass, call, "remove")
 
 

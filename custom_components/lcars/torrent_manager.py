@@ -29,6 +29,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
 
+from .cleanup.reasons import shown_percent
 from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN
 from .coordinator import LcarsConfigEntry
 from .listeners import async_subscribe
@@ -214,7 +215,7 @@ def status_as_dict(status: TorrentStatus, category: str | None) -> dict[str, Any
         "info_hash": status.info_hash,
         "name": status.name,
         "state": str(status.state),
-        "progress": status.progress,
+        "progress": shown_percent(status.progress),
         "size": status.size,
         "download_rate": status.download_rate,
         "upload_rate": status.upload_rate,

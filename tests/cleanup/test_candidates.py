@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from itertools import islice
+from typing import Any
 
 import aiohttp
 
@@ -37,6 +38,7 @@ from custom_components.lcars.clients.models import (
     SonarrSnapshot,
 )
 from simulator import Simulator
+from simulator.common import served_time
 from simulator.state import (
     JellyfinState,
     LidarrState,
@@ -295,6 +297,43 @@ async def test_root_folder_falls_back_to_the_longest_folder_holding_the_path(
     assert roots[2] == f"{folder}kids"
 
 
+async def test_windows_root_folders(simulator_factory: Any) -> None:
+    """On Windows an item's folder matches its root folder whatever the spelling.
+
+    Radarr keeps the root folder as typed (a trailing backslash) in its
+    items; a path may come with forward slashes or another case.
+    """
+    sim = await simulator_factory(
+        movies=60,
+        series=1,
+        artists=1,
+        instances={"radarr": "radarr", "radarr2": "radarr"},
+        platforms={"radarr2": "windows"},
+    )
+    handle = sim.services["radarr2"]
+    async with aiohttp.ClientSession() as session:
+        snapshot = await RadarrClient(
+            session, handle.url, handle.api_key
+        ).async_fetch_snapshot(datetime.now(UTC))
+    (folder,) = snapshot.root_folders
+    assert folder.path.startswith("D:\\")
+    rows = [row for row in snapshot.movies.rows if row[8]]  # with a file
+    path_at, root_at = 5, 6
+    other_spelling = folder.path.replace("\\", "/").lower()
+    moved = (
+        rows[0],
+        # Another spelling of the root folder.
+        (*rows[1][:root_at], other_spelling + "/", *rows[1][7:]),
+        # No root folder sent; the path spelled another way.
+        (*rows[2][:path_at], other_spelling + "/Film (2001)", None, *rows[2][7:]),
+    )
+    radarr = replace(snapshot, movies=Rows(type(snapshot.movies[0]), moved))
+    items = build_candidates(policy=POLICY, radarr={"win": radarr})
+    assert [c.root_folder for c in items] == [folder.path] * 3
+    figures = disk_figures(radarr={"win": radarr})
+    assert {f.root_folder for f in figures} == {folder.path}
+
+
 async def test_seasons_with_files_and_albums_with_files(simulator: Simulator) -> None:
     _, sonarr, lidarr, _ = states(simulator)
     # One season loses its files: it stays in the library, without files.
@@ -320,7 +359,8 @@ async def test_seasons_with_files_and_albums_with_files(simulator: Simulator) ->
     ) > len(seasons)
     for season in seasons.values():
         series = sonarr.series[int(season.key.split("/")[3])]
-        assert season.added == series.added
+        # As Sonarr sends it: with the ticks of the moment it was added.
+        assert season.added == served_time(series.added)
         assert season.title == f"{series.title} - Season {season.season_number}"
         assert season.ids.tvdb == series.tvdb_id
     assert any(s.jellyfin_matched for s in seasons.values())
@@ -516,7 +556,7 @@ async def test_playing_and_seeding(simulator: Simulator) -> None:
     items = build(snaps, seeding=lambda c: c.key == first_movie)
 
     # What the simulator's sessions play, found through its own library.
-    radarr, sonarr, _, jellyfin = states(simulator)
+    radarr, sonarr, lidarr, jellyfin = states(simulator)
     expected: set[str] = set()
     for session in jellyfin.sessions:
         item = jellyfin.items.get(session.item_id or "")
@@ -535,8 +575,20 @@ async def test_playing_and_seeding(simulator: Simulator) -> None:
                 for s in sonarr.series.values()
                 if str(s.tvdb_id) == tvdb
             )
-    assert {"Movie", "Episode"} <= {s.item_type for s in snaps.jellyfin.sessions}
-    assert len(expected) == 2
+        elif item.type == "Audio" and item.album_id is not None:
+            # A track plays in its album.
+            group = jellyfin.items[item.album_id].provider_ids[
+                "MusicBrainzReleaseGroup"
+            ]
+            expected.update(
+                f"lidarr/main/album/{a.id}"
+                for a in lidarr.albums.values()
+                if a.release_group_mbid == group
+            )
+    assert {"Movie", "Episode", "Audio"} <= {
+        s.item_type for s in snaps.jellyfin.sessions
+    }
+    assert len(expected) == 3
     assert {c.key for c in items if c.playing} == expected
     assert [c.key for c in items if c.seeding] == [first_movie]
     # In chunks, the same items in the same order.
@@ -640,3 +692,47 @@ async def test_watch_data_of_two_jellyfin_copies_of_a_movie_both_count(
     assert not found.ids_conflict
     assert found.played
     assert found.last_played == played_at
+
+
+async def test_a_disabled_users_plays_do_not_protect_anything(
+    simulator: Simulator,
+) -> None:
+    """The cleanup's watch data counts enabled users only.
+
+    The disabled guest played movies and albums nobody else did; chosen or
+    not, those plays protect nothing, and its being chosen does not make the
+    library look unwatched either.
+    """
+    _, _, _, jellyfin = states(simulator)
+    (guest,) = [u.id for u in jellyfin.users if u.is_disabled]
+    enabled = [u.id for u in jellyfin.users if not u.is_disabled]
+    guest_played = {
+        item_id for item_id, data in jellyfin.user_data[guest].items() if data.played
+    }
+    assert guest_played
+    async with aiohttp.ClientSession() as session:
+        snaps = await fetch(simulator, session)
+        handle = simulator.services["jellyfin"]
+        only_guest = JellyfinClient(
+            session, handle.url, handle.api_key, user_ids=[guest]
+        )
+        with_guest = JellyfinClient(
+            session, handle.url, handle.api_key, user_ids=[*enabled, guest]
+        )
+        guest_snapshots = [
+            (
+                await client.async_fetch_snapshot(snaps.now),
+                await client.async_get_episode_watch(),
+            )
+            for client in (only_guest, with_guest)
+        ]
+    everyone = by_key(build(snaps))
+    matched = {c.jellyfin_id: c for c in everyone.values() if c.jellyfin_id}
+    assert set(matched) & guest_played
+    assert not any(matched[i].played for i in set(matched) & guest_played)
+    for snapshot, episode_watch in guest_snapshots:
+        assert snapshot.counted_user_ids == tuple(enabled)
+        items = by_key(build(snaps, jellyfin=snapshot, episode_watch=episode_watch))
+        assert {k: (c.played, c.last_played) for k, c in items.items()} == {
+            k: (c.played, c.last_played) for k, c in everyone.items()
+        }

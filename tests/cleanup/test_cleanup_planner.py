@@ -630,12 +630,16 @@ def test_any_doubtful_source_fails_closed(case: str) -> None:
     assert plan.delete_now == ()
     assert code in {r.code for r in plan.fail_reasons}
     assert plan.summary.startswith("Nothing will be deleted: ")
-    # Leaving soon is still worked out: due items wait, new ones are added.
+    # Leaving soon is still worked out: due items wait, new ones are told...
     assert {e.item.key: e.waiting_for for e in plan.leaving_soon} == {
         **{i.key: "failed_closed" for i in items},
         fresh.key: "grace_period",
     }
-    assert fresh.key in plan.ledger
+    # ...but start no grace period: a run that fails closed shows no new
+    # item on leaving soon, and a grace period is time an item was shown.
+    assert fresh.key not in plan.ledger
+    assert all(i.key in plan.ledger for i in items)
+    assert fresh.key not in {change.key for change in plan.ledger_changes}
 
 
 def test_stale_message_names_the_source_and_the_age() -> None:
@@ -728,13 +732,16 @@ def test_doubtful_disk_figure_fails_closed(
     assert plan.failed_closed
     assert plan.delete_now == ()
     assert [(r.code, r.subject) for r in plan.fail_reasons] == [(code, "/movies")]
-    # Items whose limit depends on the doubtful figure are not added, those
-    # already on leaving soon keep their place, and rules that do not depend on
-    # it (a tag schedule, another folder) still work.
+    # Items already on leaving soon keep their place. No grace period starts
+    # on a run that fails closed, not even by a rule that does not depend on
+    # the doubtful figure (a tag schedule, another folder): such a run shows
+    # no new item on leaving soon, and grace is time an item was shown.
     assert waiting.key in plan.ledger
     assert new.key not in plan.ledger
-    assert scheduled.key in plan.ledger
-    assert other_folder.key in plan.ledger
+    assert scheduled.key not in plan.ledger
+    assert other_folder.key not in plan.ledger
+    # The plan still tells what those rules would list.
+    assert {scheduled.key, other_folder.key} <= {e.item.key for e in plan.leaving_soon}
     kept = next(e for e in plan.leaving_soon if e.item.key == waiting.key)
     assert kept.waiting_for == "not_judged"
     assert kept.expiry is None
@@ -947,7 +954,8 @@ def test_plan_as_dict_is_json() -> None:
         {"kind": "favorite", "tag": None, "on_series": False}
     ]
     assert data["held"][0]["hold"] == "not_in_jellyfin"
-    assert data["summary"].startswith("20 items (20.0 GB) to delete now.")
+    # 20 items of 10^9 bytes: 18.6 GiB.
+    assert data["summary"].startswith("20 items (18.6 GiB) to delete now.")
     short = plan.as_dict(max_items=2)
     assert len(short["delete_now"]) == 2
     assert short["totals"]["delete_count"] == 20

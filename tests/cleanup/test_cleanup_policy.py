@@ -42,7 +42,7 @@ def test_defaults() -> None:
     assert policy.grace_days == 14
     assert policy.free_until_target
     assert policy.target_margin_percent == 2.0
-    assert (policy.max_items_per_run, policy.max_bytes_per_run) == (20, 500 * 10**9)
+    assert (policy.max_items_per_run, policy.max_bytes_per_run) == (20, 500 * 2**30)
     assert policy.max_data_age_minutes == 15
     assert policy.notices() == ()
 

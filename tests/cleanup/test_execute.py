@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+import json
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -13,7 +15,6 @@ import pytest
 from custom_components.lcars.cleanup import Candidate, Ledger, LedgerEntry, MediaIds
 from custom_components.lcars.cleanup.execute import (
     ExecutionReport,
-    execute_item,
     execute_plan,
     sync_leaving_soon_collection,
 )
@@ -30,6 +31,7 @@ from simulator import Simulator
 from simulator.pytest_plugin import SimulatorFactory
 
 NOW = datetime(2026, 11, 15, 12, 0, tzinfo=UTC)
+PACKAGE = Path(__file__).parent.parent.parent / "custom_components" / "lcars"
 
 
 @pytest.fixture
@@ -351,9 +353,9 @@ async def test_a_failing_jellyseerr_is_reported_after_the_files_went(
 async def test_already_deleted_item_counts_as_deleted(setup: Setup) -> None:
     s = setup
     movie = s.movie()
-    first = await execute_item(movie, lambda _: s.arr["radarr"], dry_run=False)
+    first = await execute_plan((movie,), lambda _: s.arr["radarr"], dry_run=False)
     assert first.items[0].ok
-    again = await execute_item(movie, lambda _: s.arr["radarr"], dry_run=False)
+    again = await execute_plan((movie,), lambda _: s.arr["radarr"], dry_run=False)
     assert again.items[0].ok
     delete = next(st for st in again.items[0].steps if st.step == "delete")
     assert delete.detail == "already gone"
@@ -527,3 +529,59 @@ async def test_leaving_soon_collection_sends_ids_in_batches(setup: Setup) -> Non
     assert s.jf.collections[result.collection_id] == []
     deletes = [r for r in s.sim.requests("jellyfin") if r[0] == "DELETE"]
     assert len(deletes) == batches
+
+
+async def test_import_exclusions_are_added_where_the_options_say(
+    setup: Setup,
+) -> None:
+    """With import exclusions on, deleted movies and whole series get one.
+
+    Seasons, episodes and albums lose their files only and get none. The
+    option's text (and the README) name exactly the servers that get one.
+    """
+    s = setup
+    movie, season, album = s.movie(), s.season(), s.album()
+    series_id = min(
+        sid
+        for sid in s.sonarr.series
+        if sid != int(season.key.split("/")[2]) and s.sonarr.series[sid].tvdb_id
+    )
+    series = s.sonarr.series[series_id]
+    whole_series = Candidate(
+        key=f"sonarr/series/{series_id}",
+        instance_id="sonarr",
+        kind="series",
+        title=series.title,
+        root_folder=series.root_folder_path,
+        size=1,
+        added=NOW,
+        ids=MediaIds(tvdb=series.tvdb_id),
+    )
+    before = {name: len(s.sim.state.services[name].exclusions) for name in s.arr}
+
+    report = await s.run(
+        [movie, season, whole_series, album], dry_run=False, add_import_exclusion=True
+    )
+
+    assert all(r.ok for r in report.items), report
+    grown = {
+        name
+        for name in s.arr
+        if len(s.sim.state.services[name].exclusions) > before[name]
+    }
+    assert grown == {"radarr", "sonarr"}
+    assert len(s.radarr.exclusions) == before["radarr"] + 1
+    assert len(s.sonarr.exclusions) == before["sonarr"] + 1
+
+    names = {"radarr": "Radarr", "sonarr": "Sonarr", "lidarr": "Lidarr"}
+    strings = json.loads((PACKAGE / "strings.json").read_text(encoding="utf-8"))
+    schedule = strings["options"]["step"]["cleanup_schedule"]["data_description"]
+    readme = (PACKAGE.parent.parent / "README.md").read_text(encoding="utf-8")
+    (readme_line,) = [
+        paragraph
+        for paragraph in readme.split("\n- ")
+        if "import" in paragraph and "exclusion" in paragraph
+    ]
+    for text in (schedule["add_import_exclusion"], readme_line):
+        named = {kind for kind, name in names.items() if name in text}
+        assert named == grown, text

@@ -22,6 +22,7 @@ from custom_components.lcars.clients import (
     SonarrClient,
 )
 from simulator import Simulator
+from simulator.common import served_time
 
 CLIENTS: dict[str, type[Any]] = {
     "radarr": RadarrClient,
@@ -75,6 +76,11 @@ def freeze(sim: Simulator) -> datetime:
 def service_of(sim: Simulator, name: str) -> Any:
     """The simulator's own service object (to ask it for derived figures)."""
     return sim.services[name]._service
+
+
+def served(value: datetime | None) -> datetime | None:
+    """A time the *arr took from their clock, as sent: with its ticks."""
+    return served_time(value)
 
 
 def to_second(value: datetime | None) -> datetime | None:

@@ -25,6 +25,8 @@ from custom_components.lcars.clients import (
     RadarrClient,
     SonarrClient,
     WrongServiceError,
+    redact_url,
+    url_has_secrets,
 )
 
 KEY = "0123456789abcdef0123456789abcdef"
@@ -350,6 +352,48 @@ async def test_invalid_url(session: aiohttp.ClientSession, url: str) -> None:
     assert KEY not in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://admin:s3cret@127.0.0.1:99999/radarr",
+        "http://s3cret@[::1",
+        "ftp://admin:s3cret@127.0.0.1/radarr?apikey=s3cret",
+        "radarr.local?apikey=s3cret",
+    ],
+)
+async def test_invalid_url_names_no_secret(
+    session: aiohttp.ClientSession, url: str
+) -> None:
+    with pytest.raises(InvalidUrlError) as caught:
+        RadarrClient(session, url, KEY)
+    assert "s3cret" not in str(caught.value)
+    assert "s3cret" not in caught.value.url
+
+
+@pytest.mark.parametrize(
+    ("url", "redacted", "marked"),
+    [
+        ("http://h:7878", "http://h:7878", "http://h:7878"),
+        (" http://h:7878/r/ ", "http://h:7878/r/", "http://h:7878/r/"),
+        ("http://[::1]:7878/r", "http://[::1]:7878/r", "http://[::1]:7878/r"),
+        ("http://h/a@b", "http://h/a@b", "http://h/a@b"),
+        ("http://u:p@h:7878/r", "http://h:7878/r", "http://**@h:7878/r"),
+        ("https://u@h", "https://h", "https://**@h"),
+        ("http://h:7878/?apikey=k", "http://h:7878/", "http://h:7878/?**"),
+        ("http://h:7878?a=1&b=2", "http://h:7878", "http://h:7878?**"),
+        ("http://h:7878/#/movies", "http://h:7878/", "http://h:7878/#**"),
+        ("http://u:p@h?k=1#f", "http://h", "http://**@h?**"),
+        ("u:p@h:7878?k", "h:7878", "**@h:7878?**"),
+        ("not a url ?k=1", "not a url ", "not a url ?**"),
+        ("http://h:7878/?", "http://h:7878/", "http://h:7878/?**"),
+    ],
+)
+def test_redact_url(url: str, redacted: str, marked: str) -> None:
+    assert redact_url(url) == redacted
+    assert redact_url(url, "**") == marked
+    assert url_has_secrets(url) is (redacted != url.strip())
+
+
 async def test_url_forms_that_are_accepted(session: aiohttp.ClientSession) -> None:
     assert RadarrClient(session, "HTTPS://Radarr.Example:443/", KEY).url == (
         "https://radarr.example"
@@ -435,7 +479,22 @@ async def test_redirect_is_not_followed(
         await client.async_get_system_status()
     check_error(caught.value, BadResponseError, "Radarr", server.url)
     assert "redirected to /login" in str(caught.value)
+    assert "rd=" not in str(caught.value)
     assert [r.path for r in server.seen] == ["/api/v3/system/status"]
+
+
+async def test_redirect_names_no_secret(
+    server: TinyServer, session: aiohttp.ClientSession
+) -> None:
+    async def redirect(request: web.Request) -> web.StreamResponse:
+        raise web.HTTPFound("https://sso:s3cret@auth.example/login#token=s3cret")
+
+    server.handler = redirect
+    client = RadarrClient(session, server.url, KEY)
+    with pytest.raises(BadResponseError) as caught:
+        await client.async_get_system_status()
+    assert "redirected to https://auth.example/login" in str(caught.value)
+    assert "s3cret" not in str(caught.value)
 
 
 async def test_validation_error_message(

@@ -20,6 +20,7 @@ from custom_components.lcars.clients.models import (
     UserData,
 )
 from simulator import Simulator
+from simulator.jellyfin import created_digits
 
 from .conftest import (
     FAULT_IDS,
@@ -37,6 +38,12 @@ ITEM_TYPES = ("Movie", "Series", "MusicAlbum")
 def expected_items(
     sim: Simulator, user_ids: list[str], name: str = "jellyfin"
 ) -> dict[str, JellyfinItem]:
+    """Items with the watch data of `user_ids`, as the server sends them.
+
+    An item sent without UserData has no watch data; a DateCreated that is
+    .NET's "no date" is none; the others come to the microsecond (or the
+    second, for the dates sent without a fraction).
+    """
     state = sim.state.services[name]
     service = service_of(sim, name)
     out = {}
@@ -44,7 +51,7 @@ def expected_items(
         if item.type not in ITEM_TYPES:
             continue
         user_data = {}
-        for user_id in user_ids:
+        for user_id in [] if item.without_user_data else user_ids:
             data = service.user_data(item, user_id)
             user_data[user_id] = UserData(
                 played=data.played,
@@ -58,14 +65,29 @@ def expected_items(
             type=item.type,
             provider_ids=dict(item.provider_ids),
             path=item.path,
-            date_created=item.date_created,
+            date_created=None
+            if item.date_created_text
+            else item.date_created.replace(
+                microsecond=item.date_created.microsecond if created_digits(item) else 0
+            ),
             user_data=user_data,
         )
     return out
 
 
 def user_ids(sim: Simulator, name: str = "jellyfin") -> list[str]:
-    return [user.id for user in sim.state.services[name].users]
+    """The enabled users: those whose watch data may count."""
+    return [user.id for user in sim.state.services[name].users if not user.is_disabled]
+
+
+def never_watched(items: dict[str, JellyfinItem], sim: Simulator) -> int:
+    """Items no counted user played, of those whose watch data came."""
+    state = sim.state.services["jellyfin"]
+    return sum(
+        1
+        for item in items.values()
+        if not item.watched and not state.items[item.id].without_user_data
+    )
 
 
 async def test_snapshot_matches_the_simulator(
@@ -74,9 +96,11 @@ async def test_snapshot_matches_the_simulator(
     now = freeze(simulator)
     state = simulator.state.services["jellyfin"]
     users = user_ids(simulator)
-    assert [u.name for u in state.users] == ["alice", "bob"]
+    assert [u.name for u in state.users] == ["alice", "bob", "guest"]
+    assert [u.name for u in state.users if u.is_disabled] == ["guest"]
     client: JellyfinClient = make_client(session, simulator, "jellyfin", user_ids=users)
     snapshot = await client.async_fetch_snapshot(now)
+    assert snapshot.counted_user_ids == tuple(users)
 
     assert snapshot.info.id == state.server_id
     assert snapshot.info.name == state.server_name
@@ -86,8 +110,16 @@ async def test_snapshot_matches_the_simulator(
     expected = expected_items(simulator, users)
     assert {item.id: item for item in snapshot.items} == expected
     assert [item.id for item in snapshot.items] == sorted(expected)
-    assert snapshot.never_watched == sum(1 for i in expected.values() if not i.watched)
+    # Items sent without watch data are unknown, not never watched.
+    assert snapshot.never_watched == never_watched(expected, simulator)
     assert 0 < snapshot.never_watched < len(expected)
+    assert snapshot.watch_unknown == {
+        i.id for i in state.items.values() if i.without_user_data
+    }
+    assert snapshot.watch_unknown
+    assert all(
+        i.date_created is None for i in snapshot.items if i.id in snapshot.watch_unknown
+    )
     assert any(item.favorite for item in snapshot.items)
 
     types = [item.type for item in state.items.values()]
@@ -118,6 +150,7 @@ async def test_snapshot_matches_the_simulator(
                 season_number=state.items[s.item_id].parent_index_number
                 if state.items[s.item_id].series_id
                 else None,
+                album_id=state.items[s.item_id].album_id,
             )
             for s in state.sessions
             if s.item_id is not None
@@ -127,6 +160,12 @@ async def test_snapshot_matches_the_simulator(
     # Idle sessions are left out.
     assert snapshot.sessions
     assert any(s.item_id is None for s in state.sessions)
+    # A track plays in its album, not in a season of a series.
+    (music,) = [s for s in snapshot.sessions if s.item_type == "Audio"]
+    assert music.album_id is not None
+    assert state.items[music.album_id].type == "MusicAlbum"
+    assert music.series_id is None
+    assert music.season_number is None
 
 
 async def test_counted_users_change_the_watch_data(
@@ -148,9 +187,58 @@ async def test_counted_users_change_the_watch_data(
 async def test_users(simulator: Simulator, session: aiohttp.ClientSession) -> None:
     client: JellyfinClient = make_client(session, simulator, "jellyfin")
     assert await client.async_get_users() == [
-        JellyfinUser(id=u.id, name=u.name, is_administrator=u.is_admin)
+        JellyfinUser(
+            id=u.id,
+            name=u.name,
+            is_administrator=u.is_admin,
+            is_disabled=u.is_disabled,
+        )
         for u in simulator.state.services["jellyfin"].users
     ]
+
+
+async def test_disabled_user_does_not_count(
+    simulator: Simulator, session: aiohttp.ClientSession
+) -> None:
+    """A disabled user's plays never count, even when it was chosen before."""
+    now = freeze(simulator)
+    state = simulator.state.services["jellyfin"]
+    alice, bob = user_ids(simulator)
+    (guest,) = [u.id for u in state.users if u.is_disabled]
+    # The guest played items nobody else did: counting it would show.
+    guest_only = expected_items(simulator, [guest])
+    assert any(item.watched for item in guest_only.values())
+
+    with_guest = await make_client(
+        session, simulator, "jellyfin", user_ids=[alice, guest]
+    ).async_fetch_snapshot(now)
+    assert with_guest.counted_user_ids == (alice,)
+    assert {i.id: i for i in with_guest.items} == expected_items(simulator, [alice])
+    assert with_guest.never_watched == never_watched(
+        expected_items(simulator, [alice]), simulator
+    )
+
+    # Every user counts when none is chosen: every enabled one.
+    everyone = await make_client(session, simulator, "jellyfin").async_fetch_snapshot(
+        now
+    )
+    assert everyone.counted_user_ids == (alice, bob)
+    assert {i.id: i for i in everyone.items} == expected_items(simulator, [alice, bob])
+
+    # Only the disabled user chosen: nothing of it counts, and its absence
+    # does not make the library look never watched; every enabled user counts.
+    only_guest: JellyfinClient = make_client(
+        session, simulator, "jellyfin", user_ids=[guest.upper()]
+    )
+    snapshot = await only_guest.async_fetch_snapshot(now)
+    assert snapshot.counted_user_ids == (alice, bob)
+    assert {i.id: i for i in snapshot.items} == expected_items(simulator, [alice, bob])
+    assert snapshot.never_watched == everyone.never_watched
+    watch = await only_guest.async_get_episode_watch()
+    assert (
+        watch
+        == await make_client(session, simulator, "jellyfin").async_get_episode_watch()
+    )
 
 
 async def test_requests_do_not_grow_with_the_library(
@@ -171,6 +259,7 @@ async def test_requests_do_not_grow_with_the_library(
             ("GET", "/Sessions"),
             ("GET", "/System/Info"),
             ("GET", "/System/Info/Public"),
+            ("GET", "/Users"),
         ]
         sizes.append(len(snapshot.items))
     assert sizes[0] < sizes[1]
@@ -233,8 +322,11 @@ async def test_episode_watch_data_is_merged_over_the_counted_users(
 
     watch = await client.async_get_episode_watch()
 
-    # One request per counted user, whatever the number of episodes.
-    assert [p for _, p in simulator.requests("jellyfin")] == ["/Items"] * len(users)
+    # The users, then one request per counted user, whatever the number of
+    # episodes.
+    assert [p for _, p in simulator.requests("jellyfin")] == ["/Users"] + [
+        "/Items"
+    ] * len(users)
     expected = {}
     for item in state.items.values():
         if item.type != "Episode":

@@ -24,6 +24,7 @@ from .conftest import (
     check_rotated_key,
     freeze,
     make_client,
+    served,
     to_second,
 )
 from .test_radarr import expected_queue, expected_root_folders
@@ -57,7 +58,7 @@ def expected_artists(sim: Simulator, name: str = "lidarr") -> dict[int, Artist]:
             album_count=len(albums),
             track_file_count=len(files),
             total_track_count=sum(a.track_count for a in albums),
-            added=to_second(artist.added),
+            added=served(artist.added),
             tags=tuple(artist.tags),
             quality_profile_id=artist.quality_profile_id,
         )
@@ -202,3 +203,20 @@ async def test_tags_and_commands(
     assert all(tag.id in state.artists[i].tags for i in ids)
     command_id = await client.async_run_command("RefreshArtist", {"artistId": ids[0]})
     assert any(c.id == command_id and c.name == "RefreshArtist" for c in state.commands)
+
+
+async def test_downloads_are_named_after_the_albums(
+    simulator: Simulator, session: aiohttp.ClientSession
+) -> None:
+    """Each download is "Artist - Album", whether read alone or in a refresh."""
+    now = freeze(simulator)
+    state = simulator.state.services["lidarr"]
+    client: LidarrClient = make_client(session, simulator, "lidarr")
+    snapshot = await client.async_fetch_snapshot(now)
+    assert snapshot.queue
+    for item in snapshot.queue:
+        (record,) = [r for r in state.queue if r.id == item.id]
+        artist = state.artists[record.media_id]
+        album = state.albums[record.sub_id]
+        assert item.title == f"{artist.name} - {album.title}"
+    assert await client.async_get_queue() == list(snapshot.queue)

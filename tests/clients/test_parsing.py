@@ -127,7 +127,7 @@ def test_merge_disk_space_uses_the_longest_containing_mount() -> None:
         (7, 10),
         (4, 40),
     ]
-    assert merged[0].free_percent == round(5 * 100 / 30, 2)
+    assert merged[0].free_percent == 5 * 100 / 30
 
 
 def test_merge_disk_space_windows_and_unknown() -> None:
@@ -174,7 +174,8 @@ def test_movie_from_json() -> None:
         348,
         "tt0078748",
     )
-    assert movie.root_folder == "/movies/"
+    # As `/rootfolder` names it: without the trailing slash Radarr keeps.
+    assert movie.root_folder == "/movies"
     assert movie.has_file
     assert movie.monitored
     assert movie.is_available
@@ -269,7 +270,7 @@ def test_series_from_json() -> None:
         280619,
         63639,
     )
-    assert series.root_folder == "/tv/"
+    assert series.root_folder == "/tv"
     assert (
         series.episode_file_count,
         series.episode_count,

@@ -13,6 +13,7 @@ from custom_components.lcars.clients import (
     NotFoundError,
     RadarrClient,
 )
+from custom_components.lcars.clients.convert import clean_path
 from custom_components.lcars.clients.models import (
     Movie,
     QueueItem,
@@ -21,6 +22,7 @@ from custom_components.lcars.clients.models import (
     Tag,
 )
 from simulator import Simulator
+from simulator.state import RadarrState, SonarrState
 
 from .conftest import (
     FAULT_IDS,
@@ -30,6 +32,7 @@ from .conftest import (
     check_rotated_key,
     freeze,
     make_client,
+    served,
     service_of,
     to_second,
 )
@@ -64,20 +67,21 @@ def expected_movies(sim: Simulator, name: str = "radarr") -> dict[int, Movie]:
             has_file=file is not None,
             is_available=service.movie_status(movie, now)[1],
             size_on_disk=file.size if file else 0,
-            added=to_second(movie.added),
+            added=served(movie.added),
             tags=tuple(movie.tags),
             quality_profile_id=movie.quality_profile_id,
-            file_added=to_second(file.date_added) if file else None,
+            file_added=served(file.date_added) if file else None,
         )
     return movies
 
 
 def expected_root_folders(sim: Simulator, name: str) -> list[RootFolder]:
+    """Root folders as `/rootfolder` names them: no trailing separator."""
     state = sim.state.services[name]
     return [
         RootFolder(
             id=folder.id,
-            path=folder.path,
+            path=clean_path(folder.path),
             accessible=folder.accessible,
             free_space=state.free_space_of(folder.path),
             total_space=state.total_space_of(folder.path),
@@ -86,27 +90,63 @@ def expected_root_folders(sim: Simulator, name: str) -> list[RootFolder]:
     ]
 
 
+def download_title(sim: Simulator, name: str, records: list[Any]) -> str:
+    """What a download holds, in the library's words, from the simulator state."""
+    state = sim.state.services[name]
+    if isinstance(state, RadarrState):
+        return ", ".join(dict.fromkeys(state.movies[r.media_id].title for r in records))
+    if isinstance(state, SonarrState):
+        series = state.series[records[0].media_id].title
+        seasons = sorted({r.season_number for r in records})
+        if len(records) == 1:
+            episode = state.episodes[records[0].sub_id]
+            return f"{series} S{episode.season_number:02d}E{episode.episode_number:02d}"
+        if len(seasons) == 1:
+            return f"{series} S{seasons[0]:02d}"
+        return f"{series} S{seasons[0]:02d}-S{seasons[-1]:02d}"
+    artist = state.artists[records[0].media_id].name
+    albums = ", ".join(dict.fromkeys(state.albums[r.sub_id].title for r in records))
+    return f"{artist} - {albums}"
+
+
 def expected_queue(sim: Simulator, name: str) -> list[QueueItem]:
+    """One item per download: records sharing a download id are one.
+
+    Downloads already imported are left out; sizes are those of the
+    download, which each of its records repeats.
+    """
     service = service_of(sim, name)
     now = sim.clock.now()
-    items = []
+    downloads: dict[tuple[str, str], list[Any]] = {}
     for record in service.visible_queue():
-        left, status, tracked_state, _seconds, finish, _visible = service.progress(
-            record, now
+        downloads.setdefault((record.download_client, record.download_id), []).append(
+            record
         )
+    items = []
+    for records in downloads.values():
+        records.sort(key=lambda r: r.id)
+        first = records[0]
+        left, status, tracked_state, _seconds, finish, _visible = service.progress(
+            first, now
+        )
+        if tracked_state == "imported":
+            continue
         items.append(
             QueueItem(
-                id=record.id,
-                title=record.title,
-                size=record.size,
+                id=first.id,
+                title=download_title(sim, name, records),
+                size=first.size,
                 size_left=left,
                 status=status,
                 tracked_download_state=tracked_state,
-                estimated_completion=to_second(finish),
-                download_client=record.download_client,
-                protocol=record.protocol,
-                media_id=record.media_id,
-                error_message=record.error_message,
+                estimated_completion=served(finish),
+                download_client=first.download_client,
+                protocol=first.protocol,
+                media_id=first.media_id,
+                error_message=first.error_message,
+                release_title=first.title,
+                download_id=first.download_id,
+                record_ids=tuple(r.id for r in records),
             )
         )
     return items
@@ -323,3 +363,61 @@ async def test_free_space_follows_the_disk(
     )
     assert changed.free_space == 123_456_789
     assert changed.total_space == folder.total_space
+
+
+async def test_downloads_are_named_after_the_movies(
+    simulator: Simulator, session: aiohttp.ClientSession
+) -> None:
+    """Each download is named after its movie; usenet sizes come as decimals."""
+    now = freeze(simulator)
+    state = simulator.state.services["radarr"]
+    client: RadarrClient = make_client(session, simulator, "radarr")
+    snapshot = await client.async_fetch_snapshot(now)
+    assert snapshot.queue
+    for item in snapshot.queue:
+        assert item.media_id is not None
+        assert item.title == state.movies[item.media_id].title
+        assert item.release_title != item.title
+        assert 0 <= item.size_left <= item.size
+    usenet = [i for i in snapshot.queue if i.protocol == "usenet"]
+    assert usenet
+    assert all(isinstance(i.size, int) and i.size > 0 for i in usenet)
+    # A download just imported is no longer in the queue.
+    assert all(i.tracked_download_state != "imported" for i in snapshot.queue)
+    imported = [r for r in state.queue if r.tracked_state == "imported"]
+    assert imported
+    assert not {r.id for r in imported} & {
+        rid for i in snapshot.queue for rid in i.record_ids
+    }
+    assert await client.async_get_queue() == list(snapshot.queue)
+
+
+async def test_windows_paths(
+    simulator_factory: Any, session: aiohttp.ClientSession
+) -> None:
+    """On Windows the items name their root folder as `/rootfolder` does."""
+    sim = await simulator_factory(
+        movies=16,
+        series=2,
+        artists=1,
+        instances={"radarr": "radarr", "radarr2": "radarr"},
+        platforms={"radarr2": "windows"},
+    )
+    state = sim.state.services["radarr2"]
+    snapshot = await make_client(session, sim, "radarr2").async_fetch_snapshot(
+        freeze(sim)
+    )
+    (folder,) = snapshot.root_folders
+    assert folder.path.startswith("D:\\")
+    assert not folder.path.endswith("\\")
+    (disk,) = [d for d in state.disks if d.path == "D:\\"]
+    assert (folder.free_space, folder.total_space) == (
+        disk.free_space,
+        disk.total_space,
+    )
+    assert snapshot.movies
+    assert {m.root_folder for m in snapshot.movies} == {folder.path}
+    assert all(
+        m.path is not None and m.path.startswith(folder.path + "\\")
+        for m in snapshot.movies
+    )

@@ -14,6 +14,7 @@ from custom_components.lcars.clients import (
     SonarrClient,
     WrongServiceError,
 )
+from custom_components.lcars.clients.convert import clean_path
 from custom_components.lcars.clients.models import Season, Series, Tag
 from simulator import Simulator
 
@@ -25,6 +26,8 @@ from .conftest import (
     check_rotated_key,
     freeze,
     make_client,
+    served,
+    service_of,
     to_second,
 )
 from .test_radarr import expected_queue, expected_root_folders
@@ -85,14 +88,14 @@ def expected_series(sim: Simulator, name: str = "sonarr") -> dict[int, Series]:
             tmdb_id=series.tmdb_id or None,
             imdb_id=series.imdb_id or None,
             path=series.path,
-            root_folder=series.root_folder_path,
+            root_folder=clean_path(series.root_folder_path),
             monitored=series.monitored,
             series_type=series.series_type,
             size_on_disk=sum(s.size_on_disk for s in season_models),
             episode_file_count=sum(s.episode_file_count for s in season_models),
             episode_count=sum(s.episode_count for s in season_models),
             total_episode_count=sum(s.total_episode_count for s in season_models),
-            added=to_second(series.added),
+            added=served(series.added),
             seasons=season_models,
             tags=tuple(series.tags),
             quality_profile_id=series.quality_profile_id,
@@ -281,6 +284,98 @@ async def test_episodes_of_one_series_with_their_files(
         )
         assert got.has_file == (file is not None)
         assert got.size == (file.size if file else 0)
-        assert got.file_added == (to_second(file.date_added) if file else None)
+        assert got.file_added == (served(file.date_added) if file else None)
         assert got.air_date == to_second(want.air_date_utc)
     assert any(e.has_file for e in episodes)
+
+
+async def test_a_season_pack_is_one_download(
+    simulator: Simulator, session: aiohttp.ClientSession
+) -> None:
+    """Sonarr lists a season pack once per episode; it is one download.
+
+    Counted once, its bytes left taken once, named after the series and
+    the season rather than the release.
+    """
+    now = freeze(simulator)
+    state = simulator.state.services["sonarr"]
+    service = service_of(simulator, "sonarr")
+    records: dict[str, list[Any]] = {}
+    for record in service.visible_queue():
+        records.setdefault(record.download_id, []).append(record)
+    (pack,) = [group for group in records.values() if len(group) > 1]
+    assert len(pack) >= 3
+    snapshot = await make_client(session, simulator, "sonarr").async_fetch_snapshot(now)
+
+    (item,) = [i for i in snapshot.queue if i.download_id == pack[0].download_id]
+    assert item.record_ids == tuple(sorted(r.id for r in pack))
+    assert item.id == min(r.id for r in pack)
+    series = state.series[pack[0].media_id]
+    assert item.title == f"{series.title} S{pack[0].season_number:02d}"
+    assert item.release_title == pack[0].title
+    left = service.progress(pack[0], now)[0]
+    assert (item.size, item.size_left) == (pack[0].size, left)
+    assert 0 < item.progress < 100
+
+    # Each download once, and the imported one not at all.
+    imported = {
+        r.download_id
+        for r in service.visible_queue()
+        if service.progress(r, now)[2] == "imported"
+    }
+    assert imported
+    assert len(snapshot.queue) == len(records) - len(imported)
+    assert sum(i.size_left for i in snapshot.queue) == sum(
+        service.progress(group[0], now)[0]
+        for download_id, group in records.items()
+        if download_id not in imported
+    )
+
+
+async def test_downloads_are_named_after_the_episodes(
+    simulator: Simulator, session: aiohttp.ClientSession
+) -> None:
+    """A single episode is "Series S01E02"; on its own the queue names alike."""
+    now = freeze(simulator)
+    state = simulator.state.services["sonarr"]
+    client: SonarrClient = make_client(session, simulator, "sonarr")
+    snapshot = await client.async_fetch_snapshot(now)
+    singles = [i for i in snapshot.queue if len(i.record_ids) == 1]
+    assert singles
+    for item in singles:
+        (record,) = [r for r in state.queue if r.id == item.id]
+        episode = state.episodes[record.sub_id]
+        series = state.series[record.media_id]
+        code = f"S{episode.season_number:02d}E{episode.episode_number:02d}"
+        assert item.title == f"{series.title} {code}"
+        assert item.release_title == record.title
+        assert item.title != item.release_title
+    # Read on its own, the queue takes the names from the records.
+    assert await client.async_get_queue() == list(snapshot.queue)
+
+
+async def test_sonarr_v3(
+    simulator_factory: Any, session: aiohttp.ClientSession
+) -> None:
+    """A v3 server: one language, decimal sizes, no season on queue records,
+    no root folder on series, root folders without `accessible`."""
+    sim = await simulator_factory(
+        movies=5,
+        series=12,
+        artists=1,
+        instances={"sonarr": "sonarr"},
+        versions={"sonarr": "3.0.4.1126"},
+    )
+    now = freeze(sim)
+    client: SonarrClient = make_client(session, sim, "sonarr")
+    snapshot = await client.async_fetch_snapshot(now)
+    assert snapshot.status.version == "3.0.4.1126"
+    assert {s.id: s for s in snapshot.series} == expected_series(sim)
+    assert all(s.root_folder == "/tv" for s in snapshot.series)
+    assert list(snapshot.root_folders) == expected_root_folders(sim, "sonarr")
+    assert all(f.accessible for f in snapshot.root_folders)
+    assert sorted(snapshot.queue, key=lambda q: q.id) == sorted(
+        expected_queue(sim, "sonarr"), key=lambda q: q.id
+    )
+    assert any(len(i.record_ids) > 1 for i in snapshot.queue)
+    assert await client.async_get_queue() == list(snapshot.queue)

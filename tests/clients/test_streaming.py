@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator, Iterable
 import itertools
 import json
 from typing import Any
+import unittest.mock
+import weakref
 
 import aiohttp
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -14,7 +16,11 @@ import orjson
 import pytest
 
 from custom_components.lcars.clients import streaming
-from custom_components.lcars.clients.streaming import JsonStreamError, parse_json_array
+from custom_components.lcars.clients.streaming import (
+    JsonStreamError,
+    parse_json_array,
+    parse_json_value,
+)
 
 # Every kind of token, escapes, multi-byte UTF-8 (2, 3 and 4 bytes), numbers
 # in all their forms, nesting and whitespace between tokens.
@@ -582,3 +588,331 @@ async def test_concurrent_parsers_share_the_time_slice() -> None:
         await parse([b"[1, oops]"])
     # The count goes back down whatever way a parse ends.
     assert streaming._active_parsers == 0
+
+
+# ---------------------------------------------------------------- hostile bodies
+
+
+async def endless_chunks(
+    head: bytes, piece: bytes, counter: list[int] | None = None
+) -> AsyncIterator[bytes]:
+    """A body that never ends: `head`, then `piece` forever."""
+    yield head
+    while True:
+        if counter is not None:
+            counter[0] += 1
+        yield piece
+
+
+async def test_a_body_larger_than_the_limit_is_refused_as_it_arrives() -> None:
+    sent = [0]
+    with pytest.raises(JsonStreamError, match="larger than 1 MiB"):
+        await parse_json_array(
+            endless_chunks(b"[", b'{"id": 1}, ' * 1000, sent),
+            boxed,
+            max_size=1024 * 1024,
+        )
+    # Refused within a chunk of the limit, not at the end of the body.
+    assert sent[0] * 11_000 < 1024 * 1024 + 2 * 11_000
+    with pytest.raises(JsonStreamError, match="larger than 1 MiB"):
+        await parse_json_value(
+            endless_chunks(b'{"a": [', b"1, " * 1000), max_size=1024 * 1024
+        )
+    # The same body under the limit is read whole.
+    doc = b"[" + b'{"id": 1}, ' * 1000 + b'{"id": 2}]'
+    assert len(await parse([doc], max_size=len(doc))) == 1001
+    with pytest.raises(JsonStreamError, match="larger than"):
+        await parse([doc], max_size=len(doc) - 1)
+
+
+class Row:
+    """A kept row that can be watched for being freed."""
+
+    __slots__ = ("__weakref__", "value")
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+async def test_rows_are_let_go_when_the_list_fails() -> None:
+    rows: list[weakref.ref[Row]] = []
+
+    def project(element: Any) -> Row:
+        row = Row(element)
+        rows.append(weakref.ref(row))
+        return row
+
+    doc = b"[" + b'{"id": 1},' * 10_000
+    with pytest.raises(JsonStreamError) as caught:
+        await parse_json_array(chunks_of([doc, b"oops"]), project)
+    assert len(rows) == 10_000
+    # The error (and its traceback) is still held, the rows are not.
+    assert caught.value is not None
+    assert all(ref() is None for ref in rows)
+
+
+async def test_rows_are_let_go_when_the_task_is_cancelled() -> None:
+    rows: list[weakref.ref[Row]] = []
+    all_read = asyncio.Event()
+
+    async def stalled() -> AsyncIterator[bytes]:
+        yield b"[" + b'{"id": 1},' * 10_000
+        await asyncio.Event().wait()
+
+    def project(element: Any) -> Row:
+        row = Row(element)
+        rows.append(weakref.ref(row))
+        if len(rows) == 10_000:
+            all_read.set()
+        return row
+
+    task = asyncio.create_task(parse_json_array(stalled(), project))
+    await all_read.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert all(ref() is None for ref in rows)
+
+
+async def test_release_frees_a_slice_at_a_time() -> None:
+    rows = list(range(10 * streaming._RELEASE_SLICE))
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    task = asyncio.create_task(ticker())
+    await asyncio.sleep(0)
+    start = ticks
+    await streaming.release(rows)
+    assert rows == []
+    # Other tasks ran in between.
+    assert ticks - start >= 5
+    task.cancel()
+    # Cancelled halfway, the rest goes at once.
+    rows = list(range(10 * streaming._RELEASE_SLICE))
+    releasing = asyncio.create_task(streaming.release(rows))
+    await asyncio.sleep(0)
+    releasing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await releasing
+    assert rows == []
+
+
+@pytest.mark.parametrize("size", [5 * 1024 * 1024, 60_000_000])
+async def test_a_string_longer_than_any_real_field_is_refused(size: int) -> None:
+    text = b'"' + b"x" * size + b'"'
+    element = b'{"id": 1, "overview": ' + text + b"}"
+    for doc in (b"[" + element + b"]", b"[" + text + b"]"):
+        # Whole, or as it arrives.
+        with pytest.raises(JsonStreamError, match="larger than 1 MiB"):
+            await parse([doc])
+        parts = (doc[i : i + 65536] for i in range(0, len(doc), 65536))
+        with pytest.raises(JsonStreamError, match="larger than 1 MiB"):
+            await parse(parts)
+    with pytest.raises(JsonStreamError, match="larger than 1 MiB"):
+        await parse_json_value(chunks_of([element]), max_size=len(element))
+    # A long but real string is fine.
+    doc = b'[{"overview": "' + b"x" * 100_000 + b'"}]'
+    assert await parse([doc]) == [{"overview": "x" * 100_000}]
+
+
+async def test_an_element_larger_than_the_limit_is_refused() -> None:
+    # Made of small values: no one string is long.
+    element = b'{"id": 1, "values": [' + b"1," * 2_500_000 + b"1]}"
+    assert len(element) > streaming.MAX_ELEMENT_SIZE
+    doc = b"[" + element + b"]"
+    with pytest.raises(JsonStreamError, match="element is larger than 4 MiB"):
+        await parse([doc])
+    parts = [doc[i : i + 65536] for i in range(0, len(doc), 65536)]
+    with pytest.raises(JsonStreamError, match="element is larger than 4 MiB"):
+        await parse(parts)
+    # The same element under a larger limit.
+    assert await parse(parts, max_element_size=len(element)) == [
+        {"id": 1, "values": [1] * 2_500_001}
+    ]
+
+
+async def test_an_endless_list_of_small_values_is_refused_quickly() -> None:
+    # Runs of numbers, strings or empty objects are decoded many at a time,
+    # like runs of objects; a list longer than any real one is refused (its
+    # rows would take far more memory than its bytes).
+    for piece in (b"1,", b'"a",', b"{},", b"[],", b'{"id": 1},'):
+        sent = [0]
+        with pytest.raises(JsonStreamError, match="more than 100,000 elements"):
+            await parse_json_array(
+                endless_chunks(b"[", piece * (65536 // len(piece)), sent),
+                boxed,
+                max_length=100_000,
+            )
+        assert sent[0] * 65536 < 100_000 * len(piece) + 2 * 65536
+        sent = [0]
+        with pytest.raises(JsonStreamError, match="larger than 1 MiB"):
+            await parse_json_array(
+                endless_chunks(b"[", piece * (65536 // len(piece)), sent),
+                boxed,
+                max_size=1024 * 1024,
+            )
+    # A list exactly that long is fine.
+    doc = b"[" + b"1," * 99_999 + b"1]"
+    assert len(await parse([doc], max_length=100_000)) == 100_000
+
+
+NESTED = 100_000
+
+
+@pytest.mark.parametrize(
+    ("doc", "member"),
+    [
+        # In an element, alone or among others, small or large.
+        (b"[" + b"[" * NESTED + b"]" * NESTED + b"]", None),
+        (b'[{"id": 1}, {"deep": ' + b"[" * NESTED + b"]" * NESTED + b"}]", None),
+        (b'[{"deep": ' + b'{"a": ' * NESTED + b"1" + b"}" * NESTED + b"}]", None),
+        # Beside the list of an object, and in it.
+        (b'{"Items": [], "Other": ' + b"[" * NESTED + b"]" * NESTED + b"}", "Items"),
+        (b'{"Items": [' + b"[" * NESTED + b"]" * NESTED + b"]}", "Items"),
+        # Cut off: the nesting alone is enough.
+        (b"[" + b"[" * NESTED, None),
+        # Deeper than orjson reads, but not deep enough for the standard
+        # library to give up.
+        (b"[" + b"[" * 2000 + b"]" * 2000 + b"]", None),
+    ],
+)
+async def test_absurd_nesting_is_an_error(doc: bytes, member: str | None) -> None:
+    for parts in ([doc], [doc[i : i + 4096] for i in range(0, len(doc), 4096)]):
+        with pytest.raises(JsonStreamError) as caught:
+            await parse(parts, member=member)
+        assert "nested too deeply" in str(caught.value) or "recursion" in str(
+            caught.value
+        )
+    if member is None:
+        with pytest.raises(JsonStreamError):
+            await parse_json_value(chunks_of([doc[1:]]), max_size=len(doc))
+
+
+async def test_nesting_of_large_values_is_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Taken apart level by level: each level is a few frames, so the levels
+    # are counted too.
+    monkeypatch.setattr(streaming, "_DESCEND_AFTER", 16)
+    padding = b'"' + b"x" * 64 + b'"'
+    deep = b"[" * 200 + padding + b"]" * 200
+    with pytest.raises(JsonStreamError, match="nested too deeply"):
+        await parse([b"[" + deep + b"]"])
+    shallow = b"[" * 20 + padding + b"]" * 20
+    assert await parse([b"[" + shallow + b"]"]) == [json.loads(shallow)]
+
+
+async def test_a_number_with_too_many_digits_is_refused() -> None:
+    digits = b"1" * 5000
+    for doc in (b"[" + digits + b"]", b'[{"a": ' + digits + b"}]"):
+        for parts in ([doc], split_at(doc, len(doc) // 2)):
+            with pytest.raises(JsonStreamError, match="malformed"):
+                await parse(parts)
+    with pytest.raises(JsonStreamError, match="malformed"):
+        await parse_json_value(chunks_of([digits]), max_size=10_000)
+
+
+def root_folders(count: int) -> list[dict[str, Any]]:
+    """Root folders that list many folders not in the library (a real answer)."""
+    return [
+        {
+            "id": 1,
+            "path": "/movies",
+            "accessible": True,
+            "freeSpace": 123456789,
+            "unmappedFolders": [
+                {
+                    "name": f"Movie {i} (2001)",
+                    "path": f"/movies/Movie {i} (2001)",
+                    "relativePath": f"Movie {i} (2001)",
+                }
+                for i in range(count)
+            ],
+        }
+    ]
+
+
+async def test_a_large_answer_is_read_piece_by_piece_and_yields() -> None:
+    # About 2.6 MB in one chunk: decoded member by member and element by
+    # element, with the event loop getting control in between.
+    value = root_folders(20_000)
+    doc = compact(value)
+    ticks = 0
+    done = False
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while not done:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    task = asyncio.create_task(ticker())
+    await asyncio.sleep(0)
+    start = ticks
+    result = await parse_json_value(
+        chunks_of([doc]), max_size=len(doc), time_slice=0.0001
+    )
+    done = True
+    await task
+    assert result == value
+    # At least once per run of a few hundred KB.
+    assert ticks - start >= 5
+    # As a list element too.
+    assert await parse([doc], time_slice=0.0001) == value
+
+
+async def test_value_of_a_whole_body() -> None:
+    assert await parse_json_value(chunks_of([b""]), max_size=10) is streaming.EMPTY
+    assert await parse_json_value(chunks_of([b" \n "]), max_size=10) is streaming.EMPTY
+    assert await parse_json_value(chunks_of([b"12", b"3 "]), max_size=10) == 123
+    assert await parse_json_value(chunks_of([SMALL_DOC]), max_size=10_000) == (
+        orjson.loads(SMALL_DOC)
+    )
+    with pytest.raises(JsonStreamError, match="HTML"):
+        await parse_json_value(chunks_of([b"<html></html>"]), max_size=100)
+    with pytest.raises(JsonStreamError, match="HTML"):
+        await parse([b"<html></html>"])
+    with pytest.raises(JsonStreamError, match="extra data"):
+        await parse_json_value(chunks_of([b"{} {}"]), max_size=100)
+    with pytest.raises(JsonStreamError, match="malformed"):
+        await parse_json_value(chunks_of([b'{"a": ', b"]"]), max_size=100)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    value=ORJSON_VALUES,
+    elements=st.lists(ORJSON_VALUES, max_size=8),
+    descend_after=st.sampled_from([0, 1, 8, 64]),
+    data=st.data(),
+)
+async def test_values_taken_apart_read_as_orjson_reads_them(
+    value: Any, elements: list[Any], descend_after: int, data: st.DataObject
+) -> None:
+    # With a tiny threshold nearly every object and list is taken apart
+    # member by member; the result must not show it.
+    with unittest.mock.patch.object(streaming, "_DESCEND_AFTER", descend_after):
+        for doc, whole in (
+            (compact(value), True),
+            (compact(elements), False),
+            (compact({"Items": elements, "Other": value}), False),
+        ):
+            cuts = sorted(
+                data.draw(
+                    st.lists(st.integers(min_value=0, max_value=len(doc)), max_size=6)
+                )
+            )
+            parts = split_at(doc, *cuts)
+            expected = orjson.loads(doc)
+            if whole:
+                result = await parse_json_value(chunks_of(parts), max_size=len(doc))
+            elif isinstance(expected, dict):
+                result = await parse(parts, member="Items")
+                expected = expected["Items"]
+            else:
+                result = await parse(parts)
+            assert orjson.dumps(result) == orjson.dumps(expected)

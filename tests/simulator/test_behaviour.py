@@ -583,6 +583,134 @@ async def test_error_status_drop_malformed_and_truncate(
         assert await resp.read() == full
 
 
+async def _read_at_most(resp: aiohttp.ClientResponse, limit: int) -> bytes:
+    """Read a body up to `limit` bytes (an endless one is cut there)."""
+    body = b""
+    async for chunk in resp.content.iter_chunked(65536):
+        body += chunk
+        if len(body) >= limit:
+            break
+    return body
+
+
+async def test_endless_answers(
+    simulator: Simulator, http: aiohttp.ClientSession
+) -> None:
+    handle = simulator.services["radarr"]
+    headers = arr(simulator, "radarr")
+    async with http.get(f"{handle.url}/api/v3/movie", headers=headers) as resp:
+        movies = await resp.json()
+    simulator.faults("radarr").set(endless=True)
+    async with http.get(f"{handle.url}/api/v3/movie", headers=headers) as resp:
+        assert resp.status == 200
+        assert resp.content_type == "application/json"
+        assert resp.content_length is None
+        body = await _read_at_most(resp, 4 * 1024 * 1024)
+    # The real movies, over and over, and no end of the list in sight.
+    text = body.decode()
+    first = json.dumps(movies[0], separators=(",", ":"), ensure_ascii=False)
+    assert text.startswith("[" + first + ",")
+    assert text.count(first) > 2
+    assert len(body) >= 4 * 1024 * 1024
+    # An answer without a list never ends either: a string that goes on.
+    async with http.get(f"{handle.url}/api/v3/system/status", headers=headers) as resp:
+        body = await _read_at_most(resp, 2 * 1024 * 1024)
+    assert body.startswith(b'{"appName":"Radarr"')
+    assert b',"padding":"xxxx' in body
+    assert len(body) >= 2 * 1024 * 1024
+    # A list inside an object (Jellyfin's Items) repeats its own elements.
+    jellyfin = simulator.services["jellyfin"]
+    simulator.faults("jellyfin").set(endless=True, paths=["/Items"])
+    async with http.get(
+        f"{jellyfin.url}/Items",
+        headers={"X-Emby-Token": jellyfin.api_key},
+        params={"recursive": "true", "includeItemTypes": "Movie"},
+    ) as resp:
+        body = await _read_at_most(resp, 1024 * 1024)
+    assert body.startswith(b'{"Items":[{')
+    assert len(body) >= 1024 * 1024
+    simulator.faults("radarr").clear()
+    async with http.get(f"{handle.url}/api/v3/movie", headers=headers) as resp:
+        assert await resp.json() == movies
+
+
+async def test_huge_and_deep_answers(
+    simulator: Simulator, http: aiohttp.ClientSession
+) -> None:
+    handle = simulator.services["radarr"]
+    headers = arr(simulator, "radarr")
+    async with http.get(f"{handle.url}/api/v3/movie", headers=headers) as resp:
+        movies = await resp.json()
+    faults = simulator.faults("radarr")
+
+    faults.set(huge=3_000_000)
+    async with http.get(f"{handle.url}/api/v3/movie", headers=headers) as resp:
+        assert resp.content_length is None
+        huge = await resp.json()
+    # The first movie carries a string that long; the rest is the real list.
+    assert huge[0] == movies[0] | {"padding": "x" * 3_000_000}
+    assert huge[1:] == movies[1:]
+    async with http.get(f"{handle.url}/api/v3/system/status", headers=headers) as resp:
+        status = await resp.json()
+    assert status["appName"] == "Radarr"
+    assert status["padding"] == "x" * 3_000_000
+    faults.clear()
+
+    faults.set(deep=5000, paths=["/api/v3/movie"])
+    async with http.get(f"{handle.url}/api/v3/movie", headers=headers) as resp:
+        text = await resp.text()
+    assert text.startswith("[" + json.dumps(movies[0], separators=(",", ":"))[:-1])
+    assert ',"padding":' + "[" * 5000 + "]" * 5000 + "}," in text
+    # Only the paths asked for.
+    async with http.get(f"{handle.url}/api/v3/tag", headers=headers) as resp:
+        assert isinstance(await resp.json(), list)
+    faults.clear()
+
+    # An empty list gets one element to carry the padding.
+    faults.set(deep=3, paths=["/api/v3/calendar"])
+    async with http.get(
+        f"{handle.url}/api/v3/calendar",
+        headers=headers,
+        params={"start": "2000-01-01T00:00:00Z", "end": "2000-01-02T00:00:00Z"},
+    ) as resp:
+        assert await resp.json() == [{"padding": [[[]]]}]
+
+
+async def test_gzip(simulator: Simulator, http: aiohttp.ClientSession) -> None:
+    handle = simulator.services["sonarr"]
+    headers = arr(simulator, "sonarr")
+    url = f"{handle.url}/api/v3/series"
+    async with http.get(url, headers=headers) as resp:
+        assert "Content-Encoding" not in resp.headers
+        series = await resp.json()
+    simulator.faults("sonarr").set(gzip=True)
+    async with http.get(url, headers=headers) as resp:
+        assert resp.headers["Content-Encoding"] == "gzip"
+        assert await resp.json() == series
+    # With a hostile fault too.
+    simulator.faults("sonarr").set(huge=100_000)
+    async with http.get(url, headers=headers) as resp:
+        assert resp.headers["Content-Encoding"] == "gzip"
+        assert (await resp.json())[0]["padding"] == "x" * 100_000
+    assert simulator.faults("sonarr").as_dict() | {"paths": []} == {
+        "latency": 0.0,
+        "status": None,
+        "drop": False,
+        "malformed": False,
+        "truncate": False,
+        "endless": False,
+        "huge": 100_000,
+        "deep": 0,
+        "gzip": True,
+        "paths": [],
+        "count": None,
+    }
+    with pytest.raises(ValueError):
+        simulator.faults("sonarr").set(huge=-1)
+    with pytest.raises(ValueError):
+        simulator.faults("sonarr").set(deep=-1)
+
+
 async def test_fault_paths_and_count(
     simulator: Simulator, http: aiohttp.ClientSession
 ) -> None:

@@ -37,7 +37,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any, Final
 
-from custom_components.lcars.clients.convert import parent_folder
+from custom_components.lcars.clients.convert import parent_folder, path_key
 from custom_components.lcars.clients.models import (
     Album,
     Artist,
@@ -46,6 +46,7 @@ from custom_components.lcars.clients.models import (
     JellyfinSession,
     JellyfinSnapshot,
     LidarrSnapshot,
+    MissingWatchData,
     Movie,
     RadarrSnapshot,
     RootFolder,
@@ -63,6 +64,7 @@ from .model import (
     SourceHealth,
     SourceKind,
     SourceStatus,
+    WatchDataGap,
 )
 from .policy import CleanupPolicy, tag_key
 
@@ -271,11 +273,12 @@ class _Folders:
     """Resolves the root folder of an item to one the *arr reports.
 
     Disk figures are keyed by the root folder path as `/rootfolder` gives it;
-    an item's `rootFolderPath` may differ in a trailing slash, or be missing.
+    an item's `rootFolderPath` may differ in a trailing separator, in the
+    separator or the case of a Windows path, or be missing.
     """
 
     def __init__(self, root_folders: Sequence[RootFolder]) -> None:
-        self.paths = {_trimmed(rf.path): rf.path for rf in root_folders}
+        self.paths = {path_key(rf.path): rf.path for rf in root_folders}
         # Longest first, so the first prefix found is the longest.
         self.by_length = sorted(self.paths, key=len, reverse=True)
         # By the item's root folder: the folder reported, or None.
@@ -293,22 +296,16 @@ class _Folders:
                 found = self.resolved[root_folder]
             else:
                 found = self.resolved[root_folder] = self.paths.get(
-                    _trimmed(root_folder)
+                    path_key(root_folder)
                 )
             if found is not None:
                 return found
         if path is not None:
-            trimmed = _trimmed(path)
+            key = path_key(path)
             for folder in self.by_length:
-                if trimmed.startswith(folder) and trimmed[
-                    len(folder) : len(folder) + 1
-                ] in ("/", "\\"):
+                if key.startswith(folder.rstrip("/") + "/"):
                     return self.paths[folder]
         return root_folder or parent_folder(path) or ""
-
-
-def _trimmed(path: str) -> str:
-    return path.rstrip("/\\") or path
 
 
 class _Tags:
@@ -462,7 +459,7 @@ def _movies(
     tags = _Tags(snapshot.tags)
     for row in snapshot.movies.rows:
         size = row[size_at]
-        if not row[has_file_at] and size <= 0:
+        if not row[has_file_at] and (size is None or size <= 0):
             continue
         tmdb, imdb = row[tmdb_at], row[imdb_at]
         match = (
@@ -515,7 +512,7 @@ def _series(
     folders = _Folders(snapshot.root_folders)
     tags = _Tags(snapshot.tags)
     for row in snapshot.series.rows:
-        if row[files_at] <= 0 and row[size_at] <= 0:
+        if row[files_at] <= 0 and (row[size_at] is None or row[size_at] <= 0):
             continue
         series_id = row[id_at]
         tvdb, tmdb, imdb = row[tvdb_at], row[tmdb_at], row[imdb_at]
@@ -699,7 +696,7 @@ def _albums(
     folders = _Folders(snapshot.root_folders)
     tags = _Tags(snapshot.tags)
     for row in snapshot.albums.rows:
-        if row[files_at] <= 0 and row[size_at] <= 0:
+        if row[files_at] <= 0 and (row[size_at] is None or row[size_at] <= 0):
             continue
         artist = artists.get(row[artist_at])
         if artist is None:
@@ -776,18 +773,44 @@ def disk_figures(
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SourceFact:
-    """What the caller knows of one source: did its last refresh work, and when."""
+    """What the caller knows of one source: did its last refresh work, and when.
+
+    `name` is what a person calls the source (the server's name in LCARS).
+    """
 
     kind: SourceKind
     instance: str
     ok: bool
     fetched_at: datetime | None
+    name: str | None = None
 
 
 def source_health(
-    facts: Iterable[SourceFact], *, jellyfin_configured: bool
+    facts: Iterable[SourceFact],
+    *,
+    jellyfin_configured: bool,
+    missing_watch_data: Iterable[MissingWatchData] = (),
 ) -> SourceHealth:
-    """Return the state of every source, with the ids the candidates carry."""
+    """Return the state of every source, with the ids the candidates carry.
+
+    `missing_watch_data` names the counted Jellyfin users whose watch data
+    did not come (from the snapshot and the episode watch data); a user
+    named twice for the same problem is told once, with the larger count and
+    the name either report knows.
+    """
+    gaps: dict[tuple[str, str], WatchDataGap] = {}
+    for missing in missing_watch_data:
+        where = (missing.user_id, missing.problem)
+        items, name = missing.items, missing.user_name
+        known = gaps.get(where)
+        if known is not None:
+            items, name = max(items, known.items), known.user_name or name
+        gaps[where] = WatchDataGap(
+            user_id=missing.user_id,
+            problem=missing.problem,
+            user_name=name,
+            items=items,
+        )
     return SourceHealth(
         sources=tuple(
             SourceStatus(
@@ -795,8 +818,10 @@ def source_health(
                 kind=fact.kind,
                 fetched_at=fact.fetched_at,
                 last_refresh_ok=fact.ok,
+                name=fact.name,
             )
             for fact in facts
         ),
         jellyfin_configured=jellyfin_configured,
+        watch_data_gaps=tuple(gaps[key] for key in sorted(gaps)),
     )

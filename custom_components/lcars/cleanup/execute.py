@@ -6,7 +6,9 @@ it), and once per run Jellyfin scans its libraries so the item leaves there
 too. The first step that fails stops the item: nothing else is deleted in
 its place, and the failure is reported for the ledger so the item is tried
 again next run. A dry run sends no change at all; it only reads what it
-needs to tell what would happen.
+needs to tell what would happen. The caller can stop a run between any two
+changes (`keep_going`): no change is sent once it says no. An item listed
+twice is taken once.
 
 No Home Assistant here: the clients are passed in.
 """
@@ -44,6 +46,9 @@ type StepName = Literal[
 type ClientResolver = Mapping[str, ArrClient] | Callable[[str], ArrClient | None]
 """Gives the client of an *arr instance id (a mapping or a function)."""
 
+type KeepGoing = Callable[[], bool]
+"""Asked before each change is sent: False stops the run there."""
+
 LEAVING_SOON_COLLECTION: Final = "Leaving Soon"
 
 _DRY_RUN: Final = "dry run: not sent"
@@ -72,6 +77,8 @@ class ItemResult:
     title: str
     kind: ItemKind
     steps: tuple[StepResult, ...]
+    # The run was stopped before one of its steps: not a failure of the item.
+    stopped: bool = False
 
     @property
     def ok(self) -> bool:
@@ -99,6 +106,8 @@ class ExecutionReport:
     items: tuple[ItemResult, ...]
     # None when no scan was needed (nothing deleted, or no Jellyfin).
     library_refresh: StepResult | None = None
+    # The caller stopped the run: the items after the last one were not tried.
+    stopped: bool = False
 
     @property
     def deleted_keys(self) -> tuple[str, ...]:
@@ -109,9 +118,11 @@ class ExecutionReport:
 
     @property
     def failures(self) -> tuple[tuple[str, str], ...]:
-        """(key, error) of every item a step failed for."""
+        """(key, error) of every item a step failed for (not one that was stopped)."""
         return tuple(
-            (item.key, item.error or "failed") for item in self.items if not item.ok
+            (item.key, item.error or "failed")
+            for item in self.items
+            if not item.ok and not item.stopped
         )
 
     def apply_to(self, ledger: Ledger, at: datetime) -> Ledger:
@@ -143,6 +154,10 @@ class _StepFailedError(Exception):
         self.result = result
 
 
+class _StoppedError(_StepFailedError):
+    """The caller stopped the run before this step: nothing more is sent."""
+
+
 def _ids_of(item: Candidate) -> list[int]:
     """Read the *arr ids after "<instance>/<kind>/" in the key."""
     prefix = f"{item.instance_id}/{item.kind}/"
@@ -159,9 +174,13 @@ class _Runner:
     dry_run: bool
     add_import_exclusion: bool
     jellyseerr: JellyseerrClient | None
+    keep_going: KeepGoing | None = None
+    stopped: bool = False
     _media: dict[tuple[str, int], int] | None = None
     _media_error: str | None = None
     _steps: list[StepResult] = field(default_factory=list)
+    # The step under way: the one a client error is reported for.
+    _step: StepName = "unmonitor"
 
     def _client(self, item: Candidate) -> ArrClient | None:
         if isinstance(self.clients, Mapping):
@@ -180,9 +199,14 @@ class _Runner:
         gone_ok: bool = False,
     ) -> None:
         """Send one change, or only note it in a dry run."""
+        self._step = step
         if self.dry_run:
             self._steps.append(StepResult(step=step, ok=True, detail=_DRY_RUN))
             return
+        if self.keep_going is not None and not self.keep_going():
+            raise _StoppedError(
+                StepResult(step=step, ok=False, error="the run was stopped")
+            )
         try:
             await send()
         except NotFoundError:
@@ -197,30 +221,37 @@ class _Runner:
         """Take every step for one item, stopping at the first failure."""
         item = deletion.item if isinstance(deletion, DeletionItem) else deletion
         self._steps = []
-        step: StepName = "unmonitor"
+        self._step = "unmonitor"
         try:
             try:
                 ids = _ids_of(item)
             except ValueError:
-                raise self._fail(step, "the item key cannot be read") from None
+                raise self._fail("unmonitor", "the item key cannot be read") from None
             client = self._client(item)
             if client is None:
-                raise self._fail(step, f"no client for instance {item.instance_id}")
-            step = await self._arr_steps(item, client, ids)
-            step = "jellyseerr"
+                raise self._fail(
+                    "unmonitor", f"no client for instance {item.instance_id}"
+                )
+            await self._arr_steps(item, client, ids)
+            self._step = "jellyseerr"
             await self._jellyseerr_step(item)
         except _StepFailedError as failed:
             self._steps.append(failed.result)
+            self.stopped = isinstance(failed, _StoppedError)
         except LcarsClientError as err:
-            self._steps.append(StepResult(step=step, ok=False, error=str(err)))
+            self._steps.append(StepResult(step=self._step, ok=False, error=str(err)))
         return ItemResult(
-            key=item.key, title=item.title, kind=item.kind, steps=tuple(self._steps)
+            key=item.key,
+            title=item.title,
+            kind=item.kind,
+            steps=tuple(self._steps),
+            stopped=self.stopped,
         )
 
     async def _arr_steps(
         self, item: Candidate, client: ArrClient, ids: list[int]
-    ) -> StepName:
-        """Unmonitor and delete in the *arr; return the last step started."""
+    ) -> None:
+        """Unmonitor and delete in the *arr."""
         kind = item.kind
         expected = {
             "movie": RadarrClient,
@@ -235,14 +266,15 @@ class _Runner:
                 f"instance {item.instance_id} is not a {expected.service} instance",
             )
         if kind in ("movie", "series") and len(ids) == 1:
-            return await self._whole_item(client, ids[0])
-        if isinstance(client, SonarrClient) and kind in ("season", "episode"):
-            return await self._episode_files(item, client, ids)
-        if isinstance(client, LidarrClient) and len(ids) == 1:
-            return await self._album(client, ids[0])
-        raise self._fail("unmonitor", "the item key cannot be read")
+            await self._whole_item(client, ids[0])
+        elif isinstance(client, SonarrClient) and kind in ("season", "episode"):
+            await self._episode_files(item, client, ids)
+        elif isinstance(client, LidarrClient) and len(ids) == 1:
+            await self._album(client, ids[0])
+        else:
+            raise self._fail("unmonitor", "the item key cannot be read")
 
-    async def _whole_item(self, client: ArrClient, item_id: int) -> StepName:
+    async def _whole_item(self, client: ArrClient, item_id: int) -> None:
         await self._change(
             "unmonitor", lambda: client.async_set_monitored([item_id], False)
         )
@@ -253,17 +285,18 @@ class _Runner:
                 await client.async_delete_movie(
                     item_id, delete_files=True, add_exclusion=exclusion
                 )
-            elif isinstance(client, SonarrClient):
+            else:
+                # Only movies and series are deleted whole (see `_arr_steps`).
+                assert isinstance(client, SonarrClient)
                 await client.async_delete_series(
                     item_id, delete_files=True, add_exclusion=exclusion
                 )
 
         await self._change("delete", delete, gone_ok=True)
-        return "delete"
 
     async def _episode_files(
         self, item: Candidate, client: SonarrClient, ids: list[int]
-    ) -> StepName:
+    ) -> None:
         """Delete the files of a season or one rolling episode; the series stays."""
         if item.kind == "season" and len(ids) == 2:
             series_id, season, number = ids[0], ids[1], None
@@ -272,6 +305,7 @@ class _Runner:
         else:
             raise self._fail("find_files", "the item key cannot be read")
         step: StepName = "find_files"
+        self._step = step
         episodes: list[Episode] = await client.async_get_episodes(series_id, season)
         if number is not None:
             episodes = [e for e in episodes if e.episode_number == number]
@@ -306,14 +340,14 @@ class _Runner:
             )
         else:
             self._steps.append(StepResult(step=step, ok=True, detail="no files"))
-        return step
 
-    async def _album(self, client: LidarrClient, album_id: int) -> StepName:
+    async def _album(self, client: LidarrClient, album_id: int) -> None:
         """Unmonitor an album and delete its track files; it stays listed."""
         await self._change(
             "unmonitor", lambda: client.async_set_albums_monitored([album_id], False)
         )
         step: StepName = "find_files"
+        self._step = step
         file_ids = await client.async_get_album_track_file_ids(album_id)
         self._steps.append(
             StepResult(step=step, ok=True, detail=f"{len(file_ids)} files")
@@ -327,7 +361,6 @@ class _Runner:
             )
         else:
             self._steps.append(StepResult(step=step, ok=True, detail="no files"))
-        return step
 
     async def _media_index(self, seerr: JellyseerrClient) -> dict[tuple[str, int], int]:
         """Read every media entry once per run; a failure is kept for the run."""
@@ -419,44 +452,40 @@ async def execute_plan(
     add_import_exclusion: bool = False,
     jellyseerr: JellyseerrClient | None = None,
     jellyfin: JellyfinClient | None = None,
+    keep_going: KeepGoing | None = None,
 ) -> ExecutionReport:
     """Delete the items in order (a plan's `delete_now`) and report each outcome.
 
     `clients` gives the client of each *arr instance id. Jellyseerr's media
     list is read once per run and Jellyfin scans once at the end, so the
     requests besides the deletions do not grow with the library. Record the
-    outcome with `ExecutionReport.apply_to(ledger, now)`.
+    outcome with `ExecutionReport.apply_to(ledger, now)`. `keep_going` is
+    asked before every change; once it says no, nothing more is sent (not
+    even the Jellyfin scan) and the report says the run was stopped.
     """
     runner = _Runner(
         clients=clients,
         dry_run=dry_run,
         add_import_exclusion=add_import_exclusion,
         jellyseerr=jellyseerr,
+        keep_going=keep_going,
     )
-    results = [await runner.run(item) for item in items]
+    results: list[ItemResult] = []
+    taken: set[str] = set()
+    for item in items:
+        key = item.item.key if isinstance(item, DeletionItem) else item.key
+        if key in taken:
+            # Never delete one item twice (the planner holds duplicates).
+            continue
+        taken.add(key)
+        results.append(await runner.run(item))
+        if runner.stopped:
+            return ExecutionReport(dry_run=dry_run, items=tuple(results), stopped=True)
+    if keep_going is not None and not dry_run and not keep_going():
+        return ExecutionReport(dry_run=dry_run, items=tuple(results), stopped=True)
     refresh = await _refresh_jellyfin(jellyfin, results, dry_run=dry_run)
     return ExecutionReport(
         dry_run=dry_run, items=tuple(results), library_refresh=refresh
-    )
-
-
-async def execute_item(
-    item: DeletionItem | Candidate,
-    clients: ClientResolver,
-    *,
-    dry_run: bool,
-    add_import_exclusion: bool = False,
-    jellyseerr: JellyseerrClient | None = None,
-    jellyfin: JellyfinClient | None = None,
-) -> ExecutionReport:
-    """Delete one item now (the report holds that one item)."""
-    return await execute_plan(
-        (item,),
-        clients,
-        dry_run=dry_run,
-        add_import_exclusion=add_import_exclusion,
-        jellyseerr=jellyseerr,
-        jellyfin=jellyfin,
     )
 
 

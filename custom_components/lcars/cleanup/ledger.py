@@ -2,7 +2,13 @@
 
 The ledger is the memory that makes the grace period a guarantee: an item is
 deleted only after it has been on leaving soon, according to the ledger, for
-the whole grace period. It survives restarts as plain JSON data.
+the whole grace period, by the calendar and by the time LCARS observed it
+listed (see `clock`). It survives restarts as plain JSON data.
+
+The observed time of each entry and the clock reading of the ledger were
+added to the stored form as optional fields, so the version stays 1: a
+ledger stored before has none, which reads as nothing observed yet (the
+grace period is then observed in full from the first reading on).
 """
 
 from __future__ import annotations
@@ -13,7 +19,11 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Final, NamedTuple
 
+from .clock import ClockReading
+
 LEDGER_VERSION: Final = 1
+_NOTHING: Final = timedelta(0)
+_MICROSECOND: Final = timedelta(microseconds=1)
 
 
 class LedgerError(ValueError):
@@ -24,8 +34,10 @@ class LedgerEntry(NamedTuple):
     """One item on leaving soon.
 
     `delete_on` is the date promised to the user; it never moves earlier.
-    `attempts` and `last_error` count executions that failed. A named tuple:
-    the first plan of a large library makes tens of thousands at once.
+    `attempts` and `last_error` count executions that failed. `observed` is
+    how long LCARS has seen the item listed, measured so that a step of the
+    wall clock cannot add to it (see `clock`). A named tuple: the first plan
+    of a large library makes tens of thousands at once.
     """
 
     entered: datetime
@@ -33,10 +45,11 @@ class LedgerEntry(NamedTuple):
     attempts: int = 0
     last_error: str | None = None
     last_attempt: datetime | None = None
+    observed: timedelta = _NOTHING
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the entry as JSON data."""
-        return {
+        """Return the entry as JSON data (the observed time when there is any)."""
+        data: dict[str, Any] = {
             "entered": self.entered.isoformat(),
             "delete_on": self.delete_on.isoformat(),
             "attempts": self.attempts,
@@ -45,6 +58,10 @@ class LedgerEntry(NamedTuple):
                 self.last_attempt.isoformat() if self.last_attempt else None
             ),
         }
+        if self.observed:
+            # Whole microseconds: exact through JSON, whatever the span.
+            data["observed_microseconds"] = self.observed // _MICROSECOND
+        return data
 
     @classmethod
     def from_dict(cls, key: str, data: Any) -> LedgerEntry:
@@ -58,6 +75,15 @@ class LedgerEntry(NamedTuple):
         if last_error is not None and not isinstance(last_error, str):
             raise LedgerError(f"Ledger entry {key!r} has an invalid error")
         last_attempt = data.get("last_attempt")
+        observed = data.get("observed_microseconds", 0)
+        if isinstance(observed, bool) or not isinstance(observed, int):
+            raise LedgerError(f"Ledger entry {key!r} has an invalid observed time")
+        try:
+            observed_time = observed * _MICROSECOND
+        except OverflowError as err:
+            raise LedgerError(
+                f"Ledger entry {key!r} has an invalid observed time"
+            ) from err
         return cls(
             entered=_read_datetime(key, "entered", data.get("entered")),
             delete_on=_read_datetime(key, "delete_on", data.get("delete_on")),
@@ -68,16 +94,22 @@ class LedgerEntry(NamedTuple):
                 if last_attempt is None
                 else _read_datetime(key, "last_attempt", last_attempt)
             ),
+            observed=observed_time,
         )
 
 
 @dataclass(frozen=True, slots=True)
 class Ledger:
-    """Every item on leaving soon, by candidate key. Immutable: changes return a new one."""
+    """Every item on leaving soon, by candidate key. Immutable: changes return a new one.
+
+    `clock` is the reading taken when the entries' observed time was last
+    brought up to date; the next plan credits the time since then.
+    """
 
     entries: Mapping[str, LedgerEntry] = field(
         default_factory=lambda: MappingProxyType({})
     )
+    clock: ClockReading | None = None
 
     def __post_init__(self) -> None:
         """Keep a private read-only copy, so nobody can change it behind our back."""
@@ -98,7 +130,9 @@ class Ledger:
     def record_deleted(self, keys: Iterable[str]) -> Ledger:
         """Forget items that were deleted."""
         gone = set(keys)
-        return Ledger({k: e for k, e in self.entries.items() if k not in gone})
+        return Ledger(
+            {k: e for k, e in self.entries.items() if k not in gone}, self.clock
+        )
 
     def record_failure(self, key: str, error: str, at: datetime) -> Ledger:
         """Remember that deleting an item failed; unknown keys are ignored."""
@@ -108,7 +142,7 @@ class Ledger:
         failed = entry._replace(
             attempts=entry.attempts + 1, last_error=error, last_attempt=at
         )
-        return Ledger({**self.entries, key: failed})
+        return Ledger({**self.entries, key: failed}, self.clock)
 
     def clear_failures(self, key: str) -> Ledger:
         """Let a held item be retried (after the user fixed the cause)."""
@@ -116,23 +150,35 @@ class Ledger:
         if entry is None:
             return self
         cleared = entry._replace(attempts=0, last_error=None, last_attempt=None)
-        return Ledger({**self.entries, key: cleared})
+        return Ledger({**self.entries, key: cleared}, self.clock)
 
-    def restart_grace(self, now: datetime, grace: timedelta) -> Ledger:
-        """Start every item's grace period again from `now`."""
+    def restart_grace(
+        self, now: datetime, grace: timedelta, clock: ClockReading | None = None
+    ) -> Ledger:
+        """Start every item's grace period again from `now`, as observed from `clock`.
+
+        Nothing observed before counts any more. Without a reading the time
+        until the next one is not credited either.
+        """
         return Ledger(
-            entries={
-                key: entry._replace(entered=now, delete_on=now + grace)
+            {
+                key: entry._replace(
+                    entered=now, delete_on=now + grace, observed=_NOTHING
+                )
                 for key, entry in self.entries.items()
-            }
+            },
+            clock,
         )
 
     def to_dict(self) -> dict[str, Any]:
         """Return the ledger as JSON data, with its version, for a Home Assistant Store."""
-        return {
+        data: dict[str, Any] = {
             "version": LEDGER_VERSION,
             "entries": {key: e.to_dict() for key, e in self.entries.items()},
         }
+        if self.clock is not None:
+            data["clock"] = self.clock.to_dict()
+        return data
 
     @classmethod
     def from_dict(cls, data: Any) -> Ledger:
@@ -145,11 +191,19 @@ class Ledger:
         entries = data.get("entries", {})
         if not isinstance(entries, Mapping):
             raise LedgerError("The ledger entries are not an object")
+        clock = data.get("clock")
+        try:
+            reading = None if clock is None else ClockReading.from_dict(clock)
+        except (TypeError, ValueError) as err:
+            raise LedgerError(
+                f"The ledger's clock reading is unreadable: {err}"
+            ) from err
         return cls(
             {
                 str(key): LedgerEntry.from_dict(str(key), value)
                 for key, value in entries.items()
-            }
+            },
+            reading,
         )
 
 

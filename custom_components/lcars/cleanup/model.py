@@ -49,7 +49,9 @@ class Candidate:
     "sonarr/main/season/5/2") and is what the ledger remembers. Tags are the
     *arr labels as the *arr stores them (lowercase). For seasons and episodes,
     `series_tags` are the tags of the parent series, so that a series tagged to
-    be kept keeps all its seasons.
+    be kept keeps all its seasons. `size` is in bytes as the *arr reports it;
+    None when it sent none or something that is not a whole number (the
+    planner holds an item whose size is in doubt).
     """
 
     key: str
@@ -57,7 +59,7 @@ class Candidate:
     kind: ItemKind
     title: str
     root_folder: str
-    size: int
+    size: int | None
     added: datetime | None
     year: int | None = None
     ids: MediaIds = NO_IDS
@@ -84,10 +86,13 @@ class Candidate:
     # breaks the upload, so it is protected.
     seeding: bool = False
 
-    @property
-    def media_type(self) -> MediaType:
-        """Which age limits of the policy apply to this item."""
-        return MEDIA_TYPE_OF_KIND[self.kind]
+
+def trusted_size(item: Candidate) -> int:
+    """Return the size of an item the planner let through (never one in doubt)."""
+    size = item.size
+    if size is None:
+        raise ValueError(f"{item.key} has no size")
+    return size
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -121,28 +126,51 @@ class DiskFigure:
             return "disk_invalid"
         return None
 
-    @property
-    def free_percent(self) -> float | None:
-        """Free space as a percentage of the total, when the figure is valid."""
-        if self.problem is not None:
-            return None
-        assert self.free_bytes is not None
-        assert self.total_bytes is not None
-        return self.free_bytes * 100 / self.total_bytes
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SourceStatus:
     """How current the data of one source is.
 
     `source_id` is the id the candidates carry in `instance_id` (for the *arr
-    instances); `fetched_at` is when its data was last fetched successfully.
+    instances); `fetched_at` is when its data was last fetched successfully;
+    `name`, when known, is what a person calls the source.
     """
 
     source_id: str
     kind: SourceKind
     fetched_at: datetime | None
     last_refresh_ok: bool
+    name: str | None = None
+
+
+type WatchDataProblem = Literal["user_missing", "no_user_data"]
+"""Why a counted Jellyfin user's watch data is missing.
+
+`user_missing`: the server no longer knows the user (404). `no_user_data`:
+items came without the user's watch data.
+"""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WatchDataGap:
+    """A counted Jellyfin user whose watch data did not come in full.
+
+    Missing watch data is never read as "never watched": the plan deletes
+    nothing while any counted user's data is missing.
+    """
+
+    user_id: str
+    problem: WatchDataProblem
+    user_name: str | None = None
+    # For `no_user_data`: how many items came without it.
+    items: int = 0
+
+    @property
+    def user(self) -> str:
+        """The user as a person recognises it: the name, with the id."""
+        if self.user_name:
+            return f"{self.user_name} ({self.user_id})"
+        return self.user_id
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -151,3 +179,5 @@ class SourceHealth:
 
     sources: tuple[SourceStatus, ...]
     jellyfin_configured: bool
+    # Counted Jellyfin users whose watch data is missing.
+    watch_data_gaps: tuple[WatchDataGap, ...] = ()

@@ -40,6 +40,8 @@ type HoldReason = Literal[
     "played_without_date",
     "no_dates",
     "deletion_failed",
+    "size_in_doubt",
+    "duplicate_id",
 ]
 """Why an item may be past its limit but is not deleted: something is in doubt."""
 
@@ -52,6 +54,8 @@ type FailCode = Literal[
     "disk_missing",
     "disk_invalid",
     "ids_conflict",
+    "watch_data_missing",
+    "clock_step",
 ]
 """Why the plan failed closed (deletes nothing)."""
 
@@ -119,16 +123,6 @@ class Expiry:
     schedule: TagLimit | None = None
     rolling: RollingLimit | None = None
 
-    def disk_only(self, age: timedelta) -> bool:
-        """Whether only the disk rule puts an item of this age past its limit.
-
-        Only such items are held back by free-until-target: a tag schedule or
-        the rolling rule deletes whatever the free space.
-        """
-        if self.rule == "rolling" or self.disk is None:
-            return False
-        return self.schedule is None or age <= timedelta(days=self.schedule.limit_days)
-
     def as_dict(self, age: timedelta) -> dict[str, Any]:
         """Return the facts for an item of this age as JSON data."""
         disk, schedule, rolling = self.disk, self.schedule, self.rolling
@@ -136,7 +130,7 @@ class Expiry:
             "rule": self.rule,
             "age_days": age.days,
             "limit_days": self.limit_days,
-            "free_percent": round(disk.free_percent, 2) if disk else None,
+            "free_percent": reasons.shown_percent(disk.free_percent) if disk else None,
             "threshold_percent": disk.threshold_percent if disk else None,
             "disk_limit_days": disk.limit_days if disk else None,
             "tag": schedule.tag if schedule else None,
@@ -186,6 +180,9 @@ class LeavingSoonItem(NamedTuple):
 
     `expiry` and `age` are None for an item kept on leaving soon that could not
     be judged this time (its root folder's disk figure is in doubt).
+    `observed` is how long LCARS has seen it listed (None when the plan
+    was made without a clock reading), and `unobserved` how much of the time
+    since it was listed did not count (the machine off, a clock step).
     """
 
     item: Candidate
@@ -195,6 +192,8 @@ class LeavingSoonItem(NamedTuple):
     delete_on: datetime
     waiting_for: WaitReason
     tz: tzinfo = UTC
+    observed: timedelta | None = None
+    unobserved: timedelta = timedelta(0)
 
     @property
     def reason(self) -> str:
@@ -214,6 +213,11 @@ class LeavingSoonItem(NamedTuple):
             "leaving_soon_since": self.entered.isoformat(),
             "delete_on": self.delete_on.isoformat(),
             "waiting_for": self.waiting_for,
+            "observed_days": (
+                None
+                if self.observed is None
+                else round(self.observed.total_seconds() / 86400, 2)
+            ),
             "reason": self.reason,
         }
 
@@ -323,13 +327,13 @@ class RootFolderOutlook:
             "free_bytes": self.free_bytes,
             "total_bytes": self.total_bytes,
             "problem": self.problem,
-            "free_percent": None if free is None else round(free, 2),
+            "free_percent": None if free is None else reasons.shown_percent(free),
             "targets": dict(self.targets),
             "freed_bytes": self.freed_bytes,
             "projected_free_bytes": self.projected_free_bytes,
             "projected_free_percent": None
             if projected is None
-            else round(projected, 2),
+            else reasons.shown_percent(projected),
         }
 
 
@@ -442,16 +446,17 @@ class Plan:
         def cut[T](items: tuple[T, ...]) -> tuple[T, ...]:
             return items if max_items is None else items[:max_items]
 
+        # What a reader wants first: what happens, how much, what is due.
         return {
-            "created": self.created.isoformat(),
             "summary": self.summary,
+            "totals": self.totals.as_dict(),
+            "delete_now": [i.as_dict() for i in cut(self.delete_now)],
             "failed_closed": self.failed_closed,
             "fail_reasons": [r.as_dict() for r in self.fail_reasons],
             "first_deletion_at": (
                 self.first_deletion_at.isoformat() if self.first_deletion_at else None
             ),
-            "totals": self.totals.as_dict(),
-            "delete_now": [i.as_dict() for i in cut(self.delete_now)],
+            "created": self.created.isoformat(),
             "leaving_soon": [i.as_dict() for i in cut(self.leaving_soon)],
             "protected": [i.as_dict() for i in cut(self.protected)],
             "held": [i.as_dict() for i in cut(self.held)],

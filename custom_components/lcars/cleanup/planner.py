@@ -6,12 +6,15 @@ for many items (the limit of a root folder, the cutoff date of a tag schedule)
 is worked out once per plan and shared.
 
 The questions asked of each item, in order:
-1. Is it cleaned up at all under this policy (kind, rolling series)?
+1. Is it cleaned up at all under this policy (kind, rolling series)? Is its
+   key in the list only once (otherwise it is held)?
 2. Which limit applies, and is it past it? Most items stop here.
 3. Does something protect it (exclusion tag, favourite, playing, seeding)?
-4. Is its age in doubt (no Jellyfin match, played without date, no dates)?
+4. Is its age or size in doubt (no Jellyfin match, played without date, no
+   dates, a size that is missing, not positive or larger than its disk)?
 5. Otherwise it is expired: on leaving soon, and due once the grace period,
-   counted from the ledger, is over.
+   counted from the ledger, is over by the calendar and by the time observed
+   on a monotonic clock (see `clock`).
 Due items are then deleted stalest first, within free-until-target and the
 caps, unless the plan failed closed.
 """
@@ -27,6 +30,7 @@ from math import ceil
 from operator import attrgetter
 from typing import Final, Literal
 
+from .clock import ClockReading, ClockStep, elapsed_between
 from .ledger import Ledger, LedgerEntry
 from .model import (
     MEDIA_TYPE_OF_KIND,
@@ -35,6 +39,8 @@ from .model import (
     MediaType,
     SourceHealth,
     SourceStatus,
+    WatchDataGap,
+    trusted_size,
 )
 from .plan import (
     DeletionItem,
@@ -61,6 +67,7 @@ from .policy import CleanupPolicy, tag_key
 
 _TV_KINDS: Final = frozenset({"season", "episode"})
 _SERIES_KINDS: Final = frozenset({"season", "series", "episode"})
+_NOTHING: Final = timedelta(0)
 _FAVORITE: Final = Protection(kind="favorite")
 _PLAYING: Final = Protection(kind="playing")
 _SEEDING: Final = Protection(kind="seeding")
@@ -74,16 +81,23 @@ def plan_cleanup(
     policy: CleanupPolicy,
     ledger: Ledger,
     now: datetime,
+    clock: ClockReading | None = None,
 ) -> Plan:
     """Work out what to delete now, what goes on leaving soon, and what stays.
 
     `now` must be timezone-aware; reasons show dates in its time zone. The
     returned plan carries the new ledger, to be stored once the deletions of
     `delete_now` have been executed and recorded in it.
+
+    `clock` is the reading of this run (Home Assistant always gives one):
+    the time since the ledger's reading is credited to the items that stay
+    listed, when no clock step makes it doubtful, and an item is due only
+    once that observed time covers its grace period. Without a reading the
+    grace period is judged by the dates alone.
     """
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be a timezone-aware datetime")
-    planner = _Planner(policy, ledger, now, disks, health)
+    planner = _Planner(policy, ledger, now, disks, health, clock=clock)
     consider = planner.consider
     for item in candidates:
         consider(item)
@@ -204,10 +218,20 @@ class _Planner:
         now: datetime,
         disks: Iterable[DiskFigure],
         health: SourceHealth,
+        *,
+        clock: ClockReading | None = None,
     ) -> None:
         assert now.tzinfo is not None
         self.policy = policy
         self.now = now
+        # Observed time: what this run adds to every item that stays listed.
+        self.clock = clock
+        self.ledger_clock = ledger.clock if clock is None else clock
+        self.clock_step: ClockStep | None = None
+        self.credit = _NOTHING
+        if clock is not None:
+            elapsed = elapsed_between(ledger.clock, clock)
+            self.credit, self.clock_step = elapsed.trusted, elapsed.step
         self.tz: tzinfo = now.tzinfo
         self.grace = timedelta(days=policy.grace_days)
         self.jellyfin = health.jellyfin_configured
@@ -244,10 +268,16 @@ class _Planner:
         )
         self.rolling_series: dict[str, list[Candidate]] = {}
         self.skipped_kind = "series" if policy.series_unit == "season" else "season"
+        self.watch_data_gaps = health.watch_data_gaps
         self.source_failures = _source_failures(health, policy, now)
+        self.source_failures.extend(map(_watch_data_failure, health.watch_data_gaps))
         self.known_sources = {s.source_id for s in health.sources}
         self.unknown_sources: set[str] = set()
         self.conflicts: list[FailReason] = []
+        # Keys seen so far, and those listed more than once (by key, one of
+        # the items): a duplicate is held, never deleted (twice or once).
+        self.keys: set[str] = set()
+        self.duplicates: dict[str, Candidate] = {}
         self.candidates = 0
         self.ignored = 0
         self.due: list[_Due] = []
@@ -277,6 +307,13 @@ class _Planner:
             if rolling != (kind == "episode") or (rolling and item.series_key is None):
                 self._ignore(item)
                 return
+        key = item.key
+        if key in self.keys:
+            # Settled once every item is in (`_hold_duplicates`): the first
+            # one may already be anywhere in the plan.
+            self.duplicates.setdefault(key, item)
+            return
+        self.keys.add(key)
         if item.instance_id not in self.known_sources:
             self.unknown_sources.add(item.instance_id)
         folder = self.folders.get((item.instance_id, item.root_folder))
@@ -293,14 +330,16 @@ class _Planner:
                 if self.schedules and (item.tags or item.series_tags)
                 else None
             )
-            key = media_type if schedule is None else (media_type, schedule.tag)
+            rule_key = media_type if schedule is None else (media_type, schedule.tag)
             rules = folder.rules
-            if key in rules:
-                rule = rules[key]
+            if rule_key in rules:
+                rule = rules[rule_key]
             else:
-                rule = rules[key] = self._work_out_rule(folder, media_type, schedule)
+                rule = rules[rule_key] = self._work_out_rule(
+                    folder, media_type, schedule
+                )
             if rule is None or rule is _UNJUDGED:
-                self._not_expired(item, unjudged=rule is _UNJUDGED)
+                self._not_expired(item, unjudged=rule is _UNJUDGED, folder=folder)
             else:
                 self._judge(item, folder, rule)
 
@@ -440,6 +479,8 @@ class _Planner:
                 if item.key in self.old:
                     self._drop(item, "protected")
                 return
+        if hold is None and _size_in_doubt(item, folder):
+            hold = "size_in_doubt"
         if hold is not None:
             self._hold(item, hold)
             return
@@ -454,29 +495,58 @@ class _Planner:
         if item.key in self.old:
             self._drop(item, "held")
 
-    def _not_expired(self, item: Candidate, *, unjudged: bool) -> None:
+    def _not_expired(
+        self, item: Candidate, *, unjudged: bool, folder: _Folder | None = None
+    ) -> None:
         entry = self.old.get(item.key)
         if entry is None:
             return
         if unjudged:
+            if folder is not None and _size_in_doubt(item, folder):
+                self._hold(item, "size_in_doubt")
+                return
             # Without a trusted disk figure the item may well still be past
             # its limit: keep its place (and its grace clock) unchanged.
+            entry = self._still_listed(entry)
             self.new[item.key] = entry
             self.leaving_soon.append(
-                LeavingSoonItem(
-                    item,
-                    None,
-                    None,
-                    entry.entered,
-                    entry.delete_on,
-                    "not_judged",
-                    self.tz,
-                )
+                self._listed(item, None, None, entry, "not_judged")
             )
             return
         last = item.last_played
         watched = last is not None and last > entry.entered
         self._drop(item, "watched" if watched else "not_expired")
+
+    def _still_listed(self, entry: LedgerEntry) -> LedgerEntry:
+        """Credit an entry that stayed listed with the time observed since the last run."""
+        if self.credit:
+            return entry._replace(observed=entry.observed + self.credit)
+        return entry
+
+    def _listed(
+        self,
+        item: Candidate,
+        expiry: Expiry | None,
+        age: timedelta | None,
+        entry: LedgerEntry,
+        wait: WaitReason,
+    ) -> LeavingSoonItem:
+        observed: timedelta | None = None
+        unobserved = _NOTHING
+        if self.clock is not None:
+            observed = entry.observed
+            unobserved = max(_NOTHING, self.now - entry.entered - observed)
+        return LeavingSoonItem(
+            item,
+            expiry,
+            age,
+            entry.entered,
+            entry.delete_on,
+            wait,
+            self.tz,
+            observed,
+            unobserved,
+        )
 
     def _drop(self, item: Candidate, why: LedgerChangeWhy) -> None:
         self.dropped.add(item.key)
@@ -493,9 +563,17 @@ class _Planner:
             entry = LedgerEntry(entered=now, delete_on=now + self.grace)
             self.changes.append(LedgerChange(key, item.title, "added", "expired"))
         else:
+            entry = self._still_listed(entry)
             # The promised date never moves earlier; a longer grace period
             # set since then moves it later.
             earliest = entry.entered + self.grace
+            if earliest > entry.delete_on:
+                entry = entry._replace(delete_on=earliest)
+        if self.clock is not None and entry.observed < self.grace:
+            # Time that was not observed (the machine off, a clock step) does
+            # not count: the date moves later by as much, so the item is
+            # never due before it was seen listed for the whole grace period.
+            earliest = now + (self.grace - entry.observed)
             if earliest > entry.delete_on:
                 entry = entry._replace(delete_on=earliest)
         self.new[key] = entry
@@ -514,15 +592,7 @@ class _Planner:
             self.due.append(due)
             return
         self.leaving_soon.append(
-            LeavingSoonItem(
-                item,
-                rule.expiry,
-                now - since,
-                entry.entered,
-                entry.delete_on,
-                wait,
-                self.tz,
-            )
+            self._listed(item, rule.expiry, now - since, entry, wait)
         )
 
     # -- rolling series --------------------------------------------------
@@ -544,6 +614,9 @@ class _Planner:
         """Choose the deletions and put the plan together."""
         fail_reasons = self._fail_reasons()
         failed_closed = bool(fail_reasons)
+        self._hold_duplicates()
+        if failed_closed or self.watch_data_gaps:
+            self._list_nothing_new()
         delete_now = self._choose_deletions(failed_closed=failed_closed)
         self._keep_unseen_entries(failed_closed=failed_closed)
         totals = PlanTotals(
@@ -569,13 +642,15 @@ class _Planner:
             fail_reasons=fail_reasons,
             first_deletion_at=self.first_deletion_at,
             totals=totals,
-            ledger=Ledger(self.new),
+            ledger=Ledger(self.new, self.ledger_clock),
             ledger_changes=tuple(self.changes),
             notices=self.policy.notices(),
         )
 
     def _fail_reasons(self) -> tuple[FailReason, ...]:
         reasons = list(self.source_failures)
+        if self.clock_step is not None:
+            reasons.append(_clock_failure(self.clock_step, self.tz))
         reasons.extend(
             FailReason(
                 code="source_missing",
@@ -591,6 +666,51 @@ class _Planner:
         )
         reasons.extend(self.conflicts)
         return tuple(reasons)
+
+    def _list_nothing_new(self) -> None:
+        """Start no grace period while every item's age is in doubt.
+
+        With a counted user's watch data missing, or the clock just
+        stepped, whether any item is past its limit rests on the doubt
+        (missing watch data is never "never watched"). Items already listed
+        keep their place; the plan still tells what would be added.
+        """
+        added = {key for key in self.new if key not in self.old}
+        if not added:
+            return
+        for key in added:
+            del self.new[key]
+        self.changes = [change for change in self.changes if change.key not in added]
+
+    def _hold_duplicates(self) -> None:
+        """Hold every item whose key the library lists more than once.
+
+        Which of the entries is right is in doubt (a list read while it
+        changed, a server fault): neither is deleted, and the item leaves
+        leaving soon like any held item.
+        """
+        doubled = self.duplicates
+        if not doubled:
+            return
+
+        def single(entry: LeavingSoonItem | ProtectedItem | HeldItem) -> bool:
+            return entry.item.key not in doubled
+
+        self.leaving_soon = list(filter(single, self.leaving_soon))
+        self.protected = list(filter(single, self.protected))
+        self.held = list(filter(single, self.held))
+        self.due = [record for record in self.due if record[3].key not in doubled]
+        self.changes = [change for change in self.changes if change.key not in doubled]
+        for key, item in doubled.items():
+            self.new.pop(key, None)
+            self.dropped.discard(key)
+            self._hold(item, "duplicate_id")
+        waiting = [
+            entry.delete_on
+            for entry in self.leaving_soon
+            if entry.waiting_for == "grace_period"
+        ]
+        self.first_deletion_at = min(waiting, default=None)
 
     def _choose_deletions(self, *, failed_closed: bool) -> list[DeletionItem]:
         """Delete due items stalest first, within free-until-target and the caps.
@@ -628,8 +748,9 @@ class _Planner:
                     self.tz,
                 )
             )
-            deleted_bytes += item.size
-            folder.freed += item.size
+            size = trusted_size(item)
+            deleted_bytes += size
+            folder.freed += size
         # The run is full: the rest wait, for the target or for a later run.
         self._keep_waiting(due, "run_cap")
         return chosen
@@ -641,7 +762,7 @@ class _Planner:
         return (
             entry.attempts < policy.max_delete_attempts
             and not (self.use_target and rule.enough_space_without(since, folder))
-            and deleted_bytes + item.size <= policy.max_bytes_per_run
+            and deleted_bytes + trusted_size(item) <= policy.max_bytes_per_run
         )
 
     def _keep_waiting(self, records: list[_Due], wait: WaitReason) -> None:
@@ -665,18 +786,10 @@ class _Planner:
             reason = wait
             if use_target and rule.enough_space_without(since, folder):
                 reason = "free_space_target"
-            elif wait == "run_cap" and item.size > max_bytes:
+            elif wait == "run_cap" and trusted_size(item) > max_bytes:
                 reason = "larger_than_cap"
             leaving_soon.append(
-                LeavingSoonItem(
-                    item,
-                    rule.expiry,
-                    now - since,
-                    entry.entered,
-                    entry.delete_on,
-                    reason,
-                    tz,
-                )
+                self._listed(item, rule.expiry, now - since, entry, reason)
             )
 
     def _keep_unseen_entries(self, *, failed_closed: bool) -> None:
@@ -689,7 +802,7 @@ class _Planner:
             if failed_closed:
                 # A failed refresh can make a whole library look empty: keep
                 # the entries (and their grace clocks) until the data is back.
-                self.new[key] = entry
+                self.new[key] = self._still_listed(entry)
                 change, why = "kept", "data_in_doubt"
             else:
                 change, why = "removed", "gone"
@@ -776,15 +889,17 @@ def _source_failure(
     status: SourceStatus, max_age: timedelta, now: datetime
 ) -> FailReason | None:
     source = status.source_id
+    # The message names the server as a person knows it; the subject keeps the id.
+    named = status.name or source
     if not status.last_refresh_ok:
         return FailReason(
             code="source_failed",
             subject=source,
-            message=f"the last refresh of {source} failed",
+            message=f"the last refresh of {named} failed",
         )
     if status.fetched_at is None:
         return FailReason(
-            code="source_stale", subject=source, message=f"{source} has no data yet"
+            code="source_stale", subject=source, message=f"{named} has no data yet"
         )
     # A date slightly in the future (clock skew) counts as fresh.
     age = now - status.fetched_at
@@ -794,9 +909,67 @@ def _source_failure(
         return FailReason(
             code="source_stale",
             subject=source,
-            message=f"the data of {source} is {minutes} minutes old (limit {limit})",
+            message=f"the data of {named} is {minutes} minutes old (limit {limit})",
         )
     return None
+
+
+def _size_in_doubt(item: Candidate, folder: _Folder) -> bool:
+    """Whether an item's size cannot be trusted.
+
+    Every candidate has files, so a size that is missing, not a whole
+    number, zero or negative, or larger than the whole disk of its root
+    folder is wrong: counted, it would let free-until-target and the bytes
+    cap delete more than they allow.
+    """
+    size = item.size
+    # `type` rather than isinstance: a boolean is no size either.
+    if type(size) is not int or size <= 0:
+        return True
+    figure = folder.figure
+    total = figure.total_bytes if figure is not None else None
+    return total is not None and 0 < total < size
+
+
+def _watch_data_failure(gap: WatchDataGap) -> FailReason:
+    if gap.problem == "user_missing":
+        message = (
+            f"the counted Jellyfin user {gap.user} no longer exists, so its watch"
+            " data is missing: fix the user list of the Jellyfin service"
+        )
+    else:
+        message = (
+            f"Jellyfin sent {gap.items} items without the watch data of the counted"
+            f" user {gap.user}"
+        )
+    return FailReason(code="watch_data_missing", subject=gap.user_id, message=message)
+
+
+def _clock_failure(step: ClockStep, tz: tzinfo) -> FailReason:
+    jump = step.step.total_seconds()
+    direction = "forward" if jump > 0 else "back"
+    since = step.since.astimezone(tz).isoformat(timespec="minutes")
+    return FailReason(
+        code="clock_step",
+        subject="clock",
+        message=(
+            f"the clock jumped {direction} by {_duration(abs(jump))} since the run"
+            f" of {since} (the wall clock moved {_duration(step.wall.total_seconds())},"
+            f" real time {_duration(step.monotonic.total_seconds())}), so the time"
+            " meanwhile does not count toward any grace period"
+        ),
+    )
+
+
+def _duration(seconds: float) -> str:
+    """Say a duration in the largest unit that fits: 3 days, 5 hours, 40 minutes."""
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds / size
+            return f"{sign}{count:.1f} {unit}s"
+    return f"{sign}{seconds:.0f} seconds"
 
 
 def _disk_failure(folder: _Folder) -> FailReason:

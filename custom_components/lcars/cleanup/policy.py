@@ -33,6 +33,8 @@ type PolicyErrorCode = Literal[
 type SeriesUnit = Literal["season", "series"]
 
 GB: Final = 1_000_000_000
+# Sizes are shown and entered in binary units (see reasons.SIZE_UNITS).
+GIB: Final = 1 << 30
 # Hyphens: Radarr, Sonarr and Lidarr only accept tag labels of a-z, 0-9 and
 # "-". Tags compare with "_" and "-" alike (see `tag_key`), so a policy or a
 # label written "lcars_keep" means the same tag.
@@ -111,7 +113,7 @@ class CleanupPolicy:
     free_until_target: bool = True
     target_margin_percent: float = 2.0
     max_items_per_run: int = 20
-    max_bytes_per_run: int = 500 * GB
+    max_bytes_per_run: int = 500 * GIB
     max_data_age_minutes: int = 15
     # A deletion that keeps failing is held instead of retried forever, so it
     # cannot take every run's first slot.

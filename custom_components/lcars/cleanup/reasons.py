@@ -1,8 +1,13 @@
-"""English sentences built from the facts of a plan.
+"""English sentences built from the facts of a plan, and how LCARS writes figures.
 
 Built on demand rather than while planning: a plan of a large library can put
 thousands of items on leaving soon, and most reasons are never read. Dates are
 shown in the time zone of the plan's clock.
+
+Every percentage and size LCARS shows, here and in Home Assistant (sensors,
+attributes, action answers, events, the logbook), goes through
+`shown_percent`/`percent_text` and `size_text`, so that one figure reads the
+same everywhere.
 """
 
 from __future__ import annotations
@@ -12,10 +17,23 @@ from datetime import datetime, timedelta, tzinfo
 import math
 from typing import TYPE_CHECKING, Final
 
-from .model import Candidate
+from .model import Candidate, trusted_size
 
 # A summary names the first few reasons to fail closed; the plan lists all.
 _MAX_CAUSES: Final = 3
+# Time since an item was listed that did not count is told from an hour on.
+_UNOBSERVED_TOLD: Final = timedelta(hours=1)
+
+# Sizes are written in binary units (1 GiB = 1024 MiB), as Radarr, Sonarr,
+# Lidarr and the BitTorrent clients write them, so that a size reads the same
+# in LCARS as in the server it comes from. Home Assistant's sensors use the
+# same units (UnitOfInformation.GIBIBYTES and its kin).
+SIZE_UNITS: Final = (
+    ("TiB", 1 << 40),
+    ("GiB", 1 << 30),
+    ("MiB", 1 << 20),
+    ("KiB", 1 << 10),
+)
 
 if TYPE_CHECKING:
     from .plan import (
@@ -53,6 +71,12 @@ def leaving_soon(entry: LeavingSoonItem) -> str:
     match entry.waiting_for:
         case "grace_period":
             wait = f"On leaving soon since {since}; deletion on {due}."
+            if entry.unobserved >= _UNOBSERVED_TOLD:
+                wait += (
+                    f" {_span(entry.unobserved)} of the time since did not count"
+                    " toward the grace period (Home Assistant could not watch"
+                    " the clock: the machine restarted, or the clock jumped)."
+                )
         case "free_space_target":
             disk = entry.expiry.disk
             target = f"{disk.target_percent:g}%" if disk else "its target"
@@ -64,10 +88,12 @@ def leaving_soon(entry: LeavingSoonItem) -> str:
             wait = f"Due since {due}; this run's deletion cap is reached."
         case "larger_than_cap":
             wait = (
-                f"Due since {due}, but at {_size(entry.item.size)} it is larger"
+                f"Due since {due}, but at {size_text(trusted_size(entry.item))}"
+                " it is larger"
                 " than the per-run size cap: raise the cap to let it go."
             )
-        case "failed_closed" | "not_judged":
+        # Every wait reason has its case: none falls past the last one.
+        case "failed_closed" | "not_judged":  # pragma: no branch
             wait = f"Due since {due}, but nothing is deleted while data is in doubt."
     return f"{facts} {wait}"
 
@@ -93,7 +119,8 @@ def protections(found: Iterable[Protection]) -> str:
                 parts.append("a favourite")
             case "playing":
                 parts.append("playing now")
-            case "seeding":
+            # Every kind of protection has its case.
+            case "seeding":  # pragma: no branch
                 parts.append("seeding")
     return "; ".join(parts)
 
@@ -126,6 +153,19 @@ def held(entry: HeldItem) -> str:
                 f"Held: deleting it failed {entry.attempts} times (last error:"
                 f" {entry.last_error or 'unknown'}). Clear its failures to retry."
             )
+        case "size_in_doubt":
+            size = entry.item.size
+            told = "missing" if size is None else f"{size!r} bytes"
+            return (
+                f"Held: its size ({told}) is missing, not positive or larger than"
+                " its disk, so the space deleting it frees cannot be counted."
+            )
+        # Every hold has its case: none falls past the last one.
+        case "duplicate_id":  # pragma: no branch
+            return (
+                "Held: its id appears more than once in the list of its server,"
+                " so which entry is right is in doubt."
+            )
 
 
 def ledger_change(change: LedgerChange) -> str:
@@ -149,7 +189,8 @@ def ledger_change(change: LedgerChange) -> str:
                 f"{name} left leaving soon: the current settings do not clean up"
                 " this kind of item."
             )
-        case "data_in_doubt":
+        # Every ledger change has its case.
+        case "data_in_doubt":  # pragma: no branch
             return (
                 f"{name} stays on leaving soon: it is missing from data that is"
                 " in doubt."
@@ -168,14 +209,14 @@ def summary(plan: Plan) -> str:
         text = f"Nothing will be deleted: {shown}."
     elif totals.delete_count:
         text = (
-            f"{_count(totals.delete_count, 'item')} ({_size(totals.delete_bytes)})"
+            f"{_count(totals.delete_count, 'item')} ({size_text(totals.delete_bytes)})"
             " to delete now."
         )
     else:
         text = "Nothing to delete now."
     text += (
         f" {_count(totals.leaving_soon_count, 'item')}"
-        f" ({_size(totals.leaving_soon_bytes)}) on leaving soon,"
+        f" ({size_text(totals.leaving_soon_bytes)}) on leaving soon,"
         f" {totals.protected_count} protected, {totals.held_count} held."
     )
     if plan.first_deletion_at is not None and not plan.delete_now:
@@ -223,7 +264,7 @@ def _limit(item: Candidate, expiry: Expiry) -> str:
     if expiry.disk is not None:
         disk = expiry.disk
         parts.append(
-            f"{disk.root_folder} is {_free(disk.free_percent)} free, under"
+            f"{disk.root_folder} is {percent_text(disk.free_percent)} free, under"
             f" {disk.threshold_percent:g}%, so the limit is {disk.limit_days} days."
         )
     if expiry.schedule is not None:
@@ -247,17 +288,38 @@ def _date(moment: datetime | None, tz: tzinfo | None) -> str:
     return moment.astimezone(tz).date().isoformat()
 
 
-def _free(percent: float) -> str:
-    """Round down, so that 9.99% free never reads as "10.0% free, under 10%"."""
-    return f"{math.floor(percent * 10) / 10:.1f}%"
+def shown_percent(percent: float) -> float:
+    """Return a percentage as LCARS shows it anywhere: one decimal, rounded down.
+
+    Down, so that 9.99% free never reads as "10.0% free, under 10%" and a
+    download at 99.96% never reads as 100.0%. (Every float nearest to a
+    one-decimal value, such as 2.3, times 10 is that whole number exactly.)
+    """
+    return math.floor(percent * 10) / 10
 
 
-def _size(size: int) -> str:
-    if size >= 1_000_000_000_000:
-        return f"{size / 1_000_000_000_000:.1f} TB"
-    if size >= 1_000_000_000:
-        return f"{size / 1_000_000_000:.1f} GB"
-    return f"{size / 1_000_000:.0f} MB"
+def percent_text(percent: float) -> str:
+    """Write a percentage the way `shown_percent` rounds it, such as "2.9%"."""
+    return f"{shown_percent(percent):.1f}%"
+
+
+def size_text(size: float) -> str:
+    """Write a size in bytes in binary units: "1.5 GiB", "350.0 MiB", "12 B".
+
+    The unit is the largest in which the size, at one decimal, is at least 1,
+    so that 1023.99 MiB reads as "1.0 GiB" rather than "1024.0 MiB".
+    """
+    for unit, factor in SIZE_UNITS:
+        if round(size / factor, 1) >= 1:
+            return f"{size / factor:.1f} {unit}"
+    return f"{int(size)} B"
+
+
+def _span(span: timedelta) -> str:
+    """Say a span of time in days, or hours under two days."""
+    if span >= timedelta(days=2):
+        return _count(span.days, "day")
+    return _count(int(span.total_seconds() // 3600), "hour")
 
 
 def _count(count: int, noun: str) -> str:

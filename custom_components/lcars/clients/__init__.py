@@ -15,6 +15,7 @@ from .errors import (
     NotFoundError,
     WrongServiceError,
 )
+from .http import redact_url, url_has_secrets
 from .jellyfin import JellyfinClient
 from .jellyseerr import JellyseerrClient
 from .lidarr import LidarrClient
@@ -34,4 +35,6 @@ __all__ = [
     "RadarrClient",
     "SonarrClient",
     "WrongServiceError",
+    "redact_url",
+    "url_has_secrets",
 ]

@@ -7,21 +7,22 @@ editor for tags. The service clients add their library lists and snapshot.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 import dataclasses
 from datetime import datetime
 from operator import itemgetter
-import re
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, NamedTuple
 
 from .convert import (
     as_bool,
     as_dict,
+    clean_path,
     format_datetime,
     int_or_zero,
     opt_int,
     opt_str,
     parse_datetime,
+    path_key,
     to_utc,
 )
 from .errors import BadResponseError, NotFoundError
@@ -35,6 +36,7 @@ from .models import (
     SystemStatus,
     Tag,
 )
+from .streaming import release
 
 type TagMode = Literal["add", "remove", "replace"]
 
@@ -49,16 +51,9 @@ def require_int(value: object) -> int:
     raise TypeError("expected an integer id")
 
 
-def _normalize_mount(path: str) -> str:
-    """Spell a path so that separators and drive letter case compare equal."""
-    path = path.replace("\\", "/").rstrip("/")
-    if re.match(r"^[A-Za-z]:", path):
-        path = path.casefold()
-    return path
-
-
 def _contains(mount: str, path: str) -> bool:
-    return not mount or path == mount or path.startswith(mount + "/")
+    """Whether `path` lies on `mount` (both spelled by `path_key`)."""
+    return path == mount or path.startswith(mount.rstrip("/") + "/")
 
 
 def merge_disk_space(
@@ -70,7 +65,7 @@ def merge_disk_space(
     A figure the root folder already has (Lidarr sends totalSpace) is kept.
     """
     mounts = sorted(
-        ((_normalize_mount(disk.path), disk) for disk in disks),
+        ((path_key(disk.path), disk) for disk in disks),
         key=lambda pair: len(pair[0]),
         reverse=True,
     )
@@ -79,7 +74,7 @@ def merge_disk_space(
         if folder.total_space is not None and folder.free_space is not None:
             merged.append(folder)
             continue
-        path = _normalize_mount(folder.path)
+        path = path_key(folder.path)
         disk = next((d for mount, d in mounts if _contains(mount, path)), None)
         if disk is None:
             merged.append(folder)
@@ -101,7 +96,9 @@ def merge_disk_space(
 def _root_folder(data: Any) -> RootFolder:
     return RootFolder(
         id=require_int(data["id"]),
-        path=str(data.get("path") or ""),
+        # As the items name it: without a trailing separator.
+        path=clean_path(str(data.get("path") or "")),
+        # Servers before Sonarr 3.0.5 do not say; they listed it, so it is.
         accessible=as_bool(data.get("accessible"), True),
         free_space=opt_int(data.get("freeSpace")),
         total_space=opt_int(data.get("totalSpace")),
@@ -127,8 +124,101 @@ def _tag(data: Any) -> Tag:
 def _size(value: object) -> int:
     """Read a size the queue sends as a JSON number (sometimes with a fraction)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        # Finite: the JSON readers refuse NaN and infinities.
         return max(0, int(value))
     return 0
+
+
+class QueueRecord(NamedTuple):
+    """One record of `/queue/details`, before the records of a download merge."""
+
+    id: int
+    release_title: str
+    size: int
+    size_left: int
+    status: str | None
+    tracked_state: str | None
+    estimated_completion: datetime | None
+    download_client: str | None
+    protocol: str | None
+    media_id: int | None
+    error_message: str | None
+    download_id: str | None
+    # What of the library item it holds: the episode (Sonarr), the album
+    # (Lidarr), with the season and episode numbers when known.
+    part_id: int | None = None
+    season_number: int | None = None
+    episode_number: int | None = None
+    # Names embedded in the record (with includeMovie, includeSeries...).
+    media_title: str | None = None
+    part_title: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class QueueNames:
+    """Titles of library items by id, for naming downloads after them.
+
+    `media` names movies, series or artists; `parts` names albums.
+    """
+
+    media: Mapping[int, str] = dataclasses.field(default_factory=dict)
+    parts: Mapping[int, str] = dataclasses.field(default_factory=dict)
+
+
+def unique_titles(titles: Iterable[str | None]) -> list[str]:
+    """Return the titles that are there, each once, in order."""
+    return list(dict.fromkeys(title for title in titles if title))
+
+
+def _download_key(record: QueueRecord) -> tuple[str | None, str] | tuple[int]:
+    """Return what the records of one download share: client and download id.
+
+    A record without a download id (a release waiting to be sent) is a
+    download of its own.
+    """
+    if record.download_id:
+        return (record.download_client, record.download_id)
+    return (record.id,)
+
+
+def merge_downloads(
+    records: Iterable[QueueRecord], title: Callable[[list[QueueRecord]], str]
+) -> list[QueueItem]:
+    """Make one queue item per download out of its records, in queue order.
+
+    The records of a download repeat its size, bytes left and state; the
+    item takes them once. `title` names a download from its records.
+    """
+    downloads: dict[tuple[Any, ...], list[QueueRecord]] = {}
+    for record in records:
+        downloads.setdefault(_download_key(record), []).append(record)
+    items = []
+    for group in downloads.values():
+        group.sort(key=lambda r: r.id)
+        first = group[0]
+        etas = [r.estimated_completion for r in group if r.estimated_completion]
+        size = max(r.size for r in group)
+        items.append(
+            QueueItem(
+                id=first.id,
+                title=title(group) or first.release_title,
+                size=size,
+                size_left=max(r.size_left for r in group),
+                status=first.status,
+                tracked_download_state=first.tracked_state,
+                estimated_completion=max(etas) if etas else None,
+                download_client=first.download_client,
+                protocol=first.protocol,
+                media_id=first.media_id,
+                error_message=next(
+                    (r.error_message for r in group if r.error_message), None
+                ),
+                release_title=first.release_title or None,
+                download_id=first.download_id,
+                record_ids=tuple(r.id for r in group),
+            )
+        )
+    return items
 
 
 class ArrClient(HttpClient):
@@ -141,8 +231,11 @@ class ArrClient(HttpClient):
     # Key of the library item a history record is about: the unit the
     # cleanup deletes (movie, series, album).
     history_item_key: ClassVar[str] = "movieId"
-    # Query that keeps queue records small (no embedded library item).
+    # Query of the queue in a refresh: the names come from the library lists
+    # read alongside, so the records stay small.
     queue_params: ClassVar[dict[str, str]] = {}
+    # Query of the queue read on its own: the records carry the names.
+    named_queue_params: ClassVar[dict[str, str]] = {}
     # Query of the calendar besides start and end.
     calendar_params: ClassVar[dict[str, str]] = {}
     # The library path ("movie") and the ids key of its editor ("movieIds").
@@ -197,26 +290,61 @@ class ArrClient(HttpClient):
             disks_task = group.create_task(self.async_get_disk_space())
         return merge_disk_space(folders_task.result(), disks_task.result())
 
-    def _queue_item(self, data: Any) -> QueueItem:
-        return QueueItem(
+    def _queue_record(self, data: Any) -> QueueRecord | None:
+        """Read one queue record; None for a download already imported.
+
+        An imported download stays listed until the server next looks at its
+        download client; it is no longer in the queue.
+        """
+        state = opt_str(data.get("trackedDownloadState"))
+        if state is not None and state.casefold() == "imported":
+            return None
+        size = _size(data.get("size"))
+        return QueueRecord(
             id=require_int(data["id"]),
-            title=str(data.get("title") or ""),
-            size=_size(data.get("size")),
-            size_left=_size(data.get("sizeleft")),
+            release_title=str(data.get("title") or ""),
+            size=size,
+            size_left=min(size, _size(data.get("sizeleft"))) if size else 0,
             status=opt_str(data.get("status")),
-            tracked_download_state=opt_str(data.get("trackedDownloadState")),
+            tracked_state=state,
             estimated_completion=parse_datetime(data.get("estimatedCompletionTime")),
             download_client=opt_str(data.get("downloadClient")),
             protocol=opt_str(data.get("protocol")),
             media_id=opt_int(data.get(self.queue_media_key)),
             error_message=opt_str(data.get("errorMessage")),
+            download_id=opt_str(data.get("downloadId")),
+            **self._queue_parts(data),
+        )
+
+    def _queue_parts(self, data: Any) -> dict[str, Any]:
+        """Return the part of the library item a record holds, and embedded names."""
+        return {}
+
+    def _download_title(self, records: list[QueueRecord], names: QueueNames) -> str:
+        """Name a download after what it holds (empty: its release name)."""
+        raise NotImplementedError
+
+    async def _async_get_queue_records(
+        self, params: Mapping[str, str]
+    ) -> list[QueueRecord]:
+        return await self._stream_list(
+            f"{self.api}/queue/details", self._queue_record, params=params
+        )
+
+    def _downloads(
+        self, records: Iterable[QueueRecord], names: QueueNames
+    ) -> list[QueueItem]:
+        return merge_downloads(
+            records, lambda group: self._download_title(group, names)
         )
 
     async def async_get_queue(self) -> list[QueueItem]:
-        """Every download in the queue (`/queue/details`, not paged)."""
-        return await self._stream_list(
-            f"{self.api}/queue/details", self._queue_item, params=self.queue_params
-        )
+        """Every download in the queue (`/queue/details`, not paged).
+
+        One item per download, named after the library items it holds.
+        """
+        records = await self._async_get_queue_records(self.named_queue_params)
+        return self._downloads(records, QueueNames())
 
     def _calendar_rows(
         self, data: Any, start: datetime, end: datetime
@@ -258,7 +386,12 @@ class ArrClient(HttpClient):
             # would outlive the young collections as a tracked object.
             rows.extend(self._calendar_rows(element, start, end))
 
-        await self._stream_calendar(start, end, self.calendar_params, collect)
+        try:
+            await self._stream_calendar(start, end, self.calendar_params, collect)
+        except BaseException:
+            # As the list parser does with its own rows (see `release`).
+            await release(rows)
+            raise
         rows.sort(key=_START)
         return rows
 
@@ -295,7 +428,7 @@ class ArrClient(HttpClient):
     async def async_add_tag(self, label: str) -> Tag:
         """Create a tag (the service returns the existing one for a known label)."""
         path = f"{self.api}/tag"
-        data = await self._send("POST", path, json_body={"label": label})
+        data = await self._send("POST", path, json_body={"label": label}, answer=True)
         return self._project_one(data, _tag, path)
 
     async def async_update_tags(
@@ -335,7 +468,9 @@ class ArrClient(HttpClient):
     ) -> int:
         """Queue a command (`RefreshMovie`, `RescanSeries`, ...); return its id."""
         path = f"{self.api}/command"
-        data = await self._send("POST", path, json_body={**(body or {}), "name": name})
+        data = await self._send(
+            "POST", path, json_body={**(body or {}), "name": name}, answer=True
+        )
         return self._project_one(data, lambda d: require_int(d["id"]), path)
 
     async def _delete_library_item(

@@ -23,7 +23,8 @@ def parse_datetime(value: object) -> datetime | None:
 
     Accepts `Z` and numeric offsets, any number of fractional digits and plain
     dates. A value without an offset is taken as UTC (the services store UTC).
-    The .NET "no date" value (year 1) and anything unparsable become None.
+    The .NET "no date" values (year 1 and year 9999) and anything unparsable
+    become None.
     """
     if not isinstance(value, str) or not value:
         return None
@@ -31,10 +32,12 @@ def parse_datetime(value: object) -> datetime | None:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         try:
-            parsed = datetime.fromisoformat(_LONG_FRACTION.sub(r"\1", value))
+            parsed = datetime.fromisoformat(
+                _LONG_FRACTION.sub(r"\1", value.strip().upper())
+            )
         except ValueError:
             return None
-    if parsed.year <= 1:
+    if parsed.year <= 1 or parsed.year >= 9999:
         return None
     tzinfo = parsed.tzinfo
     if tzinfo is UTC:
@@ -125,6 +128,39 @@ def int_tuple(value: object) -> tuple[int, ...]:
     return result
 
 
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def clean_path(path: str) -> str:
+    r"""Return a folder path without its trailing separator (kept at a root).
+
+    The *arr keep a root folder as it was typed ("/tv/", "D:\\TV\\") and
+    name it so in their items, while `/rootfolder` shows it trimmed.
+    """
+    trimmed = path.rstrip("/\\")
+    if not trimmed:
+        return path[:1]
+    if _DRIVE.fullmatch(trimmed):
+        # A drive's root keeps its separator ("D:\\").
+        return trimmed + (path[len(trimmed)] if len(path) > len(trimmed) else "\\")
+    return trimmed
+
+
+def path_key(path: str) -> str:
+    r"""Spell a path so that two spellings of one folder compare equal.
+
+    Windows paths (a drive letter, or a share: `\\server\share`)
+    compare with either separator and in any case; a trailing separator
+    never counts. POSIX paths stay case-sensitive.
+    """
+    if _DRIVE.match(path) or path.startswith("\\\\"):
+        path = path.replace("\\", "/").casefold()
+    trimmed = path.rstrip("/")
+    if not trimmed or trimmed.endswith(":"):
+        return trimmed + "/"
+    return trimmed
+
+
 def parent_folder(path: str | None) -> str | None:
     """Return the folder that contains `path`, for POSIX and Windows paths."""
     if not path:
@@ -133,15 +169,15 @@ def parent_folder(path: str | None) -> str | None:
     cut = max(trimmed.rfind("/"), trimmed.rfind("\\"))
     if cut < 0:
         return None
-    if cut == 0:
-        return trimmed[0]
-    return trimmed[:cut]
+    return clean_path(trimmed[: cut + 1])
 
 
 def root_folder_of(data: dict[str, Any], path: str | None) -> str | None:
     """Return the root folder of a library item (sent, or the folder above it).
 
-    Interned: a library has a handful of root folders and thousands of items.
+    Without a trailing separator, as `/rootfolder` names it. Interned: a
+    library has a handful of root folders and thousands of items.
     """
-    folder = opt_str(data.get("rootFolderPath")) or parent_folder(path)
-    return sys.intern(folder) if folder is not None else None
+    folder = opt_str(data.get("rootFolderPath"))
+    folder = clean_path(folder) if folder is not None else parent_folder(path)
+    return sys.intern(folder) if folder else None

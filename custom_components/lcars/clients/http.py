@@ -1,8 +1,10 @@
 """The HTTP base shared by every client.
 
 It owns the URL and the key, sends the authentication header, bounds every
-request (body included) with a timeout and turns every failure into one of
-the errors of `errors.py`, naming the service and the URL, never the key.
+request (body included) with a timeout and every answer with a size limit,
+and turns every failure into one of the errors of `errors.py`, naming the
+service and the URL, never the key. Every JSON answer, list or not, is parsed
+as it arrives (see streaming.py), so that no answer holds the event loop.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 import contextlib
+import traceback
 from typing import Any, ClassVar
 
 import aiohttp
@@ -25,17 +28,69 @@ from .errors import (
     NotFoundError,
     WrongServiceError,
 )
-from .streaming import JsonStreamError, parse_json_array
+from .streaming import EMPTY, JsonStreamError, parse_json_array, parse_json_value
 
-# Bytes read from the socket at a time when streaming a list.
+# Bytes read from the socket at a time.
 CHUNK_SIZE = 65536
 
-# A body read whole (not streamed) larger than this is not an answer of the
-# services LCARS talks to.
-MAX_BODY_SIZE = 32 * 1024 * 1024
+# The largest list answer accepted, in bytes as parsed (after any gzip is
+# undone). A library of 20,000 movies is about 50 MB of JSON from the
+# simulator and about twice that from a real Radarr, whose movies carry
+# alternate titles and file details: 512 MiB leaves room for libraries of
+# 100,000 movies. It also bounds what a server that never ends its list can
+# make LCARS hold before the answer is refused: the rows kept so far, about
+# a fifth of the JSON read.
+MAX_LIST_SIZE = 512 * 1024 * 1024
+
+# The largest answer that is not a list (lists, long or short, are parsed as
+# they stream). The largest real ones, a page of history or one series with
+# its seasons, are a few hundred KB at most. Such an answer is kept whole
+# until it is read, and tiny values take up to some 25 times their size in
+# memory, so this stays small.
+MAX_BODY_SIZE = 2 * 1024 * 1024
+
+# The largest explanation of a refused request worth reading.
+MAX_ERROR_BODY_SIZE = 256 * 1024
 
 type QueryValue = str | int | float
 type Query = Mapping[str, QueryValue]
+
+
+def redact_url(raw: str, marker: str = "") -> str:
+    """Return a URL without the parts that can hold a secret.
+
+    The user and password (`user:password@`), the query (`?apikey=...`) and
+    the fragment are replaced by `marker`, or left out when it is empty.
+    Works on any text, a URL or not, so that whatever was stored can be
+    shown.
+    """
+    text = raw.strip()
+    scheme, found, rest = text.partition("://")
+    if not found:
+        scheme, rest = "", text
+    else:
+        scheme += "://"
+    # The authority ends where the path, the query or the fragment begins.
+    ends = [i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0]
+    cut = min(ends, default=len(rest))
+    authority, tail = rest[:cut], rest[cut:]
+    if "@" in authority:
+        host = authority.rsplit("@", 1)[1]
+        authority = f"{marker}@{host}" if marker else host
+    ends = [i for i in (tail.find("?"), tail.find("#")) if i >= 0]
+    if ends:
+        cut = min(ends)
+        tail = tail[:cut] + (tail[cut] + marker if marker else "")
+    return scheme + authority + tail
+
+
+def url_has_secrets(raw: str) -> bool:
+    """Whether a URL holds a user, a password, a query or a fragment.
+
+    Service URLs need none of them (the API key has its own field), and any
+    of them can hold a secret that would then be stored with the URL.
+    """
+    return redact_url(raw) != raw.strip()
 
 
 def normalize_url(service: str, raw: str) -> URL:
@@ -46,8 +101,8 @@ def normalize_url(service: str, raw: str) -> URL:
     query or fragment is dropped.
     """
     text = raw.strip()
-    # What the user typed, minus anything after "?" that could hold a secret.
-    shown = text.split("?", 1)[0].split("#", 1)[0]
+    # What the user typed, minus anything that could hold a secret.
+    shown = redact_url(text)
     try:
         url = URL(text)
         url.port  # noqa: B018  # parsing the port is where a bad one shows
@@ -172,45 +227,81 @@ class HttpClient:
         if data is not None:
             headers = {**headers, "Content-Type": "application/json"}
         try:
-            async with (
-                asyncio.timeout(self._timeout),
-                self._session.request(
-                    method,
-                    self._base + path,
-                    params=params,
-                    data=data,
-                    headers=headers,
-                    ssl=self._ssl,
-                    allow_redirects=False,
-                ) as response,
-            ):
-                await self._check_status(response, path, item=item)
-                return await handle(response)
-        except LcarsClientError:
-            raise
-        except TimeoutError:
-            raise self._error(
+            return await self._exchange(
+                method,
+                path,
+                handle,
+                params=params,
+                data=data,
+                headers=headers,
+                item=item,
+            )
+        except BaseException as err:
+            # The error may be kept for long (as the cause of the last failed
+            # refresh, or by a cancelled task): the finished frames in its
+            # traceback would keep the answer read so far (the response's
+            # buffer, the parser's rows) alive with them.
+            traceback.clear_frames(err.__traceback__)
+            failure = self._failure(err, path)
+            if failure is None:
+                raise
+        raise failure from None
+
+    async def _exchange[T](
+        self,
+        method: str,
+        path: str,
+        handle: Callable[[aiohttp.ClientResponse], Awaitable[T]],
+        *,
+        params: Query | None,
+        data: bytes | None,
+        headers: Mapping[str, str],
+        item: bool,
+    ) -> T:
+        """Send the request and hand the response to `handle`, within the timeout."""
+        async with (
+            asyncio.timeout(self._timeout),
+            self._session.request(
+                method,
+                self._base + path,
+                params=params,
+                data=data,
+                headers=headers,
+                ssl=self._ssl,
+                allow_redirects=False,
+            ) as response,
+        ):
+            await self._check_status(response, path, item=item)
+            return await handle(response)
+
+    def _failure(self, err: BaseException, path: str) -> LcarsClientError | None:
+        """Return the client error a failed request stands for (None: as it is)."""
+        if isinstance(err, LcarsClientError):
+            return None
+        if isinstance(err, TimeoutError):
+            return self._error(
                 CannotConnectError, f"no answer within {self._timeout:g} s"
-            ) from None
-        except JsonStreamError as err:
-            raise self._error(BadResponseError, f"{err} ({path})") from None
-        except aiohttp.ClientPayloadError:
-            raise self._error(
+            )
+        if isinstance(err, JsonStreamError):
+            return self._error(BadResponseError, f"{err} ({path})")
+        if isinstance(err, aiohttp.ClientPayloadError):
+            return self._error(
                 CannotConnectError,
                 f"the connection closed before the whole answer arrived ({path})",
-            ) from None
-        except aiohttp.ClientConnectorError as err:
-            raise self._error(
+            )
+        if isinstance(err, aiohttp.ClientConnectorError):
+            return self._error(
                 CannotConnectError, f"cannot connect ({err.os_error.strerror or err})"
-            ) from None
-        except aiohttp.ServerDisconnectedError:
-            raise self._error(
+            )
+        if isinstance(err, aiohttp.ServerDisconnectedError):
+            return self._error(
                 CannotConnectError, f"the server closed the connection ({path})"
-            ) from None
-        except aiohttp.ClientError as err:
-            raise self._error(
+            )
+        if isinstance(err, aiohttp.ClientError):
+            return self._error(
                 CannotConnectError, f"request failed: {type(err).__name__}"
-            ) from None
+            )
+        return None
 
     async def _check_status(
         self, response: aiohttp.ClientResponse, path: str, *, item: bool
@@ -224,7 +315,7 @@ class HttpClient:
                 AuthenticationError, f"the API key was refused (HTTP {status})"
             )
         if status < 400:
-            location = response.headers.get("Location", "elsewhere").split("?", 1)[0]
+            location = redact_url(response.headers.get("Location", "elsewhere"))
             raise self._error(
                 BadResponseError,
                 f"redirected to {location}: check the URL, or a login page is in the way",
@@ -241,8 +332,8 @@ class HttpClient:
     async def _error_message(self, response: aiohttp.ClientResponse) -> str:
         """Return the service's own explanation of a refused request, if any."""
         try:
-            data = orjson.loads(await self._read_body(response, ""))
-        except (LcarsClientError, aiohttp.ClientError, orjson.JSONDecodeError):
+            data = await self._parse_body(response, MAX_ERROR_BODY_SIZE)
+        except (JsonStreamError, aiohttp.ClientError):
             return ""
         messages: list[str] = []
         entries = data if isinstance(data, list) else [data]
@@ -265,36 +356,32 @@ class HttpClient:
                 f"answered {path} with {response.content_type}, not JSON",
             )
 
-    async def _read_json(self, response: aiohttp.ClientResponse, path: str) -> Any:
-        """Read a small JSON body whole and parse it."""
-        self._check_content_type(response, path)
-        body = await self._read_body(response, path)
-        if not body.strip():
-            raise self._error(BadResponseError, f"empty answer to {path}")
-        try:
-            return orjson.loads(body)
-        except orjson.JSONDecodeError:
-            if body.lstrip()[:1] == b"<":
-                detail = f"answered {path} with an HTML page, not JSON"
-            else:
-                detail = f"malformed JSON in the answer to {path}"
-            raise self._error(BadResponseError, detail) from None
-
-    async def _read_body(self, response: aiohttp.ClientResponse, path: str) -> bytes:
-        """Read a whole body, refusing one larger than any real answer."""
+    def _check_length(
+        self, response: aiohttp.ClientResponse, path: str, limit: int
+    ) -> None:
+        """Refuse at once an answer that announces more than `limit` bytes."""
         length = response.content_length
-        if length is not None and length > MAX_BODY_SIZE:
-            raise self._error(BadResponseError, f"the answer to {path} is too large")
-        parts: list[bytes] = []
-        size = 0
-        async for chunk in response.content.iter_chunked(CHUNK_SIZE):
-            parts.append(chunk)
-            size += len(chunk)
-            if size > MAX_BODY_SIZE:
-                raise self._error(
-                    BadResponseError, f"the answer to {path} is too large"
-                )
-        return b"".join(parts)
+        if length is not None and length > limit:
+            raise self._error(
+                BadResponseError,
+                f"the answer to {path} is larger than {limit // (1024 * 1024)} MiB",
+            )
+
+    @staticmethod
+    async def _parse_body(response: aiohttp.ClientResponse, limit: int) -> Any:
+        """Parse a whole JSON body of at most `limit` bytes; EMPTY when empty."""
+        return await parse_json_value(
+            response.content.iter_chunked(CHUNK_SIZE), max_size=limit
+        )
+
+    async def _read_json(self, response: aiohttp.ClientResponse, path: str) -> Any:
+        """Read a JSON answer that is not a large list."""
+        self._check_content_type(response, path)
+        self._check_length(response, path, MAX_BODY_SIZE)
+        data = await self._parse_body(response, MAX_BODY_SIZE)
+        if data is EMPTY:
+            raise self._error(BadResponseError, f"empty answer to {path}")
+        return data
 
     async def _get_json(
         self, path: str, *, params: Query | None = None, item: bool = False
@@ -322,11 +409,12 @@ class HttpClient:
         *,
         params: Query | None = None,
     ) -> list[T]:
-        """GET a short JSON list and project each element."""
-        data = await self._get_json(path, params=params)
-        if not isinstance(data, list):
-            raise self._error(BadResponseError, f"expected a list from {path}")
-        return self._project_all(data, project, path)
+        """GET a short JSON list and project each element.
+
+        Parsed as it streams like the long ones: short lists can be long
+        too (root folders list every folder not in the library yet).
+        """
+        return await self._stream_list(path, project, params=params)
 
     def _project_all[T](
         self, elements: Iterable[Any], project: Callable[[Any], T | None], path: str
@@ -368,8 +456,12 @@ class HttpClient:
 
         async def handle(response: aiohttp.ClientResponse) -> list[T]:
             self._check_content_type(response, path)
+            self._check_length(response, path, MAX_LIST_SIZE)
             return await parse_json_array(
-                response.content.iter_chunked(CHUNK_SIZE), project, member=member
+                response.content.iter_chunked(CHUNK_SIZE),
+                project,
+                member=member,
+                max_size=MAX_LIST_SIZE,
             )
 
         return await self._request("GET", path, handle, params=params, item=item)
@@ -382,21 +474,22 @@ class HttpClient:
         json_body: object = None,
         params: Query | None = None,
         item: bool = False,
+        answer: bool = False,
     ) -> Any:
-        """Send a change (POST, PUT, DELETE); return the JSON answer, if any."""
+        """Send a change (POST, PUT, DELETE).
+
+        With `answer`, return the JSON answer (None when there is none);
+        otherwise the answer is not read at all: the bulk editors answer
+        with every item they changed, which can be large, and the change is
+        made whatever follows the status.
+        """
 
         async def handle(response: aiohttp.ClientResponse) -> Any:
-            if response.status == 204:
+            if response.status == 204 or not answer:
                 return None
-            body = await self._read_body(response, path)
-            if not body.strip():
-                return None
-            try:
-                return orjson.loads(body)
-            except orjson.JSONDecodeError:
-                raise self._error(
-                    BadResponseError, f"malformed JSON in the answer to {path}"
-                ) from None
+            self._check_length(response, path, MAX_BODY_SIZE)
+            data = await self._parse_body(response, MAX_BODY_SIZE)
+            return None if data is EMPTY else data
 
         return await self._request(
             method, path, handle, params=params, json_body=json_body, item=item

@@ -31,6 +31,7 @@ from .models import (
     JellyfinSession,
     JellyfinSnapshot,
     JellyfinUser,
+    MissingWatchData,
     Rows,
     WatchRow,
 )
@@ -72,11 +73,13 @@ def watch_row(user_id: str, data: object) -> WatchRow | None:
 
 
 def user_from_json(data: Any) -> JellyfinUser:
-    """Read a user and whether it administers the server."""
+    """Read a user, whether it administers the server and whether it is disabled."""
+    policy = as_dict(data.get("Policy"))
     return JellyfinUser(
         id=require_str(data["Id"]),
         name=str(data.get("Name") or ""),
-        is_administrator=as_bool(as_dict(data.get("Policy")).get("IsAdministrator")),
+        is_administrator=as_bool(policy.get("IsAdministrator")),
+        is_disabled=as_bool(policy.get("IsDisabled")),
     )
 
 
@@ -141,13 +144,18 @@ class _ItemMerger:
         # Items some counted user has played, noted as they arrive so that
         # counting the others afterwards costs nothing.
         self.watched: set[str] = set()
+        # Items a counted user's list sent without UserData.
+        self.unknown: set[str] = set()
+        self.gaps = _WatchGaps()
 
     def projection(self, user_id: str | None) -> Any:
         """Return the function that folds one element of `user_id`'s list in."""
         fields = self.fields
         provider_ids = self.provider_ids
         watched = self.watched
+        unknown = self.unknown
         watch = self.watch.setdefault(user_id, {}) if user_id else None
+        without_data = self.gaps.without_data
 
         def fold(data: Any) -> None:
             item_id = require_str(data["Id"])
@@ -160,11 +168,20 @@ class _ItemMerger:
                     parse_datetime(data.get("DateCreated")),
                 )
                 provider_ids[item_id] = _provider_ids(data.get("ProviderIds"))
-            if watch is not None and row is not None:
-                watch[item_id] = row
-                _, played, play_count, last_played, _ = row
-                if played or play_count > 0 or last_played is not None:
-                    watched.add(item_id)
+            if watch is None:
+                return
+            if row is None:
+                # Unknown, not unwatched: never read as "never played". A gap
+                # matters where the item has a provider id, the only way it
+                # can stand for a library item (a home video cannot).
+                unknown.add(item_id)
+                if user_id and provider_ids[item_id]:
+                    without_data[user_id] = without_data.get(user_id, 0) + 1
+                return
+            watch[item_id] = row
+            _, played, play_count, last_played, _ = row
+            if played or play_count > 0 or last_played is not None:
+                watched.add(item_id)
 
         return fold
 
@@ -197,10 +214,62 @@ class _ItemMerger:
                 await asyncio.sleep(0)
         return Rows(JellyfinItem, rows)
 
+    def clear(self) -> None:
+        """Let go of everything merged so far."""
+        self.fields.clear()
+        self.provider_ids.clear()
+        self.watch.clear()
+        self.watched.clear()
+        self.unknown.clear()
+
     @property
     def never_watched(self) -> int:
-        """Count the items no counted user has played."""
-        return len(self.fields) - len(self.watched)
+        """Count the items no counted user has played.
+
+        Items some user's list sent without watch data are not counted
+        (unless another user played them): unknown is not never watched.
+        With no counted user, nothing is known.
+        """
+        if not self.watch:
+            return 0
+        return len(self.fields) - len(self.watched | self.unknown)
+
+    @property
+    def watch_unknown(self) -> frozenset[str]:
+        """Items whose watch data some counted user's list left out."""
+        return frozenset(self.unknown)
+
+
+class _WatchGaps:
+    """Counted users whose watch data did not come: gone (404), or left out."""
+
+    def __init__(self) -> None:
+        self.gone: set[str] = set()
+        # User id -> items that came without the user's data.
+        self.without_data: dict[str, int] = {}
+        # Normalized user id -> name, from the user list read at the start.
+        self.names: dict[str, str] = {}
+
+    def __bool__(self) -> bool:
+        """Whether any counted user's watch data is missing."""
+        return bool(self.gone or self.without_data)
+
+    def report(self) -> tuple[MissingWatchData, ...]:
+        """Say whose watch data is missing; a user who is gone has no name."""
+        found = [
+            MissingWatchData(user_id=user_id, problem="user_missing")
+            for user_id in self.gone
+        ]
+        found.extend(
+            MissingWatchData(
+                user_id=user_id,
+                problem="no_user_data",
+                user_name=self.names.get(normalize_item_id(user_id)) or None,
+                items=count,
+            )
+            for user_id, count in self.without_data.items()
+        )
+        return tuple(sorted(found, key=lambda gap: (gap.user_id, gap.problem)))
 
 
 class _EpisodeWatchMerger:
@@ -214,14 +283,17 @@ class _EpisodeWatchMerger:
     def __init__(self) -> None:
         # By episode id, as rows of EpisodeWatch.
         self.episodes: dict[str, EpisodeWatchRow] = {}
+        self.gaps = _WatchGaps()
 
-    def projection(self) -> Any:
+    def projection(self, user_id: str) -> Any:
         """Return the function that folds one episode of one user's list in."""
         episodes = self.episodes
+        without_data = self.gaps.without_data
 
         def fold(data: Any) -> None:
             user_data = data.get("UserData")
             if not isinstance(user_data, dict):
+                without_data[user_id] = without_data.get(user_id, 0) + 1
                 return
             last = parse_datetime(user_data.get("LastPlayedDate"))
             played = (
@@ -341,7 +413,7 @@ class JellyfinClient(HttpClient):
         )
 
     async def async_get_users(self) -> list[JellyfinUser]:
-        """Every user of the server."""
+        """Every user of the server, the disabled ones too (see `is_disabled`)."""
         return await self._get_small_list("/Users", user_from_json)
 
     async def async_get_counts(self) -> JellyfinCounts:
@@ -367,16 +439,24 @@ class JellyfinClient(HttpClient):
         One streamed request per user (default: the counted users, or every
         user when none are set); the answers are merged by item id.
         """
-        merger = await self._async_merge_items(user_ids)
+        merger, _ = await self._async_merge_items(user_ids)
         return list(await merger.async_result())
 
-    async def _async_merge_items(self, user_ids: Sequence[str] | None) -> _ItemMerger:
-        user_ids = await self._counted_user_ids(user_ids)
+    async def _async_merge_items(
+        self, user_ids: Sequence[str] | None
+    ) -> tuple[_ItemMerger, tuple[str, ...]]:
         merger = _ItemMerger()
-        async with concurrent_requests() as group:
-            for user_id in user_ids or (None,):
-                group.create_task(self._stream_items(merger, user_id))
-        return merger
+        counted = await self._counted_user_ids(user_ids, merger.gaps)
+        try:
+            async with concurrent_requests() as group:
+                for user_id in counted or (None,):
+                    group.create_task(self._stream_items(merger, user_id))
+        except BaseException:
+            # The error may be held for long with this frame in its
+            # traceback: let what was merged go now.
+            merger.clear()
+            raise
+        return merger, counted
 
     async def _stream_items(self, merger: _ItemMerger, user_id: str | None) -> None:
         params = {
@@ -399,19 +479,53 @@ class JellyfinClient(HttpClient):
                 item=True,
             )
         except NotFoundError:
-            # The user was deleted on the server: its watch data no longer
-            # counts, and the rest of the refresh goes on.
+            # The user was deleted on the server: the rest of the refresh
+            # goes on, and the snapshot says whose watch data is missing.
             _LOGGER.debug("Jellyfin user %s no longer exists", user_id)
+            merger.gaps.gone.add(user_id)
 
-    async def _counted_user_ids(self, user_ids: Sequence[str] | None) -> Sequence[str]:
-        if user_ids is None:
-            user_ids = self._user_ids
-        if not user_ids:
-            user_ids = [user.id for user in await self.async_get_users()]
-        return user_ids
+    async def _counted_user_ids(
+        self, user_ids: Sequence[str] | None, gaps: _WatchGaps
+    ) -> tuple[str, ...]:
+        """Return the users whose watch data counts; note the chosen ones gone.
+
+        Counted: the chosen users (`user_ids`, else the client's) that exist
+        and are enabled; when none is chosen or none of them is left, every
+        enabled user, so that more watch data counts, never less. A disabled
+        user is left out on purpose; a chosen user the server no longer
+        knows is gone (in `gaps`): its watch data is missing, doubt for the
+        cleanup, never read as "never played". One request (`/Users`),
+        whatever the number of users; it also gives `gaps` the names.
+        """
+        chosen = self._user_ids if user_ids is None else user_ids
+        users = await self.async_get_users()
+        gaps.names = {normalize_item_id(user.id): user.name for user in users}
+        enabled = {
+            normalize_item_id(user.id): user.id
+            for user in users
+            if not user.is_disabled
+        }
+        counted = tuple(
+            dict.fromkeys(
+                enabled[key] for key in map(normalize_item_id, chosen) if key in enabled
+            )
+        )
+        gaps.gone.update(
+            user_id
+            for user_id in chosen
+            if normalize_item_id(user_id) not in gaps.names
+        )
+        if chosen and not counted:
+            _LOGGER.debug(
+                "No chosen Jellyfin user is enabled; every enabled user counts"
+            )
+        return counted or tuple(enabled.values())
 
     async def async_get_episode_watch(
-        self, user_ids: Sequence[str] | None = None
+        self,
+        user_ids: Sequence[str] | None = None,
+        *,
+        missing: list[MissingWatchData] | None = None,
     ) -> Rows[EpisodeWatch]:
         """Watch data of the episodes, merged over the counted users.
 
@@ -419,7 +533,8 @@ class JellyfinClient(HttpClient):
         their episodes. One streamed request per user (default: the counted
         users, or every user when none are set); only episodes some user
         played or marked as a favourite are kept, sorted by series, season
-        and episode.
+        and episode. The counted users whose episode watch data did not come
+        (see `MissingWatchData`) are added to `missing` when it is given.
         """
         merger = _EpisodeWatchMerger()
         params = {
@@ -427,23 +542,30 @@ class JellyfinClient(HttpClient):
             "includeItemTypes": "Episode",
             "enableUserData": "true",
         }
-        fold = merger.projection()
 
         async def stream(user_id: str) -> None:
             try:
                 await self._stream_list(
                     "/Items",
-                    fold,
+                    merger.projection(user_id),
                     params={"userId": user_id, **params},
                     member="Items",
                     item=True,
                 )
             except NotFoundError:
                 _LOGGER.debug("Jellyfin user %s no longer exists", user_id)
+                merger.gaps.gone.add(user_id)
 
-        async with concurrent_requests() as group:
-            for user_id in await self._counted_user_ids(user_ids):
-                group.create_task(stream(user_id))
+        counted = await self._counted_user_ids(user_ids, merger.gaps)
+        try:
+            async with concurrent_requests() as group:
+                for user_id in counted:
+                    group.create_task(stream(user_id))
+        except BaseException:
+            merger.episodes.clear()
+            raise
+        if missing is not None and merger.gaps:
+            missing.extend(merger.gaps.report())
         rows = sorted(
             merger.episodes.values(),
             key=lambda row: (row[0], row[1], -1 if row[2] is None else row[2]),
@@ -451,7 +573,7 @@ class JellyfinClient(HttpClient):
         return Rows(EpisodeWatch, rows)
 
     async def async_fetch_snapshot(self, now: datetime) -> JellyfinSnapshot:
-        """Everything a refresh needs: four requests plus one per counted user.
+        """Everything a refresh needs: five requests plus one per counted user.
 
         `now` is not used by Jellyfin; it is taken for the same call shape as
         the other clients.
@@ -461,13 +583,17 @@ class JellyfinClient(HttpClient):
             counts = group.create_task(self.async_get_counts())
             sessions = group.create_task(self.async_get_sessions())
             items = group.create_task(self._async_merge_items(None))
-        merger = items.result()
+        merger, counted = items.result()
+        missing = merger.gaps.report()
         return JellyfinSnapshot(
             info=info.result(),
             counts=counts.result(),
             sessions=tuple(sessions.result()),
             items=await merger.async_result(),
             never_watched=merger.never_watched,
+            counted_user_ids=counted,
+            watch_unknown=merger.watch_unknown,
+            missing_watch_data=missing,
         )
 
     async def async_refresh_library(self) -> None:
@@ -514,7 +640,7 @@ class JellyfinClient(HttpClient):
         params: dict[str, str] = {"name": name}
         if batches[0]:
             params["ids"] = ",".join(batches[0])
-        data = await self._send("POST", "/Collections", params=params)
+        data = await self._send("POST", "/Collections", params=params, answer=True)
         collection_id = data.get("Id") if isinstance(data, dict) else None
         if not isinstance(collection_id, str) or not collection_id:
             raise self._error(

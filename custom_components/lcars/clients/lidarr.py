@@ -6,7 +6,15 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from .arr import ArrClient, bool_params, require_int, statistics
+from .arr import (
+    ArrClient,
+    QueueNames,
+    QueueRecord,
+    bool_params,
+    require_int,
+    statistics,
+    unique_titles,
+)
 from .convert import (
     as_bool,
     as_dict,
@@ -62,6 +70,8 @@ def artist_from_json(data: Any) -> Artist:
 def album_row(data: Any) -> AlbumRow:
     """Keep what LCARS uses of a Lidarr album resource, as a row of Album."""
     stats = statistics(data)
+    files = int_or_zero(stats.get("trackFileCount"))
+    size = opt_int(stats.get("sizeOnDisk"))
     return (
         require_int(data["id"]),
         require_int(data["artistId"]),
@@ -69,9 +79,10 @@ def album_row(data: Any) -> AlbumRow:
         opt_str(data.get("foreignAlbumId")),
         as_bool(data.get("monitored")),
         parse_datetime(data.get("releaseDate")),
-        int_or_zero(stats.get("trackFileCount")),
+        files,
         int_or_zero(stats.get("totalTrackCount")),
-        int_or_zero(stats.get("sizeOnDisk")),
+        # With track files, a size that is missing stays None, never 0.
+        0 if size is None and files <= 0 else size,
     )
 
 
@@ -88,12 +99,40 @@ class LidarrClient(ArrClient):
     queue_media_key = "artistId"
     history_item_key = "albumId"
     queue_params = bool_params(includeArtist=False, includeAlbum=False)
+    named_queue_params = bool_params(includeArtist=True, includeAlbum=True)
     calendar_params = bool_params(includeArtist=True)
     library_path = "artist"
     editor_ids_key = "artistIds"
     exclusion_flag = "addImportListExclusion"
     # Lidarr sends totalSpace with each root folder.
     root_folders_need_disk_space = False
+
+    def _queue_parts(self, data: Any) -> dict[str, Any]:
+        """Return the album of a record, and the names the record embeds."""
+        return {
+            "part_id": opt_int(data.get("albumId")),
+            "media_title": opt_str(as_dict(data.get("artist")).get("artistName")),
+            "part_title": opt_str(as_dict(data.get("album")).get("title")),
+        }
+
+    def _download_title(self, records: list[QueueRecord], names: QueueNames) -> str:
+        """Name the artist and the album: "Artist - Album" (several albums too)."""
+        artist = next(
+            (
+                name
+                for r in records
+                if (name := r.media_title or names.media.get(r.media_id or 0))
+            ),
+            None,
+        )
+        albums = ", ".join(
+            unique_titles(
+                r.part_title or names.parts.get(r.part_id or 0) for r in records
+            )
+        )
+        if artist and albums:
+            return f"{artist} - {albums}"
+        return artist or albums
 
     async def async_get_artists(self) -> list[Artist]:
         """Every artist, parsed as it streams in."""
@@ -162,6 +201,7 @@ class LidarrClient(ArrClient):
                 when,
                 opt_str(data.get("albumType")),
                 opt_int(data.get("artistId")),
+                None,
             )
         ]
 
@@ -180,18 +220,25 @@ class LidarrClient(ArrClient):
                 self._stream_list(f"{self.api}/album", album_row)
             )
             root_folders = group.create_task(self.async_get_root_folders())
-            queue = group.create_task(self.async_get_queue())
+            queue = group.create_task(self._async_get_queue_records(self.queue_params))
             calendar = group.create_task(
                 self._calendar_rows_between(now, now + timedelta(days=CALENDAR_DAYS))
             )
             tags = group.create_task(self.async_get_tags())
         artists = Rows(Artist, artist_rows.result())
+        albums = Rows(Album, album_rows.result())
+        # An artist row starts with the id and the name; an album row with
+        # the id, the artist's id and the title.
+        names = QueueNames(
+            media={row[0]: row[1] for row in artists.rows},
+            parts={row[0]: row[2] for row in albums.rows},
+        )
         return LidarrSnapshot(
             status=status.result(),
             artists=artists,
-            albums=Rows(Album, album_rows.result()),
+            albums=albums,
             root_folders=tuple(root_folders.result()),
-            queue=tuple(queue.result()),
+            queue=tuple(self._downloads(queue.result(), names)),
             calendar=Rows(CalendarEntry, calendar.result()),
             tags=tuple(tags.result()),
             size_on_disk=artists.total("size_on_disk"),

@@ -98,8 +98,11 @@ class Rows[T: RowModel](Sequence[T]):
         return (row[column] for row in self.rows)
 
     def total(self, name: str) -> int:
-        """Sum the integer field `name` over every row, without building models."""
-        return sum(self.column(name))
+        """Sum the integer field `name` over every row, without building models.
+
+        Rows without the figure (None: the server sent none) are left out.
+        """
+        return sum(value for value in self.column(name) if value is not None)
 
     def count_where(self, **values: object) -> int:
         """Count the rows whose fields equal `values`, without building models."""
@@ -137,10 +140,14 @@ class RootFolder:
 
     @property
     def free_percent(self) -> float | None:
-        """Free space as a percentage of the disk, when both figures are known."""
+        """Free space as a percentage of the disk, when both figures are known.
+
+        Not rounded: the expiration compares it with the policy's percents, and
+        the figures shown round it their own way.
+        """
         if self.free_space is None or not self.total_space:
             return None
-        return round(self.free_space * 100 / self.total_space, 2)
+        return self.free_space * 100 / self.total_space
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -174,7 +181,7 @@ type MovieRow = tuple[
     bool,
     bool,
     bool,
-    int,
+    int | None,
     datetime | None,
     tuple[int, ...],
     int | None,
@@ -196,7 +203,8 @@ class Movie:
     monitored: bool
     has_file: bool
     is_available: bool
-    size_on_disk: int
+    # None when Radarr sent no size, or one that is not a whole number.
+    size_on_disk: int | None
     added: datetime | None
     tags: tuple[int, ...] = ()
     quality_profile_id: int | None = None
@@ -209,7 +217,7 @@ class Movie:
         return cls(*row)
 
 
-type SeasonRow = tuple[int, bool, int, int, int, int]
+type SeasonRow = tuple[int, bool, int, int, int, int | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +229,8 @@ class Season:
     episode_file_count: int
     episode_count: int
     total_episode_count: int
-    size_on_disk: int
+    # None when Sonarr sent no size, or one that is not a whole number.
+    size_on_disk: int | None
 
     @classmethod
     def from_row(cls, row: SeasonRow) -> Self:
@@ -241,7 +250,7 @@ type SeriesRow = tuple[
     str | None,
     bool,
     str | None,
-    int,
+    int | None,
     int,
     int,
     int,
@@ -266,7 +275,8 @@ class Series:
     root_folder: str | None
     monitored: bool
     series_type: str | None
-    size_on_disk: int
+    # None when Sonarr sent no size, or one that is not a whole number.
+    size_on_disk: int | None
     episode_file_count: int
     episode_count: int
     total_episode_count: int
@@ -294,8 +304,8 @@ class Episode:
     has_file: bool
     monitored: bool = True
     episode_file_id: int | None = None
-    # Of the file; 0 and None without one.
-    size: int = 0
+    # Of the file; 0 without one, None when Sonarr sent no size for it.
+    size: int | None = 0
     file_added: datetime | None = None
 
 
@@ -340,7 +350,9 @@ class Artist:
         return cls(*row)
 
 
-type AlbumRow = tuple[int, int, str, str | None, bool, datetime | None, int, int, int]
+type AlbumRow = tuple[
+    int, int, str, str | None, bool, datetime | None, int, int, int | None
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,7 +367,8 @@ class Album:
     release_date: datetime | None
     track_file_count: int
     total_track_count: int
-    size_on_disk: int
+    # None when Lidarr sent no size, or one that is not a whole number.
+    size_on_disk: int | None
 
     @classmethod
     def from_row(cls, row: AlbumRow) -> Self:
@@ -365,9 +378,18 @@ class Album:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class QueueItem:
-    """A download in an *arr queue."""
+    """A download in an *arr queue: one per download, however many records.
 
+    Sonarr lists a season pack once per episode and Lidarr a release of
+    several albums once per album, each record repeating the download's
+    size and bytes left; they are one download here. Downloads already
+    imported are left out.
+    """
+
+    # The lowest id of the download's queue records: stable while it is queued.
     id: int
+    # What is downloading in the user's words: the movie, the series with its
+    # episode ("S01E02") or season ("S01"), the artist and album.
     title: str
     size: int
     size_left: int
@@ -379,17 +401,23 @@ class QueueItem:
     # The library item the download belongs to (movieId, seriesId, artistId).
     media_id: int | None = None
     error_message: str | None = None
+    # The release name the download client shows.
+    release_title: str | None = None
+    # The download client's id of the download (a torrent's info hash).
+    download_id: str | None = None
+    # Every queue record of the download, by id.
+    record_ids: tuple[int, ...] = ()
 
     @property
     def progress(self) -> float:
-        """Percent downloaded, 0 to 100."""
+        """Percent downloaded, 0 to 100; not rounded, the figures shown round it."""
         if self.size <= 0:
             return 0.0
         done = max(0, self.size - self.size_left)
-        return round(min(100.0, done * 100 / self.size), 1)
+        return min(100.0, done * 100 / self.size)
 
 
-type CalendarEntryRow = tuple[str, str, datetime, str | None, int | None]
+type CalendarEntryRow = tuple[str, str, datetime, str | None, int | None, str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -401,6 +429,9 @@ class CalendarEntry:
     start: datetime
     description: str | None = None
     media_id: int | None = None
+    # Which release of a movie this is ("In cinemas", "Digital", "Physical"):
+    # a movie can have all three in one month.
+    release: str | None = None
 
     @classmethod
     def from_row(cls, row: CalendarEntryRow) -> Self:
@@ -466,11 +497,16 @@ class LidarrSnapshot:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class JellyfinUser:
-    """A Jellyfin user whose watch data may count."""
+    """A Jellyfin user whose watch data may count.
+
+    A disabled user cannot sign in: it is not offered, and its watch data
+    never counts.
+    """
 
     id: str
     name: str
     is_administrator: bool = False
+    is_disabled: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -608,6 +644,21 @@ class JellyfinServerInfo:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MissingWatchData:
+    """A counted Jellyfin user whose watch data the server did not send.
+
+    `user_missing`: the server does not know the user (404), for example
+    after it was deleted. `no_user_data`: `items` items came without the
+    user's data. Either way the user's plays are unknown, not absent.
+    """
+
+    user_id: str
+    problem: Literal["user_missing", "no_user_data"]
+    user_name: str | None = None
+    items: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class JellyfinSnapshot:
     """Everything one Jellyfin refresh reads, in a fixed number of requests.
 
@@ -619,8 +670,17 @@ class JellyfinSnapshot:
     counts: JellyfinCounts
     sessions: tuple[JellyfinSession, ...]
     items: Rows[JellyfinItem]
-    # Movies, series and albums no counted user has played.
+    # Movies, series and albums no counted user has played, of those whose
+    # watch data every counted user's list sent.
     never_watched: int
+    # The users whose watch data counts: the chosen ones that are enabled
+    # (every enabled user when none is chosen, or none of them is left).
+    counted_user_ids: tuple[str, ...] = ()
+    # Items some counted user's list sent without watch data (a server
+    # that leaves UserData out): whether that user played them is unknown.
+    watch_unknown: frozenset[str] = frozenset()
+    # Counted users whose watch data did not come in full.
+    missing_watch_data: tuple[MissingWatchData, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from .arr import ArrClient, bool_params, require_int, statistics
+from .arr import (
+    ArrClient,
+    QueueNames,
+    QueueRecord,
+    bool_params,
+    require_int,
+    statistics,
+    unique_titles,
+)
 from .convert import (
     as_bool,
     as_dict,
@@ -29,11 +37,12 @@ from .models import (
 # How far ahead the calendar of a refresh looks.
 CALENDAR_DAYS = 30
 
-# The release dates of a movie that make calendar entries.
+# The release dates of a movie that make calendar entries: the date's key, the
+# entry's id suffix, the release as its event names it and the description.
 _RELEASES = (
-    ("inCinemas", "cinemas", "In cinemas"),
-    ("digitalRelease", "digital", "Digital release"),
-    ("physicalRelease", "physical", "Physical release"),
+    ("inCinemas", "cinemas", "In cinemas", "In cinemas"),
+    ("digitalRelease", "digital", "Digital", "Digital release"),
+    ("physicalRelease", "physical", "Physical", "Physical release"),
 )
 
 
@@ -48,7 +57,11 @@ def movie_row(data: Any) -> MovieRow:
     if size is None:
         size = opt_int(statistics(data).get("sizeOnDisk"))
     if size is None:
-        size = opt_int(file.get("size")) or 0
+        size = opt_int(file.get("size"))
+    if size is None and not has_file:
+        # Without a file it weighs nothing; with one, a size that is missing
+        # stays None, never 0 (the cleanup holds an item whose size is in doubt).
+        size = 0
     path = opt_str(data.get("path"))
     return (
         require_int(data["id"]),
@@ -81,10 +94,23 @@ class RadarrClient(ArrClient):
     api = "/api/v3"
     queue_media_key = "movieId"
     queue_params = bool_params(includeMovie=False)
+    named_queue_params = bool_params(includeMovie=True)
     library_path = "movie"
     editor_ids_key = "movieIds"
     exclusion_flag = "addImportExclusion"
     root_folders_need_disk_space = True
+
+    def _queue_parts(self, data: Any) -> dict[str, Any]:
+        """Return the title of the movie, when the record embeds it."""
+        return {"media_title": opt_str(as_dict(data.get("movie")).get("title"))}
+
+    def _download_title(self, records: list[QueueRecord], names: QueueNames) -> str:
+        """Name the movie (the movies, for a download holding several)."""
+        return ", ".join(
+            unique_titles(
+                r.media_title or names.media.get(r.media_id or 0) for r in records
+            )
+        )
 
     async def async_get_movies(self) -> list[Movie]:
         """Every movie, parsed as it streams in."""
@@ -113,11 +139,18 @@ class RadarrClient(ArrClient):
         movie_id = require_int(data["id"])
         title = str(data.get("title") or "")
         rows: list[CalendarEntryRow] = []
-        for key, slug, label in _RELEASES:
+        for key, slug, release, description in _RELEASES:
             when = parse_datetime(data.get(key))
             if when is not None and start <= when <= end:
                 rows.append(
-                    (f"radarr-movie-{movie_id}-{slug}", title, when, label, movie_id)
+                    (
+                        f"radarr-movie-{movie_id}-{slug}",
+                        title,
+                        when,
+                        description,
+                        movie_id,
+                        release,
+                    )
                 )
         return rows
 
@@ -129,17 +162,19 @@ class RadarrClient(ArrClient):
                 self._stream_list(f"{self.api}/movie", movie_row)
             )
             root_folders = group.create_task(self.async_get_root_folders())
-            queue = group.create_task(self.async_get_queue())
+            queue = group.create_task(self._async_get_queue_records(self.queue_params))
             calendar = group.create_task(
                 self._calendar_rows_between(now, now + timedelta(days=CALENDAR_DAYS))
             )
             tags = group.create_task(self.async_get_tags())
         movies = Rows(Movie, movie_rows.result())
+        # A movie row starts with the id and the title.
+        titles = {row[0]: row[1] for row in movies.rows}
         return RadarrSnapshot(
             status=status.result(),
             movies=movies,
             root_folders=tuple(root_folders.result()),
-            queue=tuple(queue.result()),
+            queue=tuple(self._downloads(queue.result(), QueueNames(media=titles))),
             calendar=Rows(CalendarEntry, calendar.result()),
             tags=tuple(tags.result()),
             movies_missing=movies.count_where(

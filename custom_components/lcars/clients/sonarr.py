@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
+import re
 from typing import Any
 
-from .arr import ArrClient, bool_params, require_int, statistics
+from .arr import (
+    ArrClient,
+    QueueNames,
+    QueueRecord,
+    bool_params,
+    require_int,
+    statistics,
+)
 from .convert import (
     as_bool,
     as_dict,
@@ -76,6 +84,7 @@ def _calendar_row(airing: _Airing, titles: Mapping[int, str]) -> CalendarEntryRo
         start,
         episode_title,
         series_id,
+        None,
     )
 
 
@@ -88,16 +97,26 @@ def _calendar(
 
 
 def season_row(data: Any) -> SeasonRow:
-    """Read a season with its statistics (zeros when the server sends none)."""
+    """Read a season with its statistics (zero counts when the server sends none).
+
+    A season with files whose size is missing or not a whole number has
+    the size None, never 0; without files it weighs nothing.
+    """
     stats = statistics(data)
+    files = int_or_zero(stats.get("episodeFileCount"))
+    size = opt_int(stats.get("sizeOnDisk"))
     return (
         require_int(data["seasonNumber"]),
         as_bool(data.get("monitored")),
-        int_or_zero(stats.get("episodeFileCount")),
+        files,
         int_or_zero(stats.get("episodeCount")),
         int_or_zero(stats.get("totalEpisodeCount")),
-        int_or_zero(stats.get("sizeOnDisk")),
+        0 if size is None and files <= 0 else size,
     )
+
+
+def _files(season: Season) -> int:
+    return season.episode_file_count
 
 
 def series_row(data: Any) -> SeriesRow:
@@ -119,6 +138,16 @@ def series_row(data: Any) -> SeriesRow:
             return int_or_zero(source.get(key))
         return sum(of_season(Season.from_row(season)) for season in seasons)
 
+    def size() -> int | None:
+        # As for a season: None when the series has files but no size.
+        if "sizeOnDisk" in source:
+            found = opt_int(source.get("sizeOnDisk"))
+            if found is None and figure("episodeFileCount", _files) <= 0:
+                return 0
+            return found
+        sizes = [season[5] for season in seasons]
+        return None if None in sizes else sum(s for s in sizes if s is not None)
+
     path = opt_str(data.get("path"))
     return (
         require_int(data["id"]),
@@ -131,7 +160,7 @@ def series_row(data: Any) -> SeriesRow:
         root_folder_of(data, path),
         as_bool(data.get("monitored")),
         opt_str(data.get("seriesType")),
-        figure("sizeOnDisk", lambda s: s.size_on_disk),
+        size(),
         figure("episodeFileCount", lambda s: s.episode_file_count),
         figure("episodeCount", lambda s: s.episode_count),
         figure("totalEpisodeCount", lambda s: s.total_episode_count),
@@ -157,9 +186,56 @@ def episode_from_json(data: Any) -> Episode:
         has_file=has_file,
         monitored=as_bool(data.get("monitored")),
         episode_file_id=file_id,
-        size=int_or_zero(file.get("size")) if has_file else 0,
+        size=opt_int(file.get("size")) if has_file else 0,
         file_added=parse_datetime(file.get("dateAdded")) if has_file else None,
     )
+
+
+def episode_code(season: int | None, episode: int | None) -> str | None:
+    """Spell an episode as "S01E02" (None without both numbers)."""
+    if season is None or episode is None:
+        return None
+    return f"S{season:02d}E{episode:02d}"
+
+
+# "S01E02" in a release name, as scene names spell an episode.
+_RELEASE_EPISODE = re.compile(r"(?<![A-Za-z0-9])S(\d{1,3})E(\d{1,4})(?![0-9])", re.I)
+
+
+def release_episode(release_title: str) -> tuple[int, int] | None:
+    """Read the season and episode a release name spells ("S01E02")."""
+    match = _RELEASE_EPISODE.search(release_title)
+    if match is None:
+        return None
+    return int(match.group(1)), int(match.group(2))
+
+
+def download_code(records: Sequence[QueueRecord]) -> str | None:
+    """Spell what of a series a download holds: "S01E02", season "S01", "S01-S03".
+
+    A season pack lists each of its episodes as a record.
+    """
+    seasons = sorted({r.season_number for r in records if r.season_number is not None})
+    episodes = {
+        (r.season_number, r.episode_number)
+        for r in records
+        if r.season_number is not None and r.episode_number is not None
+    }
+    if len(records) == 1:
+        if episodes:
+            return episode_code(*next(iter(episodes)))
+        # Without the episode embedded (an older query, or a server that
+        # leaves it out) the release name tells, when its season agrees;
+        # otherwise the series alone says nothing wrong.
+        spelled = release_episode(records[0].release_title)
+        if spelled is not None and records[0].season_number in (None, spelled[0]):
+            return episode_code(*spelled)
+        return None
+    if len(seasons) == 1:
+        return f"S{seasons[0]:02d}"
+    if seasons:
+        return f"S{seasons[0]:02d}-S{seasons[-1]:02d}"
+    return None
 
 
 def series_from_json(data: Any) -> Series:
@@ -178,11 +254,45 @@ class SonarrClient(ArrClient):
     api = "/api/v3"
     queue_media_key = "seriesId"
     history_item_key = "seriesId"
-    queue_params = bool_params(includeSeries=False, includeEpisode=False)
+    # The episode of each record gives its numbers; the series titles come
+    # from the series list.
+    queue_params = bool_params(includeSeries=False, includeEpisode=True)
+    named_queue_params = bool_params(includeSeries=True, includeEpisode=True)
     library_path = "series"
     editor_ids_key = "seriesIds"
     exclusion_flag = "addImportListExclusion"
     root_folders_need_disk_space = True
+
+    def _queue_parts(self, data: Any) -> dict[str, Any]:
+        """Return the episode of a record: its id and numbers, and the series title.
+
+        Sonarr v3 sends the season only inside the episode.
+        """
+        episode = as_dict(data.get("episode"))
+        season = opt_int(data.get("seasonNumber"))
+        if season is None:
+            season = opt_int(episode.get("seasonNumber"))
+        return {
+            "part_id": opt_int(data.get("episodeId")),
+            "season_number": season,
+            "episode_number": opt_int(episode.get("episodeNumber")),
+            "media_title": opt_str(as_dict(data.get("series")).get("title")),
+        }
+
+    def _download_title(self, records: list[QueueRecord], names: QueueNames) -> str:
+        """Name the series and what of it: "Title S01E02", or "Title S01" (season)."""
+        series = next(
+            (
+                title
+                for r in records
+                if (title := r.media_title or names.media.get(r.media_id or 0))
+            ),
+            None,
+        )
+        if series is None:
+            return ""
+        code = download_code(records)
+        return f"{series} {code}" if code else series
 
     async def async_get_series(self) -> list[Series]:
         """Every series, parsed as it streams in."""
@@ -275,7 +385,7 @@ class SonarrClient(ArrClient):
             )
             missing = group.create_task(self.async_get_episodes_missing_count())
             root_folders = group.create_task(self.async_get_root_folders())
-            queue = group.create_task(self.async_get_queue())
+            queue = group.create_task(self._async_get_queue_records(self.queue_params))
             airings = group.create_task(
                 self._stream_calendar(
                     now, now + timedelta(days=CALENDAR_DAYS), {}, _airing
@@ -291,7 +401,7 @@ class SonarrClient(ArrClient):
             series=series,
             episodes_missing=missing.result(),
             root_folders=tuple(root_folders.result()),
-            queue=tuple(queue.result()),
+            queue=tuple(self._downloads(queue.result(), QueueNames(media=titles))),
             calendar=Rows(CalendarEntry, _calendar(airings.result(), titles)),
             tags=tuple(tags.result()),
             episode_files=series.total("episode_file_count"),

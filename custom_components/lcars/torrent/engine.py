@@ -1002,7 +1002,7 @@ class TorrentEngine:
             name=st.name,
             save_path=st.save_path,
             state=state,
-            progress=round(st.progress_ppm / 10_000, 2),
+            progress=st.progress_ppm / 10_000,
             download_rate=rate,
             upload_rate=int(st.upload_payload_rate),
             total_downloaded=int(st.all_time_download),

@@ -379,7 +379,8 @@ class QBittorrentBackend(PollingBackend):
             name=str(item.get("name", "")),
             save_path=save_path,
             state=state,
-            progress=round(float(item.get("progress", 0.0)) * 100, 2),
+            # The fraction as sent, 0.29 rather than 0.28999999999999998.
+            progress=round(float(item.get("progress", 0.0)) * 100, 10),
             download_rate=int(item.get("dlspeed", 0)),
             upload_rate=int(item.get("upspeed", 0)),
             total_downloaded=int(item.get("downloaded", 0)),

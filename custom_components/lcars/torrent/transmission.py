@@ -282,7 +282,8 @@ class TransmissionBackend(PollingBackend):
             name=str(item.get("name", "")),
             save_path=str(item.get("downloadDir", "")),
             state=state,
-            progress=round(float(item.get("percentDone", 0.0)) * 100, 2),
+            # The fraction as sent, 0.29 rather than 0.28999999999999998.
+            progress=round(float(item.get("percentDone", 0.0)) * 100, 10),
             download_rate=int(item.get("rateDownload", 0)),
             upload_rate=int(item.get("rateUpload", 0)),
             total_downloaded=downloaded,
