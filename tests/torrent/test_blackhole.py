@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from custom_components.lcars.torrent import blackhole
 from custom_components.lcars.torrent.blackhole import (
     BlackholeFile,
     BlackholeOutcome,
@@ -90,6 +91,45 @@ async def test_reason_file_link_is_not_written_through(
         "junk.torrent.invalid.txt",
     ]
     assert added.files == []
+
+
+async def test_reason_is_there_once_the_file_is_set_aside(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whoever sees '.invalid' appear (a person, Radarr) finds the reason beside it."""
+    folder = tmp_path / "watch"
+    (folder / "movies").mkdir(parents=True)
+    (folder / "junk.torrent").write_bytes(b"<html>not a torrent</html>")
+    (folder / "movies" / "junk.magnet").write_text("not a magnet")
+    # Taken: the file goes to the next name, its reason beside that one.
+    (folder / "movies" / "junk.magnet.invalid").write_text("older")
+    seen: dict[str, bool] = {}
+    real_rename = blackhole.rename_new
+
+    def rename_new(dir_fd: int, source: str, target: str) -> None:
+        real_rename(dir_fd, source, target)
+        # The moment the file has its new name.
+        seen[target] = any(
+            (where / f"{target}.txt").is_file() for where in (folder, folder / "movies")
+        )
+
+    monkeypatch.setattr(blackhole, "rename_new", rename_new)
+    watcher = BlackholeWatcher(folder, Collector(), interval=3600)
+
+    results = await scan_twice(watcher)
+
+    assert sorted(r.moved_to for r in results if r.moved_to is not None) == [
+        folder / "junk.torrent.invalid",
+        folder / "movies" / "junk.magnet.1.invalid",
+    ]
+    assert seen == {"junk.torrent.invalid": True, "junk.magnet.1.invalid": True}
+    assert (
+        (folder / "movies" / "junk.magnet.1.invalid.txt")
+        .read_text()
+        .startswith("junk.magnet was not added")
+    )
+    assert (folder / "movies" / "junk.magnet.invalid").read_text() == "older"
+    assert not (folder / "movies" / "junk.magnet.invalid.txt").exists()
 
 
 async def test_dangling_reason_link_is_not_followed(

@@ -8,7 +8,7 @@ support. A file is taken once its size and modification time are the same in
 two scans in a row, so a file still being written is left alone. Each file is
 added once: afterwards it is renamed to ``<name>.added``, or to
 ``<name>.invalid`` with the reason in ``<name>.invalid.txt`` when it cannot be
-added.
+added; the reason is written first, so it is there once the file is set aside.
 
 A subfolder named after a category (``movies``, ``series``, ``music``) gives
 the torrents dropped into it that category.
@@ -40,6 +40,7 @@ from .safe_files import (
     open_subdirectory,
     read_file,
     rename_new,
+    unlink_file,
     write_file,
 )
 
@@ -403,21 +404,40 @@ class BlackholeWatcher:
 
     def _mark_invalid(self, candidate: _Candidate, error: str) -> Path:
         folder = self._folder_of(candidate)
+        reason = f"{candidate.name} was not added: {error}\n".encode()
         with directory(folder, root=self.folder.parent) as dir_fd:
-            target = _rename_free(dir_fd, candidate.name, INVALID_SUFFIX)
-            reason = f"{candidate.name} was not added: {error}\n"
-            try:
-                write_file(
-                    dir_fd,
-                    target + REASON_SUFFIX,
-                    reason.encode("utf-8"),
-                    replace=False,
-                )
-            except OSError as err:
-                _LOGGER.warning(
-                    "Cannot write why %s was not added: %s", candidate.path, err
-                )
-        return folder / target
+            for target in _names(candidate.name, INVALID_SUFFIX):
+                if lstat_in(dir_fd, target) is not None:
+                    continue
+                # The reason first: whoever sees the file set aside finds why.
+                wrote = self._write_reason(dir_fd, candidate, target, reason)
+                try:
+                    rename_new(dir_fd, candidate.name, target)
+                except FileExistsError:
+                    # Taken meanwhile: the next number.
+                    if wrote:
+                        unlink_file(dir_fd, target + REASON_SUFFIX)
+                    continue
+                except OSError:
+                    if wrote:
+                        unlink_file(dir_fd, target + REASON_SUFFIX)
+                    raise
+                return folder / target
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    def _write_reason(
+        dir_fd: int, candidate: _Candidate, target: str, reason: bytes
+    ) -> bool:
+        """Write why a file was set aside beside its new name; False if it cannot."""
+        try:
+            write_file(dir_fd, target + REASON_SUFFIX, reason, replace=False)
+        except OSError as err:
+            _LOGGER.warning(
+                "Cannot write why %s was not added: %s", candidate.path, err
+            )
+            return False
+        return True
 
     # Event loop
 
