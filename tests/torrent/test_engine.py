@@ -656,6 +656,76 @@ async def test_magnet_into_a_linked_folder_is_stopped(
     assert snapshot(outside) == before
 
 
+async def test_link_planted_while_paused_is_not_resumed_through(
+    make_engine: Callable[..., TorrentEngine],
+    tmp_path: Path,
+    socket_enabled: None,
+) -> None:
+    """A link planted as a folder of a paused torrent: resuming it is refused.
+
+    Resumed, it would seed what the link points to and write there.
+    """
+    outside = outside_folder(tmp_path)
+    seeder = folder_seeder(tmp_path / "seed")
+    downloads = tmp_path / "downloads"
+    events: list[TorrentEvent] = []
+    engine = make_engine(events)
+    await engine.start()
+    info_hash = await engine.add_magnet(seeder.magnet())
+    await wait_for(lambda: EventKind.FINISHED in kinds(events, info_hash), 60)
+    await engine.pause(info_hash)
+    # The folder of the series moves out; a link to it takes its place.
+    shutil.move(downloads / seeder.name, outside / seeder.name)
+    (downloads / seeder.name).symlink_to(
+        outside / seeder.name, target_is_directory=True
+    )
+    before = snapshot(outside)
+
+    with pytest.raises(EngineError, match="symbolic link"):
+        await engine.resume(info_hash)
+    status = engine.status(info_hash)
+    assert status is not None
+    assert status.state is TorrentState.ERROR
+    error = next(e for e in events if e.kind is EventKind.ERROR)
+    assert error.message is not None
+    assert "symbolic link" in error.message
+    uploaded = status.session_uploaded
+    await asyncio.sleep(0.5)
+    status = engine.status(info_hash)
+    assert status is not None
+    assert status.session_uploaded == uploaded
+    assert snapshot(outside) == before
+    assert (downloads / seeder.name).is_symlink()
+
+
+async def test_paths_that_cannot_be_checked_are_refused(
+    make_engine: Callable[..., TorrentEngine],
+    tmp_path: Path,
+    socket_enabled: None,
+) -> None:
+    """A file where a torrent's folder goes: a clear engine error, nothing touched."""
+    seeder = folder_seeder(tmp_path / "seed")
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    blocking = downloads / seeder.name
+    blocking.write_bytes(PRECIOUS)
+    engine = make_engine([])
+    await engine.start()
+
+    with pytest.raises(EngineError, match="cannot check where the files go"):
+        await engine.add_torrent_data(seeder.torrent_bytes)
+    assert engine.torrents() == []
+
+    # Added while the folder was free, deleted once the file is there.
+    blocking.unlink()
+    info_hash = await engine.add_torrent_data(seeder.torrent_bytes)
+    blocking.write_bytes(PRECIOUS)
+    with pytest.raises(EngineError, match="cannot check where the files go"):
+        await engine.remove(info_hash, delete_files=True)
+    assert engine.status(info_hash) is not None
+    assert blocking.read_bytes() == PRECIOUS
+
+
 async def test_link_planted_while_stopped_keeps_the_torrent_stopped(
     make_engine: Callable[..., TorrentEngine], seeder: Seeder, tmp_path: Path
 ) -> None:

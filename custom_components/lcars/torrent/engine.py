@@ -146,6 +146,22 @@ def _link_message(link: Path) -> str:
     return f"{link} is a symbolic link, which LCARS does not follow"
 
 
+def payload_problem(save_path: Path, torrent_info: Any) -> str | None:
+    """Return why a torrent's files may not be written, seeded or deleted; else None.
+
+    The one rule of every place where libtorrent would touch a torrent's
+    files (adding it, letting a magnet download, restoring, resuming,
+    deleting): no symbolic link on the way from the save path to any of
+    them, nested folders included. A path that cannot be checked is a doubt,
+    and a doubt stops the torrent too. Blocking: call it from an executor.
+    """
+    try:
+        link = find_link(save_path, _file_paths(torrent_info))
+    except OSError as err:
+        return f"cannot check where the files go: {err.strerror or err}"
+    return None if link is None else _link_message(link)
+
+
 def _hash_key(info_hashes: Any) -> str:
     """Return the hex info hash a torrent is known by.
 
@@ -410,11 +426,11 @@ class TorrentEngine:
                 )
         if params.ti is not None:
             # Where the files go must not lead elsewhere through a link.
-            link = await self._executor(
-                find_link, Path(params.save_path), _file_paths(params.ti)
+            problem = await self._executor(
+                payload_problem, Path(params.save_path), params.ti
             )
-            if link is not None:
-                raise EngineError(f"cannot add torrent: {_link_message(link)}")
+            if problem is not None:
+                raise EngineError(f"cannot add torrent: {problem}")
         elif wanted is not None:
             # The files are known once the metadata is: nothing is written
             # before they are checked.
@@ -476,11 +492,11 @@ class TorrentEngine:
         update; raise its limits with set_seeding_limits to keep it seeding.
         """
         handle = self._handle(info_hash)
+        # A link may have been planted while it was paused: resumed only
+        # where no link leads its writes, or what it seeds, elsewhere.
+        await self._check_paths(info_hash)
         if info_hash in self._path_errors:
-            # Resumed only once the link is gone.
-            await self._check_paths(info_hash)
-            if info_hash in self._path_errors:
-                raise EngineError(f"cannot resume: {self._path_errors[info_hash]}")
+            raise EngineError(f"cannot resume: {self._path_errors[info_hash]}")
         self._limit_reached.discard(info_hash)
         self._timed(handle.resume)
 
@@ -493,11 +509,9 @@ class TorrentEngine:
         flags = lt.options_t.delete_files if delete_files else 0
         if delete_files:
             # Deleting through a link would delete what it points to.
-            link = await self._find_link_of(info_hash)
-            if link is not None:
-                raise EngineError(
-                    f"cannot delete the files of {name}: {_link_message(link)}"
-                )
+            problem = await self._payload_problem_of(info_hash)
+            if problem is not None:
+                raise EngineError(f"cannot delete the files of {name}: {problem}")
         # Forgotten first, so that no resume data is written from now on.
         self._handles.pop(info_hash, None)
         self._status.pop(info_hash, None)
@@ -561,19 +575,17 @@ class TorrentEngine:
 
     # Symbolic links where files go
 
-    async def _find_link_of(self, key: str) -> Path | None:
-        """Return a symbolic link on the way to a torrent's files, if any."""
+    async def _payload_problem_of(self, key: str) -> str | None:
+        """Return why a torrent's files may not be touched (payload_problem)."""
         handle = self._handles.get(key)
         if handle is None:
             return None
         torrent_info = self._timed(handle.torrent_file)
         if torrent_info is None:
+            # A magnet without metadata has no file yet.
             return None
         save_path = Path(self._timed(handle.status).save_path)
-        found: Path | None = await self._executor(
-            find_link, save_path, _file_paths(torrent_info)
-        )
-        return found
+        return await self._executor(payload_problem, save_path, torrent_info)
 
     async def _check_paths(self, key: str) -> None:
         """Let a torrent download once no link is where its files go; else stop it."""
@@ -581,22 +593,18 @@ class TorrentEngine:
         if handle is None or self._timed(handle.torrent_file) is None:
             # Gone, or its files not known yet: checked when they are.
             return
-        try:
-            link = await self._find_link_of(key)
-        except OSError as err:
-            link = None
-            message = f"cannot check where the files go: {err}"
-        else:
-            message = "" if link is None else _link_message(link)
+        message = await self._payload_problem_of(key)
         handle = self._handles.get(key)
         if handle is None:
             return
+        held = key in self._unchecked or key in self._path_errors
         self._unchecked.discard(key)
         lt = self._require_lt()
-        if not message:
-            self._path_errors.pop(key, None)
-            self._timed(handle.unset_flags, lt.torrent_flags.upload_mode)
-            self._save_resume(key)
+        if message is None:
+            if held:
+                self._path_errors.pop(key, None)
+                self._timed(handle.unset_flags, lt.torrent_flags.upload_mode)
+                self._save_resume(key)
             return
         _LOGGER.warning("%s stopped: %s", key, message)
         self._path_errors[key] = message
@@ -928,9 +936,9 @@ class TorrentEngine:
             return
         # Saved while its files were being checked, perhaps.
         params.flags &= ~lt.torrent_flags.upload_mode
-        link = find_link(Path(params.save_path), _file_paths(params.ti))
-        if link is not None:
-            self._path_errors[key] = _link_message(link)
+        problem = payload_problem(Path(params.save_path), params.ti)
+        if problem is not None:
+            self._path_errors[key] = problem
             _LOGGER.warning("%s stays stopped: %s", key, self._path_errors[key])
             params.flags |= lt.torrent_flags.paused
 
