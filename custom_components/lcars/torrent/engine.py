@@ -701,8 +701,23 @@ class TorrentEngine:
 
     def _on_finished(self, key: str, name: str) -> None:
         self._complete_at_load.add(key)
-        self._save_resume(key)
-        self._emit(TorrentEvent(EventKind.FINISHED, key, name))
+        self._track(asyncio.ensure_future(self._announce_finished(key, name)))
+
+    async def _announce_finished(self, key: str, name: str) -> None:
+        """Tell that a torrent finished once all of its data is on disk.
+
+        libtorrent says "finished" once every piece passed its hash check,
+        while the last blocks may still wait to be written; whoever acts on
+        the event (Radarr or Sonarr importing the file) would read it short.
+        Saving the resume data flushes the torrent's writes first; a save
+        asked for before the last pieces came would not cover them.
+        """
+        pending = self._pending_saves.get(key)
+        if pending is not None and not pending.done():
+            await asyncio.wait([pending])
+        await self._save_resume(key)
+        if key in self._handles:
+            self._emit(TorrentEvent(EventKind.FINISHED, key, name))
 
     def _key_of(self, handle: Any) -> str:
         key = self._keys.get(handle)
