@@ -224,6 +224,8 @@ class TorrentEngine:
         self._pending_saves: dict[str, asyncio.Future[None]] = {}
         # The resume file write under way for each torrent.
         self._writes: dict[str, asyncio.Future[None]] = {}
+        # Torrents whose "finished" waits for their data to be on disk.
+        self._finishing: dict[str, asyncio.Future[None]] = {}
         self._io_tasks: set[asyncio.Future[None]] = set()
         self._timer: asyncio.TimerHandle | None = None
         self._last_resume_save = 0.0
@@ -346,6 +348,7 @@ class TorrentEngine:
         self._unchecked.clear()
         self._metadata_early.clear()
         self._path_errors.clear()
+        self._finishing.clear()
         self._listening = False
 
     # Torrents
@@ -505,6 +508,9 @@ class TorrentEngine:
         lt = self._require_lt()
         session = self._require_session()
         handle = self._handle(info_hash)
+        if (finishing := self._finishing.get(info_hash)) is not None:
+            # "finished" comes before "removed".
+            await asyncio.wait([finishing])
         name = self._name(info_hash)
         flags = lt.options_t.delete_files if delete_files else 0
         if delete_files:
@@ -701,7 +707,9 @@ class TorrentEngine:
 
     def _on_finished(self, key: str, name: str) -> None:
         self._complete_at_load.add(key)
-        self._track(asyncio.ensure_future(self._announce_finished(key, name)))
+        task = asyncio.ensure_future(self._announce_finished(key, name))
+        self._finishing[key] = task
+        self._track(task)
 
     async def _announce_finished(self, key: str, name: str) -> None:
         """Tell that a torrent finished once all of its data is on disk.
@@ -712,10 +720,14 @@ class TorrentEngine:
         Saving the resume data flushes the torrent's writes first; a save
         asked for before the last pieces came would not cover them.
         """
-        pending = self._pending_saves.get(key)
-        if pending is not None and not pending.done():
-            await asyncio.wait([pending])
-        await self._save_resume(key)
+        try:
+            pending = self._pending_saves.get(key)
+            if pending is not None and not pending.done():
+                await asyncio.wait([pending])
+            await self._save_resume(key)
+        finally:
+            if self._finishing.get(key) is asyncio.current_task():
+                del self._finishing[key]
         if key in self._handles:
             self._emit(TorrentEvent(EventKind.FINISHED, key, name))
 
