@@ -4,11 +4,20 @@ A real Home Assistant process runs LCARS with its BitTorrent engine on the
 loopback interface, set up through the same HTTP flows as the web interface.
 It downloads from a rate-limited libtorrent seeder. Once the resume data on
 disk records between 20 % and 70 % of the pieces, Home Assistant is killed
-with SIGKILL, then started again on the same configuration directory. The
-torrent comes back from its resume data, completes with the right bytes, and
-the seeder sends far less than the whole file a second time.
+with SIGKILL, then started again on the same configuration directory.
 
-The engine saves resume data every minute (and when a torrent is added,
+What the resume data left by the kill records is on disk, byte for byte (LCARS
+never claims data it does not have). The torrent comes back from that resume
+data, completes with the right bytes, and the seeder sends none of the blocks
+it records a second time.
+
+What was kept is counted block by block, from the seeder's own record of the
+blocks it sent after the restart, not from its byte counter around the kill:
+that counter also counts blocks sent to the killed process after it was read
+and blocks sent twice (a request timing out on a busy machine is asked
+again), which a restart that lost nothing would be blamed for.
+
+The engine saves resume data every 15 s (and when a torrent is added,
 paused, finished or stopped), so the transfer is slow enough for a save to
 fall in the middle of the download; after the kill the seeder speeds up.
 """
@@ -17,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from dataclasses import dataclass
 import importlib.util
 import os
 from pathlib import Path
@@ -40,7 +50,8 @@ pytestmark = [
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
-MIB = 1024 * 1024
+KIB = 1024
+MIB = 1024 * KIB
 SIZE = 64 * MIB
 # 64 MiB at 512 KiB/s: two minutes, across the engine's minute between saves.
 RATE = 512 * 1024
@@ -51,6 +62,10 @@ KILL_AT = 20.0
 KILL_BEFORE = 70.0
 STARTUP = 240.0
 DOWNLOAD = 300.0
+BLOCK_SIZE = 16 * 1024
+BLOCKS_PER_PIECE = PIECE_SIZE // BLOCK_SIZE
+# Every block the seeder sends is one alert; none may be dropped.
+ALERT_QUEUE_SIZE = 100_000
 
 
 def _bootstrap_module() -> ModuleType:
@@ -169,6 +184,56 @@ def saved_percent(resume_file: Path) -> float:
     return 100 * sum(have) / (SIZE // PIECE_SIZE)
 
 
+type Block = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What a resume file records as downloaded: whole pieces and loose blocks."""
+
+    pieces: frozenset[int]
+    blocks: frozenset[Block]
+
+    @property
+    def size(self) -> int:
+        """Bytes recorded (the test file has no short last piece)."""
+        return len(self.blocks) * BLOCK_SIZE
+
+
+def recorded_in(resume_file: Path) -> Recorded:
+    """Read what the resume data records: verified pieces and written blocks."""
+    params = lt.read_resume_data(resume_file.read_bytes())
+    pieces = frozenset(i for i, have in enumerate(params.have_pieces) if have)
+    blocks = {(p, b) for p in pieces for b in range(BLOCKS_PER_PIECE)}
+    for piece, bits in params.unfinished_pieces.items():
+        blocks.update((piece, b) for b, done in enumerate(bits) if done)
+    return Recorded(pieces, frozenset(blocks))
+
+
+def blocks_not_on_disk(
+    recorded: Recorded, download: Path, original: Path
+) -> list[Block]:
+    """The recorded blocks whose bytes in the download differ from the original."""
+    wrong: list[Block] = []
+    with download.open("rb") as got, original.open("rb") as want:
+        for piece, block in sorted(recorded.blocks):
+            offset = piece * PIECE_SIZE + block * BLOCK_SIZE
+            got.seek(offset)
+            want.seek(offset)
+            if got.read(BLOCK_SIZE) != want.read(BLOCK_SIZE):
+                wrong.append((piece, block))
+    return wrong
+
+
+def uploaded_blocks(seeder: Any) -> list[Block]:
+    """The blocks the seeder sent since the last call, in order, repeats included."""
+    return [
+        (alert.piece_index, alert.block_index)
+        for alert in seeder.session.pop_alerts()
+        if isinstance(alert, lt.block_uploaded_alert)
+    ]
+
+
 async def torrent_of(api: Any, entry_id: str, info_hash: str) -> dict[str, Any]:
     """The torrent as lcars.get_torrents lists it ({} when not listed)."""
     for torrent in await boot.get_torrents(api, entry_id):
@@ -183,6 +248,13 @@ async def test_kill_mid_download_resumes_from_resume_data(
 ) -> None:
     """SIGKILL mid-download, restart: the download completes, not from scratch."""
     seeder = start_seeder(tmp_path / "seed", "payload.bin", SIZE, RATE)
+    # The seeder tells every block it sends.
+    seeder.session.apply_settings(
+        {
+            "alert_mask": lt.alert_category.upload,
+            "alert_queue_size": ALERT_QUEUE_SIZE,
+        }
+    )
     media = tmp_path / "media"
     downloads = media / "downloads"
     downloads.mkdir(parents=True)
@@ -244,7 +316,29 @@ async def test_kill_mid_download_resumes_from_resume_data(
         hass_process.kill()
     progress_at_kill = torrent["progress"]
     assert saved <= KILL_BEFORE, f"the download was too fast: {torrent}"
+
+    # The seeder sends on to the killed process until it sees the connection
+    # close: only then does what it sends go to the restarted one.
+    deadline = time.monotonic() + 60
+    while seeder.handle.status().num_peers:
+        assert time.monotonic() < deadline, "the seeder still sees the killed peer"
+        await asyncio.sleep(0.1)
+    sent_to_killed = sent()
+    uploaded_blocks(seeder)
     seeder.set_upload_rate(RATE_AFTER_KILL)
+
+    # What the kill left: the resume data records only bytes that are on disk.
+    loop = asyncio.get_running_loop()
+    recorded = await loop.run_in_executor(None, recorded_in, resume_file)
+    assert 100 * len(recorded.pieces) / (SIZE // PIECE_SIZE) >= saved
+    wrong = await loop.run_in_executor(
+        None,
+        blocks_not_on_disk,
+        recorded,
+        downloads / "payload.bin",
+        tmp_path / "seed" / "payload.bin",
+    )
+    assert wrong == [], f"recorded in the resume data but not on disk: {wrong}"
 
     # Second run: the same configuration, nothing added again.
     hass_process.start()
@@ -264,23 +358,28 @@ async def test_kill_mid_download_resumes_from_resume_data(
                 f"not complete after the restart: {torrent}\n{hass_process.tail()}"
             )
             await asyncio.sleep(0.5)
-    sent_after_restart = sent() - sent_at_kill
-    kept = SIZE - sent_after_restart
+    sent_after_restart = sent() - sent_to_killed
+    resent = uploaded_blocks(seeder)
+    kept = SIZE - len(set(resent)) * BLOCK_SIZE
 
     assert torrent["size"] == SIZE
-    digest = await asyncio.get_running_loop().run_in_executor(
-        None, sha256_of, downloads / "payload.bin"
-    )
+    digest = await loop.run_in_executor(None, sha256_of, downloads / "payload.bin")
     assert digest == seeder.sha256
     print(
-        f"\nkilled at {progress_at_kill} % ({saved:.1f} % in the saved resume "
-        f"data) with {sent_at_kill / MIB:.1f} MiB sent; after the restart the "
-        f"seeder sent {sent_after_restart / MIB:.1f} MiB of {SIZE / MIB:.0f} MiB "
-        f"({sent_after_restart / SIZE:.0%}), so {kept / MIB:.1f} MiB were kept; "
+        f"\nkilled at {progress_at_kill} % ({saved:.1f} % in the resume data read "
+        f"then, {recorded.size / MIB:.2f} MiB in the one the kill left) with "
+        f"{sent_at_kill / MIB:.2f} MiB sent, {(sent_to_killed - sent_at_kill) / KIB:.0f}"
+        f" KiB more until the seeder saw the connection close; after the restart "
+        f"the seeder sent {sent_after_restart / MIB:.2f} MiB of {SIZE / MIB:.0f} MiB "
+        f"in {len(resent)} blocks, {len(resent) - len(set(resent))} of them twice, "
+        f"so {kept / MIB:.2f} MiB were kept (the byte counter from the kill on "
+        f"would say {(SIZE - sent() + sent_at_kill) / MIB:.2f} MiB); "
         f"lcars.get_torrents: downloaded {torrent['downloaded'] / MIB:.1f} MiB"
     )
     # Without the resume data the whole file would be sent again.
     assert sent_after_restart < 0.8 * SIZE
-    # What the saved resume data records survived the kill.
-    assert kept >= saved / 100 * SIZE - 2 * PIECE_SIZE
+    # What the resume data records survived the kill: none of it came again.
+    again = sorted(set(resent) & recorded.blocks)
+    assert again == [], f"recorded in the resume data, sent again: {again}"
+    assert kept >= recorded.size
     seeder.session.apply_settings({"stop_tracker_timeout": 0})

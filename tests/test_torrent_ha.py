@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Iterator
+import logging
 from pathlib import Path
 import shutil
 from typing import Any
 from unittest.mock import patch
+from urllib.parse import quote
 
 from aiohttp import web
 import pytest
@@ -873,6 +875,92 @@ async def test_diagnostics_hide_the_client_password(
     assert torrent["password"] == "**REDACTED**"
     assert torrent["url"] == "http://127.0.0.1:8080"
     assert "do-not-show-me" not in str(diagnostics)
+
+
+async def test_diagnostics_redact_keys_in_client_urls(
+    hass: HomeAssistant, media: Path
+) -> None:
+    """A key or user inside the external client's URL never reaches the diagnostics."""
+    entry = await setup(
+        hass,
+        {
+            "enabled": False,
+            "backend": "transmission",
+            "url": f"http://127.0.0.1:9091/transmission/rpc?token={PASSKEY}",
+            "username": "admin",
+            "password": "do-not-show-me",
+        },
+    )
+    diagnostics = await async_get_config_entry_diagnostics(hass, entry)
+    torrent = diagnostics["entry"]["options"][CONF_TORRENT]
+    assert torrent["url"] == "http://127.0.0.1:9091/transmission/rpc?**REDACTED**"
+    assert PASSKEY not in str(diagnostics)
+
+
+# --------------------------------------------------------------------------- secrets
+
+PASSKEY = "c0ffee0123456789abcdef0123456789"
+
+
+@pytest.fixture
+async def private_tracker(
+    socket_enabled: None,
+) -> AsyncGenerator[tuple[str, list[str]]]:
+    """A tracker on loopback that refuses every announce, echoing its URL."""
+    announces: list[str] = []
+
+    async def announce(request: web.Request) -> web.Response:
+        announces.append(request.path_qs)
+        reason = f"unregistered passkey: {request.url}"
+        return web.Response(body=lt.bencode({b"failure reason": reason.encode()}))
+
+    app = web.Application()
+    app.router.add_get("/announce/{key}", announce)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    yield f"http://127.0.0.1:{port}/announce/{PASSKEY}?passkey={PASSKEY}", announces
+    await runner.cleanup()
+
+
+@needs_libtorrent
+async def test_tracker_passkeys_stay_hidden(
+    hass: HomeAssistant,
+    media: Path,
+    seeder: Seeder,
+    private_tracker: tuple[str, list[str]],
+    recorded: list[dict[str, Any]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A magnet of a private tracker: its passkey is in no log, event, answer or state."""
+    caplog.set_level(logging.DEBUG, logger="custom_components.lcars")
+    tracker, announces = private_tracker
+    entry = await setup(hass, torrent_options(media / "downloads"))
+    magnet = f"{seeder.magnet()}&tr={quote(tracker, safe='')}"
+
+    added = await call(hass, "add_torrent", {"magnet": magnet}, response=True)
+    await wait_for(lambda: "finished" in kinds(recorded, seeder.info_hash))
+    await wait_for(lambda: announces and "Tracker" in caplog.text)
+    # The engine did announce with the passkey: it is only hidden from people.
+    assert any(PASSKEY in announced for announced in announces)
+
+    shown: list[Any] = [
+        added,
+        await torrents(hass),
+        recorded,
+        [state.as_dict() for state in hass.states.async_all()],
+        await async_get_config_entry_diagnostics(hass, entry),
+    ]
+    assert PASSKEY not in str(shown)
+    logged = "\n".join(
+        record.getMessage()
+        for record in caplog.records
+        if record.name.startswith("custom_components.lcars")
+    )
+    assert PASSKEY not in logged
+    assert f"Tracker 127.0.0.1 of {seeder.info_hash}: unregistered passkey" in logged
 
 
 # --------------------------------------------------------------------------- kill switch

@@ -299,6 +299,47 @@ async def test_watch_folder(
     ]
 
 
+async def test_linked_watch_folder_is_not_followed(
+    hass: HomeAssistant,
+    media: Path,
+    tmp_path: Path,
+    seeders: Callable[[str], Seeder],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A link planted as the watch folder: nothing behind it is added, renamed or written."""
+    outside = tmp_path / "precious"
+    (outside / "movies").mkdir(parents=True)
+    movie = seeders("Linked.Movie.mkv")
+    (outside / "movies" / "Linked.Movie.torrent").write_bytes(movie.torrent_bytes)
+    (outside / "junk.torrent").write_bytes(b"junk")
+    before = sorted(p.name for p in outside.rglob("*"))
+    download_dir = media / "downloads"
+    download_dir.mkdir()
+    (download_dir / "watch").symlink_to(outside, target_is_directory=True)
+
+    await setup_entry(hass, torrent_options(download_dir))
+
+    assert handoff(hass).watcher is None
+    assert "symbolic link" in caplog.text
+    assert await torrents(hass) == []
+    assert sorted(p.name for p in outside.rglob("*")) == before
+    assert (download_dir / "watch").is_symlink()
+
+
+async def test_watch_dir_outside_allowed_directories(
+    hass: HomeAssistant, media: Path, tmp_path: Path
+) -> None:
+    """A watch folder set outside the allowed directories is not watched."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "junk.torrent").write_bytes(b"junk")
+    options = torrent_options(media / "downloads") | {"watch_dir": str(elsewhere)}
+    await setup_entry(hass, options)
+    assert handoff(hass).watch_dir() is None
+    assert handoff(hass).watcher is None
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["junk.torrent"]
+
+
 # --------------------------------------------------------------------------- hand-over
 
 

@@ -20,6 +20,7 @@ from .clients.models import (
 )
 from .coordinator import AnyCoordinator
 from .data import LcarsConfigEntry
+from .torrent.redact import redact
 
 TO_REDACT = {CONF_API_KEY, CONF_PASSWORD}
 
@@ -30,7 +31,7 @@ def _redact(data: Mapping[str, Any]) -> dict[str, Any]:
     A URL keeps its scheme, host, port and path, which help to tell what is
     wrong; a user, password or query in it (stored before such URLs were
     refused, or in the address of a BitTorrent client) is redacted, at any
-    depth.
+    depth. A URL or magnet link under any other key is cut to its host.
     """
     redacted: dict[str, Any] = _redact_urls(async_redact_data(dict(data), TO_REDACT))
     return redacted
@@ -46,6 +47,9 @@ def _redact_urls(value: Any) -> Any:
         }
     if isinstance(value, list):
         return [_redact_urls(item) for item in value]
+    if isinstance(value, str):
+        # Any other URL (a tracker's, a magnet) is cut to its host.
+        return redact(value)
     return value
 
 

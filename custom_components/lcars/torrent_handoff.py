@@ -47,6 +47,7 @@ from .torrent.blackhole import (
     BlackholeWatcher,
     FileKind,
 )
+from .torrent.redact import redact
 
 if TYPE_CHECKING:
     from .torrent_manager import TorrentManager
@@ -316,7 +317,7 @@ class TorrentHandoff:
                 "Cannot ask %s to import %s, will try again: %s",
                 coordinator.subentry.title,
                 status.name,
-                err,
+                redact(str(err)),
             )
             return False
         _LOGGER.info(
@@ -336,7 +337,18 @@ class TorrentHandoff:
         if not options.get(CONF_WATCH_FOLDER, True) or manager.download_dir is None:
             return None
         custom = str(options.get(CONF_WATCH_DIR) or "").strip()
-        return Path(custom) if custom else manager.download_dir / WATCH_SUBFOLDER
+        if not custom:
+            return manager.download_dir / WATCH_SUBFOLDER
+        folder = Path(custom)
+        # LCARS renames and writes files there: only in an allowed directory.
+        if not folder.is_absolute() or not self.hass.config.is_allowed_path(custom):
+            _LOGGER.warning(
+                "The watch folder %s is not in a directory Home Assistant may use:"
+                " it is not watched",
+                custom,
+            )
+            return None
+        return folder
 
     async def _async_add_dropped(self, file: BlackholeFile) -> str:
         """Add a file of the watch folder to the engine; return its info hash."""

@@ -50,6 +50,7 @@ from .torrent import (
     TransmissionBackend,
 )
 from .torrent.engine import LibtorrentMissingError
+from .torrent.redact import redact
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -339,7 +340,9 @@ class TorrentManager:
                 else:
                     self.client_settings = client_settings(self.options)
             except ValueError as err:
-                _LOGGER.warning("The BitTorrent options are not valid: %s", err)
+                _LOGGER.warning(
+                    "The BitTorrent options are not valid: %s", redact(str(err))
+                )
                 self.enabled = False
         self._factory: BackendFactory = backend_factory or _engine_factory
         self.backend: TorrentBackend | None = None
@@ -438,7 +441,7 @@ class TorrentManager:
             )
             return
         except (EngineError, OSError) as err:
-            _LOGGER.warning("Cannot start BitTorrent: %s", err)
+            _LOGGER.warning("Cannot start BitTorrent: %s", redact(str(err)))
             if isinstance(err, BackendAuthError):
                 # Only the user can fix the login; try again meanwhile, as it
                 # may be fixed in the client rather than in LCARS.
@@ -631,4 +634,6 @@ class TorrentManager:
 def _engine_factory(
     settings: EngineSettings, directory: Path, on_event: Callable[[TorrentEvent], None]
 ) -> TorrentBackend:
-    return TorrentEngine(settings, directory, on_event)
+    # .storage is Home Assistant's; lcars_torrents and the entry's folder below
+    # it are LCARS's own, and a symbolic link there is never followed.
+    return TorrentEngine(settings, directory, on_event, state_root=directory.parents[1])

@@ -179,7 +179,10 @@ async def make_engine(
     engines: list[TorrentEngine] = []
 
     def factory(
-        events: list[TorrentEvent], state_dir: Path | None = None, **changes: Any
+        events: list[TorrentEvent],
+        state_dir: Path | None = None,
+        state_root: Path | None = None,
+        **changes: Any,
     ) -> TorrentEngine:
         engine = TorrentEngine(
             engine_settings(tmp_path / "downloads", **changes),
@@ -188,6 +191,7 @@ async def make_engine(
             update_interval=0.1,
             resume_save_interval=1.0,
             interface_check_interval=0.5,
+            state_root=state_root,
         )
         engines.append(engine)
         return engine

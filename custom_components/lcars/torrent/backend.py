@@ -28,6 +28,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from .engine import EngineError, UnknownTorrentError
 from .models import EventKind, TorrentEvent, TorrentState, TorrentStatus
+from .redact import redact
 from .settings import SeedingLimitAction, SeedingLimits
 
 if TYPE_CHECKING:
@@ -394,7 +395,9 @@ class PollingBackend(ABC):
         try:
             await self._disconnect()
         except EngineError as err:
-            _LOGGER.debug("Cannot log out of %s: %s", self.client_name, err)
+            _LOGGER.debug(
+                "Cannot log out of %s: %s", self.client_name, redact(str(err))
+            )
         self._status.clear()
         self._limit_reached.clear()
         self._complete.clear()
@@ -559,7 +562,9 @@ class PollingBackend(ABC):
                 statuses = await self._fetch()
             except EngineError as err:
                 if not self._poll_failed:
-                    _LOGGER.warning("Cannot poll %s: %s", self.client_name, err)
+                    _LOGGER.warning(
+                        "Cannot poll %s: %s", self.client_name, redact(str(err))
+                    )
                 self._poll_failed = True
                 continue
             if self._poll_failed:
@@ -631,7 +636,9 @@ class PollingBackend(ABC):
             # Removed meanwhile: nothing left to stop.
             pass
         except EngineError as err:
-            _LOGGER.warning("Cannot stop %s at its seeding limit: %s", key, err)
+            _LOGGER.warning(
+                "Cannot stop %s at its seeding limit: %s", key, redact(str(err))
+            )
             # Tried again at the next poll.
             self._limit_reached.discard(key)
 

@@ -8,24 +8,41 @@ support. A file is taken once its size and modification time are the same in
 two scans in a row, so a file still being written is left alone. Each file is
 added once: afterwards it is renamed to ``<name>.added``, or to
 ``<name>.invalid`` with the reason in ``<name>.invalid.txt`` when it cannot be
-added.
+added; the reason is written first, so it is there once the file is set aside.
 
 A subfolder named after a category (``movies``, ``series``, ``music``) gives
 the torrents dropped into it that category.
+
+Symbolic links are never followed: not the watch folder, not a category
+folder, not a dropped file (a linked file is set aside as invalid, its target
+untouched), and the reason file is created new, so a link planted under its
+name makes the write fail instead of overwriting what the link points to.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 import contextlib
 from dataclasses import dataclass
 from enum import StrEnum
 import logging
+import os
 from pathlib import Path
 from typing import Final
 
 from .backend import InvalidTorrentError, parse_magnet, parse_torrent
+from .redact import redact
+from .safe_files import (
+    directory,
+    lstat_in,
+    open_directory,
+    open_subdirectory,
+    read_file,
+    rename_new,
+    unlink_file,
+    write_file,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -105,6 +122,11 @@ class _Candidate:
     path: Path
     kind: FileKind
     category: str | None
+    # The category folder it is in (None: the watch folder itself), and its name.
+    subfolder: str | None
+    name: str
+    # A symbolic link: set aside, never read.
+    is_link: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,14 +147,30 @@ def _kind_of(path: Path) -> FileKind | None:
     return None
 
 
-def _free_name(path: Path, suffix: str) -> Path:
-    """Return path with suffix appended, numbered when that name is taken."""
-    target = path.with_name(path.name + suffix)
+def _names(name: str, suffix: str) -> Iterator[str]:
+    """Yield name with suffix appended, then numbered ones."""
+    yield name + suffix
     number = 1
-    while target.exists():
-        target = path.with_name(f"{path.name}.{number}{suffix}")
+    while True:
+        yield f"{name}.{number}{suffix}"
         number += 1
-    return target
+
+
+def _rename_free(dir_fd: int, name: str, suffix: str) -> str:
+    """Rename a file to the first free name with suffix; return that name.
+
+    Nothing already there is replaced, not even a link.
+    """
+    for target in _names(name, suffix):
+        if lstat_in(dir_fd, target) is not None:
+            continue
+        try:
+            rename_new(dir_fd, name, target)
+        except FileExistsError:
+            # Taken meanwhile: the next number.
+            continue
+        return target
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 class BlackholeWatcher:
@@ -163,6 +201,10 @@ class BlackholeWatcher:
         # Files whose add failed for a reason other than their contents: the
         # failure is logged once, not at every scan.
         self._failing: set[Path] = set()
+        # Links found as category folders, and why the folder cannot be
+        # scanned: each told once, not at every scan.
+        self._links_told: set[Path] = set()
+        self._folder_error: str | None = None
 
     @property
     def running(self) -> bool:
@@ -191,11 +233,19 @@ class BlackholeWatcher:
             try:
                 await self.scan()
             except OSError as err:
-                _LOGGER.warning("Cannot scan the watch folder %s: %s", self.folder, err)
+                if str(err) != self._folder_error:
+                    self._folder_error = str(err)
+                    _LOGGER.warning(
+                        "Cannot scan the watch folder %s: %s", self.folder, err
+                    )
+            else:
+                self._folder_error = None
             await asyncio.sleep(self._interval)
 
     def _make_folders(self) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        # The folder itself must not be a link (its parents are the
+        # administrator's choice).
+        os.close(open_directory(self.folder, create=True))
 
     async def scan(self) -> list[BlackholeResult]:
         """Scan the folder once; add the files that are complete.
@@ -217,49 +267,99 @@ class BlackholeWatcher:
 
     def _find_ready(self) -> list[_Read]:
         """List the candidates; read those unchanged since the last scan."""
-        if not self.folder.is_dir():
+        try:
+            folder_fd = open_directory(self.folder)
+        except FileNotFoundError:
             self._seen.clear()
             return []
+        try:
+            return self._find_ready_in(folder_fd)
+        finally:
+            os.close(folder_fd)
+
+    def _find_ready_in(self, folder_fd: int) -> list[_Read]:
         seen: dict[Path, _Seen] = {}
         ready: list[_Read] = []
-        for candidate in self._candidates():
-            try:
-                stat = candidate.path.stat()
-            except OSError:
-                continue
+        for candidate, subfolder_fd, stat in self._candidates(folder_fd):
             now = _Seen(stat.st_size, stat.st_mtime_ns)
             seen[candidate.path] = now
-            if now.size > 0 and self._seen.get(candidate.path) == now:
-                ready.append(self._read(candidate))
+            if (now.size > 0 or candidate.is_link) and self._seen.get(
+                candidate.path
+            ) == now:
+                # Read now: the folder descriptor lives until the next one.
+                ready.append(self._read(candidate, subfolder_fd))
         self._seen = seen
         return ready
 
-    def _candidates(self) -> list[_Candidate]:
-        found: list[_Candidate] = []
-        for entry in sorted(self.folder.iterdir()):
-            if entry.is_dir():
+    def _candidates(
+        self, folder_fd: int
+    ) -> Iterator[tuple[_Candidate, int, os.stat_result]]:
+        """Yield the watched files with the folder they are in and their lstat."""
+        for entry in sorted(os.scandir(folder_fd), key=lambda e: e.name):
+            path = self.folder / entry.name
+            if entry.is_dir(follow_symlinks=False):
                 category = self._category_folders.get(entry.name.casefold())
-                found.extend(
-                    _Candidate(path, kind, category)
-                    for path in sorted(entry.iterdir())
-                    if (kind := _kind_of(path)) is not None and path.is_file()
-                )
-            elif (kind := _kind_of(entry)) is not None and entry.is_file():
-                found.append(_Candidate(entry, kind, None))
-        return found
+                try:
+                    subfolder_fd = open_subdirectory(folder_fd, entry.name)
+                except OSError:
+                    continue
+                try:
+                    for sub in sorted(os.scandir(subfolder_fd), key=lambda e: e.name):
+                        found = self._candidate(
+                            sub, path / sub.name, category, entry.name
+                        )
+                        if found is not None:
+                            yield found[0], subfolder_fd, found[1]
+                finally:
+                    os.close(subfolder_fd)
+            elif entry.is_symlink() and _kind_of(path) is None:
+                self._tell_link(path)
+            else:
+                found = self._candidate(entry, path, None, None)
+                if found is not None:
+                    yield found[0], folder_fd, found[1]
+
+    def _candidate(
+        self,
+        entry: os.DirEntry[str],
+        path: Path,
+        category: str | None,
+        subfolder: str | None,
+    ) -> tuple[_Candidate, os.stat_result] | None:
+        kind = _kind_of(path)
+        if kind is None:
+            return None
+        is_link = entry.is_symlink()
+        if not is_link and not entry.is_file(follow_symlinks=False):
+            return None
+        try:
+            stat = entry.stat(follow_symlinks=False)
+        except OSError:
+            return None
+        candidate = _Candidate(path, kind, category, subfolder, entry.name, is_link)
+        return candidate, stat
+
+    def _tell_link(self, path: Path) -> None:
+        if path not in self._links_told:
+            self._links_told.add(path)
+            _LOGGER.warning(
+                "%s is a symbolic link: the watch folder does not follow it", path
+            )
 
     @staticmethod
-    def _read(candidate: _Candidate) -> _Read:
+    def _read(candidate: _Candidate, dir_fd: int) -> _Read:
         path = candidate.path
+        if candidate.is_link:
+            return _Read(
+                candidate, None, "it is a symbolic link, which LCARS does not follow"
+            )
         limit = (
             MAX_TORRENT_BYTES
             if candidate.kind is FileKind.TORRENT
             else MAX_MAGNET_BYTES
         )
         try:
-            if path.stat().st_size > limit:
-                return _Read(candidate, None, f"larger than {limit} bytes")
-            data = path.read_bytes()
+            data = read_file(dir_fd, candidate.name, limit=limit)
         except OSError as err:
             return _Read(candidate, None, f"cannot be read: {err.strerror or err}")
         try:
@@ -290,59 +390,96 @@ class BlackholeWatcher:
             return _Read(candidate, None, str(err))
         return _Read(candidate, file, None)
 
-    @staticmethod
-    def _mark_added(path: Path) -> Path:
-        target = _free_name(path, ADDED_SUFFIX)
-        path.rename(target)
-        return target
+    def _folder_of(self, candidate: _Candidate) -> Path:
+        if candidate.subfolder is None:
+            return self.folder
+        return self.folder / candidate.subfolder
+
+    def _mark_added(self, candidate: _Candidate) -> Path:
+        folder = self._folder_of(candidate)
+        # The watch folder and the category folder, neither through a link.
+        with directory(folder, root=self.folder.parent) as dir_fd:
+            target = _rename_free(dir_fd, candidate.name, ADDED_SUFFIX)
+        return folder / target
+
+    def _mark_invalid(self, candidate: _Candidate, error: str) -> Path:
+        folder = self._folder_of(candidate)
+        reason = f"{candidate.name} was not added: {error}\n".encode()
+        with directory(folder, root=self.folder.parent) as dir_fd:
+            for target in _names(candidate.name, INVALID_SUFFIX):
+                if lstat_in(dir_fd, target) is not None:
+                    continue
+                # The reason first: whoever sees the file set aside finds why.
+                wrote = self._write_reason(dir_fd, candidate, target, reason)
+                try:
+                    rename_new(dir_fd, candidate.name, target)
+                except FileExistsError:
+                    # Taken meanwhile: the next number.
+                    if wrote:
+                        unlink_file(dir_fd, target + REASON_SUFFIX)
+                    continue
+                except OSError:
+                    if wrote:
+                        unlink_file(dir_fd, target + REASON_SUFFIX)
+                    raise
+                return folder / target
+        raise AssertionError("unreachable")  # pragma: no cover
 
     @staticmethod
-    def _mark_invalid(path: Path, error: str) -> Path:
-        target = _free_name(path, INVALID_SUFFIX)
-        path.rename(target)
-        target.with_name(target.name + REASON_SUFFIX).write_text(
-            f"{path.name} was not added: {error}\n", encoding="utf-8"
-        )
-        return target
+    def _write_reason(
+        dir_fd: int, candidate: _Candidate, target: str, reason: bytes
+    ) -> bool:
+        """Write why a file was set aside beside its new name; False if it cannot."""
+        try:
+            write_file(dir_fd, target + REASON_SUFFIX, reason, replace=False)
+        except OSError as err:
+            _LOGGER.warning(
+                "Cannot write why %s was not added: %s", candidate.path, err
+            )
+            return False
+        return True
 
     # Event loop
 
     async def _handle(self, read: _Read) -> BlackholeResult | None:
         loop = asyncio.get_running_loop()
-        path = read.candidate.path
-        category = read.candidate.category
+        candidate = read.candidate
+        path = candidate.path
+        category = candidate.category
         if read.file is None:
             error = read.error or "not a torrent or magnet file"
-            return await self._invalid(path, category, error)
+            return await self._invalid(candidate, error)
         try:
             info_hash = await self._add(read.file)
         except InvalidTorrentError as err:
-            return await self._invalid(path, category, str(err))
+            return await self._invalid(candidate, str(err))
         except Exception as err:  # noqa: BLE001 - any failure is retried later
             if path not in self._failing:
                 self._failing.add(path)
-                _LOGGER.warning("Cannot add %s yet, will try again: %s", path, err)
+                _LOGGER.warning(
+                    "Cannot add %s yet, will try again: %s", path, redact(str(err))
+                )
             # Seen again at the next scan, tried again at the one after.
             self._seen.pop(path, None)
             return None
         self._failing.discard(path)
         self._seen.pop(path, None)
         try:
-            moved = await loop.run_in_executor(None, self._mark_added, path)
+            moved = await loop.run_in_executor(None, self._mark_added, candidate)
         except OSError as err:
             _LOGGER.warning("Added %s but cannot rename it: %s", path, err)
             moved = None
         return BlackholeResult(path, BlackholeOutcome.ADDED, info_hash, category, moved)
 
-    async def _invalid(
-        self, path: Path, category: str | None, error: str
-    ) -> BlackholeResult:
-        _LOGGER.warning("%s is not a torrent LCARS can add: %s", path, error)
+    async def _invalid(self, candidate: _Candidate, error: str) -> BlackholeResult:
+        path = candidate.path
+        category = candidate.category
+        _LOGGER.warning("%s is not a torrent LCARS can add: %s", path, redact(error))
         self._seen.pop(path, None)
         loop = asyncio.get_running_loop()
         try:
             moved: Path | None = await loop.run_in_executor(
-                None, self._mark_invalid, path, error
+                None, self._mark_invalid, candidate, error
             )
         except OSError as err:
             _LOGGER.warning("Cannot rename %s: %s", path, err)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+import contextlib
 from datetime import UTC, datetime, timedelta
 import errno
 import json
@@ -25,6 +26,15 @@ from types import ModuleType
 from typing import Any
 
 from .models import EventKind, TorrentEvent, TorrentState, TorrentStatus
+from .redact import redact, tracker_host
+from .safe_files import (
+    directory,
+    find_link,
+    is_temporary_name,
+    read_file,
+    unlink_file,
+    write_file,
+)
 from .settings import (
     EngineSettings,
     SeedingLimitAction,
@@ -36,6 +46,12 @@ _LOGGER = logging.getLogger(__name__)
 
 RESUME_SUFFIX = ".resume"
 LIMITS_FILE = "seeding_limits.json"
+# Larger files in the state folder are not LCARS's (resume data holds the
+# torrent's metadata: a few MB for the largest torrents).
+MAX_STATE_FILE_BYTES = 64 * 1024 * 1024
+# Resume data names the trackers, whose URLs carry private passkeys.
+STATE_DIR_MODE = 0o700
+STATE_FILE_MODE = 0o600
 # How often status updates are asked for.
 UPDATE_INTERVAL = 1.0
 # How often torrents with unsaved changes get their resume data saved: what a
@@ -53,7 +69,17 @@ type EventCallback = Callable[[TorrentEvent], None]
 
 
 class EngineError(Exception):
-    """An engine operation failed."""
+    """An engine operation failed.
+
+    Its message never holds a tracker's passkey or another secret of a URL:
+    it is shown to people and logged.
+    """
+
+    def __init__(self, *args: object) -> None:
+        """Keep the message with every URL cut to its host."""
+        super().__init__(
+            *(redact(arg) if isinstance(arg, str) else arg for arg in args)
+        )
 
 
 class UnknownTorrentError(EngineError):
@@ -106,18 +132,34 @@ def interface_is_up(name: str) -> bool:
     return state not in ("down", "lowerlayerdown", "notpresent")
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write a file so that a crash leaves either the old or the new content."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("wb") as file:
-        file.write(data)
-        file.flush()
-        os.fsync(file.fileno())
-    tmp.replace(path)
+def _file_paths(torrent_info: Any) -> list[str]:
+    """Return where a torrent's files go, relative to its save path."""
+    files = torrent_info.layout()
+    return [
+        files.file_path(index)
+        for index in range(files.num_files())
+        if not files.file_flags(index) & files.flag_pad_file
+    ]
 
 
-def _unlink(path: Path) -> None:
-    path.unlink(missing_ok=True)
+def _link_message(link: Path) -> str:
+    return f"{link} is a symbolic link, which LCARS does not follow"
+
+
+def payload_problem(save_path: Path, torrent_info: Any) -> str | None:
+    """Return why a torrent's files may not be written, seeded or deleted; else None.
+
+    The one rule of every place where libtorrent would touch a torrent's
+    files (adding it, letting a magnet download, restoring, resuming,
+    deleting): no symbolic link on the way from the save path to any of
+    them, nested folders included. A path that cannot be checked is a doubt,
+    and a doubt stops the torrent too. Blocking: call it from an executor.
+    """
+    try:
+        link = find_link(save_path, _file_paths(torrent_info))
+    except OSError as err:
+        return f"cannot check where the files go: {err.strerror or err}"
+    return None if link is None else _link_message(link)
 
 
 def _hash_key(info_hashes: Any) -> str:
@@ -143,10 +185,17 @@ class TorrentEngine:
         update_interval: float = UPDATE_INTERVAL,
         resume_save_interval: float = RESUME_SAVE_INTERVAL,
         interface_check_interval: float = INTERFACE_CHECK_INTERVAL,
+        state_root: Path | None = None,
     ) -> None:
-        """Prepare the engine; nothing runs before start()."""
+        """Prepare the engine; nothing runs before start().
+
+        The engine keeps its resume data and seeding limits in `state_dir`,
+        which, like every folder between `state_root` (its parent by default)
+        and it, must not be a symbolic link.
+        """
         self.settings = settings
         self.state_dir = state_dir
+        self.state_root = state_dir.parent if state_root is None else state_root
         self._on_event = on_event
         self._update_interval = update_interval
         self._resume_save_interval = resume_save_interval
@@ -165,9 +214,18 @@ class TorrentEngine:
         # Torrents complete when loaded: their "finished" is not news.
         self._complete_at_load: set[str] = set()
         self._finished_early: set[str] = set()
+        # Magnets whose files are not known yet: libtorrent downloads nothing
+        # of them (upload mode) until where their files go is checked.
+        self._unchecked: set[str] = set()
+        # Magnets whose metadata arrived before add() had registered them.
+        self._metadata_early: set[str] = set()
+        # Torrents stopped because a symbolic link is where a file goes.
+        self._path_errors: dict[str, str] = {}
         self._pending_saves: dict[str, asyncio.Future[None]] = {}
         # The resume file write under way for each torrent.
         self._writes: dict[str, asyncio.Future[None]] = {}
+        # Torrents whose "finished" waits for their data to be on disk.
+        self._finishing: dict[str, asyncio.Future[None]] = {}
         self._io_tasks: set[asyncio.Future[None]] = set()
         self._timer: asyncio.TimerHandle | None = None
         self._last_resume_save = 0.0
@@ -287,6 +345,10 @@ class TorrentEngine:
         self._limit_reached.clear()
         self._complete_at_load.clear()
         self._finished_early.clear()
+        self._unchecked.clear()
+        self._metadata_early.clear()
+        self._path_errors.clear()
+        self._finishing.clear()
         self._listening = False
 
     # Torrents
@@ -358,12 +420,25 @@ class TorrentEngine:
         hashes = params.ti.info_hashes() if params.ti is not None else None
         if hashes is None:
             hashes = params.info_hashes
+        wanted: str | None = None
         if hashes.has_v1() or hashes.has_v2():
             wanted = _hash_key(hashes)
             if wanted in self._handles:
                 raise _duplicate_torrent(
                     f"cannot add torrent: {wanted} is already in the engine"
                 )
+        if params.ti is not None:
+            # Where the files go must not lead elsewhere through a link.
+            problem = await self._executor(
+                payload_problem, Path(params.save_path), params.ti
+            )
+            if problem is not None:
+                raise EngineError(f"cannot add torrent: {problem}")
+        elif wanted is not None:
+            # The files are known once the metadata is: nothing is written
+            # before they are checked.
+            params.flags |= lt.torrent_flags.upload_mode
+            self._unchecked.add(wanted)
 
         def add() -> tuple[str, Any, TorrentStatus]:
             handle = session.add_torrent(params)
@@ -376,6 +451,8 @@ class TorrentEngine:
         try:
             key, handle, status = await self._executor(add)
         except RuntimeError as err:
+            if wanted is not None and wanted not in self._handles:
+                self._unchecked.discard(wanted)
             if "duplicate" in str(err).lower() or "exists" in str(err).lower():
                 raise _duplicate_torrent(f"cannot add torrent: {err}") from err
             raise EngineError(f"cannot add torrent: {err}") from err
@@ -389,6 +466,9 @@ class TorrentEngine:
             self._limits[key] = limits
         name = params.name or (params.ti.name() if params.ti is not None else key)
         self._emit(TorrentEvent(EventKind.ADDED, key, name))
+        if key in self._metadata_early:
+            self._metadata_early.discard(key)
+            self._track(asyncio.ensure_future(self._check_paths(key)))
         if key in self._finished_early:
             self._finished_early.discard(key)
             self._on_finished(key, name)
@@ -415,6 +495,11 @@ class TorrentEngine:
         update; raise its limits with set_seeding_limits to keep it seeding.
         """
         handle = self._handle(info_hash)
+        # A link may have been planted while it was paused: resumed only
+        # where no link leads its writes, or what it seeds, elsewhere.
+        await self._check_paths(info_hash)
+        if info_hash in self._path_errors:
+            raise EngineError(f"cannot resume: {self._path_errors[info_hash]}")
         self._limit_reached.discard(info_hash)
         self._timed(handle.resume)
 
@@ -423,13 +508,24 @@ class TorrentEngine:
         lt = self._require_lt()
         session = self._require_session()
         handle = self._handle(info_hash)
+        if (finishing := self._finishing.get(info_hash)) is not None:
+            # "finished" comes before "removed".
+            await asyncio.wait([finishing])
         name = self._name(info_hash)
         flags = lt.options_t.delete_files if delete_files else 0
+        if delete_files:
+            # Deleting through a link would delete what it points to.
+            problem = await self._payload_problem_of(info_hash)
+            if problem is not None:
+                raise EngineError(f"cannot delete the files of {name}: {problem}")
         # Forgotten first, so that no resume data is written from now on.
         self._handles.pop(info_hash, None)
         self._status.pop(info_hash, None)
         self._limit_reached.discard(info_hash)
         self._complete_at_load.discard(info_hash)
+        self._unchecked.discard(info_hash)
+        self._metadata_early.discard(info_hash)
+        self._path_errors.pop(info_hash, None)
         self._resolve_save(info_hash)
         try:
             await self._executor(session.remove_torrent, handle, flags)
@@ -437,9 +533,15 @@ class TorrentEngine:
             self._keys.pop(handle, None)
         if (writing := self._writes.get(info_hash)) is not None:
             await asyncio.wait([writing])
-        await self._executor(_unlink, self._resume_path(info_hash))
+        try:
+            await self._executor(self._remove_state_file, self._resume_name(info_hash))
+        except OSError as err:
+            _LOGGER.warning("Cannot remove the resume data of %s: %s", info_hash, err)
         if self._limits.pop(info_hash, None) is not None:
-            await self._write_limits()
+            try:
+                await self._write_limits()
+            except OSError as err:
+                _LOGGER.warning("Cannot save the seeding limits: %s", err)
         self._emit(TorrentEvent(EventKind.REMOVED, info_hash, name))
 
     async def set_seeding_limits(
@@ -452,7 +554,10 @@ class TorrentEngine:
         else:
             self._limits[info_hash] = limits
         self._limit_reached.discard(info_hash)
-        await self._write_limits()
+        try:
+            await self._write_limits()
+        except OSError as err:
+            raise EngineError(f"cannot save the seeding limits: {err}") from err
 
     def seeding_limits(self, info_hash: str) -> SeedingLimits:
         """Return the seeding limits applying to a torrent."""
@@ -473,6 +578,47 @@ class TorrentEngine:
     def session_handle(self) -> Any:
         """Return the libtorrent session (for diagnostics)."""
         return self._require_session()
+
+    # Symbolic links where files go
+
+    async def _payload_problem_of(self, key: str) -> str | None:
+        """Return why a torrent's files may not be touched (payload_problem)."""
+        handle = self._handles.get(key)
+        if handle is None:
+            return None
+        torrent_info = self._timed(handle.torrent_file)
+        if torrent_info is None:
+            # A magnet without metadata has no file yet.
+            return None
+        save_path = Path(self._timed(handle.status).save_path)
+        return await self._executor(payload_problem, save_path, torrent_info)
+
+    async def _check_paths(self, key: str) -> None:
+        """Let a torrent download once no link is where its files go; else stop it."""
+        handle = self._handles.get(key)
+        if handle is None or self._timed(handle.torrent_file) is None:
+            # Gone, or its files not known yet: checked when they are.
+            return
+        message = await self._payload_problem_of(key)
+        handle = self._handles.get(key)
+        if handle is None:
+            return
+        held = key in self._unchecked or key in self._path_errors
+        self._unchecked.discard(key)
+        lt = self._require_lt()
+        if message is None:
+            if held:
+                self._path_errors.pop(key, None)
+                self._timed(handle.unset_flags, lt.torrent_flags.upload_mode)
+                self._save_resume(key)
+            return
+        _LOGGER.warning("%s stopped: %s", key, message)
+        self._path_errors[key] = message
+        self._timed(handle.unset_flags, lt.torrent_flags.auto_managed)
+        self._timed(handle.pause)
+        self._status[key] = self._convert(lt, self._timed(handle.status))
+        self._save_resume(key)
+        self._emit(TorrentEvent(EventKind.ERROR, key, self._name(key), message))
 
     # Alerts
 
@@ -519,6 +665,9 @@ class TorrentEngine:
             self._resolve_save(key)
         elif isinstance(alert, lt.torrent_finished_alert):
             key = self._key_of(alert.handle)
+            if key in self._unchecked or key in self._path_errors:
+                # Nothing wanted yet (or ever): nothing was downloaded.
+                return
             if key in self._complete_at_load:
                 self._save_resume(key)
                 return
@@ -528,7 +677,14 @@ class TorrentEngine:
                 return
             self._on_finished(key, alert.torrent_name)
         elif isinstance(alert, lt.metadata_received_alert):
-            self._save_resume(self._key_of(alert.handle))
+            key = self._key_of(alert.handle)
+            if key in self._unchecked and key not in self._handles:
+                # Checked once add() has registered it.
+                self._metadata_early.add(key)
+            elif key in self._unchecked:
+                self._track(asyncio.ensure_future(self._check_paths(key)))
+            else:
+                self._save_resume(key)
         elif isinstance(alert, lt.torrent_error_alert | lt.file_error_alert):
             key = self._key_of(alert.handle)
             self._emit(
@@ -541,12 +697,39 @@ class TorrentEngine:
             self._listening = bool(self._session is not None and self._is_listening())
             _LOGGER.warning("Cannot listen: %s", alert.message())
         elif isinstance(alert, lt.tracker_error_alert):
-            _LOGGER.debug("Tracker error: %s", alert.message())
+            # The alert's own message holds the announce URL and its passkey.
+            _LOGGER.debug(
+                "Tracker %s of %s: %s",
+                tracker_host(alert.tracker_url()),
+                self._key_of(alert.handle),
+                redact(alert.failure_reason() or alert.error.message()),
+            )
 
     def _on_finished(self, key: str, name: str) -> None:
         self._complete_at_load.add(key)
-        self._save_resume(key)
-        self._emit(TorrentEvent(EventKind.FINISHED, key, name))
+        task = asyncio.ensure_future(self._announce_finished(key, name))
+        self._finishing[key] = task
+        self._track(task)
+
+    async def _announce_finished(self, key: str, name: str) -> None:
+        """Tell that a torrent finished once all of its data is on disk.
+
+        libtorrent says "finished" once every piece passed its hash check,
+        while the last blocks may still wait to be written; whoever acts on
+        the event (Radarr or Sonarr importing the file) would read it short.
+        Saving the resume data flushes the torrent's writes first; a save
+        asked for before the last pieces came would not cover them.
+        """
+        try:
+            pending = self._pending_saves.get(key)
+            if pending is not None and not pending.done():
+                await asyncio.wait([pending])
+            await self._save_resume(key)
+        finally:
+            if self._finishing.get(key) is asyncio.current_task():
+                del self._finishing[key]
+        if key in self._handles:
+            self._emit(TorrentEvent(EventKind.FINISHED, key, name))
 
     def _key_of(self, handle: Any) -> str:
         key = self._keys.get(handle)
@@ -688,7 +871,9 @@ class TorrentEngine:
             if previous is not None:
                 await asyncio.wait([previous])
             if key in self._handles:
-                await self._executor(_atomic_write, self._resume_path(key), data)
+                await self._executor(
+                    self._write_state_file, self._resume_name(key), data
+                )
         except OSError as err:
             _LOGGER.warning("Cannot save resume data of %s: %s", key, err)
         finally:
@@ -701,11 +886,38 @@ class TorrentEngine:
         if pending is not None and not pending.done():
             pending.set_result(None)
 
-    def _resume_path(self, key: str) -> Path:
-        return self.state_dir / f"{key}{RESUME_SUFFIX}"
+    @staticmethod
+    def _resume_name(key: str) -> str:
+        return f"{key}{RESUME_SUFFIX}"
+
+    # State files: never through a symbolic link, never half written.
+
+    def _state_directory(self) -> contextlib.AbstractContextManager[int]:
+        return directory(
+            self.state_dir, root=self.state_root, create=True, mode=STATE_DIR_MODE
+        )
+
+    def _write_state_file(self, name: str, data: bytes) -> None:
+        with self._state_directory() as dir_fd:
+            write_file(dir_fd, name, data, replace=True, mode=STATE_FILE_MODE)
+
+    def _read_state_file(self, name: str) -> bytes:
+        with self._state_directory() as dir_fd:
+            return read_file(dir_fd, name, limit=MAX_STATE_FILE_BYTES)
+
+    def _remove_state_file(self, name: str) -> None:
+        with self._state_directory() as dir_fd:
+            unlink_file(dir_fd, name)
 
     def _prepare_dirs(self) -> None:
-        self.state_dir.mkdir(parents=True, exist_ok=True)
+        with self._state_directory() as dir_fd:
+            # What a crash left of writes under way.
+            for entry in os.scandir(dir_fd):
+                if is_temporary_name(entry.name) and entry.is_file(
+                    follow_symlinks=False
+                ):
+                    with contextlib.suppress(OSError):
+                        unlink_file(dir_fd, entry.name)
         self.settings.download_dir.mkdir(parents=True, exist_ok=True)
 
     def _load_resume_files(self) -> list[tuple[str, Any, TorrentStatus]]:
@@ -713,26 +925,53 @@ class TorrentEngine:
         lt = self._require_lt()
         session = self._require_session()
         loaded: list[tuple[str, Any, TorrentStatus]] = []
-        for path in sorted(self.state_dir.glob(f"*{RESUME_SUFFIX}")):
-            try:
-                params = lt.read_resume_data(path.read_bytes())
-                if params.ti is not None and params.have_pieces:
-                    have = list(params.have_pieces)
-                    if len(have) == params.ti.num_pieces() and all(have):
-                        self._complete_at_load.add(_hash_key(params.info_hashes))
-                params.flags &= ~lt.torrent_flags.auto_managed
-                handle = session.add_torrent(params)
-            except (OSError, RuntimeError) as err:
-                _LOGGER.warning("Cannot restore torrent from %s: %s", path.name, err)
-                continue
-            status = self._convert(lt, handle.status())
-            loaded.append((status.info_hash, handle, status))
+        with self._state_directory() as dir_fd:
+            names = sorted(
+                entry.name
+                for entry in os.scandir(dir_fd)
+                if entry.name.endswith(RESUME_SUFFIX) and not entry.name.startswith(".")
+            )
+            for name in names:
+                try:
+                    data = read_file(dir_fd, name, limit=MAX_STATE_FILE_BYTES)
+                    params = lt.read_resume_data(data)
+                    if params.ti is not None and params.have_pieces:
+                        have = list(params.have_pieces)
+                        if len(have) == params.ti.num_pieces() and all(have):
+                            self._complete_at_load.add(_hash_key(params.info_hashes))
+                    params.flags &= ~lt.torrent_flags.auto_managed
+                    self._check_paths_at_load(lt, params)
+                    handle = session.add_torrent(params)
+                except (OSError, RuntimeError) as err:
+                    _LOGGER.warning("Cannot restore torrent from %s: %s", name, err)
+                    continue
+                status = self._convert(lt, handle.status())
+                loaded.append((status.info_hash, handle, status))
         return loaded
 
+    def _check_paths_at_load(self, lt: ModuleType, params: Any) -> None:
+        """Hold back a saved torrent with a symbolic link where its files go.
+
+        A link may have been planted while the engine did not run. Runs in
+        the executor, before the torrent is added.
+        """
+        key = _hash_key(params.info_hashes)
+        if params.ti is None:
+            # Still a magnet: its files are checked when they are known.
+            params.flags |= lt.torrent_flags.upload_mode
+            self._unchecked.add(key)
+            return
+        # Saved while its files were being checked, perhaps.
+        params.flags &= ~lt.torrent_flags.upload_mode
+        problem = payload_problem(Path(params.save_path), params.ti)
+        if problem is not None:
+            self._path_errors[key] = problem
+            _LOGGER.warning("%s stays stopped: %s", key, self._path_errors[key])
+            params.flags |= lt.torrent_flags.paused
+
     def _read_limits(self) -> dict[str, SeedingLimits]:
-        path = self.state_dir / LIMITS_FILE
         try:
-            raw = json.loads(path.read_text())
+            raw = json.loads(self._read_state_file(LIMITS_FILE))
         except FileNotFoundError:
             return {}
         except (OSError, ValueError) as err:
@@ -756,14 +995,14 @@ class TorrentEngine:
             for key, limits in self._limits.items()
         }
         data = json.dumps(raw, sort_keys=True).encode()
-        await self._executor(_atomic_write, self.state_dir / LIMITS_FILE, data)
+        await self._executor(self._write_state_file, LIMITS_FILE, data)
 
     # Helpers
 
     def _convert(self, lt: ModuleType, st: Any) -> TorrentStatus:
         """Copy what matters out of a libtorrent torrent_status."""
         states = lt.torrent_status.states
-        error = st.error or None
+        error = st.error or self._path_errors.get(_hash_key(st.info_hashes))
         paused = bool(st.flags & lt.torrent_flags.paused) or not self.interface_up
         raw_state = st.state
         state: TorrentState

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from .redact import redact_optional
+
 
 class TorrentState(StrEnum):
     """What a torrent is doing."""
@@ -46,9 +48,14 @@ class TorrentStatus:
     eta_seconds: int | None
     seeding_seconds: int
     added: datetime | None
+    # Never with a tracker's passkey or another secret of a URL.
     error: str | None
     has_metadata: bool
     need_save_resume: bool
+
+    def __post_init__(self) -> None:
+        """Cut the URLs in the error to their host: clients echo tracker URLs."""
+        object.__setattr__(self, "error", redact_optional(self.error))
 
 
 class EventKind(StrEnum):
@@ -68,4 +75,9 @@ class TorrentEvent:
     kind: EventKind
     info_hash: str
     name: str
+    # Never with a tracker's passkey or another secret of a URL.
     message: str | None = None
+
+    def __post_init__(self) -> None:
+        """Cut the URLs in the message to their host: alerts echo tracker URLs."""
+        object.__setattr__(self, "message", redact_optional(self.message))

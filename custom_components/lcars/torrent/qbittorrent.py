@@ -30,6 +30,7 @@ from .backend import (
     status_ratio,
 )
 from .models import TorrentState, TorrentStatus
+from .redact import redact
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -335,7 +336,9 @@ class QBittorrentBackend(PollingBackend):
                 },
             )
         except BackendResponseError as err:
-            _LOGGER.debug("Cannot switch off qBittorrent's limits: %s", err)
+            _LOGGER.debug(
+                "Cannot switch off qBittorrent's limits: %s", redact(str(err))
+            )
 
     @property
     def _stop_start(self) -> bool:
