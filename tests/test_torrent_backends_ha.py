@@ -22,6 +22,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.lcars.const import CONF_SCAN_INTERVAL, DOMAIN
 from custom_components.lcars.torrent import QBittorrentBackend, TransmissionBackend
+from custom_components.lcars.torrent_handoff import handoff_of
 from custom_components.lcars.torrent_manager import (
     CONF_TORRENT,
     TorrentManager,
@@ -404,3 +405,23 @@ async def test_a_refused_login_is_a_repair_issue_until_it_works(
     await hass.async_block_till_done()
     assert entry.runtime_data.torrent.running
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_no_watch_folder_where_home_assistant_may_not_write(
+    hass: HomeAssistant,
+    daemon: Daemon,
+    start: Setup,
+    tmp_path: Path,
+) -> None:
+    """An external client's folder is on its disk: not watched unless allowed here."""
+    client_dir = tmp_path / "client disk"
+    manager = await start(daemon, client_download_dir=str(client_dir))
+    assert manager.running
+    handoff = handoff_of(hass, ENTRY_ID)
+    assert handoff is not None
+    assert handoff.watcher is None
+    assert not _exists(client_dir / "watch")
+
+
+def _exists(path: Path) -> bool:
+    return path.exists()

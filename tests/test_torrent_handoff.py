@@ -335,7 +335,7 @@ async def test_watch_dir_outside_allowed_directories(
     (elsewhere / "junk.torrent").write_bytes(b"junk")
     options = torrent_options(media / "downloads") | {"watch_dir": str(elsewhere)}
     await setup_entry(hass, options)
-    assert handoff(hass).watch_dir() is None
+    assert await handoff(hass).async_watch_dir() is None
     assert handoff(hass).watcher is None
     assert sorted(p.name for p in elsewhere.iterdir()) == ["junk.torrent"]
 

@@ -97,5 +97,5 @@ async def test_utp_and_watch_folder_from_the_options(
     # Switched off: nothing is watched.
     await change_engine_options(hass, entry, {"watch_folder": False})
     assert entry.options[CONF_TORRENT]["watch_folder"] is False
-    assert handoff(hass).watch_dir() is None
+    assert await handoff(hass).async_watch_dir() is None
     assert handoff(hass).watcher is None

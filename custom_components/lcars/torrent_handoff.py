@@ -89,6 +89,17 @@ class TorrentLink:
     handed_off: str | None = None
 
 
+def _watch_folder_problem(hass: HomeAssistant, folder: Path) -> str | None:
+    """Say why a folder cannot be the watch folder, or None (blocking)."""
+    if not folder.is_absolute():
+        return "is not an absolute path"
+    if folder.is_symlink():
+        return "is a symbolic link, which LCARS never follows"
+    if not hass.config.is_allowed_path(str(folder)):
+        return "is not in a directory Home Assistant may use"
+    return None
+
+
 def _links_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
     return Store(hass, STORAGE_VERSION, f"lcars.torrent_links.{entry_id}")
 
@@ -330,22 +341,26 @@ class TorrentHandoff:
 
     # Watch folder
 
-    def watch_dir(self) -> Path | None:
-        """Return the watch folder, or None when it is switched off."""
+    async def async_watch_dir(self) -> Path | None:
+        """Return the watch folder, or None when it is off or not allowed.
+
+        LCARS renames and writes files there, so it must be in a directory
+        Home Assistant may use: the default one too, which for an external
+        client is where that client saves, on a disk Home Assistant may not
+        share. The check reads the disk, so it runs in the executor.
+        """
         manager = self.manager
         options = manager.options
         if not options.get(CONF_WATCH_FOLDER, True) or manager.download_dir is None:
             return None
         custom = str(options.get(CONF_WATCH_DIR) or "").strip()
-        if not custom:
-            return manager.download_dir / WATCH_SUBFOLDER
-        folder = Path(custom)
-        # LCARS renames and writes files there: only in an allowed directory.
-        if not folder.is_absolute() or not self.hass.config.is_allowed_path(custom):
+        folder = Path(custom) if custom else manager.download_dir / WATCH_SUBFOLDER
+        problem = await self.hass.async_add_executor_job(
+            _watch_folder_problem, self.hass, folder
+        )
+        if problem is not None:
             _LOGGER.warning(
-                "The watch folder %s is not in a directory Home Assistant may use:"
-                " it is not watched",
-                custom,
+                "The watch folder %s %s: it is not watched", folder, problem
             )
             return None
         return folder
@@ -388,7 +403,7 @@ class TorrentHandoff:
         for info_hash, link in self.links.items():
             self.manager.categories.setdefault(info_hash, LINK_SERVICES[link.service])
         self._async_check_finished()
-        folder = self.watch_dir()
+        folder = await self.async_watch_dir()
         if folder is None:
             return
         self.watcher = BlackholeWatcher(
