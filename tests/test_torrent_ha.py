@@ -21,7 +21,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUs
 
 from custom_components.lcars.const import CONF_SCAN_INTERVAL, DOMAIN
 from custom_components.lcars.diagnostics import async_get_config_entry_diagnostics
-from custom_components.lcars.torrent.engine import LibtorrentMissingError
+from custom_components.lcars.torrent.errors import (
+    LibtorrentMissingError,
+)
 from custom_components.lcars.torrent_manager import (
     CONF_TORRENT,
     TorrentManager,

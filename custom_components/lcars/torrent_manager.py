@@ -49,7 +49,7 @@ from .torrent import (
     TorrentStatus,
     TransmissionBackend,
 )
-from .torrent.engine import LibtorrentMissingError
+from .torrent.errors import LibtorrentMissingError
 from .torrent.redact import redact
 
 _LOGGER = logging.getLogger(__name__)

@@ -6,18 +6,22 @@ The libtorrent engine where libtorrent loads; otherwise an external client
 """
 
 from .backend import (
-    BackendAuthError,
-    BackendConnectionError,
-    BackendResponseError,
     ClientSettings,
-    DuplicateTorrentError,
-    InvalidTorrentError,
     PollingBackend,
     TorrentBackend,
     parse_magnet,
     parse_torrent,
 )
-from .engine import EngineError, TorrentEngine, UnknownTorrentError, load_libtorrent
+from .engine import TorrentEngine, load_libtorrent
+from .errors import (
+    BackendAuthError,
+    BackendConnectionError,
+    BackendResponseError,
+    DuplicateTorrentError,
+    EngineError,
+    InvalidTorrentError,
+    UnknownTorrentError,
+)
 from .models import EventKind, TorrentEvent, TorrentState, TorrentStatus
 from .qbittorrent import QBittorrentBackend
 from .settings import EngineSettings, SeedingLimitAction, SeedingLimits, settings_pack

@@ -23,16 +23,18 @@ from dataclasses import dataclass, field
 import hashlib
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 from urllib.parse import parse_qs, urlsplit
 
-from .engine import EngineError, UnknownTorrentError
+from .errors import (
+    DuplicateTorrentError,
+    EngineError,
+    InvalidTorrentError,
+    UnknownTorrentError,
+)
 from .models import EventKind, TorrentEvent, TorrentState, TorrentStatus
 from .redact import redact
 from .settings import SeedingLimitAction, SeedingLimits
-
-if TYPE_CHECKING:
-    from .engine import TorrentEngine
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -42,26 +44,6 @@ type EventCallback = Callable[[TorrentEvent], None]
 ADD_TIMEOUT = 30.0
 # How long one request to a client may take.
 REQUEST_TIMEOUT = 30.0
-
-
-class BackendAuthError(EngineError):
-    """The client refused the username or password."""
-
-
-class BackendConnectionError(EngineError):
-    """The client cannot be reached or answered with a server error."""
-
-
-class BackendResponseError(EngineError):
-    """The client answered something that is not what its API promises."""
-
-
-class InvalidTorrentError(EngineError):
-    """A magnet URI or torrent file that cannot be added."""
-
-
-class DuplicateTorrentError(EngineError):
-    """A torrent with this info hash is already in the client."""
 
 
 @runtime_checkable
@@ -699,9 +681,3 @@ def normalize_url(url: str, client_name: str) -> str:
 def status_ratio(uploaded: int, size: int) -> float:
     """Return the seeding ratio as the engine counts it: uploaded over size."""
     return uploaded / size if size > 0 else 0.0
-
-
-if TYPE_CHECKING:
-    # The type checker proves that the engine is a backend too.
-    def _engine_is_a_backend(engine: TorrentEngine) -> TorrentBackend:
-        return engine

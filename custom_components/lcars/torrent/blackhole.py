@@ -31,7 +31,10 @@ import os
 from pathlib import Path
 from typing import Final
 
-from .backend import InvalidTorrentError, parse_magnet, parse_torrent
+from .backend import parse_magnet, parse_torrent
+from .errors import (
+    InvalidTorrentError,
+)
 from .redact import redact
 from .safe_files import (
     directory,

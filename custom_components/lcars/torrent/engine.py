@@ -23,8 +23,15 @@ from pathlib import Path
 import socket
 import time
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .errors import (
+    DuplicateTorrentError,
+    EngineError,
+    InvalidTorrentError,
+    LibtorrentMissingError,
+    UnknownTorrentError,
+)
 from .models import EventKind, TorrentEvent, TorrentState, TorrentStatus
 from .redact import redact, tracker_host
 from .safe_files import (
@@ -68,28 +75,6 @@ SLOW_CALL = 0.05
 type EventCallback = Callable[[TorrentEvent], None]
 
 
-class EngineError(Exception):
-    """An engine operation failed.
-
-    Its message never holds a tracker's passkey or another secret of a URL:
-    it is shown to people and logged.
-    """
-
-    def __init__(self, *args: object) -> None:
-        """Keep the message with every URL cut to its host."""
-        super().__init__(
-            *(redact(arg) if isinstance(arg, str) else arg for arg in args)
-        )
-
-
-class UnknownTorrentError(EngineError):
-    """No torrent with this info hash is in the engine."""
-
-
-class LibtorrentMissingError(EngineError):
-    """libtorrent cannot be imported on this system."""
-
-
 def load_libtorrent() -> ModuleType:
     """Import libtorrent, raising LibtorrentMissingError when it is not installed."""
     try:
@@ -101,16 +86,11 @@ def load_libtorrent() -> ModuleType:
 
 def _invalid_torrent(message: str) -> EngineError:
     """Return the error of a magnet URI or torrent file that cannot be added."""
-    # The backend module imports this one: its errors are looked up late.
-    from .backend import InvalidTorrentError  # noqa: PLC0415
-
     return InvalidTorrentError(message)
 
 
 def _duplicate_torrent(message: str) -> EngineError:
     """Return the error of a torrent that is in the engine already."""
-    from .backend import DuplicateTorrentError  # noqa: PLC0415
-
     return DuplicateTorrentError(message)
 
 
@@ -1121,3 +1101,11 @@ class TorrentEngine:
         if self._session is None:
             raise EngineError("engine not started")
         return self._session
+
+
+if TYPE_CHECKING:
+    from .backend import TorrentBackend
+
+    # The type checker proves that the engine is a backend too.
+    def _engine_is_a_backend(engine: TorrentEngine) -> TorrentBackend:
+        return engine

@@ -19,15 +19,17 @@ import aiohttp
 
 from .backend import (
     REQUEST_TIMEOUT,
-    BackendAuthError,
-    BackendConnectionError,
-    BackendResponseError,
     ClientSettings,
     EventCallback,
-    InvalidTorrentError,
     PollingBackend,
     normalize_url,
     status_ratio,
+)
+from .errors import (
+    BackendAuthError,
+    BackendConnectionError,
+    BackendResponseError,
+    InvalidTorrentError,
 )
 from .models import TorrentState, TorrentStatus
 from .redact import redact

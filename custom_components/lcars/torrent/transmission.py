@@ -18,18 +18,20 @@ import aiohttp
 
 from .backend import (
     REQUEST_TIMEOUT,
-    BackendAuthError,
-    BackendConnectionError,
-    BackendResponseError,
     ClientSettings,
-    DuplicateTorrentError,
     EventCallback,
-    InvalidTorrentError,
     PollingBackend,
     normalize_url,
     status_ratio,
 )
-from .engine import EngineError
+from .errors import (
+    BackendAuthError,
+    BackendConnectionError,
+    BackendResponseError,
+    DuplicateTorrentError,
+    EngineError,
+    InvalidTorrentError,
+)
 from .models import TorrentState, TorrentStatus
 
 _LOGGER = logging.getLogger(__name__)
