@@ -106,3 +106,39 @@ def test_albums_and_artists() -> None:
     artist = index.match(MediaKind.ARTIST, provider_ids(MediaKind.ARTIST, "ar", "ar"))
     assert artist is not None
     assert [r[0] for r in artist.rows] == ["a1", "a2"]
+
+
+def test_ids_name_their_first_providers() -> None:
+    """Fewer ids than providers pair with the first ones."""
+    assert provider_ids(MediaKind.MOVIE, 603) == (("Tmdb", "603"),)
+    assert provider_ids(MediaKind.SERIES, 81189, None) == (
+        ("Tvdb", "81189"),
+        ("Tmdb", None),
+    )
+
+
+def test_a_value_is_never_read_as_a_provider() -> None:
+    """Provider ids alternate provider and value, whatever the values say."""
+    index = JellyfinIndex([row("odd", "Movie", Imdb="Tmdb", Tvdb="42")])
+    assert (
+        index.match(MediaKind.MOVIE, provider_ids(MediaKind.MOVIE, "tvdb", None))
+        is None
+    )
+    found = index.match(MediaKind.MOVIE, provider_ids(MediaKind.MOVIE, None, "tmdb"))
+    assert found is not None
+    # Its Tvdb id is no Tmdb id: no disagreement with a movie's TMDb number.
+    found = index.match(
+        MediaKind.MOVIE, (("Imdb", "tmdb"), ("Tmdb", "999"), ("Tvdb", "42"))
+    )
+    assert found is not None
+    assert not found.conflict
+
+
+def test_an_artist_by_its_musicbrainz_artist_id() -> None:
+    """Albums that name their artist by MusicBrainzArtist only still count."""
+    index = JellyfinIndex(
+        [row("a1", "MusicAlbum", MusicBrainzArtist="ar"), row("a2", "MusicAlbum")]
+    )
+    artist = index.match(MediaKind.ARTIST, provider_ids(MediaKind.ARTIST, "ar", "ar"))
+    assert artist is not None
+    assert [r[0] for r in artist.rows] == ["a1"]
