@@ -17,7 +17,6 @@ from pytest_homeassistant_custom_component.common import (
     async_test_home_assistant,
 )
 
-from custom_components.lcars.cleanup_manager import STARTUP_DELAY, CleanupManager
 from custom_components.lcars.const import (
     CONF_CLEANUP,
     CONF_CLEANUP_INTERVAL,
@@ -25,6 +24,7 @@ from custom_components.lcars.const import (
     EVENT_CLEANUP_FINISHED,
     EVENT_MEDIA_DELETED,
 )
+from custom_components.lcars.runtime.cleanup import STARTUP_DELAY, CleanupManager
 from homeassistant import loader
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import Platform

@@ -9,8 +9,8 @@ from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.lcars.cleanup_manager import CleanupManager
 from custom_components.lcars.const import DOMAIN
+from custom_components.lcars.runtime.cleanup import CleanupManager
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from simulator import Simulator

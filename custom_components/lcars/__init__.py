@@ -11,12 +11,12 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
 from .cleanup import PolicyError
-from .cleanup_manager import CleanupManager
 from .clients import InvalidUrlError
 from .connection import create_client
 from .const import DOMAIN, LOGGER, SERVICE_TYPES
 from .coordinator import AnyCoordinator, Services, create_coordinator
 from .data import LcarsConfigEntry, LcarsData
+from .runtime.cleanup import CleanupManager
 from .services import async_setup_services
 from .torrent_handoff import TorrentHandoff, async_setup_handoff
 from .torrent_manager import TorrentManager, async_remove_issues, remove_state

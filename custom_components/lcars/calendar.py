@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
-from .cleanup_manager import LeavingSoonEntry
+from .cleanup.records import LeavingSoonEntry
 from .clients.models import CalendarEntry
 from .coordinator import (
     ArrCoordinator,

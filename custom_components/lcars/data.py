@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from homeassistant.config_entries import ConfigEntry
 
-from .cleanup_manager import CleanupManager
 from .coordinator import Services
+from .runtime.cleanup import CleanupManager
 from .torrent_manager import TorrentManager
 
 

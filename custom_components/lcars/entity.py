@@ -16,7 +16,7 @@ from .coordinator import AnyCoordinator, LcarsCoordinator
 from .data import LcarsConfigEntry
 
 if TYPE_CHECKING:
-    from .cleanup_manager import CleanupManager
+    from .runtime.cleanup import CleanupManager
 
 
 def service_device_info(coordinator: LcarsCoordinator[Any]) -> DeviceInfo:

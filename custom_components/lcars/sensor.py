@@ -27,7 +27,6 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .cleanup.reasons import shown_percent
-from .cleanup_manager import CleanupManager
 from .clients.models import (
     JellyfinSnapshot,
     JellyseerrSnapshot,
@@ -49,6 +48,7 @@ from .coordinator import (
 )
 from .data import LcarsConfigEntry
 from .entity import CleanupEntity, LcarsEntity, async_follow_keyed_entities
+from .runtime.cleanup import CleanupManager
 from .torrent import TorrentState, TorrentStatus
 from .torrent_entity import TorrentDeviceEntity, TorrentEntity
 from .torrent_manager import TorrentManager

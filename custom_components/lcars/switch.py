@@ -11,10 +11,10 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .cleanup_manager import CleanupManager
 from .data import LcarsConfigEntry
 from .entity import CleanupEntity
 from .permissions import async_require_admin
+from .runtime.cleanup import CleanupManager
 
 # The switches only change settings of the cleanup, kept in memory and a store.
 PARALLEL_UPDATES = 0

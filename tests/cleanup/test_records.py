@@ -219,3 +219,16 @@ def test_a_state_of_the_wrong_shape_is_refused(
 ) -> None:
     with pytest.raises(error, match=message):
         CleanupState.from_dict(stored)
+
+
+def test_the_event_of_a_run_counts_and_names_no_item() -> None:
+    assert summary().event_data() == {
+        "result": "error",
+        "dry_run": False,
+        "trigger": "schedule",
+        "deleted": 1,
+        "failed": 1,
+        "bytes_freed": 4_000_000_000,
+        "leaving_soon": 3,
+        "message": "1 of 2 deletions failed",
+    }

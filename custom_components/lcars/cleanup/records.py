@@ -192,6 +192,19 @@ class CleanupRunSummary:
             "message": self.message,
         }
 
+    def event_data(self) -> dict[str, Any]:
+        """Return what the event of a finished run tells: counts, not items."""
+        return {
+            "result": self.result,
+            "dry_run": self.dry_run,
+            "trigger": self.trigger,
+            "deleted": len(self.deleted),
+            "failed": len(self.failed),
+            "bytes_freed": self.bytes_freed,
+            "leaving_soon": self.leaving_soon_count,
+            "message": self.message,
+        }
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CleanupRunSummary:
         """Read a summary written by `as_dict`; ValueError on an unknown result."""

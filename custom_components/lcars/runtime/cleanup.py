@@ -1,0 +1,607 @@
+"""The cleanup of one LCARS entry: schedule, ledger, runs, events.
+
+The policy itself lives in the `cleanup` subpackage, free of Home Assistant;
+this module feeds it the coordinators' data, keeps the ledger in a `Store`,
+carries out the plan through the clients and tells the rest of Home
+Assistant (entities, the event bus) what happened.
+
+A run belongs to the loaded entry that started it: unloading the entry stops
+it (`async_shutdown`) before anything else unloads, and from then on it sends
+no change to any server and saves nothing, so a new instance of the entry
+starts from what is stored and nothing of the old run overwrites it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from functools import partial
+import time
+from typing import Any, Final, Literal
+import uuid
+
+from custom_components.lcars.cleanup import (
+    Candidate,
+    CleanupPolicy,
+    DeletionItem,
+    Ledger,
+    Plan,
+    Protection,
+    SourceHealth,
+    protections_of,
+)
+from custom_components.lcars.cleanup.clock import ClockReading
+from custom_components.lcars.cleanup.execute import (
+    ExecutionReport,
+    execute_plan,
+    sync_leaving_soon_collection,
+)
+from custom_components.lcars.cleanup.model import MediaType
+from custom_components.lcars.cleanup.reasons import protections as protections_text
+from custom_components.lcars.cleanup.records import (
+    CleanupRunSummary,
+    CleanupState,
+    DeletedEntry,
+    LeavingSoonEntry,
+)
+from custom_components.lcars.clients import LcarsClientError
+from custom_components.lcars.const import (
+    CONF_CLEANUP,
+    CONF_CLEANUP_INTERVAL,
+    CONF_CLEANUP_POLICY,
+    CONF_IMPORT_EXCLUSION,
+    CONF_LEAVING_SOON_COLLECTION,
+    DEFAULT_CLEANUP_INTERVAL_MINUTES,
+    DOMAIN,
+    EVENT_CLEANUP_FINISHED,
+    EVENT_MEDIA_DELETED,
+    LOGGER,
+)
+from custom_components.lcars.coordinator import Services
+from custom_components.lcars.listeners import async_subscribe
+from custom_components.lcars.torrent_manager import TorrentManager
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.util import dt as dt_util
+
+from .cleanup_inputs import (
+    SeedingLookup,
+    arr_client,
+    async_gather_inputs,
+    instance_title,
+    instance_titles,
+)
+from .cleanup_outcome import (
+    Planned,
+    RunOutcome,
+    deletion_summary,
+    run_summary,
+    work_out,
+)
+from .cleanup_schedule import STARTUP_DELAY, CleanupSchedule
+from .cleanup_store import CleanupStore
+
+type CleanupTrigger = Literal["schedule", "button", "action", "delete_media"]
+
+# Linux names each boot: readings of the monotonic clock (which counts from
+# the boot) compare across restarts of Home Assistant on the same boot.
+BOOT_ID_FILE: Final = "/proc/sys/kernel/random/boot_id"
+# Elsewhere, readings compare within this process only.
+_PROCESS_CLOCK: Final = f"process:{uuid.uuid4().hex}"
+
+MEDIA_TYPE_OF_SERVICE: Final[dict[str, MediaType]] = {
+    "radarr": "movies",
+    "sonarr": "series",
+    "lidarr": "albums",
+}
+
+
+_UNLOADED: Final = "Stopped: the LCARS entry was unloaded during the run"
+
+
+def _monotonic() -> float:
+    # Looked up on every call, so that a test's clock (freezegun) applies.
+    return time.monotonic()
+
+
+def _read_boot_id() -> str | None:
+    """Return the id of this boot of the machine, or None where there is none."""
+    try:
+        with open(BOOT_ID_FILE, encoding="ascii") as file:
+            return file.read().strip() or None
+    except OSError:
+        return None
+
+
+class CleanupManager:
+    """Runs the cleanup policy of one LCARS entry."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry,
+        services: Services,
+        torrent: TorrentManager | None,
+    ) -> None:
+        """Read the options; `PolicyError` when the stored policy is invalid.
+
+        `torrent` is the entry's BitTorrent client: what it seeds is kept.
+        """
+        self.hass = hass
+        self.entry = entry
+        self.services = services
+        self.torrent = torrent
+        options: Mapping[str, Any] = entry.options.get(CONF_CLEANUP, {})
+        self.policy = CleanupPolicy.from_dict(options.get(CONF_CLEANUP_POLICY, {}))
+        self.interval = timedelta(
+            minutes=int(
+                options.get(CONF_CLEANUP_INTERVAL, DEFAULT_CLEANUP_INTERVAL_MINUTES)
+            )
+        )
+        self.add_import_exclusion = bool(options.get(CONF_IMPORT_EXCLUSION, False))
+        self.sync_collection = bool(options.get(CONF_LEAVING_SOON_COLLECTION, True))
+        self._store = CleanupStore(hass, entry)
+        # Dry run stays on until the user turns it off, across restarts.
+        self.dry_run = True
+        self.automatic = True
+        self.ledger = Ledger()
+        self.leaving_soon: tuple[LeavingSoonEntry, ...] = ()
+        self.last_run: CleanupRunSummary | None = None
+        self.running = False
+        self._schedule = CleanupSchedule(
+            hass,
+            entry,
+            self.interval,
+            lambda: self.async_run(trigger="schedule"),
+            self._notify,
+        )
+        # Worked out before each plan from the torrents seeding now: their
+        # library items are kept.
+        self.seeding: Callable[[Candidate], bool] | None = None
+        self._seeding = SeedingLookup()
+        self._lock = asyncio.Lock()
+        self._listeners: list[CALLBACK_TYPE] = []
+        # Set once the entry unloads: nothing is sent or saved any more.
+        self._closed = False
+        # The runs and deletions under way, stopped when the entry unloads.
+        self._work: set[asyncio.Task[Any]] = set()
+        # Counts the times dry run was turned on: a run stops sending changes
+        # when it changes under it.
+        self._dry_run_turned_on = 0
+        # Which monotonic clock readings come from (see `cleanup.clock`).
+        self._clock_source = _PROCESS_CLOCK
+        self.monotonic: Callable[[], float] = _monotonic
+
+    @property
+    def closed(self) -> bool:
+        """Whether the entry unloads: nothing is sent or saved any more."""
+        return self._closed
+
+    # -- state -----------------------------------------------------------
+
+    def read_clock(self) -> ClockReading:
+        """Read the wall clock and the monotonic clock together."""
+        return ClockReading(
+            wall=dt_util.utcnow(), monotonic=self.monotonic(), source=self._clock_source
+        )
+
+    async def async_load(self) -> None:
+        """Read the switches, the ledger and the last run from storage.
+
+        Stored state that cannot be read, whatever its shape, is dropped:
+        dry run is on, nothing is listed, and a repair issue says so.
+        """
+        boot = await self.hass.async_add_executor_job(_read_boot_id)
+        if boot:
+            self._clock_source = f"boot:{boot}"
+        state = await self._store.async_load()
+        self.dry_run, self.automatic = state.dry_run, state.automatic
+        self.ledger, self.leaving_soon = state.ledger, state.leaving_soon
+        self.last_run = state.last_run
+
+    async def _async_save(self) -> None:
+        # Saved at once, not delayed: the ledger is what guarantees the grace
+        # period, and must not be lost by a crash right after a run. Never
+        # once the entry unloads: the store belongs to the next instance.
+        if self._closed:
+            return
+        await self._store.async_save(
+            CleanupState(
+                dry_run=self.dry_run,
+                automatic=self.automatic,
+                ledger=self.ledger,
+                leaving_soon=self.leaving_soon,
+                last_run=self.last_run,
+            )
+        )
+
+    @staticmethod
+    async def async_remove_store(hass: HomeAssistant, entry_id: str) -> None:
+        """Forget the stored state (and the repair issues) of a removed entry."""
+        await CleanupStore.async_remove(hass, entry_id)
+
+    @callback
+    def async_add_listener(self, update_callback: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call `update_callback` after every change; return the unsubscribe."""
+        return async_subscribe(self._listeners, update_callback)
+
+    @callback
+    def _notify(self) -> None:
+        for update_callback in list(self._listeners):
+            update_callback()
+
+    async def async_set_dry_run(self, on: bool) -> None:
+        """Turn dry run on or off (kept across restarts).
+
+        A dry run writes to no server, so Jellyfin's Leaving Soon collection
+        never showed what it listed. Turning it off therefore starts the
+        grace period of everything on leaving soon again: each item is
+        announced for the full period before it can go. Turning it off waits
+        for a run under way; turning it on stops the run's changes at once.
+        """
+        if on:
+            if not self.dry_run:
+                self._dry_run_turned_on += 1
+            self.dry_run = True
+            await self._async_save()
+            self._notify()
+            return
+        async with self._lock:
+            if self.dry_run:
+                clock = self.read_clock()
+                now = clock.wall
+                grace = timedelta(days=self.policy.grace_days)
+                self.ledger = self.ledger.restart_grace(now, grace, clock)
+                self.leaving_soon = tuple(
+                    replace(e, entered=now, delete_on=now + grace)
+                    for e in self.leaving_soon
+                )
+            self.dry_run = False
+            await self._async_save()
+        # The administrator decided: the notice of a lost state is done.
+        self._store.clear_unreadable_issue()
+        self._notify()
+
+    async def async_set_automatic(self, on: bool) -> None:
+        """Turn the scheduled runs on or off (kept across restarts)."""
+        self.automatic = on
+        await self._async_save()
+        if on:
+            self._schedule.schedule(self.interval)
+        else:
+            self._schedule.unschedule()
+        self._notify()
+
+    def expiration_days(self, kind: str, free_percent: float | None) -> int | None:
+        """Return the age limit in effect for a root folder of an *arr kind."""
+        media_type = MEDIA_TYPE_OF_SERVICE.get(kind)
+        if media_type is None or free_percent is None:
+            return None
+        return self.policy.limit_at(media_type, free_percent)
+
+    # -- schedule --------------------------------------------------------
+
+    @property
+    def next_run(self) -> datetime | None:
+        """When the next scheduled run starts, or None."""
+        return self._schedule.next_run
+
+    @callback
+    def async_start(self) -> None:
+        """Start the schedule (when automatic) and stop it with Home Assistant."""
+        self._schedule.async_start(self.automatic)
+
+    @callback
+    def async_stop(self) -> None:
+        """Stop the schedule (the entry unloads)."""
+        self._schedule.async_stop()
+
+    async def async_shutdown(self) -> None:
+        """Stop everything under way: the entry unloads (or reloads).
+
+        From here on no change reaches any server and nothing is saved; the
+        run in progress is cancelled and awaited, so that it is over before
+        a new instance of the entry reads the store.
+        """
+        self._closed = True
+        self.async_stop()
+        work = list(self._work)
+        for task in work:
+            task.cancel()
+        if work:
+            await asyncio.wait(work)
+
+    def _keep_going(self, turned_on: int) -> Callable[[], bool]:
+        """Whether a run that started with this count may still send changes."""
+        return lambda: not self._closed and self._dry_run_turned_on == turned_on
+
+    async def _async_owned[T](self, work: Coroutine[Any, Any, T]) -> T:
+        """Run `work` as a task the entry can stop; CancelledError when it does."""
+        task = self.hass.async_create_task(work, eager_start=False)
+        self._work.add(task)
+        try:
+            return await task
+        finally:
+            self._work.discard(task)
+
+    # -- runs ------------------------------------------------------------
+
+    async def async_preview(self) -> Plan:
+        """Plan with fresh data and the current ledger; changes nothing."""
+        async with self._lock:
+            await self._async_refresh_sources()
+            inputs = await async_gather_inputs(self.services, self.policy)
+            clock = self.read_clock()
+            now = dt_util.as_local(clock.wall)
+            plan = await self.hass.async_add_executor_job(
+                inputs.plan, self.policy, self.ledger, now, self.seeding, clock
+            )
+            self._update_watch_data_issue(inputs.health())
+            return plan
+
+    async def async_run(
+        self, *, trigger: CleanupTrigger, dry_run: bool | None = None
+    ) -> CleanupRunSummary:
+        """Plan and carry out a cleanup; return what it did.
+
+        `dry_run` overrides the switch for this run only. A run never raises:
+        an error is its result, so that automations and entities see it.
+        """
+        async with self._lock:
+            started = dt_util.utcnow()
+            dry = self.dry_run if dry_run is None else dry_run
+            if self._closed:
+                return self._error(started, trigger, dry, _UNLOADED)
+            self.running = True
+            self._notify()
+            try:
+                summary = await self._async_owned(
+                    self._async_run(trigger, dry, started)
+                )
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if not self.closed or (current is not None and current.cancelling()):
+                    raise
+                # Stopped by the unload: the entry's state is the next
+                # instance's, so this run records nothing.
+                self.running = False
+                return self._error(started, trigger, dry, _UNLOADED)
+            except (LcarsClientError, HomeAssistantError) as err:
+                LOGGER.warning("Cleanup stopped: %s", err)
+                summary = self._error(started, trigger, dry, str(err))
+            except Exception as err:  # noqa: BLE001 - every run must end with a result
+                LOGGER.exception("Cleanup stopped by an unexpected error")
+                summary = self._error(started, trigger, dry, repr(err))
+            finally:
+                self.running = False
+            self.last_run = summary
+            await self._async_save()
+            self._fire_finished(summary)
+            self._notify()
+            return summary
+
+    def _error(
+        self, started: datetime, trigger: str, dry: bool, message: str
+    ) -> CleanupRunSummary:
+        return CleanupRunSummary(
+            started=started,
+            finished=dt_util.utcnow(),
+            result="error",
+            dry_run=dry,
+            trigger=trigger,
+            leaving_soon_count=len(self.leaving_soon),
+            message=message,
+        )
+
+    async def _async_refresh_sources(self) -> None:
+        """Refresh every service first: a run decides on fresh figures only.
+
+        Also works out which library items are still seeding.
+        """
+        await asyncio.gather(
+            *(c.async_refresh() for c in self.services.coordinators.values())
+        )
+        self.seeding = await self._seeding.async_check(self.torrent, self.services.arr)
+
+    async def _async_run(
+        self, trigger: str, dry: bool, started: datetime
+    ) -> CleanupRunSummary:
+        keep_going = self._keep_going(self._dry_run_turned_on)
+        planned, now = await self._async_work_out()
+        plan = planned.plan
+        # Items new on leaving soon are on record before anything is deleted.
+        self.ledger = plan.ledger
+        await self._async_save()
+
+        report: ExecutionReport | None = None
+        if not plan.failed_closed and plan.delete_now:
+            report = await self._async_execute(plan.delete_now, dry, keep_going)
+            self.ledger = report.apply_to(self.ledger, now)
+
+        deleted_keys = set(report.deleted_keys) if report and not dry else set()
+        collection_error = None
+        if not plan.failed_closed:
+            # A plan that failed closed keeps the list as it was: its view of
+            # the libraries is in doubt.
+            self.leaving_soon = planned.still_listed(deleted_keys)
+            if not dry and keep_going():
+                # A dry run writes nothing anywhere, the collection included.
+                collection_error = await self._async_sync_collection()
+        summary = run_summary(
+            planned,
+            RunOutcome(
+                started=started,
+                finished=dt_util.utcnow(),
+                trigger=trigger,
+                dry_run=dry,
+                report=report,
+                leaving_soon=self.leaving_soon,
+                collection_error=collection_error,
+            ),
+        )
+        if not dry:
+            for entry in summary.deleted:
+                self._fire_deleted(entry)
+        return summary
+
+    async def _async_work_out(self) -> tuple[Planned, datetime]:
+        """Plan with fresh data; return the plan's texts and the time planned for."""
+        await self._async_refresh_sources()
+        inputs = await async_gather_inputs(self.services, self.policy)
+        clock = self.read_clock()
+        now = dt_util.as_local(clock.wall)
+        planned = await self.hass.async_add_executor_job(
+            partial(
+                work_out,
+                inputs,
+                policy=self.policy,
+                ledger=self.ledger,
+                now=now,
+                titles=instance_titles(self.services),
+                seeding=self.seeding,
+                clock=clock,
+            )
+        )
+        self._update_watch_data_issue(inputs.health())
+        return planned, now
+
+    async def _async_execute(
+        self,
+        items: Iterable[DeletionItem | Candidate],
+        dry: bool,
+        keep_going: Callable[[], bool],
+    ) -> ExecutionReport:
+        services = self.services
+        return await execute_plan(
+            items,
+            partial(arr_client, self.services),
+            dry_run=dry,
+            add_import_exclusion=self.add_import_exclusion,
+            jellyseerr=services.jellyseerr[0].client if services.jellyseerr else None,
+            jellyfin=services.jellyfin[0].client if services.jellyfin else None,
+            keep_going=keep_going,
+        )
+
+    @callback
+    def _update_watch_data_issue(self, health: SourceHealth) -> None:
+        """Tell the user which counted Jellyfin users' watch data is missing."""
+        jellyfin = self.services.jellyfin
+        self._store.update_watch_data_issue(
+            health, jellyfin[0].subentry.title if jellyfin else ""
+        )
+
+    async def _async_sync_collection(self) -> str | None:
+        """Make Jellyfin's Leaving Soon collection match; return an error text."""
+        if not self.sync_collection or not self.services.jellyfin:
+            return None
+        client = self.services.jellyfin[0].client
+        ids = [e.jellyfin_id for e in self.leaving_soon if e.jellyfin_id]
+        try:
+            await sync_leaving_soon_collection(client, ids)
+        except LcarsClientError as err:
+            LOGGER.warning("The Leaving Soon collection was not updated: %s", err)
+            return f"The Leaving Soon collection was not updated: {err}"
+        return None
+
+    # -- one item ----------------------------------------------------------
+
+    async def async_find_candidate(
+        self, key: str, *, whole_series: bool
+    ) -> Candidate | None:
+        """Return the candidate with `key` from fresh data, or None."""
+        policy = replace(
+            self.policy,
+            series_unit="series" if whole_series else "season",
+            # Deleting one item by hand ignores rolling: a season of a rolling
+            # series is still a season.
+            rolling_tag="lcars-no-rolling-for-single-items",
+        )
+        await self._async_refresh_sources()
+        inputs = await async_gather_inputs(self.services, policy)
+
+        return await self.hass.async_add_executor_job(
+            inputs.find, key, policy, self.seeding
+        )
+
+    def protections(self, item: Candidate) -> tuple[Protection, ...]:
+        """Return what keeps an item under the policy."""
+        return protections_of(item, self.policy)
+
+    @staticmethod
+    def protections_text(found: Sequence[Protection]) -> str:
+        """Name what protects an item, for a person."""
+        return protections_text(found)
+
+    async def async_delete_item(
+        self, item: Candidate, *, dry_run: bool | None, reason: str
+    ) -> tuple[CleanupRunSummary, ExecutionReport]:
+        """Delete one item by the user's request, through the cleanup's steps."""
+        async with self._lock:
+            started = dt_util.utcnow()
+            dry = self.dry_run if dry_run is None else dry_run
+            if self._closed:
+                raise HomeAssistantError(
+                    translation_domain=DOMAIN, translation_key="entry_unloading"
+                )
+            try:
+                report = await self._async_owned(
+                    self._async_execute(
+                        (item,), dry, self._keep_going(self._dry_run_turned_on)
+                    )
+                )
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if not self.closed or (current is not None and current.cancelling()):
+                    raise
+                raise HomeAssistantError(
+                    translation_domain=DOMAIN, translation_key="entry_unloading"
+                ) from None
+            now = dt_util.utcnow()
+            self.ledger = report.apply_to(self.ledger, now)
+            deleted_now = not dry and item.key in report.deleted_keys
+            if deleted_now:
+                self.leaving_soon = tuple(
+                    e for e in self.leaving_soon if e.key != item.key
+                )
+            summary = deletion_summary(
+                item,
+                report,
+                reason=reason,
+                instance=instance_title(self.services, item.key),
+                outcome=RunOutcome(
+                    started=started,
+                    finished=now,
+                    trigger="delete_media",
+                    dry_run=dry,
+                    report=report,
+                    leaving_soon=self.leaving_soon,
+                ),
+            )
+            await self._async_save()
+            if deleted_now:
+                self._fire_deleted(summary.deleted[0])
+                await self._async_sync_collection()
+            self._notify()
+            return summary, report
+
+    # -- events ------------------------------------------------------------
+
+    @callback
+    def _fire_finished(self, summary: CleanupRunSummary) -> None:
+        self.hass.bus.async_fire(
+            EVENT_CLEANUP_FINISHED,
+            {"config_entry_id": self.entry.entry_id, **summary.event_data()},
+        )
+
+    @callback
+    def _fire_deleted(self, entry: DeletedEntry) -> None:
+        self.hass.bus.async_fire(
+            EVENT_MEDIA_DELETED,
+            {"config_entry_id": self.entry.entry_id, **entry.as_dict()},
+        )
+
+
+__all__ = ["STARTUP_DELAY", "CleanupManager", "CleanupTrigger"]
