@@ -120,10 +120,20 @@ def test_a_run_summary_whose_lists_are_not_lists_is_refused(field: str) -> None:
         CleanupRunSummary.from_dict(data)
 
 
+def test_a_moment_without_a_zone_is_refused() -> None:
+    data = leaving().as_dict()
+    # Which moment is it? Local time where?
+    data["entered"] = "2026-03-01T12:00:00"
+    with pytest.raises(
+        ValueError, match=r"^not a date and time with a zone: '2026-03-01T12:00:00'$"
+    ):
+        LeavingSoonEntry.from_dict(data)
+
+
 @pytest.mark.parametrize(
     ("moment", "error"),
     [
-        ("2026-03-01T12:00:00", ValueError),  # no zone: which moment is it?
+        ("2026-03-01T12:00:00", ValueError),
         ("next tuesday", ValueError),
         ("", ValueError),
         (1_772_366_400, TypeError),
@@ -210,7 +220,7 @@ def test_a_state_stored_without_switches_or_lists_is_a_dry_run() -> None:
         (
             {"ledger": Ledger().to_dict(), "last_run": ["ok"]},
             TypeError,
-            "the last run is not an object",
+            "^the last run is not an object$",
         ),
     ],
 )
@@ -232,3 +242,16 @@ def test_the_event_of_a_run_counts_and_names_no_item() -> None:
         "leaving_soon": 3,
         "message": "1 of 2 deletions failed",
     }
+
+
+def test_a_run_summary_counts_nothing_unless_told() -> None:
+    bare = CleanupRunSummary(
+        started=ENTERED,
+        finished=ENTERED,
+        result="error",
+        dry_run=True,
+        trigger="button",
+    )
+    assert (bare.deleted, bare.failed, bare.message) == ((), (), None)
+    assert bare.bytes_freed == 0
+    assert bare.leaving_soon_count == 0

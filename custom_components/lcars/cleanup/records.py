@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Final, Literal, cast, get_args
+from typing import Any, Final, Literal, get_args
 
 from .ledger import Ledger
 
@@ -208,13 +208,14 @@ class CleanupRunSummary:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CleanupRunSummary:
         """Read a summary written by `as_dict`; ValueError on an unknown result."""
-        result = data["result"]
+        # Any, from JSON data: only one of the known results passes.
+        result: CleanupResult = data["result"]
         if result not in _RESULTS:
             raise ValueError(f"unknown cleanup result {result!r}")
         return cls(
             started=_moment(data["started"]),
             finished=_moment(data["finished"]),
-            result=cast("CleanupResult", result),
+            result=result,
             dry_run=bool(data["dry_run"]),
             trigger=str(data["trigger"]),
             deleted=tuple(DeletedEntry.from_dict(d) for d in _list(data["deleted"])),
