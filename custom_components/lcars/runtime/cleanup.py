@@ -1,9 +1,10 @@
 """The cleanup of one LCARS entry: schedule, ledger, runs, events.
 
 The policy itself lives in the `cleanup` subpackage, free of Home Assistant;
-this module feeds it the coordinators' data, keeps the ledger in a `Store`,
-carries out the plan through the clients and tells the rest of Home
-Assistant (entities, the event bus) what happened.
+this module feeds it the coordinators' data (`cleanup_inputs`), keeps the
+ledger (`cleanup_store`), runs on a timer (`cleanup_schedule`), carries out
+the plan through the clients and tells the rest of Home Assistant (entities,
+the event bus) what happened (`cleanup_outcome`).
 
 A run belongs to the loaded entry that started it: unloading the entry stops
 it (`async_shutdown`) before anything else unloads, and from then on it sends
