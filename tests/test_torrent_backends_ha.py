@@ -22,7 +22,6 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.lcars.const import CONF_SCAN_INTERVAL, DOMAIN
 from custom_components.lcars.torrent import QBittorrentBackend, TransmissionBackend
-from custom_components.lcars.torrent_handoff import handoff_of
 from custom_components.lcars.torrent_manager import (
     CONF_TORRENT,
     TorrentManager,
@@ -417,8 +416,7 @@ async def test_no_watch_folder_where_home_assistant_may_not_write(
     client_dir = tmp_path / "client disk"
     manager = await start(daemon, client_download_dir=str(client_dir))
     assert manager.running
-    handoff = handoff_of(hass, ENTRY_ID)
-    assert handoff is not None
+    handoff = manager.entry.runtime_data.handoff
     assert handoff.watcher is None
     assert not _exists(client_dir / "watch")
 

@@ -29,10 +29,8 @@ from custom_components.lcars.torrent_handoff import (
     STORAGE_VERSION,
     TorrentHandoff,
     TorrentLink,
-    async_setup_handoff,
-    handoff_of,
 )
-from custom_components.lcars.torrent_manager import CONF_TORRENT, TorrentManager
+from custom_components.lcars.torrent_manager import CONF_TORRENT
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
@@ -58,20 +56,8 @@ SIZE = 1024 * 1024
 
 @pytest.fixture(autouse=True)
 def handoff_wiring() -> Iterator[None]:
-    """Set up the hand-off right after BitTorrent starts, as the entry does.
-
-    The watch folder is scanned every 0.2 s instead of every few seconds.
-    """
-    original = TorrentManager.async_start
-
-    async def start(manager: TorrentManager) -> None:
-        await original(manager)
-        await async_setup_handoff(manager.hass, manager.entry)
-
-    with (
-        patch.object(TorrentManager, "async_start", start),
-        patch("custom_components.lcars.torrent_handoff.WATCH_INTERVAL", 0.2),
-    ):
+    """The watch folder is scanned every 0.2 s instead of every few seconds."""
+    with patch("custom_components.lcars.torrent_handoff.WATCH_INTERVAL", 0.2):
         yield
 
 
@@ -113,8 +99,9 @@ async def setup_entry(
 
 
 def handoff(hass: HomeAssistant) -> TorrentHandoff:
-    found = handoff_of(hass, ENTRY_ID)
-    assert found is not None
+    entry = hass.config_entries.async_get_entry(ENTRY_ID)
+    assert entry is not None
+    found: TorrentHandoff = entry.runtime_data.handoff
     return found
 
 

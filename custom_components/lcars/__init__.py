@@ -18,7 +18,7 @@ from .coordinator import AnyCoordinator, Services, create_coordinator
 from .data import LcarsConfigEntry, LcarsData
 from .runtime.cleanup import CleanupManager
 from .services import async_setup_services
-from .torrent_handoff import TorrentHandoff, async_setup_handoff
+from .torrent_handoff import TorrentHandoff
 from .torrent_manager import TorrentManager, async_remove_issues, remove_state
 
 PLATFORMS: list[Platform] = [
@@ -100,7 +100,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> boo
         ) from err
     await cleanup.async_load()
     entry.runtime_data = data = LcarsData(
-        coordinators=coordinators, cleanup=cleanup, torrent=torrent
+        coordinators=coordinators,
+        cleanup=cleanup,
+        torrent=torrent,
+        handoff=TorrentHandoff(hass, entry, torrent, Services(coordinators)),
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     data.cleanup.async_start()
@@ -108,7 +111,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> boo
     await data.torrent.async_start()
     # Stopped with the entry whatever happens after it started.
     entry.async_on_unload(data.torrent.async_stop)
-    await async_setup_handoff(hass, entry)
+    await data.handoff.async_setup()
     return True
 
 

@@ -8,15 +8,21 @@ from homeassistant.config_entries import ConfigEntry
 
 from .coordinator import Services
 from .runtime.cleanup import CleanupManager
+from .torrent_handoff import TorrentHandoff
 from .torrent_manager import TorrentManager
 
 
 @dataclass(slots=True)
 class LcarsData(Services):
-    """The connected services, the cleanup and the BitTorrent client of an entry."""
+    """The connected services, the cleanup and the BitTorrent client of an entry.
+
+    `handoff` ties the client's torrents to library items and watches the
+    folder Radarr and Sonarr drop torrents in.
+    """
 
     cleanup: CleanupManager
     torrent: TorrentManager
+    handoff: TorrentHandoff
 
 
 type LcarsConfigEntry = ConfigEntry[LcarsData]

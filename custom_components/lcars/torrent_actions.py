@@ -15,13 +15,15 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from . import fields
 from .const import ATTR_CONFIG_ENTRY_ID, LOGGER
+from .coordinator import RadarrCoordinator, SonarrCoordinator
+from .data import LcarsConfigEntry
 from .permissions import (
     PathNotAllowedError,
     async_check_path,
     async_require_admin,
     served_over_http,
 )
-from .services_common import async_get_entry, invalid
+from .services_common import as_int, async_get_entry, invalid
 from .torrent import (
     DuplicateTorrentError,
     EngineError,
@@ -31,7 +33,7 @@ from .torrent import (
     parse_magnet,
     parse_torrent,
 )
-from .torrent_handoff import LINK_SERVICES, TorrentLink, handoff_of, resolve_link
+from .torrent_handoff import LINK_SERVICES, TorrentLink
 from .torrent_manager import CATEGORIES, TorrentManager
 
 ATTR_MAGNET: Final = "magnet"
@@ -180,6 +182,60 @@ def _read_file(path: Path) -> bytes | None:
         ) from err
 
 
+def resolve_link(
+    entry: LcarsConfigEntry,
+    service: str,
+    item_id: Any,
+    instance: str | None = None,
+) -> TorrentLink:
+    """Check a link given to an action; raise the translated error if it is wrong.
+
+    The service must be connected and know the movie or series.
+    """
+    kind = service.strip().lower()
+    if kind not in LINK_SERVICES:
+        raise invalid(
+            "invalid_service", service=service, valid=", ".join(LINK_SERVICES)
+        )
+    coordinators: list[RadarrCoordinator | SonarrCoordinator] = [
+        *(entry.runtime_data.radarr if kind == "radarr" else ()),
+        *(entry.runtime_data.sonarr if kind == "sonarr" else ()),
+    ]
+    if not coordinators:
+        raise invalid("service_not_configured", service=kind)
+    if instance is not None and instance.strip():
+        wanted = instance.strip().casefold()
+        coordinators = [
+            c
+            for c in coordinators
+            if wanted in (c.subentry.title.casefold(), c.subentry_id.casefold())
+        ]
+        if not coordinators:
+            raise invalid("instance_not_found", instance=instance)
+    if len(coordinators) > 1:
+        raise invalid(
+            "instance_required",
+            service=kind,
+            instances=", ".join(c.subentry.title for c in coordinators),
+        )
+    coordinator = coordinators[0]
+    number = as_int(item_id) if isinstance(item_id, int | float | str) else None
+    if number is None or number < 0:
+        raise invalid("invalid_item_id", field="link.id", value=str(item_id))
+    if coordinator.data is None:
+        raise invalid("service_unavailable", service=coordinator.subentry.title)
+    rows = (
+        coordinator.data.movies
+        if isinstance(coordinator, RadarrCoordinator)
+        else coordinator.data.series
+    )
+    if number not in set(rows.column("id")):
+        raise invalid(
+            "item_not_found", id=str(number), instance=coordinator.subentry.title
+        )
+    return TorrentLink(kind, coordinator.subentry_id, number)
+
+
 def _url_failed() -> ServiceValidationError:
     """Return the one error of a URL that gave no torrent, whatever the cause.
 
@@ -249,9 +305,9 @@ async def async_add_torrent(hass: HomeAssistant, call: ServiceCall) -> ServiceRe
             wanted[ATTR_LINK_ID],
             wanted.get(ATTR_LINK_INSTANCE),
         )
-    handoff = handoff_of(hass, manager.entry.entry_id)
-    if link is not None and handoff is None:
-        raise invalid("torrent_engine_off")
+    handoff = async_get_entry(
+        hass, call.data[ATTR_CONFIG_ENTRY_ID]
+    ).runtime_data.handoff
     save_path = await _async_save_path(hass, call, manager)
 
     magnet: str | None = call.data.get(ATTR_MAGNET)
@@ -302,7 +358,7 @@ async def async_add_torrent(hass: HomeAssistant, call: ServiceCall) -> ServiceRe
         category = category or LINK_SERVICES[link.service]
     if category is not None:
         manager.categories[info_hash] = category
-    if link is not None and handoff is not None:
+    if link is not None:
         await handoff.async_link(info_hash, link)
     if call.data[ATTR_PAUSED]:
         await backend.pause(info_hash)

@@ -22,18 +22,13 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.storage import Store
-from homeassistant.util.hass_dict import HassKey
 
 from .clients.errors import LcarsClientError
-from .coordinator import (
-    RadarrCoordinator,
-    SonarrCoordinator,
-)
-from .data import LcarsConfigEntry
-from .services_common import as_int, invalid
+from .coordinator import RadarrCoordinator, Services, SonarrCoordinator
 from .torrent import (
     DuplicateTorrentError,
     EngineError,
@@ -75,8 +70,6 @@ STORAGE_VERSION: Final = 1
 # A hand-over that failed is tried again after this many seconds.
 RETRY_DELAY: Final = 60.0
 
-DATA_HANDOFF: HassKey[dict[str, TorrentHandoff]] = HassKey("lcars_torrent_handoff")
-
 
 @dataclass(frozen=True, slots=True)
 class TorrentLink:
@@ -104,92 +97,32 @@ def _links_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
     return Store(hass, STORAGE_VERSION, f"lcars.torrent_links.{entry_id}")
 
 
-def handoff_of(hass: HomeAssistant, entry_id: str) -> TorrentHandoff | None:
-    """Return the hand-off of a loaded entry, if it is set up."""
-    return hass.data.get(DATA_HANDOFF, {}).get(entry_id)
-
-
-def resolve_link(
-    entry: LcarsConfigEntry,
-    service: str,
-    item_id: Any,
-    instance: str | None = None,
-) -> TorrentLink:
-    """Check a link given to an action; raise the translated error if it is wrong.
-
-    The service must be connected and know the movie or series.
-    """
-    kind = service.strip().lower()
-    if kind not in LINK_SERVICES:
-        raise invalid(
-            "invalid_service", service=service, valid=", ".join(LINK_SERVICES)
-        )
-    coordinators: list[RadarrCoordinator | SonarrCoordinator] = [
-        *(entry.runtime_data.radarr if kind == "radarr" else ()),
-        *(entry.runtime_data.sonarr if kind == "sonarr" else ()),
-    ]
-    if not coordinators:
-        raise invalid("service_not_configured", service=kind)
-    if instance is not None and instance.strip():
-        wanted = instance.strip().casefold()
-        coordinators = [
-            c
-            for c in coordinators
-            if wanted in (c.subentry.title.casefold(), c.subentry_id.casefold())
-        ]
-        if not coordinators:
-            raise invalid("instance_not_found", instance=instance)
-    if len(coordinators) > 1:
-        raise invalid(
-            "instance_required",
-            service=kind,
-            instances=", ".join(c.subentry.title for c in coordinators),
-        )
-    coordinator = coordinators[0]
-    number = as_int(item_id) if isinstance(item_id, int | float | str) else None
-    if number is None or number < 0:
-        raise invalid("invalid_item_id", field="link.id", value=str(item_id))
-    if coordinator.data is None:
-        raise invalid("service_unavailable", service=coordinator.subentry.title)
-    rows = (
-        coordinator.data.movies
-        if isinstance(coordinator, RadarrCoordinator)
-        else coordinator.data.series
-    )
-    if number not in set(rows.column("id")):
-        raise invalid(
-            "item_not_found", id=str(number), instance=coordinator.subentry.title
-        )
-    return TorrentLink(kind, coordinator.subentry_id, number)
-
-
 class TorrentHandoff:
     """The links of one entry's torrents, and its watch folder."""
 
     def __init__(
         self,
         hass: HomeAssistant,
-        entry: LcarsConfigEntry,
-        manager: TorrentManager | None = None,
+        entry: ConfigEntry,
+        manager: TorrentManager,
+        services: Services,
     ) -> None:
-        """Prepare; nothing is read before async_load().
+        """Prepare; nothing is read before async_setup().
 
-        Without `manager`, the entry's own (entry.runtime_data.torrent) is used.
+        `manager` is the entry's BitTorrent client; `services` its connected
+        servers, which linked torrents are handed to.
         """
         self.hass = hass
         self.entry = entry
-        self._manager = manager
+        self.manager = manager
+        self.services = services
+        self._set_up = False
         self.links: dict[str, TorrentLink] = {}
         self.watcher: BlackholeWatcher | None = None
         self._store = _links_store(hass, entry.entry_id)
         # Hand-overs under way, so a repeated event does not ask twice.
         self._handing: set[str] = set()
         self._cancel_retry: CALLBACK_TYPE | None = None
-
-    @property
-    def manager(self) -> TorrentManager:
-        """Return the BitTorrent manager whose torrents are linked."""
-        return self._manager or self.entry.runtime_data.torrent
 
     # Links
 
@@ -305,7 +238,7 @@ class TorrentHandoff:
         status = None if backend is None else backend.status(info_hash)
         if status is None:
             return False
-        coordinator = self.entry.runtime_data.coordinators.get(link.subentry_id)
+        coordinator = self.services.coordinators.get(link.subentry_id)
         if not isinstance(coordinator, RadarrCoordinator | SonarrCoordinator):
             _LOGGER.warning(
                 "%s finished, but the service it is linked to is no longer connected",
@@ -423,28 +356,20 @@ class TorrentHandoff:
         watcher, self.watcher = self.watcher, None
         if watcher is not None:
             await watcher.stop()
-        handoffs = self.hass.data.get(DATA_HANDOFF, {})
-        if handoffs.get(self.entry.entry_id) is self:
-            del handoffs[self.entry.entry_id]
 
+    async def async_setup(self) -> None:
+        """Load the links, follow the engine's events, watch the folder.
 
-async def async_setup_handoff(
-    hass: HomeAssistant, entry: LcarsConfigEntry
-) -> TorrentHandoff:
-    """Load the links, follow the engine's events, watch the folder.
-
-    Call once BitTorrent has started; everything stops when the entry unloads.
-    Calling it again for the same setup of the entry returns the same object.
-    """
-    handoffs = hass.data.setdefault(DATA_HANDOFF, {})
-    existing = handoffs.get(entry.entry_id)
-    manager = entry.runtime_data.torrent
-    if existing is not None and existing.manager is manager:
-        return existing
-    handoff = TorrentHandoff(hass, entry, manager)
-    await handoff.async_load()
-    handoffs[entry.entry_id] = handoff
-    entry.async_on_unload(manager.async_add_event_listener(handoff.async_on_event))
-    entry.async_on_unload(handoff.async_stop)
-    await handoff.async_start()
-    return handoff
+        Call once BitTorrent has started; everything stops when the entry
+        unloads. A second call does nothing.
+        """
+        if self._set_up:
+            return
+        self._set_up = True
+        await self.async_load()
+        entry = self.entry
+        entry.async_on_unload(
+            self.manager.async_add_event_listener(self.async_on_event)
+        )
+        entry.async_on_unload(self.async_stop)
+        await self.async_start()

@@ -12,6 +12,7 @@ next pop, so everything needed is copied out of them at once.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable
 import contextlib
 from datetime import UTC, datetime, timedelta
@@ -206,6 +207,8 @@ class TorrentEngine:
         self._writes: dict[str, asyncio.Future[None]] = {}
         # Torrents whose "finished" waits for their data to be on disk.
         self._finishing: dict[str, asyncio.Future[None]] = {}
+        # Disk flushes asked for, oldest first; libtorrent answers in order.
+        self._flushes: dict[str, deque[asyncio.Future[None]]] = {}
         self._io_tasks: set[asyncio.Future[None]] = set()
         self._timer: asyncio.TimerHandle | None = None
         self._last_resume_save = 0.0
@@ -311,6 +314,8 @@ class TorrentEngine:
         self._handles.clear()
         self._keys.clear()
         self._pending_saves.clear()
+        for key in list(self._flushes):
+            self._resolve_flush(key, every=True)
         holder = [session]
         del session
         # Destroying the session waits for trackers and disk threads.
@@ -507,6 +512,7 @@ class TorrentEngine:
         self._metadata_early.discard(info_hash)
         self._path_errors.pop(info_hash, None)
         self._resolve_save(info_hash)
+        self._resolve_flush(info_hash, every=True)
         try:
             await self._executor(session.remove_torrent, handle, flags)
         finally:
@@ -643,6 +649,8 @@ class TorrentEngine:
             # "Nothing changed" also arrives here; the last file is current.
             _LOGGER.debug("Resume data of %s not saved: %s", key, alert.message())
             self._resolve_save(key)
+        elif isinstance(alert, lt.cache_flushed_alert):
+            self._resolve_flush(self._key_of(alert.handle))
         elif isinstance(alert, lt.torrent_finished_alert):
             key = self._key_of(alert.handle)
             if key in self._unchecked or key in self._path_errors:
@@ -697,10 +705,11 @@ class TorrentEngine:
         libtorrent says "finished" once every piece passed its hash check,
         while the last blocks may still wait to be written; whoever acts on
         the event (Radarr or Sonarr importing the file) would read it short.
-        Saving the resume data flushes the torrent's writes first; a save
-        asked for before the last pieces came would not cover them.
+        A flush waits for every write queued before it (saving the resume
+        data only starts one, without waiting), so it is asked for now.
         """
         try:
+            await self._flush(key)
             pending = self._pending_saves.get(key)
             if pending is not None and not pending.done():
                 await asyncio.wait([pending])
@@ -860,6 +869,29 @@ class TorrentEngine:
             if self._writes.get(key) is asyncio.current_task():
                 del self._writes[key]
             self._resolve_save(key)
+
+    def _flush(self, key: str) -> asyncio.Future[None]:
+        """Write a torrent's queued blocks; the future ends once they are."""
+        assert self._loop is not None
+        future: asyncio.Future[None] = self._loop.create_future()
+        handle = self._handles.get(key)
+        if handle is None:
+            future.set_result(None)
+            return future
+        self._flushes.setdefault(key, deque()).append(future)
+        self._timed(handle.flush_cache)
+        return future
+
+    def _resolve_flush(self, key: str, *, every: bool = False) -> None:
+        waiting = self._flushes.get(key)
+        while waiting:
+            future = waiting.popleft()
+            if not future.done():
+                future.set_result(None)
+            if not every:
+                break
+        if not waiting:
+            self._flushes.pop(key, None)
 
     def _resolve_save(self, key: str) -> None:
         pending = self._pending_saves.pop(key, None)
