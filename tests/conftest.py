@@ -157,6 +157,27 @@ def lcars_entry(simulator: Any, names: list[str] | None = None) -> MockConfigEnt
     )
 
 
+async def call_action(
+    hass: HomeAssistant, action: str, entry: MockConfigEntry, **data: Any
+) -> dict[str, Any]:
+    """Call one of LCARS's actions on the entry and return its answer."""
+    response = await hass.services.async_call(
+        DOMAIN,
+        action,
+        {"config_entry_id": entry.entry_id, **data},
+        blocking=True,
+        return_response=True,
+    )
+    assert isinstance(response, dict)
+    return response
+
+
+def fill_movies_disk(simulator: Any, percent: float = 3) -> None:
+    """Leave this share of Radarr's /movies free (3 %: movies older than 15 days expire)."""
+    total = simulator.state.services["radarr"].total_space_of("/movies")
+    simulator.set_free_space("radarr", "/movies", int(total * percent / 100))
+
+
 @pytest.fixture
 def platforms() -> list[Platform]:
     """Platforms to set up; tests of one platform narrow it."""

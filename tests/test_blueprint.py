@@ -41,6 +41,8 @@ from homeassistant.helpers import entity_registry as er, selector
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util, yaml as yaml_util
 
+from .conftest import fill_movies_disk
+
 BLUEPRINT_SOURCE = (
     Path(__file__).parent.parent
     / "blueprints"
@@ -97,12 +99,6 @@ def _free_percent_sensor(
     return entity_id
 
 
-def _fill_movies_disk(simulator: Any, percent: float) -> None:
-    """Set the free space of Radarr's /movies."""
-    total = simulator.state.services["radarr"].total_space_of("/movies")
-    simulator.set_free_space("radarr", "/movies", int(total * percent / 100))
-
-
 async def _refresh_radarr(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     """Let Radarr's coordinator, and so the sensors, see the service's state."""
     coordinator = entry.runtime_data.coordinators["sub_radarr"]
@@ -115,7 +111,7 @@ async def _set_movies_free(
     hass: HomeAssistant, simulator: Any, entry: MockConfigEntry, percent: float
 ) -> None:
     """Set the free space of Radarr's /movies and let the coordinator see it."""
-    _fill_movies_disk(simulator, percent)
+    fill_movies_disk(simulator, percent)
     coordinator = entry.runtime_data.coordinators["sub_radarr"]
     await coordinator.async_refresh()
     assert coordinator.last_update_success
@@ -303,7 +299,7 @@ async def test_dry_run_on_notifies_and_deletes_nothing(
     await _setup_automation(hass, _inputs(init_integration, sensor))
     triggered = async_capture_events(hass, "automation_triggered")
     finished = async_capture_events(hass, EVENT_CLEANUP_FINISHED)
-    _fill_movies_disk(simulator, LOW_PERCENT)
+    fill_movies_disk(simulator, LOW_PERCENT)
     before = simulator.dump()
 
     await _refresh_radarr(hass, init_integration)

@@ -33,38 +33,16 @@ from homeassistant.exceptions import ServiceValidationError, Unauthorized
 from homeassistant.util import dt as dt_util
 from simulator import Simulator
 
-from .conftest import lcars_entry
+from .conftest import call_action, fill_movies_disk, lcars_entry
 
 RADARR = "radarr/sub_radarr"
 GRACE = timedelta(days=14)
-FREE_PERCENT = 3
 
 
 @pytest.fixture
 def platforms() -> list[Platform]:
     """The cleanup needs no platform to run; keep the setup small."""
     return [Platform.SENSOR]
-
-
-async def _call(
-    hass: HomeAssistant, action: str, entry: MockConfigEntry, **data: Any
-) -> dict[str, Any]:
-    response = await hass.services.async_call(
-        DOMAIN,
-        action,
-        {"config_entry_id": entry.entry_id, **data},
-        blocking=True,
-        return_response=True,
-    )
-    assert isinstance(response, dict)
-    return response
-
-
-def _fill_movies_disk(simulator: Simulator) -> None:
-    """Leave 3% free on Radarr's /movies: movies older than 15 days expire."""
-    radarr = simulator.state.services["radarr"]
-    total = radarr.total_space_of("/movies")
-    simulator.set_free_space("radarr", "/movies", total * FREE_PERCENT // 100)
 
 
 def _differences(old: Any, new: Any, path: str = "") -> list[str]:
@@ -138,11 +116,11 @@ async def test_dry_run_changes_nothing_then_a_real_run_deletes(
     entry = init_integration
     manager = await _manual(entry)
     assert manager.dry_run is True
-    _fill_movies_disk(simulator)
+    fill_movies_disk(simulator)
     before = simulator.dump()
     finished = async_capture_events(hass, EVENT_CLEANUP_FINISHED)
 
-    first = await _call(hass, "run_cleanup", entry)
+    first = await call_action(hass, "run_cleanup", entry)
 
     # Expired movies start their grace period: nothing is due yet.
     assert first["result"] == "listed"
@@ -164,7 +142,7 @@ async def test_dry_run_changes_nothing_then_a_real_run_deletes(
 
     # Past the grace period, a dry run names what would go and sends nothing.
     freezer.tick(GRACE + timedelta(hours=1))
-    second = await _call(hass, "run_cleanup", entry)
+    second = await call_action(hass, "run_cleanup", entry)
     assert second["result"] == "dry_run"
     assert second["deleted"]
     assert second["bytes_freed"] == 0
@@ -177,7 +155,7 @@ async def test_dry_run_changes_nothing_then_a_real_run_deletes(
 
     # The same run with dry run off deletes exactly those.
     deleted_events = async_capture_events(hass, EVENT_MEDIA_DELETED)
-    third = await _call(hass, "run_cleanup", entry, dry_run=False)
+    third = await call_action(hass, "run_cleanup", entry, dry_run=False)
     assert third["result"] == "ok", third["message"]
     assert {item["key"] for item in third["deleted"]} == would_go
     assert third["bytes_freed"] == sum(item["size"] for item in third["deleted"])
@@ -227,8 +205,8 @@ async def test_turning_dry_run_off_restarts_the_grace_period(
     """Items listed during a dry run get a full, announced grace period."""
     entry = init_integration
     manager = await _manual(entry)
-    _fill_movies_disk(simulator)
-    await _call(hass, "run_cleanup", entry)
+    fill_movies_disk(simulator)
+    await call_action(hass, "run_cleanup", entry)
     listed = {e.key for e in manager.leaving_soon}
     assert listed
     freezer.tick(GRACE + timedelta(days=1))
@@ -241,7 +219,7 @@ async def test_turning_dry_run_off_restarts_the_grace_period(
     for item in manager.leaving_soon:
         assert item.delete_on == now + GRACE
     # The first real run announces them in Jellyfin and deletes nothing.
-    result = await _call(hass, "run_cleanup", entry)
+    result = await call_action(hass, "run_cleanup", entry)
     assert result["dry_run"] is False
     assert result["deleted"] == []
     after = simulator.dump()
@@ -249,7 +227,7 @@ async def test_turning_dry_run_off_restarts_the_grace_period(
     members = _leaving_soon_collection(simulator)
     assert members
     freezer.tick(GRACE + timedelta(hours=1))
-    result = await _call(hass, "run_cleanup", entry)
+    result = await call_action(hass, "run_cleanup", entry)
     assert result["result"] == "ok", result["message"]
     assert result["deleted"]
 
@@ -263,15 +241,15 @@ async def test_fails_closed_when_a_service_is_down(
     """Past the grace period, a failed source still means no deletion at all."""
     entry = init_integration
     await _manual(entry)
-    _fill_movies_disk(simulator)
-    await _call(hass, "run_cleanup", entry, dry_run=False)
+    fill_movies_disk(simulator)
+    await call_action(hass, "run_cleanup", entry, dry_run=False)
     leaving = _manager(entry).leaving_soon
     assert leaving
     freezer.tick(GRACE + timedelta(hours=1))
     simulator.faults("sonarr").set(status=500)
     before = simulator.dump()
 
-    result = await _call(hass, "run_cleanup", entry, dry_run=False)
+    result = await call_action(hass, "run_cleanup", entry, dry_run=False)
 
     assert result["result"] == "failed_closed"
     assert result["deleted"] == []
@@ -359,20 +337,20 @@ async def test_protect_and_unprotect(
     movie = next(m for m in radarr.movies.values() if not m.tags)
     labels = {tag.id: tag.label for tag in radarr.tags}
 
-    result = await _call(hass, "protect", entry, service="radarr", id=movie.id)
+    result = await call_action(hass, "protect", entry, service="radarr", id=movie.id)
 
     assert result["protected"] is True
     assert result["title"] == movie.title
     labels = {tag.id: tag.label for tag in radarr.tags}
     assert "lcars-keep" in {labels[t] for t in radarr.movies[movie.id].tags}
 
-    _fill_movies_disk(simulator)
-    await _call(hass, "run_cleanup", entry)
+    fill_movies_disk(simulator)
+    await call_action(hass, "run_cleanup", entry)
     assert f"{RADARR}/movie/{movie.id}" not in {
         e.key for e in _manager(entry).leaving_soon
     }
 
-    result = await _call(hass, "unprotect", entry, service="radarr", id=movie.id)
+    result = await call_action(hass, "unprotect", entry, service="radarr", id=movie.id)
     assert result["protected"] is False
     labels = {tag.id: tag.label for tag in radarr.tags}
     assert "lcars-keep" not in {labels[t] for t in radarr.movies[movie.id].tags}
@@ -399,7 +377,7 @@ async def test_delete_media_bad_input(
     """Bad input is refused with a translated error and deletes nothing."""
     before = simulator.dump()
     with pytest.raises(ServiceValidationError) as err:
-        await _call(hass, "delete_media", init_integration, dry_run=False, **data)
+        await call_action(hass, "delete_media", init_integration, dry_run=False, **data)
     assert err.value.translation_key == key
     assert not _differences(before, simulator.dump())
 
@@ -413,11 +391,11 @@ async def test_delete_media_refuses_a_protected_item(
     entry = init_integration
     radarr = simulator.state.services["radarr"]
     movie = next(m for m in radarr.movies.values() if m.file is not None)
-    await _call(hass, "protect", entry, service="radarr", id=movie.id)
+    await call_action(hass, "protect", entry, service="radarr", id=movie.id)
     before = simulator.dump()
 
     with pytest.raises(ServiceValidationError) as err:
-        await _call(
+        await call_action(
             hass, "delete_media", entry, service="radarr", id=movie.id, dry_run=False
         )
 
@@ -442,7 +420,7 @@ async def test_delete_media_follows_dry_run_unless_told(
     )
     before = simulator.dump()
 
-    dry = await _call(hass, "delete_media", entry, service="radarr", id=movie.id)
+    dry = await call_action(hass, "delete_media", entry, service="radarr", id=movie.id)
     assert dry["dry_run"] is True
     assert dry["result"] == "dry_run"
     assert [d["key"] for d in dry["deleted"]] == [f"{RADARR}/movie/{movie.id}"]
@@ -450,7 +428,7 @@ async def test_delete_media_follows_dry_run_unless_told(
     assert not _differences(before, simulator.dump())
 
     deleted = async_capture_events(hass, EVENT_MEDIA_DELETED)
-    real = await _call(
+    real = await call_action(
         hass, "delete_media", entry, service="radarr", id=movie.id, dry_run=False
     )
     assert real["result"] == "ok"
@@ -499,15 +477,15 @@ async def test_grace_period_survives_a_restart(
         await hass.async_block_till_done()
     manager = await _manual(entry)
     await manager.async_set_dry_run(False)
-    _fill_movies_disk(simulator)
+    fill_movies_disk(simulator)
     start = dt_util.utcnow()
 
-    day0 = await _call(hass, "run_cleanup", entry)
+    day0 = await call_action(hass, "run_cleanup", entry)
     assert day0["result"] == "listed"
     entered = {e.key: e.entered for e in manager.leaving_soon}
     assert entered
     freezer.tick(timedelta(days=7))
-    day7 = await _call(hass, "run_cleanup", entry)
+    day7 = await call_action(hass, "run_cleanup", entry)
     assert day7["deleted"] == []
     movies_before_restart = set(simulator.state.services["radarr"].movies)
 
@@ -532,13 +510,13 @@ async def test_grace_period_survives_a_restart(
 
     # One hour before the end of the grace period: still nothing.
     freezer.move_to(start + GRACE - timedelta(hours=1))
-    early = await _call(hass2, "run_cleanup", entry2)
+    early = await call_action(hass2, "run_cleanup", entry2)
     assert early["deleted"] == []
     assert set(simulator.state.services["radarr"].movies) == movies_before_restart
 
     # Once it is over, the stalest go, each with its time on leaving soon.
     freezer.move_to(start + GRACE + timedelta(hours=1))
-    late = await _call(hass2, "run_cleanup", entry2)
+    late = await call_action(hass2, "run_cleanup", entry2)
     assert late["result"] == "ok", late["message"]
     assert late["deleted"]
     for item in late["deleted"]:

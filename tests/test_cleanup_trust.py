@@ -33,7 +33,7 @@ from homeassistant.util import dt as dt_util
 from simulator import Simulator
 from simulator.state import UserData
 
-from .conftest import lcars_entry
+from .conftest import call_action, fill_movies_disk, lcars_entry
 
 RADARR = "radarr/sub_radarr"
 GRACE = timedelta(days=14)
@@ -45,27 +45,6 @@ STORE = f"{DOMAIN}.lcars_entry.cleanup"
 def platforms() -> list[Platform]:
     """The cleanup and its last-run sensors."""
     return [Platform.SENSOR]
-
-
-async def _call(
-    hass: HomeAssistant, action: str, entry: MockConfigEntry, **data: Any
-) -> dict[str, Any]:
-    response = await hass.services.async_call(
-        DOMAIN,
-        action,
-        {"config_entry_id": entry.entry_id, **data},
-        blocking=True,
-        return_response=True,
-    )
-    assert isinstance(response, dict)
-    return response
-
-
-def _fill_movies_disk(simulator: Simulator) -> None:
-    """Leave 3% free on Radarr's /movies: movies older than 15 days expire."""
-    radarr = simulator.state.services["radarr"]
-    total = radarr.total_space_of("/movies")
-    simulator.set_free_space("radarr", "/movies", total * 3 // 100)
 
 
 def _manager(entry: MockConfigEntry) -> CleanupManager:
@@ -110,7 +89,7 @@ async def test_a_deleted_jellyfin_user_means_no_deletion_until_the_list_is_fixed
     """A movie only Bob watched is never deleted because Bob's data went missing."""
     entry = init_integration
     manager = await _armed(entry)
-    _fill_movies_disk(simulator)
+    fill_movies_disk(simulator)
     radarr = simulator.state.services["radarr"]
     jellyfin = simulator.state.services["jellyfin"]
     alice, bob = jellyfin.users[:2]
@@ -132,7 +111,7 @@ async def test_a_deleted_jellyfin_user_means_no_deletion_until_the_list_is_fixed
     )
     jellyfin.touch()
 
-    day0 = await _call(hass, "run_cleanup", entry)
+    day0 = await call_action(hass, "run_cleanup", entry)
     assert day0["result"] == "listed"
     assert _movie_key(movie) not in manager.ledger
     listed = {e.key for e in manager.leaving_soon}
@@ -142,7 +121,7 @@ async def test_a_deleted_jellyfin_user_means_no_deletion_until_the_list_is_fixed
     for days in (1, 8, 8):
         freezer.tick(timedelta(days=days))
         simulator.reset_requests()
-        result = await _call(hass, "run_cleanup", entry)
+        result = await call_action(hass, "run_cleanup", entry)
         assert result["result"] == "failed_closed"
         assert result["deleted"] == []
         assert bob.id in result["message"]
@@ -166,7 +145,7 @@ async def test_a_deleted_jellyfin_user_means_no_deletion_until_the_list_is_fixed
     )
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
-    result = await _call(hass, "run_cleanup", entry)
+    result = await call_action(hass, "run_cleanup", entry)
     assert result["result"] == "ok", result["message"]
     assert {d["key"] for d in result["deleted"]} <= listed
     assert _issue(hass, "jellyfin_watch_data_missing") is None
@@ -180,15 +159,15 @@ async def test_episodes_without_a_users_data_mean_no_deletion(
 ) -> None:
     entry = init_integration
     manager = await _armed(entry)
-    _fill_movies_disk(simulator)
-    await _call(hass, "run_cleanup", entry)
+    fill_movies_disk(simulator)
+    await call_action(hass, "run_cleanup", entry)
     assert manager.leaving_soon
     freezer.tick(GRACE + timedelta(hours=1))
     alice = simulator.state.services["jellyfin"].users[0]
     simulator.withhold_user_data("jellyfin", alice.id, ["Episode"])
     simulator.reset_requests()
 
-    result = await _call(hass, "run_cleanup", entry)
+    result = await call_action(hass, "run_cleanup", entry)
 
     assert result["result"] == "failed_closed"
     assert f"alice ({alice.id})" in result["message"]
@@ -198,7 +177,7 @@ async def test_episodes_without_a_users_data_mean_no_deletion(
     assert issue.translation_placeholders is not None
     assert issue.translation_placeholders["users"] == f"alice ({alice.id})"
     # The preview tells the same, and deletes nothing either.
-    preview = await _call(hass, "preview_cleanup", entry)
+    preview = await call_action(hass, "preview_cleanup", entry)
     assert preview["failed_closed"]
     assert [r["code"] for r in preview["fail_reasons"]] == ["watch_data_missing"]
 
@@ -217,10 +196,10 @@ async def test_a_clock_step_forward_never_makes_listed_items_due_early(
     monotonic = [5000.0]
     _manager(entry).monotonic = lambda: monotonic[0]
     manager = await _armed(entry)
-    _fill_movies_disk(simulator)
+    fill_movies_disk(simulator)
     radarr = simulator.state.services["radarr"]
 
-    day0 = await _call(hass, "run_cleanup", entry)
+    day0 = await call_action(hass, "run_cleanup", entry)
     assert day0["result"] == "listed"
     listed = {e.key for e in manager.leaving_soon}
     movies = set(radarr.movies)
@@ -229,7 +208,7 @@ async def test_a_clock_step_forward_never_makes_listed_items_due_early(
     freezer.tick(GRACE + timedelta(days=1, hours=1))
     monotonic[0] += 3600
     simulator.reset_requests()
-    stepped = await _call(hass, "run_cleanup", entry)
+    stepped = await call_action(hass, "run_cleanup", entry)
     assert stepped["result"] == "failed_closed"
     assert "clock jumped forward" in stepped["message"]
     assert _writes(simulator) == []
@@ -238,7 +217,7 @@ async def test_a_clock_step_forward_never_makes_listed_items_due_early(
     # From the new time on, the whole grace period is observed again.
     freezer.tick(timedelta(days=13))
     monotonic[0] += 13 * 86400
-    waiting = await _call(hass, "run_cleanup", entry)
+    waiting = await call_action(hass, "run_cleanup", entry)
     assert waiting["result"] == "listed", waiting["message"]
     assert set(radarr.movies) == movies
     assert listed <= {e.key for e in manager.leaving_soon}
@@ -247,7 +226,7 @@ async def test_a_clock_step_forward_never_makes_listed_items_due_early(
 
     freezer.tick(timedelta(days=1, hours=1))
     monotonic[0] += 86400 + 3600
-    done = await _call(hass, "run_cleanup", entry)
+    done = await call_action(hass, "run_cleanup", entry)
     assert done["result"] == "ok", done["message"]
     assert done["deleted"]
     assert {d["key"] for d in done["deleted"]} <= listed
@@ -263,15 +242,15 @@ async def test_a_clock_step_back_is_doubt(
     monotonic = [5000.0]
     _manager(entry).monotonic = lambda: monotonic[0]
     await _armed(entry)
-    _fill_movies_disk(simulator)
-    await _call(hass, "run_cleanup", entry)
+    fill_movies_disk(simulator)
+    await call_action(hass, "run_cleanup", entry)
     freezer.tick(GRACE + timedelta(hours=2))
     monotonic[0] += GRACE.total_seconds() + 7200
     # A wrong time zone fixed: the clock goes back 5 hours.
     freezer.tick(timedelta(hours=-5))
     monotonic[0] += 60
 
-    result = await _call(hass, "run_cleanup", entry)
+    result = await call_action(hass, "run_cleanup", entry)
 
     assert result["result"] == "failed_closed"
     assert "clock jumped back" in result["message"]
@@ -321,12 +300,12 @@ async def test_time_the_machine_was_off_does_not_count(
     ):
         entry = await _start(hass, simulator)
     manager = await _armed(entry)
-    _fill_movies_disk(simulator)
+    fill_movies_disk(simulator)
     start = dt_util.utcnow()
-    await _call(hass, "run_cleanup", entry)
+    await call_action(hass, "run_cleanup", entry)
     listed = {e.key for e in manager.leaving_soon}
     freezer.tick(timedelta(days=7))
-    await _call(hass, "run_cleanup", entry)
+    await call_action(hass, "run_cleanup", entry)
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_stop()
 
@@ -341,7 +320,7 @@ async def test_time_the_machine_was_off_does_not_count(
     assert manager2.dry_run is False
     movies = set(simulator.state.services["radarr"].movies)
 
-    after = await _call(hass2, "run_cleanup", entry2)
+    after = await call_action(hass2, "run_cleanup", entry2)
     assert after["result"] == "listed", after["message"]
     assert set(simulator.state.services["radarr"].movies) == movies
     for item in manager2.leaving_soon:
@@ -350,7 +329,7 @@ async def test_time_the_machine_was_off_does_not_count(
             assert "did not count toward the grace period" in item.reason
 
     freezer.move_to(start + timedelta(days=21, hours=2))
-    late = await _call(hass2, "run_cleanup", entry2)
+    late = await call_action(hass2, "run_cleanup", entry2)
     assert late["result"] == "ok", late["message"]
     assert late["deleted"]
     assert await hass2.config_entries.async_unload(entry2.entry_id)
@@ -390,20 +369,20 @@ async def test_a_ledger_stored_before_observed_time_loads_and_waits(
             "last_run": None,
         },
     }
-    _fill_movies_disk(simulator)
+    fill_movies_disk(simulator)
     entry = await _start(hass, simulator)
     manager = _manager(entry)
     assert manager.dry_run is False
     assert _issue(hass, "cleanup_state_unreadable") is None
 
-    first = await _call(hass, "run_cleanup", entry)
+    first = await call_action(hass, "run_cleanup", entry)
 
     assert first["result"] == "listed", first["message"]
     assert old_movie in radarr.movies
     (entry_now,) = [e for e in manager.leaving_soon if e.key.endswith(f"/{old_movie}")]
     assert entry_now.delete_on == now + GRACE
     freezer.tick(GRACE + timedelta(hours=1))
-    late = await _call(hass, "run_cleanup", entry)
+    late = await call_action(hass, "run_cleanup", entry)
     assert late["result"] == "ok", late["message"]
     assert old_movie not in radarr.movies
 
@@ -419,10 +398,10 @@ async def test_items_whose_size_makes_no_sense_are_held(
 ) -> None:
     entry = init_integration
     await _armed(entry)
-    _fill_movies_disk(simulator)
+    fill_movies_disk(simulator)
     radarr = simulator.state.services["radarr"]
     total = radarr.total_space_of("/movies")
-    await _call(hass, "run_cleanup", entry)
+    await call_action(hass, "run_cleanup", entry)
     listed = sorted(int(e.key.rsplit("/", 1)[1]) for e in _manager(entry).leaving_soon)
     negative, huge = listed[:2]
     radarr.movies[negative].file.size = -4096
@@ -430,8 +409,8 @@ async def test_items_whose_size_makes_no_sense_are_held(
     radarr.touch()
     freezer.tick(GRACE + timedelta(hours=1))
 
-    preview = await _call(hass, "preview_cleanup", entry, max_items=100)
-    result = await _call(hass, "run_cleanup", entry)
+    preview = await call_action(hass, "preview_cleanup", entry, max_items=100)
+    result = await call_action(hass, "run_cleanup", entry)
 
     held = {h["key"]: h["hold"] for h in preview["held"]}
     assert held[f"{RADARR}/movie/{negative}"] == "size_in_doubt"
@@ -565,7 +544,7 @@ async def test_a_store_of_the_wrong_shape_is_read_as_unreadable(
 ) -> None:
     """Dry run on, a repair issue, nothing deleted; the entry still sets up."""
     hass_storage[STORE] = {"version": 1, "minor_version": 1, "key": STORE, "data": data}
-    _fill_movies_disk(simulator)
+    fill_movies_disk(simulator)
     before = simulator.dump()
 
     entry = await _start(hass, simulator)
@@ -580,7 +559,7 @@ async def test_a_store_of_the_wrong_shape_is_read_as_unreadable(
     assert issue.translation_placeholders is not None
     assert issue.translation_placeholders["entry"] == "LCARS"
     await manager.async_set_automatic(False)
-    result = await _call(hass, "run_cleanup", entry)
+    result = await call_action(hass, "run_cleanup", entry)
     assert result["dry_run"] is True
     assert simulator.dump() == before
     # The administrator turns dry run off: the notice is done.
@@ -613,8 +592,8 @@ async def _due_run(
     """Movies due now, with their grace period observed in full (no freezer here:
     the simulator's latency needs a clock that moves)."""
     manager = await _armed(entry)
-    _fill_movies_disk(simulator)
-    await _call(hass, "run_cleanup", entry, dry_run=True)
+    fill_movies_disk(simulator)
+    await call_action(hass, "run_cleanup", entry, dry_run=True)
     assert len(manager.leaving_soon) >= 3
     clock = manager.read_clock()
     past = clock.wall - GRACE - timedelta(days=1)
@@ -652,7 +631,7 @@ async def test_reloading_the_entry_stops_its_run(
     await _due_run(hass, entry, simulator)
     radarr = simulator.state.services["radarr"]
     movies = set(radarr.movies)
-    run = hass.async_create_task(_call(hass, "run_cleanup", entry))
+    run = hass.async_create_task(call_action(hass, "run_cleanup", entry))
     await _first_write(simulator)
 
     sent = len(_writes(simulator))
@@ -684,7 +663,7 @@ async def test_turning_dry_run_on_stops_the_run_under_way(
     radarr = simulator.state.services["radarr"]
     due = {e.key for e in manager.leaving_soon}
     movies = set(radarr.movies)
-    run = hass.async_create_task(_call(hass, "run_cleanup", entry))
+    run = hass.async_create_task(call_action(hass, "run_cleanup", entry))
     await _first_write(simulator)
 
     await manager.async_set_dry_run(True)
@@ -720,7 +699,9 @@ async def test_reloading_the_entry_stops_a_deletion_by_hand(
     simulator.faults("radarr").set(latency=1.0, paths=["/api/v3/movie/"])
     simulator.reset_requests()
     delete = hass.async_create_task(
-        _call(hass, "delete_media", entry, service="radarr", id=movie.id, dry_run=False)
+        call_action(
+            hass, "delete_media", entry, service="radarr", id=movie.id, dry_run=False
+        )
     )
     await _first_write(simulator)
 
@@ -787,10 +768,10 @@ async def test_a_run_that_lists_items_says_listed(
     manager = _manager(entry)
     await manager.async_set_automatic(False)
 
-    nothing = await _call(hass, "run_cleanup", entry)
+    nothing = await call_action(hass, "run_cleanup", entry)
     assert nothing["result"] == "nothing_to_do"
-    _fill_movies_disk(simulator)
-    listed = await _call(hass, "run_cleanup", entry)
+    fill_movies_disk(simulator)
+    listed = await call_action(hass, "run_cleanup", entry)
 
     assert listed["result"] == "listed"
     assert listed["leaving_soon_count"] == len(manager.leaving_soon) > 0
@@ -820,7 +801,7 @@ async def test_cancelling_a_run_cancels_its_work(
     assert _writes(simulator)[sent:] == []
     assert manager.running is False
     simulator.faults("radarr").clear()
-    again = await _call(hass, "run_cleanup", entry, dry_run=True)
+    again = await call_action(hass, "run_cleanup", entry, dry_run=True)
     assert again["result"] in ("dry_run", "listed")
 
 
@@ -860,19 +841,19 @@ async def test_a_run_that_fails_closed_starts_no_grace_period(
     entry = init_integration
     manager = await _armed(entry)
     simulator.faults("sonarr").set(status=500)
-    _fill_movies_disk(simulator)
+    fill_movies_disk(simulator)
 
-    failed = await _call(hass, "run_cleanup", entry)
+    failed = await call_action(hass, "run_cleanup", entry)
     assert failed["result"] == "failed_closed"
     assert manager.leaving_soon == ()
     assert not [key for key in manager.ledger.entries if key.startswith(RADARR)]
 
     # The source stays down past a whole grace period...
     freezer.tick(GRACE + timedelta(days=1))
-    assert (await _call(hass, "run_cleanup", entry))["result"] == "failed_closed"
+    assert (await call_action(hass, "run_cleanup", entry))["result"] == "failed_closed"
     # ...and once it is back, the expired movies are listed, not deleted.
     simulator.faults("sonarr").clear()
-    listed = await _call(hass, "run_cleanup", entry)
+    listed = await call_action(hass, "run_cleanup", entry)
     assert listed["result"] == "listed"
     assert listed["deleted"] == []
     assert manager.leaving_soon

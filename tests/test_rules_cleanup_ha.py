@@ -3,37 +3,23 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.lcars.const import DOMAIN
 from custom_components.lcars.runtime.cleanup import CleanupManager
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from simulator import Simulator
+
+from .conftest import call_action
 
 
 @pytest.fixture
 def platforms() -> list[Platform]:
     """The cleanup needs no platform to run; keep the setup small."""
     return [Platform.SENSOR]
-
-
-async def _call(
-    hass: HomeAssistant, action: str, entry: MockConfigEntry, **data: Any
-) -> dict[str, Any]:
-    response = await hass.services.async_call(
-        DOMAIN,
-        action,
-        {"config_entry_id": entry.entry_id, **data},
-        blocking=True,
-        return_response=True,
-    )
-    assert isinstance(response, dict)
-    return response
 
 
 def _refresh_fails(simulator: Simulator) -> None:
@@ -54,7 +40,7 @@ async def test_a_failed_jellyfin_rescan_after_a_deletion_is_told(
         if m.file is not None and not set(m.tags) & keep_ids
     )
     _refresh_fails(simulator)
-    real = await _call(
+    real = await call_action(
         hass, "delete_media", entry, service="radarr", id=movie.id, dry_run=False
     )
     # The movie is gone all the same; the answer says Jellyfin still shows it.
@@ -76,11 +62,11 @@ async def test_a_run_whose_jellyfin_rescan_failed_says_so(
     radarr = simulator.state.services["radarr"]
     total = radarr.total_space_of("/movies")
     simulator.set_free_space("radarr", "/movies", total * 3 // 100)
-    first = await _call(hass, "run_cleanup", entry)
+    first = await call_action(hass, "run_cleanup", entry)
     assert first["message"] is None
     freezer.tick(timedelta(days=15))
     _refresh_fails(simulator)
-    run = await _call(hass, "run_cleanup", entry, dry_run=False)
+    run = await call_action(hass, "run_cleanup", entry, dry_run=False)
     assert run["deleted"]
     assert run["result"] == "ok"
     assert run["message"].startswith("Jellyfin did not rescan its libraries: ")

@@ -15,21 +15,7 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.util import dt as dt_util
 from simulator.common import served_time
 
-from .conftest import lcars_entry, subentry_data
-
-
-async def _call(
-    hass: HomeAssistant, action: str, entry: MockConfigEntry, **data: Any
-) -> dict[str, Any]:
-    response = await hass.services.async_call(
-        DOMAIN,
-        action,
-        {"config_entry_id": entry.entry_id, **data},
-        blocking=True,
-        return_response=True,
-    )
-    assert isinstance(response, dict)
-    return response
+from .conftest import call_action, lcars_entry, subentry_data
 
 
 async def _refresh(entry: MockConfigEntry, subentry_id: str) -> None:
@@ -47,7 +33,7 @@ async def test_get_library_everything(
     movies = _state(simulator, "radarr").movies
     series = _state(simulator, "sonarr").series
     artists = _state(simulator, "lidarr").artists
-    result = await _call(hass, "get_library", init_integration, limit=1000)
+    result = await call_action(hass, "get_library", init_integration, limit=1000)
     assert result["total"] == len(movies) + len(series) + len(artists)
     items = result["items"]
     assert len(items) == result["total"]
@@ -78,28 +64,28 @@ async def test_get_library_filters(
     hass: HomeAssistant, init_integration: MockConfigEntry, simulator: Any
 ) -> None:
     """Service, kind, status and search narrow the list."""
-    radarr = await _call(
+    radarr = await call_action(
         hass, "get_library", init_integration, service="radarr", limit=1000
     )
     assert radarr["total"] == len(_state(simulator, "radarr").movies)
     assert {item["service"] for item in radarr["items"]} == {"radarr"}
 
-    by_instance = await _call(
+    by_instance = await call_action(
         hass, "get_library", init_integration, instance="sonarr", limit=1000
     )
     assert by_instance["total"] == len(_state(simulator, "sonarr").series)
 
-    series = await _call(hass, "get_library", init_integration, kind="series")
+    series = await call_action(hass, "get_library", init_integration, kind="series")
     assert series["total"] == len(_state(simulator, "sonarr").series)
     assert {item["kind"] for item in series["items"]} == {"series"}
 
-    monitored = await _call(
+    monitored = await call_action(
         hass, "get_library", init_integration, status="monitored", limit=1000
     )
-    unmonitored = await _call(
+    unmonitored = await call_action(
         hass, "get_library", init_integration, status="unmonitored", limit=1000
     )
-    everything = await _call(hass, "get_library", init_integration, limit=1000)
+    everything = await call_action(hass, "get_library", init_integration, limit=1000)
     assert monitored["total"] + unmonitored["total"] == everything["total"]
     assert all(item["monitored"] for item in monitored["items"])
     assert not any(item["monitored"] for item in unmonitored["items"])
@@ -115,19 +101,21 @@ async def test_get_library_filters(
     )
     assert monitored["total"] == expected_monitored
 
-    available = await _call(
+    available = await call_action(
         hass, "get_library", init_integration, kind="movie", status="available"
     )
     assert available["total"] == sum(
         1 for movie in _values(_state(simulator, "radarr").movies) if movie.file
     )
 
-    missing_all = await _call(
+    missing_all = await call_action(
         hass, "get_library", init_integration, status="missing", limit=1000
     )
     assert all(item["monitored"] for item in missing_all["items"])
     per_kind = [
-        await _call(hass, "get_library", init_integration, kind=kind, status="missing")
+        await call_action(
+            hass, "get_library", init_integration, kind=kind, status="missing"
+        )
         for kind in ("movie", "series", "artist")
     ]
     assert missing_all["total"] == sum(result["total"] for result in per_kind)
@@ -137,7 +125,7 @@ async def test_get_library_filters(
         if not series.monitored:
             assert series.id not in sonarr_missing
 
-    missing = await _call(
+    missing = await call_action(
         hass, "get_library", init_integration, kind="movie", status="missing"
     )
     assert all(i["monitored"] and not i["has_file"] for i in missing["items"])
@@ -147,7 +135,7 @@ async def test_get_library_filters(
 
     title = next(iter(_values(_state(simulator, "radarr").movies))).title
     needle = title[1:6].upper()
-    found = await _call(hass, "get_library", init_integration, search=needle)
+    found = await call_action(hass, "get_library", init_integration, search=needle)
     assert found["total"] >= 1
     assert title in [item["title"] for item in found["items"]]
     assert all(needle.casefold() in i["title"].casefold() for i in found["items"])
@@ -161,11 +149,11 @@ async def test_get_library_paging(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """Pages of a limit and an offset add up to the whole list."""
-    everything = await _call(hass, "get_library", init_integration, limit=1000)
+    everything = await call_action(hass, "get_library", init_integration, limit=1000)
     pages: list[dict[str, Any]] = []
     offset = 0
     while True:
-        page = await _call(
+        page = await call_action(
             hass, "get_library", init_integration, limit=7, offset=offset
         )
         assert page["total"] == everything["total"]
@@ -175,7 +163,7 @@ async def test_get_library_paging(
         pages.extend(page["items"])
         offset += 7
     assert pages == everything["items"]
-    default = await _call(hass, "get_library", init_integration)
+    default = await call_action(hass, "get_library", init_integration)
     assert default["items"] == everything["items"][:100]
 
 
@@ -219,7 +207,7 @@ async def test_watch_data_matched_by_provider_id_only(
     jellyfin.touch()
     await _refresh(init_integration, "sub_jellyfin")
 
-    result = await _call(
+    result = await call_action(
         hass, "get_library", init_integration, kind="movie", limit=1000
     )
     by_id = {item["id"]: item for item in result["items"]}
@@ -255,7 +243,7 @@ async def test_a_movie_is_never_matched_to_a_series_with_its_number(
     jellyfin.touch()
     await _refresh(init_integration, "sub_jellyfin")
 
-    result = await _call(
+    result = await call_action(
         hass, "get_library", init_integration, kind="movie", limit=1000
     )
     (found,) = [item for item in result["items"] if item["id"] == movie.id]
@@ -295,7 +283,9 @@ async def test_watch_data_counts_only_chosen_users(
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    result = await _call(hass, "get_library", entry, search=movie.title, limit=1000)
+    result = await call_action(
+        hass, "get_library", entry, search=movie.title, limit=1000
+    )
     (found,) = [i for i in result["items"] if i["id"] == movie.id]
     assert found["watch"] is not None
     assert found["watch"]["played"] is False
@@ -310,7 +300,7 @@ async def test_no_watch_data_without_jellyfin(
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    result = await _call(hass, "get_library", entry, limit=5)
+    result = await call_action(hass, "get_library", entry, limit=5)
     assert result["items"]
     assert not any("watch" in item for item in result["items"])
 
@@ -323,7 +313,7 @@ async def test_get_queue(
     A season pack, listed by Sonarr once per episode, is one download named
     after the series and season; imported downloads are gone.
     """
-    result = await _call(hass, "get_queue", init_integration)
+    result = await call_action(hass, "get_queue", init_integration)
     expected = {
         (name, records[0].id): records
         for name in ("radarr", "sonarr", "lidarr")
@@ -338,7 +328,9 @@ async def test_get_queue(
         assert item["release_title"] == records[0].title
         assert item["title"] != item["release_title"]
 
-    only_sonarr = await _call(hass, "get_queue", init_integration, service="sonarr")
+    only_sonarr = await call_action(
+        hass, "get_queue", init_integration, service="sonarr"
+    )
     assert {item["service"] for item in only_sonarr["items"]} <= {"sonarr"}
     downloads = simulator.downloads("sonarr")
     assert only_sonarr["total"] == len(downloads)
@@ -354,7 +346,7 @@ async def test_get_disk_space(
     hass: HomeAssistant, init_integration: MockConfigEntry, simulator: Any
 ) -> None:
     """Root folders with free and total space and the free percentage."""
-    result = await _call(hass, "get_disk_space", init_integration)
+    result = await call_action(hass, "get_disk_space", init_integration)
     expected = {
         (name, folder.path.rstrip("/"))
         for name in ("radarr", "sonarr", "lidarr")
@@ -373,7 +365,9 @@ async def test_get_disk_space(
     path = state.root_folders[0].path
     simulator.set_free_space("radarr", path, 1234567890)
     await _refresh(init_integration, "sub_radarr")
-    result = await _call(hass, "get_disk_space", init_integration, service="radarr")
+    result = await call_action(
+        hass, "get_disk_space", init_integration, service="radarr"
+    )
     (folder,) = [f for f in result["root_folders"] if f["path"] == path]
     assert folder["free_space"] == 1234567890
 
@@ -402,7 +396,7 @@ async def test_bad_input(
     """Bad values are refused with a translated message."""
     for action, data, key in BAD_INPUT:
         with pytest.raises(ServiceValidationError) as err:
-            await _call(hass, action, init_integration, **data)
+            await call_action(hass, action, init_integration, **data)
         assert err.value.translation_domain == DOMAIN, (action, data)
         assert err.value.translation_key == key, (action, data)
         message = str(err.value)
@@ -410,9 +404,13 @@ async def test_bad_input(
         assert "{" not in message, message
 
     # Values that are fine at the edges.
-    result = await _call(hass, "get_library", init_integration, limit="1000", offset=0)
+    result = await call_action(
+        hass, "get_library", init_integration, limit="1000", offset=0
+    )
     assert result["items"]
-    result = await _call(hass, "get_library", init_integration, limit=1.0, offset=10**6)
+    result = await call_action(
+        hass, "get_library", init_integration, limit=1.0, offset=10**6
+    )
     assert result["items"] == []
     assert result["total"] > 0
 
@@ -440,6 +438,6 @@ async def test_unknown_or_unloaded_entry(
 
     await hass.config_entries.async_unload(init_integration.entry_id)
     with pytest.raises(ServiceValidationError) as err:
-        await _call(hass, action, init_integration)
+        await call_action(hass, action, init_integration)
     assert err.value.translation_key == "entry_not_loaded"
     assert "LCARS" in str(err.value)

@@ -38,7 +38,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util import dt as dt_util
 
-from .conftest import subentry_data
+from .conftest import call_action, subentry_data
 from .torrent.conftest import free_port, lt
 from .torrent_ha import wait_for
 
@@ -105,20 +105,6 @@ def _entity_id(hass: HomeAssistant, platform: str, unique_id: str) -> str:
     entity_id = er.async_get(hass).async_get_entity_id(platform, DOMAIN, unique_id)
     assert entity_id is not None, unique_id
     return entity_id
-
-
-async def _call(
-    hass: HomeAssistant, entry: MockConfigEntry, action: str, **data: Any
-) -> dict[str, Any]:
-    answer = await hass.services.async_call(
-        DOMAIN,
-        action,
-        {"config_entry_id": entry.entry_id, **data},
-        blocking=True,
-        return_response=True,
-    )
-    assert isinstance(answer, dict)
-    return answer
 
 
 async def _set_movies_free(
@@ -229,12 +215,12 @@ async def test_one_percentage_everywhere(
             assert float(state.state) == shown_percent(other.free_percent)
 
     # The disk space action.
-    disks = await _call(hass, entry, "get_disk_space", service="radarr")
+    disks = await call_action(hass, "get_disk_space", entry, service="radarr")
     (movies,) = [f for f in disks["root_folders"] if f["path"] == "/movies"]
     assert movies["free_percent"] == shown
 
     # The preview: figures and reasons.
-    preview = await _call(hass, entry, "preview_cleanup")
+    preview = await call_action(hass, "preview_cleanup", entry)
     (outlook,) = [f for f in preview["root_folders"] if f["root_folder"] == "/movies"]
     assert outlook["free_percent"] == shown
     leaving = preview["leaving_soon"]
@@ -332,7 +318,7 @@ async def test_every_size_in_one_unit_system(
     for state in sizes:
         assert state.attributes["unit_of_measurement"] in BINARY_UNITS, state
 
-    preview = await _call(hass, entry, "preview_cleanup")
+    preview = await call_action(hass, "preview_cleanup", entry)
     texts = [preview["summary"], *(i["reason"] for i in preview["leaving_soon"])]
     texts.append(describe_cleanup_finished({"result": "ok", "bytes_freed": 5 << 30}))
     assert SIZE_IN_TEXT.search(preview["summary"])
@@ -434,7 +420,7 @@ async def test_preview_answers_what_matters_first(
     entry = await _setup(hass, simulator)
     await _switch_off(hass, "switch.cleanup_automatic_cleanup")
     await _set_movies_free(hass, simulator, entry, FREE_PERCENT)
-    preview = await _call(hass, entry, "preview_cleanup")
+    preview = await call_action(hass, "preview_cleanup", entry)
     keys = list(preview)
     assert keys[:3] == ["summary", "totals", "delete_now"]
     assert keys[-1] == "policy"
