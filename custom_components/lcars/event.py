@@ -15,9 +15,8 @@ from .const import (
     EVENT_MEDIA_DELETED,
 )
 from .data import LcarsConfigEntry
-from .entity import CleanupDeviceEntity
+from .entity import CleanupDeviceEntity, TorrentDeviceEntity
 from .torrent import EventKind, TorrentEvent
-from .torrent_entity import TorrentDeviceEntity
 
 # The entities only pass on events of the bus.
 PARALLEL_UPDATES = 0

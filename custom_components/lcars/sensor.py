@@ -26,7 +26,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from .cleanup.reasons import shown_percent
+from .cleanup.reasons import shown_percent, shown_percent_or_unknown
 from .clients.models import (
     JellyfinSnapshot,
     JellyseerrSnapshot,
@@ -35,6 +35,9 @@ from .clients.models import (
     RadarrSnapshot,
     RootFolder,
     SonarrSnapshot,
+    queue_eta,
+    queue_progress,
+    queue_size_left,
 )
 from .const import CLEANUP_RESULTS
 from .coordinator import (
@@ -47,10 +50,17 @@ from .coordinator import (
     SonarrCoordinator,
 )
 from .data import LcarsConfigEntry
-from .entity import CleanupEntity, LcarsEntity, async_follow_keyed_entities
+from .entity import (
+    CleanupEntity,
+    LcarsEntity,
+    QueueItemEntity,
+    RootFolderEntity,
+    TorrentDeviceEntity,
+    TorrentEntity,
+    async_follow_keyed_entities,
+)
 from .runtime.cleanup import CleanupManager
 from .torrent import TorrentState, TorrentStatus
-from .torrent_entity import TorrentDeviceEntity, TorrentEntity
 from .torrent_manager import TorrentManager
 
 # Every coordinator polls on its own; entities only read its data.
@@ -85,29 +95,6 @@ class CleanupSensorEntityDescription(SensorEntityDescription):
     attributes_fn: Callable[[CleanupManager], dict[str, Any]] | None = None
 
 
-def _shown_percent(percent: float | None) -> float | None:
-    """Round a percentage as everywhere in LCARS; None stays unknown."""
-    return None if percent is None else shown_percent(percent)
-
-
-def _queue_progress(queue: Iterable[QueueItem]) -> float | None:
-    """Overall progress of a queue: bytes done over bytes to download."""
-    total = 0
-    left = 0
-    for item in queue:
-        total += max(0, item.size)
-        left += max(0, min(item.size_left, item.size))
-    if total <= 0:
-        return None
-    return shown_percent((total - left) * 100 / total)
-
-
-def _queue_eta(queue: Iterable[QueueItem]) -> datetime | None:
-    """When the last download of the queue is expected to finish."""
-    dates = [item.estimated_completion for item in queue if item.estimated_completion]
-    return max(dates) if dates else None
-
-
 QUEUE_SENSORS: tuple[LcarsSensorEntityDescription[ArrSnapshot], ...] = (
     LcarsSensorEntityDescription[ArrSnapshot](
         key="queue",
@@ -121,7 +108,7 @@ QUEUE_SENSORS: tuple[LcarsSensorEntityDescription[ArrSnapshot], ...] = (
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=1,
-        value_fn=lambda data: _queue_progress(data.queue),
+        value_fn=lambda data: shown_percent_or_unknown(queue_progress(data.queue)),
     ),
     LcarsSensorEntityDescription[ArrSnapshot](
         key="queue_size_left",
@@ -132,13 +119,13 @@ QUEUE_SENSORS: tuple[LcarsSensorEntityDescription[ArrSnapshot], ...] = (
         suggested_display_precision=2,
         state_class=SensorStateClass.MEASUREMENT,
         entity_registry_enabled_default=False,
-        value_fn=lambda data: sum(max(0, item.size_left) for item in data.queue),
+        value_fn=lambda data: queue_size_left(data.queue),
     ),
     LcarsSensorEntityDescription[ArrSnapshot](
         key="queue_eta",
         translation_key="queue_eta",
         device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda data: _queue_eta(data.queue),
+        value_fn=lambda data: queue_eta(data.queue),
     ),
 )
 
@@ -298,41 +285,9 @@ ROOT_FOLDER_SENSORS: tuple[RootFolderSensorEntityDescription, ...] = (
         native_unit_of_measurement=PERCENTAGE,
         suggested_display_precision=1,
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda folder: _shown_percent(folder.free_percent),
+        value_fn=lambda folder: shown_percent_or_unknown(folder.free_percent),
     ),
 )
-
-
-def _leaving_soon_attributes(manager: CleanupManager) -> dict[str, Any]:
-    """List the first items to leave: what, where, when and why."""
-    return {
-        "items": [
-            {
-                "title": item.title,
-                "kind": item.kind,
-                "instance": item.instance,
-                "root_folder": item.root_folder,
-                "size": item.size,
-                "delete_on": item.delete_on.isoformat(),
-                "reason": item.reason,
-            }
-            for item in manager.leaving_soon[:MAX_LEAVING_SOON_LISTED]
-        ]
-    }
-
-
-def _last_run_attributes(manager: CleanupManager) -> dict[str, Any]:
-    """Tell how the last run was started and what it did."""
-    run = manager.last_run
-    if run is None:
-        return {}
-    return {
-        "trigger": run.trigger,
-        "dry_run": run.dry_run,
-        "deleted": len(run.deleted),
-        "failed": len(run.failed),
-        "message": run.message,
-    }
 
 
 CLEANUP_SENSORS: tuple[CleanupSensorEntityDescription, ...] = (
@@ -341,7 +296,12 @@ CLEANUP_SENSORS: tuple[CleanupSensorEntityDescription, ...] = (
         translation_key="leaving_soon",
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda manager: len(manager.leaving_soon),
-        attributes_fn=_leaving_soon_attributes,
+        attributes_fn=lambda manager: {
+            "items": [
+                item.listing()
+                for item in manager.leaving_soon[:MAX_LEAVING_SOON_LISTED]
+            ]
+        },
     ),
     CleanupSensorEntityDescription(
         key="leaving_soon_size",
@@ -375,7 +335,9 @@ CLEANUP_SENSORS: tuple[CleanupSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.ENUM,
         options=list(CLEANUP_RESULTS),
         value_fn=lambda manager: manager.last_run.result if manager.last_run else None,
-        attributes_fn=_last_run_attributes,
+        attributes_fn=lambda manager: (
+            manager.last_run.outcome() if manager.last_run else {}
+        ),
     ),
     CleanupSensorEntityDescription(
         key="last_cleanup_freed",
@@ -535,7 +497,7 @@ class LcarsSensor(LcarsEntity[AnyCoordinator], SensorEntity):
         return self.entity_description.attributes_fn(data)
 
 
-class RootFolderSensor(LcarsEntity[ArrCoordinator], SensorEntity):
+class RootFolderSensor(RootFolderEntity, SensorEntity):
     """Free space of one root folder."""
 
     entity_description: RootFolderSensorEntityDescription
@@ -547,22 +509,8 @@ class RootFolderSensor(LcarsEntity[ArrCoordinator], SensorEntity):
         folder: RootFolder,
     ) -> None:
         """Follow the root folder with this id."""
-        super().__init__(coordinator, _root_folder_key(folder, description))
+        super().__init__(coordinator, _root_folder_key(folder, description), folder)
         self.entity_description = description
-        self._folder_id = folder.id
-        self._attr_translation_placeholders = {"path": folder.path}
-
-    @property
-    def _folder(self) -> RootFolder | None:
-        data = self.coordinator.data
-        if data is None:
-            return None
-        return next((f for f in data.root_folders if f.id == self._folder_id), None)
-
-    @property
-    def available(self) -> bool:
-        """Available while the service answers and the folder exists."""
-        return super().available and self._folder is not None
 
     # While the folder is gone the entity is unavailable and neither the
     # value nor the attributes are read.
@@ -588,7 +536,7 @@ class RootFolderSensor(LcarsEntity[ArrCoordinator], SensorEntity):
         )
 
 
-class RootFolderExpirationSensor(LcarsEntity[ArrCoordinator], SensorEntity):
+class RootFolderExpirationSensor(RootFolderEntity, SensorEntity):
     """Days items may stay in one root folder at its free space, by the policy.
 
     Changes with the free space (the coordinator) and with the policy (the
@@ -608,10 +556,8 @@ class RootFolderExpirationSensor(LcarsEntity[ArrCoordinator], SensorEntity):
         folder: RootFolder,
     ) -> None:
         """Follow the root folder with this id."""
-        super().__init__(coordinator, _expiration_key(folder))
+        super().__init__(coordinator, _expiration_key(folder), folder)
         self._manager = manager
-        self._folder_id = folder.id
-        self._attr_translation_placeholders = {"path": folder.path}
 
     async def async_added_to_hass(self) -> None:
         """Follow the cleanup as well as the service."""
@@ -619,18 +565,6 @@ class RootFolderExpirationSensor(LcarsEntity[ArrCoordinator], SensorEntity):
         self.async_on_remove(
             self._manager.async_add_listener(self._handle_coordinator_update)
         )
-
-    @property
-    def _folder(self) -> RootFolder | None:
-        data = self.coordinator.data
-        if data is None:
-            return None
-        return next((f for f in data.root_folders if f.id == self._folder_id), None)
-
-    @property
-    def available(self) -> bool:
-        """Available while the service answers and the folder exists."""
-        return super().available and self._folder is not None
 
     @property
     def native_value(self) -> int | None:
@@ -645,7 +579,10 @@ class RootFolderExpirationSensor(LcarsEntity[ArrCoordinator], SensorEntity):
         """Path of the folder and the free space the limit is chosen by."""
         folder = self._folder
         return (
-            {"path": folder.path, "free_percent": _shown_percent(folder.free_percent)}
+            {
+                "path": folder.path,
+                "free_percent": shown_percent_or_unknown(folder.free_percent),
+            }
             if folder
             else None
         )
@@ -678,7 +615,7 @@ class CleanupSensor(CleanupEntity, SensorEntity):
         return self.entity_description.attributes_fn(self.manager)
 
 
-class QueueItemSensor(LcarsEntity[ArrCoordinator], SensorEntity):
+class QueueItemSensor(QueueItemEntity, SensorEntity):
     """Progress of one download in the queue, named after what it holds.
 
     A season pack, which Sonarr lists once per episode, is one download and
@@ -692,21 +629,7 @@ class QueueItemSensor(LcarsEntity[ArrCoordinator], SensorEntity):
 
     def __init__(self, coordinator: ArrCoordinator, item: QueueItem) -> None:
         """Follow the download with this queue id."""
-        super().__init__(coordinator, _queue_item_key(item))
-        self._item_id = item.id
-        self._attr_translation_placeholders = {"title": item.title}
-
-    @property
-    def _item(self) -> QueueItem | None:
-        data = self.coordinator.data
-        if data is None:
-            return None
-        return next((i for i in data.queue if i.id == self._item_id), None)
-
-    @property
-    def available(self) -> bool:
-        """Available while the service answers and the download is queued."""
-        return super().available and self._item is not None
+        super().__init__(coordinator, _queue_item_key(item), item)
 
     # While the download is gone the entity is unavailable and neither the
     # value nor the attributes are read.

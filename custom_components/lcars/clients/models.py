@@ -417,6 +417,35 @@ class QueueItem:
         return min(100.0, done * 100 / self.size)
 
 
+def queue_progress(queue: Iterable[QueueItem]) -> float | None:
+    """Percent of a queue downloaded: bytes done over bytes to download.
+
+    Not rounded, as `QueueItem.progress`; None when the queue has no bytes
+    to download (it is empty, or no download knows its size yet).
+    """
+    total = 0
+    left = 0
+    for item in queue:
+        total += max(0, item.size)
+        left += max(0, min(item.size_left, item.size))
+    if total <= 0:
+        return None
+    return (total - left) * 100 / total
+
+
+def queue_size_left(queue: Iterable[QueueItem]) -> int:
+    """Bytes a queue still has to download."""
+    return sum(max(0, item.size_left) for item in queue)
+
+
+def queue_eta(queue: Iterable[QueueItem]) -> datetime | None:
+    """When the last download of a queue is expected to finish, when known."""
+    return max(
+        (item.estimated_completion for item in queue if item.estimated_completion),
+        default=None,
+    )
+
+
 type CalendarEntryRow = tuple[str, str, datetime, str | None, int | None, str | None]
 
 
