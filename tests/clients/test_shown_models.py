@@ -1,4 +1,4 @@
-"""Figures of a whole *arr queue: how far it is, what is left, when it ends."""
+"""What the models show: a queue's figures, a download's details, a session."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from custom_components.lcars.clients.models import (
+    JellyfinSession,
     QueueItem,
     queue_eta,
     queue_progress,
@@ -79,3 +80,47 @@ def test_a_queue_ends_with_its_last_download() -> None:
     assert queue_eta(queue) == SOON + timedelta(hours=2)
     assert queue_eta([download(1, 10, 5)]) is None
     assert queue_eta([]) is None
+
+
+def test_a_download_tells_what_it_is_and_how_long_it_takes() -> None:
+    item = download(
+        7,
+        1000,
+        250,
+        estimated_completion=SOON,
+        release_title="Heat.1995.1080p",
+        error_message="Stalled",
+    )
+    assert item.details() == {
+        "title": "Download 7",
+        "release_title": "Heat.1995.1080p",
+        "size": 1000,
+        "size_left": 250,
+        "eta": "2026-05-01T12:00:00+00:00",
+        "status": "downloading",
+        "error_message": "Stalled",
+    }
+    assert download(8, 10, 5).details()["eta"] is None
+
+
+def test_a_session_lists_who_plays_what_where_without_ids() -> None:
+    session = JellyfinSession(
+        id="session-1",
+        user_id="user-1",
+        user_name="Ann",
+        client="Jellyfin Web",
+        device_name="Living room",
+        item_id="item-1",
+        item_name="Heat",
+        item_type="Movie",
+        is_paused=True,
+        series_id="series-1",
+    )
+    assert session.listing() == {
+        "user": "Ann",
+        "title": "Heat",
+        "type": "Movie",
+        "client": "Jellyfin Web",
+        "device": "Living room",
+        "paused": True,
+    }
