@@ -1,4 +1,8 @@
-"""Sensors of LCARS: library figures, queues, disk space, playback, requests."""
+"""Sensors of LCARS: library figures, queues, disk space, playback, requests.
+
+The platform adds as well the sensors of the Cleanup device
+(`cleanup_sensors.py`) and of the BitTorrent device (`bittorrent_sensors.py`).
+"""
 
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ from homeassistant.helpers.typing import StateType
 
 from .bittorrent_sensors import async_setup_torrent_sensors
 from .cleanup.reasons import shown_percent, shown_percent_or_unknown
+from .cleanup_sensors import async_setup_cleanup_sensors
 from .clients.models import (
     JellyfinSnapshot,
     JellyseerrSnapshot,
@@ -38,7 +43,6 @@ from .clients.models import (
     queue_progress,
     queue_size_left,
 )
-from .const import CLEANUP_RESULTS
 from .coordinator import (
     AnyCoordinator,
     ArrCoordinator,
@@ -50,7 +54,6 @@ from .coordinator import (
 )
 from .data import LcarsConfigEntry
 from .entity import (
-    CleanupEntity,
     LcarsEntity,
     QueueItemEntity,
     RootFolderEntity,
@@ -63,8 +66,6 @@ PARALLEL_UPDATES = 0
 
 # At most this many playing sessions are listed in the attributes.
 MAX_SESSIONS_LISTED = 10
-# At most this many items leaving soon are listed in the attributes.
-MAX_LEAVING_SOON_LISTED = 10
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,14 +81,6 @@ class RootFolderSensorEntityDescription(SensorEntityDescription):
     """A sensor of one root folder."""
 
     value_fn: Callable[[RootFolder], StateType]
-
-
-@dataclass(frozen=True, kw_only=True)
-class CleanupSensorEntityDescription(SensorEntityDescription):
-    """A sensor computed from the state of the cleanup."""
-
-    value_fn: Callable[[CleanupManager], StateType | datetime]
-    attributes_fn: Callable[[CleanupManager], dict[str, Any]] | None = None
 
 
 QUEUE_SENSORS: tuple[LcarsSensorEntityDescription[ArrSnapshot], ...] = (
@@ -272,69 +265,6 @@ ROOT_FOLDER_SENSORS: tuple[RootFolderSensorEntityDescription, ...] = (
 )
 
 
-CLEANUP_SENSORS: tuple[CleanupSensorEntityDescription, ...] = (
-    CleanupSensorEntityDescription(
-        key="leaving_soon",
-        translation_key="leaving_soon",
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda manager: len(manager.leaving_soon),
-        attributes_fn=lambda manager: {
-            "items": [
-                item.listing()
-                for item in manager.leaving_soon[:MAX_LEAVING_SOON_LISTED]
-            ]
-        },
-    ),
-    CleanupSensorEntityDescription(
-        key="leaving_soon_size",
-        translation_key="leaving_soon_size",
-        device_class=SensorDeviceClass.DATA_SIZE,
-        native_unit_of_measurement=UnitOfInformation.BYTES,
-        suggested_unit_of_measurement=UnitOfInformation.GIBIBYTES,
-        suggested_display_precision=1,
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda manager: sum(item.size for item in manager.leaving_soon),
-    ),
-    CleanupSensorEntityDescription(
-        key="next_deletion",
-        translation_key="next_deletion",
-        device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda manager: min(
-            (item.delete_on for item in manager.leaving_soon), default=None
-        ),
-    ),
-    CleanupSensorEntityDescription(
-        key="last_cleanup",
-        translation_key="last_cleanup",
-        device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda manager: (
-            manager.last_run.finished if manager.last_run else None
-        ),
-    ),
-    CleanupSensorEntityDescription(
-        key="last_cleanup_result",
-        translation_key="last_cleanup_result",
-        device_class=SensorDeviceClass.ENUM,
-        options=list(CLEANUP_RESULTS),
-        value_fn=lambda manager: manager.last_run.result if manager.last_run else None,
-        attributes_fn=lambda manager: (
-            manager.last_run.outcome() if manager.last_run else {}
-        ),
-    ),
-    CleanupSensorEntityDescription(
-        key="last_cleanup_freed",
-        translation_key="last_cleanup_freed",
-        device_class=SensorDeviceClass.DATA_SIZE,
-        native_unit_of_measurement=UnitOfInformation.BYTES,
-        suggested_unit_of_measurement=UnitOfInformation.GIBIBYTES,
-        suggested_display_precision=1,
-        value_fn=lambda manager: (
-            manager.last_run.bytes_freed if manager.last_run else None
-        ),
-    ),
-)
-
-
 def _descriptions(
     coordinator: AnyCoordinator,
 ) -> Iterable[LcarsSensorEntityDescription[Any]]:
@@ -357,11 +287,9 @@ async def async_setup_entry(
 ) -> None:
     """Add the sensors of every service, each on its own subentry.
 
-    The sensors of the cleanup belong to the entry itself.
+    The sensors of the cleanup and of BitTorrent belong to the entry itself.
     """
-    async_add_entities(
-        CleanupSensor(entry, description) for description in CLEANUP_SENSORS
-    )
+    async_setup_cleanup_sensors(entry, async_add_entities)
     async_setup_torrent_sensors(hass, entry, async_add_entities)
     for subentry_id, coordinator in entry.runtime_data.coordinators.items():
         async_add_entities(
@@ -568,33 +496,6 @@ class RootFolderExpirationSensor(RootFolderEntity, SensorEntity):
             if folder
             else None
         )
-
-
-class CleanupSensor(CleanupEntity, SensorEntity):
-    """A figure of the cleanup: leaving soon and the last run."""
-
-    entity_description: CleanupSensorEntityDescription
-    # The list of items leaving soon changes often and says nothing new later.
-    _unrecorded_attributes = frozenset({"items"})
-
-    def __init__(
-        self, entry: LcarsConfigEntry, description: CleanupSensorEntityDescription
-    ) -> None:
-        """Read one figure of the cleanup."""
-        super().__init__(entry, description.key)
-        self.entity_description = description
-
-    @property
-    def native_value(self) -> StateType | datetime:
-        """The figure."""
-        return self.entity_description.value_fn(self.manager)
-
-    @property
-    def extra_state_attributes(self) -> dict[str, Any] | None:
-        """Details, for the sensors that have some."""
-        if self.entity_description.attributes_fn is None:
-            return None
-        return self.entity_description.attributes_fn(self.manager)
 
 
 class QueueItemSensor(QueueItemEntity, SensorEntity):
