@@ -3,8 +3,9 @@
 The policy itself lives in the `cleanup` subpackage, free of Home Assistant;
 this module feeds it the coordinators' data (`cleanup_inputs`), keeps the
 ledger (`cleanup_store`), runs on a timer (`cleanup_schedule`), carries out
-the plan through the clients and tells the rest of Home Assistant (entities,
-the event bus) what happened (`cleanup_outcome`).
+the plan through the clients and tells the rest of Home Assistant what
+happened (`cleanup_outcome`; to the entities and the event bus:
+`cleanup_events`).
 
 A run belongs to the loaded entry that started it: unloading the entry stops
 it (`async_shutdown`) before anything else unloads, and from then on it sends
@@ -65,13 +66,9 @@ from custom_components.lcars.torrent_manager import TorrentManager
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers.dispatcher import (
-    async_dispatcher_connect,
-    async_dispatcher_send,
-)
 from homeassistant.util import dt as dt_util
-from homeassistant.util.signal_type import SignalType
 
+from .cleanup_events import CleanupEventCallback, CleanupEvents
 from .cleanup_inputs import (
     SeedingLookup,
     arr_client,
@@ -90,9 +87,6 @@ from .cleanup_schedule import STARTUP_DELAY, CleanupSchedule
 from .cleanup_store import CleanupStore
 
 type CleanupTrigger = Literal["schedule", "button", "action", "delete_media"]
-# What the entities of the cleanup are told of an event: the data of the bus
-# event without the entry's id.
-type CleanupEventCallback = Callable[[dict[str, Any]], None]
 
 # Linux names each boot: readings of the monotonic clock (which counts from
 # the boot) compare across restarts of Home Assistant on the same boot.
@@ -171,13 +165,7 @@ class CleanupManager:
         self.seeding: Callable[[Candidate], bool] | None = None
         self._seeding = SeedingLookup()
         self._lock = asyncio.Lock()
-        # Home Assistant's dispatcher, with signals of this entry: the
-        # entities follow every change, and are told of the events directly
-        # rather than through the bus, which is for automations and the
-        # logbook.
-        self._updated: SignalType[()] = SignalType(
-            f"{DOMAIN}_{entry.entry_id}_cleanup_updated"
-        )
+        self._events = CleanupEvents(hass, entry.entry_id)
         # Set once the entry unloads: nothing is sent or saved any more.
         self._closed = False
         # The runs and deletions under way, stopped when the entry unloads.
@@ -240,28 +228,18 @@ class CleanupManager:
     @callback
     def async_add_listener(self, update_callback: CALLBACK_TYPE) -> CALLBACK_TYPE:
         """Call `update_callback` after every change; return the unsubscribe."""
-        return async_dispatcher_connect(self.hass, self._updated, update_callback)
+        return self._events.async_listen_changes(update_callback)
 
     @callback
     def async_add_event_listener(
         self, event_type: str, event_callback: CleanupEventCallback
     ) -> CALLBACK_TYPE:
-        """Call `event_callback` with the data of each event of this type.
-
-        `event_type` is `EVENT_CLEANUP_FINISHED` or `EVENT_MEDIA_DELETED`;
-        the callback runs just before the bus event is fired. Returns the
-        unsubscribe.
-        """
-        return async_dispatcher_connect(
-            self.hass, self._event_signal(event_type), event_callback
-        )
-
-    def _event_signal(self, event_type: str) -> SignalType[dict[str, Any]]:
-        return SignalType(f"{DOMAIN}_{self.entry.entry_id}_{event_type}")
+        """Call `event_callback` with the data of each event of this type."""
+        return self._events.async_listen(event_type, event_callback)
 
     @callback
     def _notify(self) -> None:
-        async_dispatcher_send(self.hass, self._updated)
+        self._events.changed()
 
     async def async_set_dry_run(self, on: bool) -> None:
         """Turn dry run on or off (kept across restarts).
@@ -621,19 +599,11 @@ class CleanupManager:
 
     @callback
     def _fire_finished(self, summary: CleanupRunSummary) -> None:
-        self._fire(EVENT_CLEANUP_FINISHED, summary.event_data())
+        self._events.fire(EVENT_CLEANUP_FINISHED, summary.event_data())
 
     @callback
     def _fire_deleted(self, entry: DeletedEntry) -> None:
-        self._fire(EVENT_MEDIA_DELETED, entry.as_dict())
-
-    @callback
-    def _fire(self, event_type: str, data: dict[str, Any]) -> None:
-        """Tell the entities of this entry, then everyone on the bus."""
-        async_dispatcher_send(self.hass, self._event_signal(event_type), dict(data))
-        self.hass.bus.async_fire(
-            event_type, {"config_entry_id": self.entry.entry_id, **data}
-        )
+        self._events.fire(EVENT_MEDIA_DELETED, entry.as_dict())
 
 
-__all__ = ["STARTUP_DELAY", "CleanupEventCallback", "CleanupManager", "CleanupTrigger"]
+__all__ = ["STARTUP_DELAY", "CleanupManager", "CleanupTrigger"]
