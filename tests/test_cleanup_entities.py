@@ -30,6 +30,7 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.dispatcher import DATA_DISPATCHER
 from homeassistant.util import dt as dt_util
 
 from .conftest import lcars_entry
@@ -454,8 +455,19 @@ async def test_real_deletion_fires_media_deleted(
         assert movie is None or movie.file is None
     assert radarr.disk_for("/movies").free_space > free_before
 
+    # The bus events, for automations and the logbook, keep their data.
+    entry_id = init_integration.entry_id
+    assert [event.data for event in deleted_events] == [
+        {"config_entry_id": entry_id, **item.as_dict()} for item in summary.deleted
+    ]
+    assert finished_events[-1].data == {
+        "config_entry_id": entry_id,
+        **summary.event_data(),
+    }
+
     last = summary.deleted[-1]
     state = _state(hass, MEDIA_DELETED)
+    assert {key: state.attributes[key] for key in last.as_dict()} == last.as_dict()
     assert state.attributes["event_type"] == "deleted"
     assert state.attributes["title"] == last.title
     assert state.attributes["key"] == last.key
@@ -480,36 +492,40 @@ async def test_real_deletion_fires_media_deleted(
     }
 
 
-async def test_events_of_another_entry_are_ignored(
-    hass: HomeAssistant, init_integration: MockConfigEntry
+@pytest.mark.parametrize("entry_id", ["another", None], ids=["another", "own"])
+async def test_events_fired_by_others_are_not_the_cleanups(
+    hass: HomeAssistant, init_integration: MockConfigEntry, entry_id: str | None
 ) -> None:
-    """The event entities only pass on events of their own entry."""
-    hass.bus.async_fire(
-        EVENT_CLEANUP_FINISHED,
-        {"config_entry_id": "another", "result": "ok", "deleted": 1},
-    )
-    hass.bus.async_fire(
-        EVENT_MEDIA_DELETED, {"config_entry_id": "another", "title": "Dune (2021)"}
-    )
+    """The event entities pass on what the cleanup did, not what is on the bus.
+
+    An event of another entry, or one an automation fires with this entry's
+    id, is not a run or a deletion of this entry's cleanup.
+    """
+    data = {"config_entry_id": entry_id or init_integration.entry_id}
+    hass.bus.async_fire(EVENT_CLEANUP_FINISHED, {**data, "result": "ok", "deleted": 1})
+    hass.bus.async_fire(EVENT_MEDIA_DELETED, {**data, "title": "Dune (2021)"})
     await hass.async_block_till_done()
     assert _state(hass, RUN_FINISHED).state == STATE_UNKNOWN
     assert _state(hass, MEDIA_DELETED).state == STATE_UNKNOWN
 
 
+def _signals_of(hass: HomeAssistant, entry_id: str) -> set[str]:
+    """The dispatcher's signals of one entry that something follows."""
+    signals: dict[str, dict[Any, Any]] = hass.data.get(DATA_DISPATCHER, {})
+    return {
+        signal for signal, targets in signals.items() if entry_id in signal and targets
+    }
+
+
 async def test_event_listeners_end_with_the_entry(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
-    """After an unload, the bus events no longer reach the entities."""
-    listeners = hass.bus.async_listeners()
-    assert listeners.get(EVENT_CLEANUP_FINISHED, 0) >= 1
-    assert listeners.get(EVENT_MEDIA_DELETED, 0) >= 1
-    before_finished = listeners[EVENT_CLEANUP_FINISHED]
-    before_deleted = listeners[EVENT_MEDIA_DELETED]
-    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    """After an unload, nothing follows the entry's cleanup any more."""
+    entry_id = init_integration.entry_id
+    assert len(_signals_of(hass, entry_id)) >= 3
+    assert await hass.config_entries.async_unload(entry_id)
     await hass.async_block_till_done()
-    listeners = hass.bus.async_listeners()
-    assert listeners.get(EVENT_CLEANUP_FINISHED, 0) == before_finished - 1
-    assert listeners.get(EVENT_MEDIA_DELETED, 0) == before_deleted - 1
+    assert _signals_of(hass, entry_id) == set()
 
 
 async def test_entry_with_only_radarr(hass: HomeAssistant, simulator: Any) -> None:

@@ -131,6 +131,48 @@ async def test_root_folders_come_and_go(
         assert hass.states.get(entity_id) is None
 
 
+async def test_following_root_folders_reads_the_registry_only_at_setup(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: Any,
+    entity_registry: er.EntityRegistry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Root folders and downloads that come and go are followed by their ids.
+
+    A poll compares the ids wanted with those there are; it never reads
+    every entity of the entry from the registry, which grows with them.
+    """
+    reads: list[str] = []
+    read_entries = er.async_entries_for_config_entry
+
+    def counted(registry: er.EntityRegistry, entry_id: str) -> list[er.RegistryEntry]:
+        reads.append(entry_id)
+        return read_entries(registry, entry_id)
+
+    monkeypatch.setattr(er, "async_entries_for_config_entry", counted)
+    state = simulator.state.services["radarr"]
+    coordinator = init_integration.runtime_data.coordinators["sub_radarr"]
+    template = state.root_folders[0]
+    added = dataclasses.replace(
+        template,
+        id=max(folder.id for folder in state.root_folders) + 100,
+        path=template.path.rstrip("/") + "-4k",
+    )
+    for change in (state.root_folders.append, state.root_folders.remove):
+        change(added)
+        state.touch()
+        await coordinator.async_refresh()
+        await hass.async_block_till_done()
+    assert (
+        entity_registry.async_get_entity_id(
+            Platform.SENSOR, "lcars", f"sub_radarr_root_folder_{added.id}_free_space"
+        )
+        is None
+    )
+    assert reads == []
+
+
 async def test_queue_items_come_and_go(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,

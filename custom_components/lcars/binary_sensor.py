@@ -15,8 +15,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import AnyCoordinator
 from .data import LcarsConfigEntry
-from .entity import LcarsEntity
-from .torrent_entity import TorrentEntity
+from .entity import LcarsEntity, TorrentEntity
 
 # Every coordinator polls on its own; entities only read its data.
 PARALLEL_UPDATES = 0

@@ -1,4 +1,7 @@
-"""Base entities of LCARS: one device per connected service, one for the cleanup."""
+"""Base entities of LCARS, and the entities of things that come and go.
+
+One device per connected service, one for the cleanup, one for BitTorrent.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +14,11 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
+from .clients.models import QueueItem, RootFolder
 from .const import DOMAIN
-from .coordinator import AnyCoordinator, LcarsCoordinator
+from .coordinator import AnyCoordinator, ArrCoordinator, LcarsCoordinator
 from .data import LcarsConfigEntry
+from .torrent_manager import BACKEND_NAMES, TorrentManager
 
 if TYPE_CHECKING:
     from .runtime.cleanup import CleanupManager
@@ -47,6 +52,52 @@ class LcarsEntity[CoordinatorT: AnyCoordinator](CoordinatorEntity[CoordinatorT])
     def available(self) -> bool:
         """Available once the service answered, while its last read succeeded."""
         return super().available and self.coordinator.data is not None
+
+
+class RootFolderEntity(LcarsEntity[ArrCoordinator]):
+    """An entity of one root folder of an *arr service, named after its path."""
+
+    def __init__(
+        self, coordinator: ArrCoordinator, key: str, folder: RootFolder
+    ) -> None:
+        """Follow the root folder with this id."""
+        super().__init__(coordinator, key)
+        self._folder_id = folder.id
+        self._attr_translation_placeholders = {"path": folder.path}
+
+    @property
+    def _folder(self) -> RootFolder | None:
+        data = self.coordinator.data
+        if data is None:
+            return None
+        return next((f for f in data.root_folders if f.id == self._folder_id), None)
+
+    @property
+    def available(self) -> bool:
+        """Available while the service answers and the folder exists."""
+        return super().available and self._folder is not None
+
+
+class QueueItemEntity(LcarsEntity[ArrCoordinator]):
+    """An entity of one download in an *arr queue, named after what it holds."""
+
+    def __init__(self, coordinator: ArrCoordinator, key: str, item: QueueItem) -> None:
+        """Follow the download with this queue id."""
+        super().__init__(coordinator, key)
+        self._item_id = item.id
+        self._attr_translation_placeholders = {"title": item.title}
+
+    @property
+    def _item(self) -> QueueItem | None:
+        data = self.coordinator.data
+        if data is None:
+            return None
+        return next((i for i in data.queue if i.id == self._item_id), None)
+
+    @property
+    def available(self) -> bool:
+        """Available while the service answers and the download is queued."""
+        return super().available and self._item is not None
 
 
 def cleanup_device_info(entry: LcarsConfigEntry) -> DeviceInfo:
@@ -85,6 +136,50 @@ class CleanupEntity(CleanupDeviceEntity):
     @callback
     def _handle_cleanup_update(self) -> None:
         """Show the new state of the cleanup."""
+        self.async_write_ha_state()
+
+
+def torrent_device_info(entry: LcarsConfigEntry) -> DeviceInfo:
+    """Describe the device that gathers the BitTorrent side of one LCARS entry."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, f"{entry.entry_id}_torrent")},
+        name="BitTorrent",
+        manufacturer="LCARS",
+        # The device's model names the client that does the work.
+        model=BACKEND_NAMES[entry.runtime_data.torrent.backend_kind],
+        entry_type=DeviceEntryType.SERVICE,
+    )
+
+
+class TorrentDeviceEntity(Entity):
+    """An entity on the BitTorrent device of one LCARS entry."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(self, entry: LcarsConfigEntry, key: str) -> None:
+        """Attach the entity to the BitTorrent device; the key keeps ids stable."""
+        self.manager: TorrentManager = entry.runtime_data.torrent
+        self._attr_unique_id = f"{entry.entry_id}_torrent_{key}"
+        self._attr_device_info = torrent_device_info(entry)
+
+    @property
+    def available(self) -> bool:
+        """Available while the BitTorrent backend runs."""
+        return self.manager.running
+
+
+class TorrentEntity(TorrentDeviceEntity):
+    """A BitTorrent entity written again after every status update."""
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the manager until the entity is removed."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.manager.async_add_listener(self._handle_update))
+
+    @callback
+    def _handle_update(self) -> None:
+        """Show the new figures."""
         self.async_write_ha_state()
 
 

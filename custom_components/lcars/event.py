@@ -5,21 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.event import EventEntity
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import (
-    ATTR_CONFIG_ENTRY_ID,
-    CLEANUP_RESULTS,
-    EVENT_CLEANUP_FINISHED,
-    EVENT_MEDIA_DELETED,
-)
+from .const import CLEANUP_RESULTS, EVENT_CLEANUP_FINISHED, EVENT_MEDIA_DELETED
 from .data import LcarsConfigEntry
-from .entity import CleanupDeviceEntity
+from .entity import CleanupDeviceEntity, TorrentDeviceEntity
 from .torrent import EventKind, TorrentEvent
-from .torrent_entity import TorrentDeviceEntity
 
-# The entities only pass on events of the bus.
+# The entities only pass on what the cleanup and the BitTorrent client tell.
 PARALLEL_UPDATES = 0
 
 EVENT_DELETED = "deleted"
@@ -36,55 +30,45 @@ async def async_setup_entry(
         async_add_entities([TorrentEventEntity(entry)])
 
 
-class _BusEventEntity(CleanupDeviceEntity, EventEntity):
-    """Passes on one kind of bus event of its own LCARS entry."""
+class _CleanupEventEntity(CleanupDeviceEntity, EventEntity):
+    """Passes on one kind of event of its entry's cleanup.
 
-    # The bus event this entity passes on.
-    bus_event: str
+    Told by the cleanup itself, not through the bus: the bus event, with the
+    same data and the entry's id, is for automations and the logbook, and
+    one fired by anyone else is not the cleanup's.
+    """
 
-    def __init__(self, entry: LcarsConfigEntry, key: str) -> None:
-        """Pass on the bus events of one LCARS entry."""
-        super().__init__(entry, key)
-        self._entry_id = entry.entry_id
+    # The event of the cleanup (as named on the bus) this entity passes on.
+    cleanup_event: str
 
     async def async_added_to_hass(self) -> None:
-        """Listen to the bus until the entity is removed."""
+        """Follow the cleanup's events until the entity is removed."""
         await super().async_added_to_hass()
         self.async_on_remove(
-            self.hass.bus.async_listen(
-                self.bus_event, self._handle_bus_event, self._of_this_entry
+            self.manager.async_add_event_listener(
+                self.cleanup_event, self._handle_cleanup_event
             )
         )
 
-    @callback
-    def _of_this_entry(self, event_data: dict[str, Any]) -> bool:
-        """Whether the bus event comes from this entity's LCARS entry."""
-        return event_data.get(ATTR_CONFIG_ENTRY_ID) == self._entry_id
-
     def _event_type(self, data: dict[str, Any]) -> str | None:
-        """Return the event type for the bus event's data, None to ignore it."""
+        """Return the event type for the event's data, None to ignore it."""
         raise NotImplementedError
 
     @callback
-    def _handle_bus_event(self, event: Event[dict[str, Any]]) -> None:
-        """Pass the bus event on, without the entry id."""
-        event_type = self._event_type(event.data)
+    def _handle_cleanup_event(self, data: dict[str, Any]) -> None:
+        """Pass the event on."""
+        event_type = self._event_type(data)
         if event_type is None:
             return
-        attributes = {
-            key: value
-            for key, value in event.data.items()
-            if key != ATTR_CONFIG_ENTRY_ID
-        }
-        self._trigger_event(event_type, attributes)
+        self._trigger_event(event_type, data)
         self.async_write_ha_state()
 
 
-class CleanupEventEntity(_BusEventEntity):
+class CleanupEventEntity(_CleanupEventEntity):
     """Fires when a cleanup run finishes, with what it came to as event type."""
 
     _attr_translation_key = "cleanup"
-    bus_event = EVENT_CLEANUP_FINISHED
+    cleanup_event = EVENT_CLEANUP_FINISHED
 
     def __init__(self, entry: LcarsConfigEntry) -> None:
         """Pass on the finished runs of one LCARS entry."""
@@ -97,11 +81,11 @@ class CleanupEventEntity(_BusEventEntity):
         return result if result in CLEANUP_RESULTS else None
 
 
-class MediaDeletedEventEntity(_BusEventEntity):
+class MediaDeletedEventEntity(_CleanupEventEntity):
     """Fires when the cleanup deleted a movie, season, episode or album."""
 
     _attr_translation_key = "media_deleted"
-    bus_event = EVENT_MEDIA_DELETED
+    cleanup_event = EVENT_MEDIA_DELETED
 
     def __init__(self, entry: LcarsConfigEntry) -> None:
         """Pass on the deletions of one LCARS entry."""

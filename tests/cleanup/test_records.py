@@ -255,3 +255,35 @@ def test_a_run_summary_counts_nothing_unless_told() -> None:
     assert (bare.deleted, bare.failed, bare.message) == ((), (), None)
     assert bare.bytes_freed == 0
     assert bare.leaving_soon_count == 0
+
+
+def test_a_leaving_soon_entry_lists_what_where_when_and_why() -> None:
+    """The list shown of leaving soon: no key, service or Jellyfin id."""
+    assert leaving().listing() == {
+        "title": "Alien",
+        "kind": "movie",
+        "instance": "Radarr 4K",
+        "root_folder": "/movies",
+        "size": 4_000_000_000,
+        "delete_on": "2026-03-15T14:00:00+02:00",
+        "reason": "Not watched for 400 days",
+    }
+
+
+def test_a_run_tells_how_it_started_and_what_it_did_in_counts() -> None:
+    assert summary().outcome() == {
+        "trigger": "schedule",
+        "dry_run": False,
+        "deleted": 1,
+        "failed": 1,
+        "message": "1 of 2 deletions failed",
+    }
+    assert summary(
+        deleted=(), failed=(), dry_run=True, trigger="button", message=None
+    ).outcome() == {
+        "trigger": "button",
+        "dry_run": True,
+        "deleted": 0,
+        "failed": 0,
+        "message": None,
+    }

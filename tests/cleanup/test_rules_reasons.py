@@ -34,6 +34,7 @@ from custom_components.lcars.cleanup import (
 from custom_components.lcars.cleanup.reasons import (
     percent_text,
     shown_percent,
+    shown_percent_or_unknown,
     size_text,
 )
 
@@ -400,6 +401,12 @@ def test_percentages_are_rounded_down_to_one_decimal(
     percent: float, shown: float, text: str
 ) -> None:
     assert (shown_percent(percent), percent_text(percent)) == (shown, text)
+    assert shown_percent_or_unknown(percent) == shown
+
+
+def test_an_unknown_percentage_stays_unknown() -> None:
+    """A free space that is not known is not shown as 0%."""
+    assert shown_percent_or_unknown(None) is None
 
 
 # -- protected and held ----------------------------------------------------------

@@ -199,6 +199,11 @@ def shown_percent(percent: float) -> float:
     return math.floor(percent * 10) / 10
 
 
+def shown_percent_or_unknown(percent: float | None) -> float | None:
+    """Return a percentage as `shown_percent` does; an unknown one stays unknown."""
+    return None if percent is None else shown_percent(percent)
+
+
 def percent_text(percent: float) -> str:
     """Write a percentage the way `shown_percent` rounds it, such as "2.9%"."""
     return f"{shown_percent(percent):.1f}%"

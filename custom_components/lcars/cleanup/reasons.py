@@ -22,6 +22,7 @@ from .facts import (
     WaitReason,
     percent_text,
     shown_percent,
+    shown_percent_or_unknown,
     size_text,
 )
 from .model import Candidate, trusted_size
@@ -37,6 +38,7 @@ __all__ = [
     "protected",
     "protections",
     "shown_percent",
+    "shown_percent_or_unknown",
     "size_text",
     "summary",
 ]

@@ -85,6 +85,18 @@ class LeavingSoonEntry:
             reason=self.reason,
         )
 
+    def listing(self) -> dict[str, Any]:
+        """Return what a list of leaving soon shows: what, where, when and why."""
+        return {
+            "title": self.title,
+            "kind": self.kind,
+            "instance": self.instance,
+            "root_folder": self.root_folder,
+            "size": self.size,
+            "delete_on": self.delete_on.isoformat(),
+            "reason": self.reason,
+        }
+
     def as_dict(self) -> dict[str, Any]:
         """Return the entry as JSON data."""
         return {
@@ -189,6 +201,16 @@ class CleanupRunSummary:
             ],
             "bytes_freed": self.bytes_freed,
             "leaving_soon_count": self.leaving_soon_count,
+            "message": self.message,
+        }
+
+    def outcome(self) -> dict[str, Any]:
+        """Return how the run was started and what it did, in counts."""
+        return {
+            "trigger": self.trigger,
+            "dry_run": self.dry_run,
+            "deleted": len(self.deleted),
+            "failed": len(self.failed),
             "message": self.message,
         }
 

@@ -416,6 +416,48 @@ class QueueItem:
         done = max(0, self.size - self.size_left)
         return min(100.0, done * 100 / self.size)
 
+    def details(self) -> dict[str, Any]:
+        """Return what is downloading and how long it still takes, as JSON data."""
+        eta = self.estimated_completion
+        return {
+            "title": self.title,
+            "release_title": self.release_title,
+            "size": self.size,
+            "size_left": self.size_left,
+            "eta": eta.isoformat() if eta else None,
+            "status": self.status,
+            "error_message": self.error_message,
+        }
+
+
+def queue_progress(queue: Iterable[QueueItem]) -> float | None:
+    """Percent of a queue downloaded: bytes done over bytes to download.
+
+    Not rounded, as `QueueItem.progress`; None when the queue has no bytes
+    to download (it is empty, or no download knows its size yet).
+    """
+    total = 0
+    left = 0
+    for item in queue:
+        total += max(0, item.size)
+        left += max(0, min(item.size_left, item.size))
+    if total <= 0:
+        return None
+    return (total - left) * 100 / total
+
+
+def queue_size_left(queue: Iterable[QueueItem]) -> int:
+    """Bytes a queue still has to download."""
+    return sum(max(0, item.size_left) for item in queue)
+
+
+def queue_eta(queue: Iterable[QueueItem]) -> datetime | None:
+    """When the last download of a queue is expected to finish, when known."""
+    return max(
+        (item.estimated_completion for item in queue if item.estimated_completion),
+        default=None,
+    )
+
 
 type CalendarEntryRow = tuple[str, str, datetime, str | None, int | None, str | None]
 
@@ -620,6 +662,17 @@ class JellyfinSession:
     series_id: str | None = None
     season_number: int | None = None
     album_id: str | None = None
+
+    def listing(self) -> dict[str, Any]:
+        """Return what is playing, briefly: who, what and where, no ids or addresses."""
+        return {
+            "user": self.user_name,
+            "title": self.item_name,
+            "type": self.item_type,
+            "client": self.client,
+            "device": self.device_name,
+            "paused": self.is_paused,
+        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -3,8 +3,9 @@
 The policy itself lives in the `cleanup` subpackage, free of Home Assistant;
 this module feeds it the coordinators' data (`cleanup_inputs`), keeps the
 ledger (`cleanup_store`), runs on a timer (`cleanup_schedule`), carries out
-the plan through the clients and tells the rest of Home Assistant (entities,
-the event bus) what happened (`cleanup_outcome`).
+the plan through the clients and tells the rest of Home Assistant what
+happened (`cleanup_outcome`; to the entities and the event bus:
+`cleanup_events`).
 
 A run belongs to the loaded entry that started it: unloading the entry stops
 it (`async_shutdown`) before anything else unloads, and from then on it sends
@@ -61,13 +62,13 @@ from custom_components.lcars.const import (
     LOGGER,
 )
 from custom_components.lcars.coordinator import Services
-from custom_components.lcars.listeners import async_subscribe
 from custom_components.lcars.torrent_manager import TorrentManager
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 
+from .cleanup_events import CleanupEventCallback, CleanupEvents
 from .cleanup_inputs import (
     SeedingLookup,
     arr_client,
@@ -164,7 +165,7 @@ class CleanupManager:
         self.seeding: Callable[[Candidate], bool] | None = None
         self._seeding = SeedingLookup()
         self._lock = asyncio.Lock()
-        self._listeners: list[CALLBACK_TYPE] = []
+        self._events = CleanupEvents(hass, entry.entry_id)
         # Set once the entry unloads: nothing is sent or saved any more.
         self._closed = False
         # The runs and deletions under way, stopped when the entry unloads.
@@ -227,12 +228,18 @@ class CleanupManager:
     @callback
     def async_add_listener(self, update_callback: CALLBACK_TYPE) -> CALLBACK_TYPE:
         """Call `update_callback` after every change; return the unsubscribe."""
-        return async_subscribe(self._listeners, update_callback)
+        return self._events.async_listen_changes(update_callback)
+
+    @callback
+    def async_add_event_listener(
+        self, event_type: str, event_callback: CleanupEventCallback
+    ) -> CALLBACK_TYPE:
+        """Call `event_callback` with the data of each event of this type."""
+        return self._events.async_listen(event_type, event_callback)
 
     @callback
     def _notify(self) -> None:
-        for update_callback in list(self._listeners):
-            update_callback()
+        self._events.changed()
 
     async def async_set_dry_run(self, on: bool) -> None:
         """Turn dry run on or off (kept across restarts).
@@ -592,17 +599,11 @@ class CleanupManager:
 
     @callback
     def _fire_finished(self, summary: CleanupRunSummary) -> None:
-        self.hass.bus.async_fire(
-            EVENT_CLEANUP_FINISHED,
-            {"config_entry_id": self.entry.entry_id, **summary.event_data()},
-        )
+        self._events.fire(EVENT_CLEANUP_FINISHED, summary.event_data())
 
     @callback
     def _fire_deleted(self, entry: DeletedEntry) -> None:
-        self.hass.bus.async_fire(
-            EVENT_MEDIA_DELETED,
-            {"config_entry_id": self.entry.entry_id, **entry.as_dict()},
-        )
+        self._events.fire(EVENT_MEDIA_DELETED, entry.as_dict())
 
 
 __all__ = ["STARTUP_DELAY", "CleanupManager", "CleanupTrigger"]
