@@ -6,19 +6,23 @@ from collections.abc import Iterable, Sequence
 import math
 from typing import Any, Final, cast
 
-from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant, ServiceCall, callback
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-
-from .clients.models import Artist, Movie, Series
-from .const import ARR_SERVICE_TYPES, ATTR_INSTANCE, ATTR_SERVICE, DOMAIN
-from .coordinator import (
+from custom_components.lcars.clients.models import Artist, Movie, Series
+from custom_components.lcars.const import (
+    ARR_SERVICE_TYPES,
+    ATTR_INSTANCE,
+    ATTR_SERVICE,
+    DOMAIN,
+)
+from custom_components.lcars.coordinator import (
     ArrCoordinator,
     LcarsCoordinator,
     LidarrCoordinator,
     RadarrCoordinator,
 )
-from .data import LcarsConfigEntry
+from custom_components.lcars.data import LcarsConfigEntry
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant, ServiceCall, callback
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
 type LibraryItem = Movie | Series | Artist
 

@@ -7,24 +7,29 @@ from typing import Any, Final, cast
 
 import voluptuous as vol
 
-from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse
-from homeassistant.exceptions import HomeAssistantError
-
-from . import fields
-from .cleanup import Candidate
-from .cleanup.candidates import instance_id
-from .cleanup.policy import KEEP_TAG, tag_key
-from .clients import LcarsClientError
-from .clients.models import Album
-from .const import ATTR_CONFIG_ENTRY_ID, ATTR_INSTANCE, ATTR_SERVICE, DOMAIN
-from .coordinator import (
+from custom_components.lcars.cleanup import Candidate
+from custom_components.lcars.cleanup.candidates import instance_id
+from custom_components.lcars.cleanup.policy import KEEP_TAG, tag_key
+from custom_components.lcars.clients import LcarsClientError
+from custom_components.lcars.clients.models import Album
+from custom_components.lcars.const import (
+    ATTR_CONFIG_ENTRY_ID,
+    ATTR_INSTANCE,
+    ATTR_SERVICE,
+    DOMAIN,
+)
+from custom_components.lcars.coordinator import (
     ArrCoordinator,
     LidarrCoordinator,
     RadarrCoordinator,
 )
-from .data import LcarsConfigEntry
-from .permissions import async_require_admin
-from .services_common import (
+from custom_components.lcars.data import LcarsConfigEntry
+from custom_components.lcars.permissions import async_require_admin
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse
+from homeassistant.exceptions import HomeAssistantError
+
+from . import fields
+from .common import (
     async_get_entry,
     invalid,
     library,
