@@ -24,6 +24,7 @@ from custom_components.lcars.coordinator import (
     RadarrCoordinator,
 )
 from custom_components.lcars.data import LcarsConfigEntry
+from custom_components.lcars.library.views import title_of
 from custom_components.lcars.permissions import async_require_admin
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse
 from homeassistant.exceptions import HomeAssistantError
@@ -35,7 +36,6 @@ from .common import (
     library,
     not_answered,
     select_arr,
-    title_of,
 )
 
 ATTR_DRY_RUN: Final = "dry_run"

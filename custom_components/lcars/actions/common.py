@@ -6,7 +6,6 @@ from collections.abc import Iterable, Sequence
 import math
 from typing import Any, Final, cast
 
-from custom_components.lcars.clients.models import Artist, Movie, Series
 from custom_components.lcars.const import (
     ARR_SERVICE_TYPES,
     ATTR_INSTANCE,
@@ -20,11 +19,10 @@ from custom_components.lcars.coordinator import (
     RadarrCoordinator,
 )
 from custom_components.lcars.data import LcarsConfigEntry
+from custom_components.lcars.library.views import LibraryItem
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-
-type LibraryItem = Movie | Series | Artist
 
 # A number written as text longer than this is not one a field takes.
 MAX_NUMBER_TEXT: Final = 32
@@ -132,8 +130,3 @@ def library(coordinator: ArrCoordinator) -> Sequence[LibraryItem]:
     if isinstance(coordinator, LidarrCoordinator):
         return coordinator.data.artists
     return coordinator.data.series
-
-
-def title_of(item: LibraryItem) -> str:
-    """Return the title of a movie or series, or the name of an artist."""
-    return item.name if isinstance(item, Artist) else item.title

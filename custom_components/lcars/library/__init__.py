@@ -3,7 +3,8 @@
 Pure and synchronous, like the cleanup it serves: nothing here imports Home
 Assistant. The cleanup and the library actions both match *arr items to
 Jellyfin items through `JellyfinIndex`, so what a person sees in the library
-is what the cleanup decides on.
+is what the cleanup decides on. `views.py` holds what the library actions
+ask of an item: its kind, files, whether it is missing, its watch data.
 """
 
 from __future__ import annotations
