@@ -198,7 +198,7 @@ async def _async_set_protection(
     # The tags are read by the next cleanup from a fresh snapshot.
     await coordinator.async_request_refresh()
     return {
-        "service": coordinator.kind,
+        "service": coordinator.kind.value,
         "instance": coordinator.subentry.title,
         "id": item_id,
         "title": title,

@@ -111,7 +111,7 @@ def _describe(coordinator: ArrCoordinator, item: LibraryItem) -> dict[str, Any]:
     else:
         ids = {"musicbrainz": item.musicbrainz_id}
     return {
-        "service": coordinator.kind,
+        "service": coordinator.kind.value,
         "instance": coordinator.subentry.title,
         "kind": kind_of(item).value,
         "id": item.id,
@@ -197,7 +197,7 @@ async def async_get_queue(hass: HomeAssistant, call: ServiceCall) -> ServiceResp
     coordinators, unavailable = _answering(entry, call)
     items: list[dict[str, Any]] = [
         {
-            "service": coordinator.kind,
+            "service": coordinator.kind.value,
             "instance": coordinator.subentry.title,
             "id": item.id,
             "title": item.title,
@@ -232,7 +232,7 @@ async def async_get_disk_space(
     coordinators, unavailable = _answering(entry, call)
     folders: list[dict[str, Any]] = [
         {
-            "service": coordinator.kind,
+            "service": coordinator.kind.value,
             "instance": coordinator.subentry.title,
             "path": folder.path,
             "accessible": folder.accessible,
