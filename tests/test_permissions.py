@@ -660,7 +660,7 @@ async def test_a_url_that_gives_no_torrent_says_one_thing(
         "file:///etc/passwd",
     ]
     messages: set[str] = set()
-    with patch("custom_components.lcars.torrent_actions.URL_TIMEOUT", 1.0):
+    with patch("custom_components.lcars.actions.torrent.URL_TIMEOUT", 1.0):
         for url in urls:
             with pytest.raises(ServiceValidationError) as err:
                 await _add(hass, callers["user"], url=url)

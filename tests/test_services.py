@@ -441,3 +441,33 @@ async def test_unknown_or_unloaded_entry(
         await call_action(hass, action, init_integration)
     assert err.value.translation_key == "entry_not_loaded"
     assert "LCARS" in str(err.value)
+
+
+def _plain(value: Any, where: str = "answer") -> list[str]:
+    """Where an answer holds something other than plain JSON data, such as an enum."""
+    if type(value) is dict:
+        return [
+            found
+            for key, item in value.items()
+            for found in ([f"{where} key {key!r}"] if type(key) is not str else [])
+            + _plain(item, f"{where}[{key!r}]")
+        ]
+    if type(value) is list:
+        return [
+            found
+            for index, item in enumerate(value)
+            for found in _plain(item, f"{where}[{index}]")
+        ]
+    if value is None or type(value) in (str, int, float, bool):
+        return []
+    return [f"{where}: {type(value).__name__}"]
+
+
+@pytest.mark.parametrize("action", ["get_library", "get_queue", "get_disk_space"])
+async def test_answers_are_plain_data(
+    hass: HomeAssistant, init_integration: MockConfigEntry, action: str
+) -> None:
+    """An answer holds only JSON's own types: a script sees what a person reads."""
+    result = await call_action(hass, action, init_integration)
+    assert result
+    assert _plain(result) == []

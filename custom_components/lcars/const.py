@@ -6,15 +6,17 @@ from datetime import timedelta
 import logging
 from typing import Final
 
+from .library.kinds import ServiceKind
+
 DOMAIN: Final = "lcars"
 LOGGER = logging.getLogger(__package__)
 
 # Kinds of connected service; each is a config subentry type of the LCARS entry.
-SERVICE_RADARR: Final = "radarr"
-SERVICE_SONARR: Final = "sonarr"
-SERVICE_LIDARR: Final = "lidarr"
-SERVICE_JELLYFIN: Final = "jellyfin"
-SERVICE_JELLYSEERR: Final = "jellyseerr"
+SERVICE_RADARR: Final = ServiceKind.RADARR
+SERVICE_SONARR: Final = ServiceKind.SONARR
+SERVICE_LIDARR: Final = ServiceKind.LIDARR
+SERVICE_JELLYFIN: Final = ServiceKind.JELLYFIN
+SERVICE_JELLYSEERR: Final = ServiceKind.JELLYSEERR
 SERVICE_TYPES: Final = (
     SERVICE_RADARR,
     SERVICE_SONARR,
@@ -22,7 +24,7 @@ SERVICE_TYPES: Final = (
     SERVICE_JELLYFIN,
     SERVICE_JELLYSEERR,
 )
-SERVICE_NAMES: Final = {
+SERVICE_NAMES: Final[dict[str, str]] = {
     SERVICE_RADARR: "Radarr",
     SERVICE_SONARR: "Sonarr",
     SERVICE_LIDARR: "Lidarr",

@@ -45,6 +45,7 @@ from .const import (
     SERVICE_SONARR,
 )
 from .library import JellyfinIndex
+from .library.kinds import ServiceKind
 
 if TYPE_CHECKING:
     from .connection import LcarsClient
@@ -85,7 +86,7 @@ class LcarsCoordinator[SnapshotT: LcarsSnapshot](
     """Poll one connected service for a snapshot of what LCARS shows."""
 
     config_entry: ConfigEntry
-    kind: ClassVar[str]
+    kind: ClassVar[ServiceKind]
     # A refresh that takes longer than this counts as a failure.
     refresh_timeout: float = REFRESH_TIMEOUT_SECONDS
 

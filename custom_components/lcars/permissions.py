@@ -16,8 +16,8 @@ from homeassistant.auth.permissions.const import POLICY_CONTROL
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import ServiceValidationError, Unauthorized
 
+from .actions.fields import MAX_PATH_LENGTH
 from .const import DOMAIN
-from .fields import MAX_PATH_LENGTH
 
 ADMIN_REQUIRED: Final = "admin_required"
 # The folder Home Assistant serves to anyone, without signing in, as /local.

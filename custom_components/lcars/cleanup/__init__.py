@@ -15,7 +15,6 @@ from .model import (
     MediaIds,
     MediaType,
     SourceHealth,
-    SourceKind,
     SourceStatus,
 )
 from .plan import (
@@ -64,7 +63,6 @@ __all__ = [
     "RollingLimit",
     "RootFolderOutlook",
     "SourceHealth",
-    "SourceKind",
     "SourceStatus",
     "TagLimit",
     "plan_cleanup",

@@ -56,6 +56,8 @@ from custom_components.lcars.clients.models import (
     Tag,
 )
 from custom_components.lcars.library import JellyfinIndex, MediaKind
+from custom_components.lcars.library.keys import key_text
+from custom_components.lcars.library.kinds import ServiceKind
 from custom_components.lcars.library.matching import provider_ids
 
 from .model import (
@@ -63,7 +65,6 @@ from .model import (
     DiskFigure,
     MediaIds,
     SourceHealth,
-    SourceKind,
     SourceStatus,
     WatchDataGap,
 )
@@ -80,7 +81,7 @@ __all__ = [
 ]
 
 
-def instance_id(kind: SourceKind, instance: str) -> str:
+def instance_id(kind: ServiceKind, instance: str) -> str:
     """Return the id candidates, disk figures and source statuses share."""
     return f"{kind}/{instance}"
 
@@ -369,17 +370,17 @@ def _iter_all(
     rolling_episodes: Mapping[str, Mapping[int, Sequence[Episode]]],
 ) -> Iterator[Candidate]:
     for instance, movies in radarr.items():
-        yield from _movies(instance_id("radarr", instance), movies, matcher)
+        yield from _movies(instance_id(ServiceKind.RADARR, instance), movies, matcher)
     for instance, shows in sonarr.items():
         yield from _series(
-            instance_id("sonarr", instance),
+            instance_id(ServiceKind.SONARR, instance),
             shows,
             matcher,
             policy=policy,
             episodes_by_series=rolling_episodes.get(instance, {}),
         )
     for instance, music in lidarr.items():
-        yield from _albums(instance_id("lidarr", instance), music, matcher)
+        yield from _albums(instance_id(ServiceKind.LIDARR, instance), music, matcher)
 
 
 def _movies(
@@ -405,7 +406,7 @@ def _movies(
         last, played, favorite = match.watch
         path = row[path_at]
         yield Candidate(
-            key=f"{source}/movie/{row[id_at]}",
+            key=key_text(source, MediaKind.MOVIE, row[id_at]),
             instance_id=source,
             kind="movie",
             title=row[title_at],
@@ -462,7 +463,7 @@ def _series(
         labels = tags.of(row[tags_at])
         path = row[path_at]
         title = row[title_at]
-        series_key = f"{source}/series/{series_id}"
+        series_key = key_text(source, MediaKind.SERIES, series_id)
         ids = MediaIds(tvdb=tvdb, tmdb=tmdb, imdb=imdb)
         # Sonarr's series list has no import date per season: a season is
         # as old as its series was added (the age a season can show without
@@ -515,7 +516,7 @@ def _series(
             number = season[season_at]
             last, played, favorite = _season_watch(matcher, jf_id, number, match)
             yield Candidate(
-                key=f"{source}/season/{series_id}/{number}",
+                key=key_text(source, MediaKind.SEASON, series_id, number),
                 kind="season",
                 title=f"{title} - Season {number}",
                 size=season[season_size_at],
@@ -583,7 +584,7 @@ def _episodes(
             playing = (jf_id, season) in matcher.playing_seasons
         last, played, favorite = watch
         yield Candidate(
-            key=f"{source}/episode/{episode.series_id}/{season}/{number}",
+            key=key_text(source, MediaKind.EPISODE, episode.series_id, season, number),
             kind="episode",
             title=f"{title} S{season:02d}E{number:02d}",
             size=episode.size,
@@ -648,7 +649,7 @@ def _albums(
             added = release
         last, played, favorite = match.watch
         yield Candidate(
-            key=f"{source}/album/{row[id_at]}",
+            key=key_text(source, MediaKind.ALBUM, row[id_at]),
             instance_id=source,
             kind="album",
             title=f"{name} - {row[title_at]}",
@@ -677,10 +678,10 @@ def disk_figures(
 ) -> list[DiskFigure]:
     """Return the free and total space of every root folder of every instance."""
     figures: list[DiskFigure] = []
-    sources: list[tuple[SourceKind, Mapping[str, Any]]] = [
-        ("radarr", radarr or {}),
-        ("sonarr", sonarr or {}),
-        ("lidarr", lidarr or {}),
+    sources: list[tuple[ServiceKind, Mapping[str, Any]]] = [
+        (ServiceKind.RADARR, radarr or {}),
+        (ServiceKind.SONARR, sonarr or {}),
+        (ServiceKind.LIDARR, lidarr or {}),
     ]
     for kind, snapshots in sources:
         for instance, snapshot in snapshots.items():
@@ -705,7 +706,7 @@ class SourceFact:
     `name` is what a person calls the source (the server's name in LCARS).
     """
 
-    kind: SourceKind
+    kind: ServiceKind
     instance: str
     ok: bool
     fetched_at: datetime | None

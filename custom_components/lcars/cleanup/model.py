@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, Literal
 
+from custom_components.lcars.library.kinds import ServiceKind
+
 type ItemKind = Literal["movie", "season", "series", "album", "episode"]
 """What one candidate is: the unit the cleanup would delete."""
 
 type MediaType = Literal["movies", "series", "albums"]
 """Which age limits apply: seasons, whole series and episodes share `series`."""
-
-type SourceKind = Literal["radarr", "sonarr", "lidarr", "jellyfin", "jellyseerr"]
 
 MEDIA_TYPE_OF_KIND: Final[dict[ItemKind, MediaType]] = {
     "movie": "movies",
@@ -137,7 +137,7 @@ class SourceStatus:
     """
 
     source_id: str
-    kind: SourceKind
+    kind: ServiceKind
     fetched_at: datetime | None
     last_refresh_ok: bool
     name: str | None = None

@@ -1,4 +1,4 @@
-"""The kinds of media LCARS speaks of, in the user's words."""
+"""The kinds of media and of servers LCARS speaks of, in the user's words."""
 
 from __future__ import annotations
 
@@ -14,3 +14,13 @@ class MediaKind(StrEnum):
     EPISODE = "episode"
     ARTIST = "artist"
     ALBUM = "album"
+
+
+class ServiceKind(StrEnum):
+    """A kind of server LCARS talks to, as its subentries and item keys name it."""
+
+    RADARR = "radarr"
+    SONARR = "sonarr"
+    LIDARR = "lidarr"
+    JELLYFIN = "jellyfin"
+    JELLYSEERR = "jellyseerr"

@@ -62,6 +62,7 @@ from custom_components.lcars.const import (
     LOGGER,
 )
 from custom_components.lcars.coordinator import Services
+from custom_components.lcars.library.keys import ItemKey
 from custom_components.lcars.torrent_manager import TorrentManager
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -517,7 +518,7 @@ class CleanupManager:
     # -- one item ----------------------------------------------------------
 
     async def async_find_candidate(
-        self, key: str, *, whole_series: bool
+        self, key: ItemKey, *, whole_series: bool
     ) -> Candidate | None:
         """Return the candidate with `key` from fresh data, or None."""
         policy = replace(
@@ -547,6 +548,8 @@ class CleanupManager:
         self, item: Candidate, *, dry_run: bool | None, reason: str
     ) -> tuple[CleanupRunSummary, ExecutionReport]:
         """Delete one item by the user's request, through the cleanup's steps."""
+        # Read before anything is deleted: a key that cannot be read stops here.
+        instance = instance_title(self.services, ItemKey.parse(item.key))
         async with self._lock:
             started = dt_util.utcnow()
             dry = self.dry_run if dry_run is None else dry_run
@@ -578,7 +581,7 @@ class CleanupManager:
                 item,
                 report,
                 reason=reason,
-                instance=instance_title(self.services, item.key),
+                instance=instance,
                 outcome=RunOutcome(
                     started=started,
                     finished=now,

@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final, cast
+from typing import Final
 
 from custom_components.lcars.cleanup import (
     Candidate,
@@ -19,7 +19,6 @@ from custom_components.lcars.cleanup import (
     Ledger,
     Plan,
     SourceHealth,
-    SourceKind,
     plan_cleanup,
 )
 from custom_components.lcars.cleanup.candidates import (
@@ -51,6 +50,8 @@ from custom_components.lcars.coordinator import (
     Services,
     SonarrCoordinator,
 )
+from custom_components.lcars.library.keys import ItemKey
+from custom_components.lcars.library.kinds import ServiceKind
 from custom_components.lcars.torrent.models import TorrentState
 from custom_components.lcars.torrent_manager import TorrentManager
 from homeassistant.exceptions import HomeAssistantError
@@ -101,11 +102,12 @@ class CleanupInputs:
 
     def find(
         self,
-        key: str,
+        key: ItemKey,
         policy: CleanupPolicy,
         seeding: Callable[[Candidate], bool] | None = None,
     ) -> Candidate | None:
         """Return the candidate with `key`, or None; runs in an executor."""
+        text = str(key)
         for item in iter_candidates(
             policy=policy,
             radarr=self.radarr,
@@ -115,7 +117,7 @@ class CleanupInputs:
             episode_watch=self.episode_watch,
             seeding=seeding,
         ):
-            if item.key == key:
+            if item.key == text:
                 return item
         return None
 
@@ -144,7 +146,7 @@ class CleanupInputs:
 def _source_fact(coordinator: AnyCoordinator, *, ok: bool = True) -> SourceFact:
     """Return what the last refresh of one coordinator tells about its source."""
     return SourceFact(
-        kind=cast("SourceKind", coordinator.kind),
+        kind=coordinator.kind,
         instance=coordinator.subentry_id,
         ok=ok and coordinator.last_update_success,
         fetched_at=coordinator.last_fetched_at,
@@ -222,7 +224,7 @@ async def async_gather_inputs(data: Services, policy: CleanupPolicy) -> CleanupI
         facts=tuple(
             _source_fact(c, ok=c.subentry_id not in failed)
             for c in data.coordinators.values()
-            if c.kind != "jellyfin" or c is jellyfin
+            if c.kind is not ServiceKind.JELLYFIN or c is jellyfin
         ),
         jellyfin_configured=jellyfin is not None,
         missing_watch_data=tuple(missing),
@@ -232,16 +234,14 @@ async def async_gather_inputs(data: Services, policy: CleanupPolicy) -> CleanupI
 def instance_titles(services: Services) -> dict[str, str]:
     """Return each service's name by instance id, such as "radarr/<subentry id>"."""
     return {
-        instance_id(cast("SourceKind", c.kind), c.subentry_id): c.subentry.title
+        instance_id(c.kind, c.subentry_id): c.subentry.title
         for c in services.coordinators.values()
     }
 
 
-def instance_title(services: Services, key: str) -> str:
+def instance_title(services: Services, key: ItemKey) -> str:
     """Return the name of the service an item's key belongs to."""
-    kind, _sep, rest = key.partition("/")
-    subentry_id = rest.partition("/")[0]
-    return instance_titles(services).get(f"{kind}/{subentry_id}", subentry_id)
+    return instance_titles(services).get(key.instance_id, key.instance)
 
 
 def arr_client(services: Services, instance: str) -> ArrClient | None:
@@ -300,8 +300,7 @@ class SeedingLookup:
         def is_seeding(item: Candidate) -> bool:
             # Movies and albums by their own id; seasons and episodes by
             # their series, as Sonarr's history names the series.
-            number = item.key.split("/")[3]
-            return (item.instance_id, int(number)) in kept
+            return (item.instance_id, ItemKey.parse(item.key).ids[0]) in kept
 
         return is_seeding
 
@@ -326,9 +325,7 @@ async def _async_downloaded_items(
                 },
             ) from err
         if items:
-            source = instance_id(
-                cast("SourceKind", coordinator.kind), coordinator.subentry_id
-            )
+            source = instance_id(coordinator.kind, coordinator.subentry_id)
             found[source] = items
     return found
 

@@ -6,21 +6,23 @@ from collections.abc import Iterable, Sequence
 import math
 from typing import Any, Final, cast
 
-from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant, ServiceCall, callback
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-
-from .clients.models import Artist, Movie, Series
-from .const import ARR_SERVICE_TYPES, ATTR_INSTANCE, ATTR_SERVICE, DOMAIN
-from .coordinator import (
+from custom_components.lcars.const import (
+    ARR_SERVICE_TYPES,
+    ATTR_INSTANCE,
+    ATTR_SERVICE,
+    DOMAIN,
+)
+from custom_components.lcars.coordinator import (
     ArrCoordinator,
     LcarsCoordinator,
     LidarrCoordinator,
     RadarrCoordinator,
 )
-from .data import LcarsConfigEntry
-
-type LibraryItem = Movie | Series | Artist
+from custom_components.lcars.data import LcarsConfigEntry
+from custom_components.lcars.library.views import LibraryItem
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant, ServiceCall, callback
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
 # A number written as text longer than this is not one a field takes.
 MAX_NUMBER_TEXT: Final = 32
@@ -128,8 +130,3 @@ def library(coordinator: ArrCoordinator) -> Sequence[LibraryItem]:
     if isinstance(coordinator, LidarrCoordinator):
         return coordinator.data.artists
     return coordinator.data.series
-
-
-def title_of(item: LibraryItem) -> str:
-    """Return the title of a movie or series, or the name of an artist."""
-    return item.name if isinstance(item, Artist) else item.title

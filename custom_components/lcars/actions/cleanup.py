@@ -7,30 +7,37 @@ from typing import Any, Final, cast
 
 import voluptuous as vol
 
-from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse
-from homeassistant.exceptions import HomeAssistantError
-
-from . import fields
-from .cleanup import Candidate
-from .cleanup.candidates import instance_id
-from .cleanup.policy import KEEP_TAG, tag_key
-from .clients import LcarsClientError
-from .clients.models import Album
-from .const import ATTR_CONFIG_ENTRY_ID, ATTR_INSTANCE, ATTR_SERVICE, DOMAIN
-from .coordinator import (
+from custom_components.lcars.cleanup import Candidate
+from custom_components.lcars.cleanup.candidates import instance_id
+from custom_components.lcars.cleanup.policy import KEEP_TAG, tag_key
+from custom_components.lcars.clients import LcarsClientError
+from custom_components.lcars.clients.models import Album
+from custom_components.lcars.const import (
+    ATTR_CONFIG_ENTRY_ID,
+    ATTR_INSTANCE,
+    ATTR_SERVICE,
+    DOMAIN,
+)
+from custom_components.lcars.coordinator import (
     ArrCoordinator,
     LidarrCoordinator,
     RadarrCoordinator,
 )
-from .data import LcarsConfigEntry
-from .permissions import async_require_admin
-from .services_common import (
+from custom_components.lcars.data import LcarsConfigEntry
+from custom_components.lcars.library import MediaKind
+from custom_components.lcars.library.keys import ItemKey
+from custom_components.lcars.library.views import title_of
+from custom_components.lcars.permissions import async_require_admin
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse
+from homeassistant.exceptions import HomeAssistantError
+
+from . import fields
+from .common import (
     async_get_entry,
     invalid,
     library,
     not_answered,
     select_arr,
-    title_of,
 )
 
 ATTR_DRY_RUN: Final = "dry_run"
@@ -125,7 +132,7 @@ async def async_preview_cleanup(
         partial(plan.as_dict, max_items=max_items)
     )
     instances = {
-        instance_id(cast("Any", c.kind), c.subentry_id): c.subentry.title
+        instance_id(c.kind, c.subentry_id): c.subentry.title
         for c in entry.runtime_data.coordinators.values()
     }
     # The summary, the counts and what is due come first; the policy, long
@@ -191,7 +198,7 @@ async def _async_set_protection(
     # The tags are read by the next cleanup from a fresh snapshot.
     await coordinator.async_request_refresh()
     return {
-        "service": coordinator.kind,
+        "service": coordinator.kind.value,
         "instance": coordinator.subentry.title,
         "id": item_id,
         "title": title,
@@ -224,23 +231,23 @@ def _album_title(coordinator: LidarrCoordinator, artist_id: int, album_id: int) 
     return albums[0].title
 
 
-def _item_key(coordinator: ArrCoordinator, call: ServiceCall) -> tuple[str, bool]:
+def _item_key(coordinator: ArrCoordinator, call: ServiceCall) -> tuple[ItemKey, bool]:
     """Return the cleanup key of the item the call names, and if it is a series."""
     item_id = _item_id(call)
     _library_title(coordinator, item_id)
-    source = instance_id(cast("Any", coordinator.kind), coordinator.subentry_id)
+    service, instance = coordinator.kind, coordinator.subentry_id
     if isinstance(coordinator, RadarrCoordinator):
-        return f"{source}/movie/{item_id}", False
+        return ItemKey(service, instance, MediaKind.MOVIE, (item_id,)), False
     if isinstance(coordinator, LidarrCoordinator):
         if ATTR_ALBUM_ID not in call.data:
             raise invalid("album_required")
         album_id = _item_id(call, ATTR_ALBUM_ID)
         _album_title(coordinator, item_id, album_id)
-        return f"{source}/album/{album_id}", False
+        return ItemKey(service, instance, MediaKind.ALBUM, (album_id,)), False
     if ATTR_SEASON_NUMBER in call.data:
         season = _item_id(call, ATTR_SEASON_NUMBER)
-        return f"{source}/season/{item_id}/{season}", False
-    return f"{source}/series/{item_id}", True
+        return ItemKey(service, instance, MediaKind.SEASON, (item_id, season)), False
+    return ItemKey(service, instance, MediaKind.SERIES, (item_id,)), True
 
 
 async def async_delete_media(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
@@ -265,7 +272,7 @@ async def async_delete_media(hass: HomeAssistant, call: ServiceCall) -> ServiceR
         raise not_answered(jellyfin)
     if item is None:
         # A season without files, or an album without tracks on disk.
-        raise invalid("nothing_to_delete", item=key)
+        raise invalid("nothing_to_delete", item=str(key))
     protections = manager.protections(item)
     if protections:
         raise invalid(

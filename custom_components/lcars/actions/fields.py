@@ -17,8 +17,9 @@ import unicodedata
 
 import voluptuous as vol
 
-from .const import ATTR_CONFIG_ENTRY_ID
-from .services_common import as_int, invalid
+from custom_components.lcars.const import ATTR_CONFIG_ENTRY_ID
+
+from .common import as_int, invalid
 
 type Check[T] = Callable[[Any], T]
 

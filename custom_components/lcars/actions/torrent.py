@@ -9,22 +9,16 @@ from typing import Any, Final, cast
 
 import voluptuous as vol
 
-from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse
-from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
-
-from . import fields
-from .const import ATTR_CONFIG_ENTRY_ID, LOGGER
-from .coordinator import RadarrCoordinator, SonarrCoordinator
-from .data import LcarsConfigEntry
-from .permissions import (
+from custom_components.lcars.const import ATTR_CONFIG_ENTRY_ID, LOGGER
+from custom_components.lcars.coordinator import RadarrCoordinator, SonarrCoordinator
+from custom_components.lcars.data import LcarsConfigEntry
+from custom_components.lcars.permissions import (
     PathNotAllowedError,
     async_check_path,
     async_require_admin,
     served_over_http,
 )
-from .services_common import as_int, async_get_entry, invalid
-from .torrent import (
+from custom_components.lcars.torrent import (
     DuplicateTorrentError,
     EngineError,
     InvalidTorrentError,
@@ -33,8 +27,14 @@ from .torrent import (
     parse_magnet,
     parse_torrent,
 )
-from .torrent_handoff import LINK_SERVICES, TorrentLink
-from .torrent_manager import CATEGORIES, TorrentManager
+from custom_components.lcars.torrent_handoff import LINK_SERVICES, TorrentLink
+from custom_components.lcars.torrent_manager import CATEGORIES, TorrentManager
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+from . import fields
+from .common import as_int, async_get_entry, invalid
 
 ATTR_MAGNET: Final = "magnet"
 ATTR_URL: Final = "url"
