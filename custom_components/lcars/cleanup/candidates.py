@@ -442,8 +442,6 @@ def _series(
     tvdb_at, tmdb_at, imdb_at = c["tvdb_id"], c["tmdb_id"], c["imdb_id"]
     path_at, root_at, size_at = c["path"], c["root_folder"], c["size_on_disk"]
     files_at, added_at, tags_at = c["episode_file_count"], c["added"], c["tags"]
-    season_at, season_files_at = _SEASON["season_number"], _SEASON["episode_file_count"]
-    season_size_at = _SEASON["size_on_disk"]
     whole = policy.series_unit == "series"
     folders = _Folders(snapshot.root_folders)
     tags = _Tags(snapshot.tags)
@@ -480,22 +478,10 @@ def _series(
             "jellyfin_id": jf_id,
             "ids_conflict": match.conflict,
         }
-        series_playing = matcher is not None and jf_id in matcher.playing_series
+        parts = _SeriesParts(common, series_key, title, labels, jf_id, match, matcher)
         if policy.rolling_tag in {tag_key(label) for label in labels}:
-            episodes = episodes_by_series.get(series_id)
-            if episodes:
-                yield from _episodes(
-                    episodes,
-                    common=common,
-                    series_key=series_key,
-                    title=title,
-                    labels=labels,
-                    jf_id=jf_id,
-                    match=match,
-                    matcher=matcher,
-                )
-            continue
-        if whole:
+            yield from _episodes(episodes_by_series.get(series_id, ()), parts)
+        elif whole:
             last, played, favorite = match.watch
             yield Candidate(
                 key=series_key,
@@ -506,32 +492,55 @@ def _series(
                 last_played=last,
                 played=played,
                 favorite=favorite,
-                playing=series_playing,
+                playing=matcher is not None and jf_id in matcher.playing_series,
                 **common,
             )
+        else:
+            yield from _seasons(row[_SEASONS_FROM:], series_id, parts)
+
+
+@dataclass(frozen=True, slots=True)
+class _SeriesParts:
+    """What the seasons or episodes of one series share."""
+
+    common: dict[str, Any]
+    series_key: str
+    title: str
+    labels: frozenset[str]
+    jf_id: str | None
+    match: _Match
+    matcher: _Jellyfin | None
+
+
+def _seasons(
+    seasons: Sequence[Any], series_id: int, parts: _SeriesParts
+) -> Iterator[Candidate]:
+    """Yield the seasons with files of a series judged season by season."""
+    number_at, files_at = _SEASON["season_number"], _SEASON["episode_file_count"]
+    size_at = _SEASON["size_on_disk"]
+    source, matcher, jf_id = parts.common["instance_id"], parts.matcher, parts.jf_id
+    for season in seasons:
+        if season[files_at] <= 0:
             continue
-        for season in row[_SEASONS_FROM:]:
-            if season[season_files_at] <= 0:
-                continue
-            number = season[season_at]
-            last, played, favorite = _season_watch(matcher, jf_id, number, match)
-            yield Candidate(
-                key=key_text(source, MediaKind.SEASON, series_id, number),
-                kind="season",
-                title=f"{title} - Season {number}",
-                size=season[season_size_at],
-                series_key=series_key,
-                series_title=title,
-                series_tags=labels,
-                season_number=number,
-                last_played=last,
-                played=played,
-                favorite=favorite,
-                playing=matcher is not None
-                and jf_id is not None
-                and (jf_id, number) in matcher.playing_seasons,
-                **common,
-            )
+        number = season[number_at]
+        last, played, favorite = _season_watch(matcher, jf_id, number, parts.match)
+        yield Candidate(
+            key=key_text(source, MediaKind.SEASON, series_id, number),
+            kind="season",
+            title=f"{parts.title} - Season {number}",
+            size=season[size_at],
+            series_key=parts.series_key,
+            series_title=parts.title,
+            series_tags=parts.labels,
+            season_number=number,
+            last_played=last,
+            played=played,
+            favorite=favorite,
+            playing=matcher is not None
+            and jf_id is not None
+            and (jf_id, number) in matcher.playing_seasons,
+            **parts.common,
+        )
 
 
 def _season_watch(
@@ -549,26 +558,22 @@ def _season_watch(
     return (last, played, favorite or match.watch[2])
 
 
-def _episodes(
-    episodes: Sequence[Episode],
-    *,
-    common: dict[str, Any],
-    series_key: str,
-    title: str,
-    labels: frozenset[str],
-    jf_id: str | None,
-    match: _Match,
-    matcher: _Jellyfin | None,
-) -> Iterator[Candidate]:
+def _episodes(episodes: Sequence[Episode], parts: _SeriesParts) -> Iterator[Candidate]:
     """Yield the episodes with a file of a rolling series.
 
     A file holding several episodes is one candidate, named by its first
     episode: deleting it removes them all.
     """
+    common, title, jf_id, matcher = (
+        parts.common,
+        parts.title,
+        parts.jf_id,
+        parts.matcher,
+    )
     source = common["instance_id"]
     seen_files: set[int] = set()
     # A favourite series keeps its episodes too.
-    series_favorite = match.watch[2]
+    series_favorite = parts.match.watch[2]
     for episode in sorted(episodes, key=lambda e: (e.season_number, e.episode_number)):
         if not episode.has_file:
             continue
@@ -588,9 +593,9 @@ def _episodes(
             kind="episode",
             title=f"{title} S{season:02d}E{number:02d}",
             size=episode.size,
-            series_key=series_key,
+            series_key=parts.series_key,
             series_title=title,
-            series_tags=labels,
+            series_tags=parts.labels,
             season_number=season,
             episode_number=number,
             air_date=episode.air_date,
@@ -641,12 +646,7 @@ def _albums(
             if matcher is not None
             else _UNMATCHED
         )
-        # Lidarr's album list has no import date: the album arrived no
-        # earlier than its artist was added, nor than its release.
         release = row[release_at]
-        added = artist_added
-        if release is not None and (added is None or release > added):
-            added = release
         last, played, favorite = match.watch
         yield Candidate(
             key=key_text(source, MediaKind.ALBUM, row[id_at]),
@@ -655,7 +655,7 @@ def _albums(
             title=f"{name} - {row[title_at]}",
             root_folder=folders.of(root, path),
             size=row[size_at],
-            added=added,
+            added=_album_added(artist_added, release),
             year=release.year if release is not None else None,
             ids=MediaIds(musicbrainz=row[mbid_at]),
             path=path,
@@ -668,6 +668,19 @@ def _albums(
             favorite=favorite,
             playing=match.playing,
         )
+
+
+def _album_added(
+    artist_added: datetime | None, release: datetime | None
+) -> datetime | None:
+    """Return when an album arrived, as far as Lidarr's album list tells.
+
+    It has no import date: the album arrived no earlier than its artist was
+    added, nor than its release.
+    """
+    if release is not None and (artist_added is None or release > artist_added):
+        return release
+    return artist_added
 
 
 def disk_figures(

@@ -208,6 +208,37 @@ type _Due = tuple[bool, datetime, int, Candidate, _Rule, LedgerEntry, _Folder]
 _SIZE: Final = attrgetter("item.size")
 
 
+def _tag_schedules(policy: CleanupPolicy) -> list[TagLimit]:
+    """Return the policy's tag schedules, shortest first.
+
+    So the first tag of an item found in the list is the one in effect.
+    """
+    return sorted(
+        (
+            TagLimit(tag=tag, limit_days=days)
+            for tag, days in policy.tag_schedules.items()
+        ),
+        key=attrgetter("limit_days", "tag"),
+    )
+
+
+def _rolling_rule(policy: CleanupPolicy, now: datetime, *, watch_data: bool) -> _Rule:
+    """Return the rule of the episodes of rolling series."""
+    return _Rule(
+        Expiry(
+            rule="rolling",
+            limit_days=policy.rolling_max_age_days,
+            watch_data=watch_data,
+            rolling=RollingLimit(
+                tag=policy.rolling_tag,
+                keep_episodes=policy.rolling_keep_episodes,
+                max_age_days=policy.rolling_max_age_days,
+            ),
+        ),
+        now - timedelta(days=policy.rolling_max_age_days),
+    )
+
+
 class _Planner:
     """The state of one planning run."""
 
@@ -245,27 +276,8 @@ class _Planner:
         self.dropped: set[str] = set()
         self.disks = {(d.instance_id, d.root_folder): d for d in disks}
         self.folders: dict[tuple[str, str], _Folder] = {}
-        # Shortest schedule first, so the first tag found is the one in effect.
-        self.schedules = sorted(
-            (
-                TagLimit(tag=tag, limit_days=days)
-                for tag, days in policy.tag_schedules.items()
-            ),
-            key=attrgetter("limit_days", "tag"),
-        )
-        self.rolling_rule = _Rule(
-            Expiry(
-                rule="rolling",
-                limit_days=policy.rolling_max_age_days,
-                watch_data=self.jellyfin,
-                rolling=RollingLimit(
-                    tag=policy.rolling_tag,
-                    keep_episodes=policy.rolling_keep_episodes,
-                    max_age_days=policy.rolling_max_age_days,
-                ),
-            ),
-            now - timedelta(days=policy.rolling_max_age_days),
-        )
+        self.schedules = _tag_schedules(policy)
+        self.rolling_rule = _rolling_rule(policy, now, watch_data=self.jellyfin)
         self.rolling_series: dict[str, list[Candidate]] = {}
         self.skipped_kind = "series" if policy.series_unit == "season" else "season"
         self.watch_data_gaps = health.watch_data_gaps
