@@ -21,12 +21,12 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUs
 
 from custom_components.lcars.const import CONF_SCAN_INTERVAL, DOMAIN
 from custom_components.lcars.diagnostics import async_get_config_entry_diagnostics
-from custom_components.lcars.torrent.errors import (
-    LibtorrentMissingError,
-)
-from custom_components.lcars.torrent_manager import (
+from custom_components.lcars.runtime.torrent import (
     CONF_TORRENT,
     TorrentManager,
+)
+from custom_components.lcars.torrent.errors import (
+    LibtorrentMissingError,
 )
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import Context, Event, HomeAssistant, callback
@@ -416,7 +416,7 @@ async def test_free_space_that_cannot_be_read_is_unknown_and_said_once(
 ) -> None:
     """A download directory that goes away: no figure, one warning, one line back."""
     download_dir = media / "downloads"
-    with patch("custom_components.lcars.torrent_manager.FREE_SPACE_INTERVAL", 0.05):
+    with patch("custom_components.lcars.runtime.torrent.FREE_SPACE_INTERVAL", 0.05):
         entry = await setup(hass, torrent_options(download_dir))
         manager = manager_of(entry)
         await wait_for(lambda: manager.free_space is not None, 10)

@@ -19,18 +19,18 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.lcars.const import CONF_SCAN_INTERVAL, DOMAIN
+from custom_components.lcars.runtime.handoff import (
+    STORAGE_VERSION,
+    TorrentHandoff,
+    TorrentLink,
+)
+from custom_components.lcars.runtime.torrent import CONF_TORRENT
 from custom_components.lcars.torrent.blackhole import (
     BlackholeFile,
     BlackholeOutcome,
     BlackholeWatcher,
     FileKind,
 )
-from custom_components.lcars.torrent_handoff import (
-    STORAGE_VERSION,
-    TorrentHandoff,
-    TorrentLink,
-)
-from custom_components.lcars.torrent_manager import CONF_TORRENT
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
@@ -57,7 +57,7 @@ SIZE = 1024 * 1024
 @pytest.fixture(autouse=True)
 def handoff_wiring() -> Iterator[None]:
     """The watch folder is scanned every 0.2 s instead of every few seconds."""
-    with patch("custom_components.lcars.torrent_handoff.WATCH_INTERVAL", 0.2):
+    with patch("custom_components.lcars.runtime.handoff.WATCH_INTERVAL", 0.2):
         yield
 
 

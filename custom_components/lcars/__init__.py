@@ -17,9 +17,9 @@ from .const import DOMAIN, LOGGER, SERVICE_TYPES
 from .coordinator import AnyCoordinator, Services, create_coordinator
 from .data import LcarsConfigEntry, LcarsData
 from .runtime.cleanup import CleanupManager
+from .runtime.handoff import TorrentHandoff
+from .runtime.torrent import TorrentManager, async_remove_issues, remove_state
 from .services import async_setup_services
-from .torrent_handoff import TorrentHandoff
-from .torrent_manager import TorrentManager, async_remove_issues, remove_state
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,

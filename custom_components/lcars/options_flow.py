@@ -25,6 +25,19 @@ from .const import (
     LOGGER,
 )
 from .permissions import PathNotAllowedError, async_check_path
+from .runtime.handoff import CONF_WATCH_DIR
+from .runtime.torrent import (
+    BACKEND_LIBTORRENT,
+    CONF_BACKEND,
+    CONF_DOWNLOAD_DIR,
+    CONF_ENABLED,
+    CONF_LISTEN_PORT_MAX,
+    CONF_LISTEN_PORT_MIN,
+    CONF_TORRENT,
+    MAX_PORT,
+    MIN_PORT,
+    client_backend,
+)
 from .schemas import (
     CLEANUP_RULES_SCHEMA,
     CLIENT_DEFAULTS,
@@ -48,19 +61,6 @@ from .torrent import (
     BackendResponseError,
     EngineError,
     TorrentEvent,
-)
-from .torrent_handoff import CONF_WATCH_DIR
-from .torrent_manager import (
-    BACKEND_LIBTORRENT,
-    CONF_BACKEND,
-    CONF_DOWNLOAD_DIR,
-    CONF_ENABLED,
-    CONF_LISTEN_PORT_MAX,
-    CONF_LISTEN_PORT_MIN,
-    CONF_TORRENT,
-    MAX_PORT,
-    MIN_PORT,
-    client_backend,
 )
 
 

@@ -48,8 +48,8 @@ from .const import (
     MIN_CLEANUP_INTERVAL_MINUTES,
     MIN_SCAN_INTERVAL_SECONDS,
 )
-from .torrent_handoff import CONF_WATCH_DIR, CONF_WATCH_FOLDER
-from .torrent_manager import (
+from .runtime.handoff import CONF_WATCH_DIR, CONF_WATCH_FOLDER
+from .runtime.torrent import (
     BACKEND_QBITTORRENT,
     BACKEND_TRANSMISSION,
     BACKENDS,

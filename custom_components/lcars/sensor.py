@@ -49,9 +49,9 @@ from .coordinator import (
 from .data import LcarsConfigEntry
 from .entity import CleanupEntity, LcarsEntity, async_follow_keyed_entities
 from .runtime.cleanup import CleanupManager
+from .runtime.torrent import TorrentManager
 from .torrent import TorrentState, TorrentStatus
 from .torrent_entity import TorrentDeviceEntity, TorrentEntity
-from .torrent_manager import TorrentManager
 
 # Every coordinator polls on its own; entities only read its data.
 PARALLEL_UPDATES = 0

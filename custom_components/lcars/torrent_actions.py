@@ -23,6 +23,8 @@ from .permissions import (
     async_require_admin,
     served_over_http,
 )
+from .runtime.handoff import LINK_SERVICES, TorrentLink
+from .runtime.torrent import CATEGORIES, TorrentManager
 from .services_common import as_int, async_get_entry, invalid
 from .torrent import (
     DuplicateTorrentError,
@@ -33,8 +35,6 @@ from .torrent import (
     parse_magnet,
     parse_torrent,
 )
-from .torrent_handoff import LINK_SERVICES, TorrentLink
-from .torrent_manager import CATEGORIES, TorrentManager
 
 ATTR_MAGNET: Final = "magnet"
 ATTR_URL: Final = "url"

@@ -8,7 +8,7 @@ from homeassistant.helpers.entity import Entity
 
 from .const import DOMAIN
 from .data import LcarsConfigEntry
-from .torrent_manager import BACKEND_NAMES, TorrentManager
+from .runtime.torrent import BACKEND_NAMES, TorrentManager
 
 
 def torrent_device_info(entry: LcarsConfigEntry) -> DeviceInfo:

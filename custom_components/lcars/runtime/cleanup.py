@@ -62,7 +62,7 @@ from custom_components.lcars.const import (
 )
 from custom_components.lcars.coordinator import Services
 from custom_components.lcars.listeners import async_subscribe
-from custom_components.lcars.torrent_manager import TorrentManager
+from custom_components.lcars.runtime.torrent import TorrentManager
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError

@@ -51,8 +51,8 @@ from custom_components.lcars.coordinator import (
     Services,
     SonarrCoordinator,
 )
+from custom_components.lcars.runtime.torrent import TorrentManager
 from custom_components.lcars.torrent.models import TorrentState
-from custom_components.lcars.torrent_manager import TorrentManager
 from homeassistant.exceptions import HomeAssistantError
 
 # Episode lists of rolling series fetched at once.

@@ -22,30 +22,33 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers.event import async_call_later
-from homeassistant.helpers.storage import Store
-
-from .clients.errors import LcarsClientError
-from .coordinator import RadarrCoordinator, Services, SonarrCoordinator
-from .torrent import (
+from custom_components.lcars.clients.errors import LcarsClientError
+from custom_components.lcars.coordinator import (
+    RadarrCoordinator,
+    Services,
+    SonarrCoordinator,
+)
+from custom_components.lcars.torrent import (
     DuplicateTorrentError,
     EngineError,
     EventKind,
     TorrentEvent,
     TorrentState,
 )
-from .torrent.blackhole import (
+from custom_components.lcars.torrent.blackhole import (
     DEFAULT_INTERVAL,
     BlackholeFile,
     BlackholeWatcher,
     FileKind,
 )
-from .torrent.redact import redact
+from custom_components.lcars.torrent.redact import redact
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.storage import Store
 
 if TYPE_CHECKING:
-    from .torrent_manager import TorrentManager
+    from .torrent import TorrentManager
 
 _LOGGER = logging.getLogger(__name__)
 

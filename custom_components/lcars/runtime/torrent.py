@@ -18,22 +18,10 @@ import shutil
 import time
 from typing import Any, Final
 
-from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import (
-    CONF_PASSWORD,
-    CONF_URL,
-    CONF_USERNAME,
-    EVENT_HOMEASSISTANT_STOP,
-)
-from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
-from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.event import async_call_later, async_track_time_interval
-
-from .cleanup.reasons import shown_percent
-from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN
-from .listeners import async_subscribe
-from .torrent import (
+from custom_components.lcars.cleanup.reasons import shown_percent
+from custom_components.lcars.const import ATTR_CONFIG_ENTRY_ID, DOMAIN
+from custom_components.lcars.listeners import async_subscribe
+from custom_components.lcars.torrent import (
     BackendAuthError,
     BackendConnectionError,
     ClientSettings,
@@ -49,8 +37,19 @@ from .torrent import (
     TorrentStatus,
     TransmissionBackend,
 )
-from .torrent.errors import LibtorrentMissingError
-from .torrent.redact import redact
+from custom_components.lcars.torrent.errors import LibtorrentMissingError
+from custom_components.lcars.torrent.redact import redact
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import (
+    CONF_PASSWORD,
+    CONF_URL,
+    CONF_USERNAME,
+    EVENT_HOMEASSISTANT_STOP,
+)
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.event import async_call_later, async_track_time_interval
 
 _LOGGER = logging.getLogger(__name__)
 
