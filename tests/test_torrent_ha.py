@@ -407,6 +407,59 @@ async def test_pause_resume_remove(
     await wait_for(lambda: not (download_dir / seeder.name).exists(), 10)
 
 
+@needs_libtorrent
+async def test_a_categorised_torrent_keeps_its_category_and_sensor_on_restart(
+    hass: HomeAssistant,
+    media: Path,
+    hass_storage: dict[str, Any],
+    socket_enabled: None,
+) -> None:
+    """A seeding torrent has its sensor by its category, before and after a restart.
+
+    Removing the torrent drops its category from the store.
+    """
+    download_dir = media / "downloads"
+    torrent_bytes, _digest = make_torrent(download_dir, "movie.mkv", 256 * 1024)
+    torrent_file = media / "movie.torrent"
+    torrent_file.write_bytes(torrent_bytes)
+    entry = await setup(hass, torrent_options(download_dir))
+    answer = await call(
+        hass,
+        "add_torrent",
+        {"path": str(torrent_file), "category": "movie"},
+        response=True,
+    )
+    info_hash = answer["info_hash"]
+
+    def seeding() -> bool:
+        status = manager_of(entry).statuses.get(info_hash)
+        return status is not None and status.state in ("seeding", "finished")
+
+    # Its files are there: it seeds at once, a state followed only by category.
+    await wait_for(seeding)
+    entity_id = await wait_for(lambda: progress_entity(hass, info_hash), 10)
+
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await wait_for(seeding)
+    await hass.async_block_till_done()
+
+    assert dict(manager_of(entry).categories) == {info_hash: "movie"}
+    assert progress_entity(hass, info_hash) == entity_id
+    state = hass.states.get(entity_id)
+    assert state is not None
+    assert state.attributes["category"] == "movie"
+    assert (await torrents(hass))[0]["category"] == "movie"
+
+    await call(hass, "remove_torrent", {"info_hash": info_hash})
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    stored = hass_storage[f"lcars.torrent_categories.{ENTRY_ID}"]
+    assert stored["data"] == {"categories": {}}
+
+
 # --------------------------------------------------------------------------- bad input
 
 

@@ -90,6 +90,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> boo
         await asyncio.wait(first_reads, timeout=FIRST_READ_WAIT_SECONDS)
 
     torrent = TorrentManager(hass, entry)
+    # Before the entities: a categorised torrent keeps its sensors.
+    await torrent.async_load()
     try:
         cleanup = CleanupManager(hass, entry, Services(coordinators), torrent)
     except PolicyError as err:
@@ -134,9 +136,10 @@ async def async_remove_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> No
     """Forget everything LCARS stored for the entry; downloaded files stay.
 
     The cleanup's ledger and switches, the torrents' links to the library
-    and the engine's resume data.
+    and their categories, and the engine's resume data.
     """
     await CleanupManager.async_remove_store(hass, entry.entry_id)
     await TorrentHandoff.async_remove_store(hass, entry.entry_id)
+    await TorrentManager.async_remove_store(hass, entry.entry_id)
     await hass.async_add_executor_job(remove_state, hass, entry.entry_id)
     async_remove_issues(hass, entry.entry_id)

@@ -16,6 +16,7 @@ Two ways lead from Radarr or Sonarr to the BitTorrent engine:
 from __future__ import annotations
 
 from collections.abc import Mapping
+import contextlib
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 import logging
@@ -196,11 +197,10 @@ class TorrentHandoff:
     def _async_check_finished(self, _now: datetime | None = None) -> None:
         """Hand over every linked torrent that is complete but not handed over."""
         self._cancel_retry = None
-        backend = self.manager.backend
-        if backend is None or not backend.running:
+        if not self.manager.running:
             return
         for info_hash, link in self.links.items():
-            status = backend.status(info_hash)
+            status = self.manager.status(info_hash)
             if (
                 link.handed_off is None
                 and status is not None
@@ -237,8 +237,7 @@ class TorrentHandoff:
 
     async def _async_send_import(self, info_hash: str, link: TorrentLink) -> bool:
         """Ask the linked service to import the download; True once asked."""
-        backend = self.manager.backend
-        status = None if backend is None else backend.status(info_hash)
+        status = self.manager.status(info_hash)
         if status is None:
             return False
         coordinator = self.services.coordinators.get(link.subentry_id)
@@ -304,28 +303,20 @@ class TorrentHandoff:
     async def _async_add_dropped(self, file: BlackholeFile) -> str:
         """Add a file of the watch folder to the engine; return its info hash."""
         manager = self.manager
-        backend = manager.backend
-        if backend is None or not backend.running:
+        if not manager.running:
             raise EngineError("BitTorrent is not running")
         info_hash = file.info_hash
-        if backend.status(info_hash) is None:
-            # Where Radarr and Sonarr look for finished downloads.
-            save_path = manager.download_dir
-            try:
-                if file.kind is FileKind.TORRENT:
-                    assert file.torrent_data is not None
-                    info_hash = await backend.add_torrent_data(
-                        file.torrent_data, save_path=save_path
-                    )
-                else:
-                    assert file.magnet is not None
-                    info_hash = await backend.add_magnet(
-                        file.magnet, save_path=save_path
-                    )
-            except DuplicateTorrentError:
-                pass
+        if manager.status(info_hash) is None:
+            # Into the download directory, where Radarr and Sonarr look for
+            # finished downloads.
+            with contextlib.suppress(DuplicateTorrentError):
+                info_hash = await manager.add(
+                    magnet=file.magnet if file.kind is FileKind.MAGNET else None,
+                    data=file.torrent_data if file.kind is FileKind.TORRENT else None,
+                    save_path=manager.download_dir,
+                )
         if file.category is not None:
-            manager.categories.setdefault(info_hash, file.category)
+            manager.set_category(info_hash, file.category, keep_existing=True)
         return info_hash
 
     # Life cycle
@@ -337,7 +328,9 @@ class TorrentHandoff:
         # A linked torrent is a movie or series across restarts, so its
         # entities stay.
         for info_hash, link in self.links.items():
-            self.manager.categories.setdefault(info_hash, LINK_SERVICES[link.service])
+            self.manager.set_category(
+                info_hash, LINK_SERVICES[link.service], keep_existing=True
+            )
         self._async_check_finished()
         folder = await self.async_watch_dir()
         if folder is None:

@@ -16,6 +16,7 @@ import logging
 from pathlib import Path
 import shutil
 import time
+from types import MappingProxyType
 from typing import Any, Final
 
 from custom_components.lcars.cleanup.reasons import shown_percent
@@ -27,6 +28,7 @@ from custom_components.lcars.torrent import (
     ClientSettings,
     EngineError,
     EngineSettings,
+    EventKind,
     QBittorrentBackend,
     SeedingLimitAction,
     SeedingLimits,
@@ -50,6 +52,7 @@ from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
+from homeassistant.helpers.storage import Store
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -117,6 +120,10 @@ FREE_SPACE_INTERVAL: Final = 60.0
 
 # Torrent categories an add can carry.
 CATEGORIES: Final = ("movie", "series", "music")
+# The categories of an entry's torrents are stored this long after a change,
+# so that a burst of adds writes once.
+CATEGORIES_STORAGE_VERSION: Final = 1
+CATEGORIES_SAVE_DELAY: Final = 10.0
 
 type BackendFactory = Callable[
     [EngineSettings, Path, Callable[[TorrentEvent], None]], TorrentBackend
@@ -127,6 +134,12 @@ type EventCallback = Callable[[TorrentEvent], None]
 def default_download_dir(hass: HomeAssistant) -> str:
     """Return where torrents go when no download directory is set."""
     return hass.config.path("downloads")
+
+
+def _categories_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+    return Store(
+        hass, CATEGORIES_STORAGE_VERSION, f"lcars.torrent_categories.{entry_id}"
+    )
 
 
 def state_dir(hass: HomeAssistant, entry_id: str) -> Path:
@@ -351,8 +364,11 @@ class TorrentManager:
         self._free_space_read = 0.0
         self._free_space_pending = False
         self._free_space_failing = False
-        # Category given when a torrent was added through LCARS.
-        self.categories: dict[str, str] = {}
+        # Category given when a torrent was added through LCARS, by info hash;
+        # stored, so that a categorised torrent keeps its sensors on restart.
+        self._categories: dict[str, str] = {}
+        self._categories_store = _categories_store(hass, entry.entry_id)
+        self._categories_unsaved = False
         self._listeners: list[CALLBACK_TYPE] = []
         self._event_listeners: list[Callable[[TorrentEvent], None]] = []
         self._unsubscribers: list[CALLBACK_TYPE] = []
@@ -386,6 +402,11 @@ class TorrentManager:
             return self.client_settings.download_dir
         return None if self.settings is None else self.settings.download_dir
 
+    @property
+    def categories(self) -> Mapping[str, str]:
+        """Return the category of each categorised torrent, by info hash."""
+        return MappingProxyType(self._categories)
+
     # Listeners
 
     @callback
@@ -406,6 +427,44 @@ class TorrentManager:
             update_callback()
 
     # Life cycle
+
+    async def async_load(self) -> None:
+        """Read the stored categories; call before the entities are made."""
+        stored = await self._categories_store.async_load()
+        found = stored.get("categories") if isinstance(stored, dict) else None
+        if stored is not None and not isinstance(found, dict):
+            # Valid JSON of another shape: the categories are lost, not the setup.
+            _LOGGER.warning(
+                "Ignoring the stored torrent categories: not in their shape"
+            )
+            found = None
+        self._categories = {
+            str(info_hash).lower(): category
+            for info_hash, category in (found or {}).items()
+            if category in CATEGORIES
+        }
+
+    @staticmethod
+    async def async_remove_store(hass: HomeAssistant, entry_id: str) -> None:
+        """Forget the categories of a removed entry."""
+        await _categories_store(hass, entry_id).async_remove()
+
+    def _stored_categories(self) -> dict[str, Any]:
+        self._categories_unsaved = False
+        return {"categories": dict(self._categories)}
+
+    @callback
+    def _async_categories_changed(self) -> None:
+        self._categories_unsaved = True
+        self._categories_store.async_delay_save(
+            self._stored_categories, CATEGORIES_SAVE_DELAY
+        )
+
+    async def _async_save_categories(self) -> None:
+        """Write a change still waiting for its delayed save."""
+        if self._categories_unsaved:
+            # A save now cancels the delayed one: the next load reads it.
+            await self._categories_store.async_save(self._stored_categories())
 
     async def async_start(self) -> None:
         """Start the backend when enabled; a missing libtorrent is a repair issue.
@@ -506,6 +565,7 @@ class TorrentManager:
         backend, self.backend = self.backend, None
         if backend is not None:
             await backend.stop()
+        await self._async_save_categories()
         self.statuses = {}
         self.totals = SessionTotals()
         if self._interface_issue:
@@ -609,12 +669,87 @@ class TorrentManager:
                 "message": event.message,
             },
         )
+        if event.kind is EventKind.REMOVED:
+            self._forget_category(event.info_hash)
         for event_callback in list(self._event_listeners):
             event_callback(event)
         # New and removed torrents show at once, not at the next update.
         self._async_update()
 
-    # Torrents
+    # Torrents: what the actions, the hand-off and the entities use
+
+    def _running_backend(self) -> TorrentBackend:
+        backend = self.backend
+        if backend is None or not backend.running:
+            raise EngineError("BitTorrent is not running")
+        return backend
+
+    def status(self, info_hash: str) -> TorrentStatus | None:
+        """Return one torrent's status; None when unknown or BitTorrent is off."""
+        backend = self.backend
+        if backend is None or not backend.running:
+            return None
+        return backend.status(info_hash)
+
+    async def add(
+        self,
+        *,
+        magnet: str | None = None,
+        data: bytes | None = None,
+        save_path: Path | None = None,
+        category: str | None = None,
+    ) -> str:
+        """Add a torrent from a magnet URI or .torrent data; return its info hash.
+
+        Without a save path it goes into the download directory. EngineError
+        (DuplicateTorrentError, InvalidTorrentError) if it cannot be added.
+        """
+        backend = self._running_backend()
+        if data is not None:
+            info_hash = await backend.add_torrent_data(data, save_path=save_path)
+        elif magnet is not None:
+            info_hash = await backend.add_magnet(magnet, save_path=save_path)
+        else:
+            raise ValueError("a torrent needs a magnet URI or .torrent data")
+        if category is not None:
+            self.set_category(info_hash, category)
+        return info_hash
+
+    async def pause(self, info_hash: str) -> None:
+        """Pause one torrent; EngineError if it cannot be."""
+        await self._running_backend().pause(info_hash)
+
+    async def resume(self, info_hash: str) -> None:
+        """Resume one torrent; EngineError if it cannot be."""
+        await self._running_backend().resume(info_hash)
+
+    async def remove(self, info_hash: str, *, delete_files: bool = False) -> None:
+        """Remove one torrent, and its files when asked; its category goes too."""
+        await self._running_backend().remove(info_hash, delete_files=delete_files)
+        self._forget_category(info_hash)
+
+    @callback
+    def set_category(
+        self, info_hash: str, category: str, *, keep_existing: bool = False
+    ) -> None:
+        """Give a torrent a category of CATEGORIES; ValueError for another.
+
+        With `keep_existing`, a torrent that has one keeps it.
+        """
+        if category not in CATEGORIES:
+            raise ValueError(f"unknown torrent category {category!r}")
+        info_hash = info_hash.lower()
+        if self._categories.get(info_hash) == category or (
+            keep_existing and info_hash in self._categories
+        ):
+            return
+        self._categories[info_hash] = category
+        self._async_categories_changed()
+
+    @callback
+    def _forget_category(self, info_hash: str) -> None:
+        if self._categories.pop(info_hash.lower(), None) is not None:
+            self._async_categories_changed()
 
     def torrents(self) -> list[TorrentStatus]:
         """Return the status of every torrent of the running backend."""
