@@ -14,8 +14,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.lcars.const import DOMAIN
-from custom_components.lcars.runtime.torrent import CONF_TORRENT
 from custom_components.lcars.torrent.models import TorrentState
+from custom_components.lcars.torrent.options import CONF_TORRENT
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from simulator import Simulator

@@ -23,8 +23,8 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.lcars.const import CONF_SCAN_INTERVAL, DOMAIN, SERVICE_NAMES
 from custom_components.lcars.diagnostics import async_get_config_entry_diagnostics
-from custom_components.lcars.runtime.torrent import CONF_TORRENT
 from custom_components.lcars.torrent.models import TorrentState
+from custom_components.lcars.torrent.options import CONF_TORRENT
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant

@@ -21,11 +21,9 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.lcars.const import CONF_SCAN_INTERVAL, DOMAIN
-from custom_components.lcars.runtime.torrent import (
-    CONF_TORRENT,
-    TorrentManager,
-)
+from custom_components.lcars.runtime.torrent import TorrentManager
 from custom_components.lcars.torrent import QBittorrentBackend, TransmissionBackend
+from custom_components.lcars.torrent.options import CONF_TORRENT
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import (

@@ -21,13 +21,11 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUs
 
 from custom_components.lcars.const import CONF_SCAN_INTERVAL, DOMAIN
 from custom_components.lcars.diagnostics import async_get_config_entry_diagnostics
-from custom_components.lcars.runtime.torrent import (
-    CONF_TORRENT,
-    TorrentManager,
-)
+from custom_components.lcars.runtime.torrent import TorrentManager
 from custom_components.lcars.torrent.errors import (
     LibtorrentMissingError,
 )
+from custom_components.lcars.torrent.options import CONF_TORRENT
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import Context, Event, HomeAssistant, callback
 from homeassistant.data_entry_flow import FlowResultType

@@ -24,13 +24,13 @@ from custom_components.lcars.runtime.handoff import (
     TorrentHandoff,
     TorrentLink,
 )
-from custom_components.lcars.runtime.torrent import CONF_TORRENT
 from custom_components.lcars.torrent.blackhole import (
     BlackholeFile,
     BlackholeOutcome,
     BlackholeWatcher,
     FileKind,
 )
+from custom_components.lcars.torrent.options import CONF_TORRENT
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError

@@ -8,7 +8,8 @@ from homeassistant.helpers.entity import Entity
 
 from .const import DOMAIN
 from .data import LcarsConfigEntry
-from .runtime.torrent import BACKEND_NAMES, TorrentManager
+from .runtime.torrent import TorrentManager
+from .torrent.options import BACKEND_NAMES
 
 
 def torrent_device_info(entry: LcarsConfigEntry) -> DeviceInfo:

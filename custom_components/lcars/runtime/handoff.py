@@ -42,6 +42,7 @@ from custom_components.lcars.torrent.blackhole import (
     BlackholeWatcher,
     FileKind,
 )
+from custom_components.lcars.torrent.options import WATCH_SUBFOLDER
 from custom_components.lcars.torrent.redact import redact
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -63,10 +64,6 @@ IMPORT_COMMANDS: Final[Mapping[str, str]] = {
 # Copy, not move: the torrent goes on seeding from the download directory.
 IMPORT_MODE: Final = "Copy"
 
-# Torrent options (entry.options["torrent"]) of the watch folder.
-CONF_WATCH_FOLDER: Final = "watch_folder"
-CONF_WATCH_DIR: Final = "watch_dir"
-WATCH_SUBFOLDER: Final = "watch"
 # Seconds between two scans of the watch folder.
 WATCH_INTERVAL = DEFAULT_INTERVAL
 
@@ -286,10 +283,9 @@ class TorrentHandoff:
         """
         manager = self.manager
         options = manager.options
-        if not options.get(CONF_WATCH_FOLDER, True) or manager.download_dir is None:
+        if not options.watch_folder or manager.download_dir is None:
             return None
-        custom = str(options.get(CONF_WATCH_DIR) or "").strip()
-        folder = Path(custom) if custom else manager.download_dir / WATCH_SUBFOLDER
+        folder = options.watch_dir or manager.download_dir / WATCH_SUBFOLDER
         problem = await self.hass.async_add_executor_job(
             _watch_folder_problem, self.hass, folder
         )

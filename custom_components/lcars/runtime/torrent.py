@@ -10,7 +10,7 @@ entities, events and seeding limits behave the same.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 import logging
 from pathlib import Path
@@ -30,8 +30,6 @@ from custom_components.lcars.torrent import (
     EngineSettings,
     EventKind,
     QBittorrentBackend,
-    SeedingLimitAction,
-    SeedingLimits,
     TorrentBackend,
     TorrentEngine,
     TorrentEvent,
@@ -40,14 +38,17 @@ from custom_components.lcars.torrent import (
     TransmissionBackend,
 )
 from custom_components.lcars.torrent.errors import LibtorrentMissingError
+from custom_components.lcars.torrent.options import (
+    BACKEND_LIBTORRENT,
+    BACKEND_NAMES,
+    BACKEND_QBITTORRENT,
+    CONF_ENABLED,
+    CONF_TORRENT,
+    TorrentOptions,
+)
 from custom_components.lcars.torrent.redact import redact
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import (
-    CONF_PASSWORD,
-    CONF_URL,
-    CONF_USERNAME,
-    EVENT_HOMEASSISTANT_STOP,
-)
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -55,54 +56,6 @@ from homeassistant.helpers.event import async_call_later, async_track_time_inter
 from homeassistant.helpers.storage import Store
 
 _LOGGER = logging.getLogger(__name__)
-
-# Options of the LCARS entry: entry.options[CONF_TORRENT] holds these keys.
-CONF_TORRENT: Final = "torrent"
-CONF_ENABLED: Final = "enabled"
-# Which client does the work: see BACKENDS.
-CONF_BACKEND: Final = "backend"
-# Where an external client saves new torrents, as that client sees its disk;
-# empty for the client's own default.
-CONF_CLIENT_DOWNLOAD_DIR: Final = "client_download_dir"
-CONF_DOWNLOAD_DIR: Final = "download_dir"
-CONF_LISTEN_PORT_MIN: Final = "listen_port_min"
-CONF_LISTEN_PORT_MAX: Final = "listen_port_max"
-CONF_CONNECTIONS_LIMIT: Final = "connections_limit"
-# KiB/s in the options, 0 for no limit.
-CONF_DOWNLOAD_RATE_LIMIT: Final = "download_rate_limit"
-CONF_UPLOAD_RATE_LIMIT: Final = "upload_rate_limit"
-CONF_ENABLE_DHT: Final = "enable_dht"
-CONF_ENABLE_LSD: Final = "enable_lsd"
-CONF_ENABLE_UPNP: Final = "enable_upnp"
-CONF_ENABLE_NATPMP: Final = "enable_natpmp"
-CONF_ENABLE_UTP: Final = "enable_utp"
-CONF_BIND_INTERFACE: Final = "bind_interface"
-# 0 switches a seeding limit off.
-CONF_SEEDING_RATIO: Final = "seeding_ratio"
-CONF_SEEDING_HOURS: Final = "seeding_hours"
-CONF_LIMIT_ACTION: Final = "limit_action"
-CONF_ALL_TORRENT_ENTITIES: Final = "all_torrent_entities"
-
-BACKEND_LIBTORRENT: Final = "libtorrent"
-BACKEND_QBITTORRENT: Final = "qbittorrent"
-BACKEND_TRANSMISSION: Final = "transmission"
-# The built-in engine first: it is the default.
-BACKENDS: Final = (BACKEND_LIBTORRENT, BACKEND_QBITTORRENT, BACKEND_TRANSMISSION)
-# External clients: reached at CONF_URL with CONF_USERNAME and CONF_PASSWORD.
-# How the user knows each backend.
-BACKEND_NAMES: Final = {
-    BACKEND_LIBTORRENT: "libtorrent",
-    BACKEND_QBITTORRENT: "qBittorrent",
-    BACKEND_TRANSMISSION: "Transmission",
-}
-
-DEFAULT_LISTEN_PORT_MIN: Final = 6881
-DEFAULT_LISTEN_PORT_MAX: Final = 6891
-DEFAULT_CONNECTIONS_LIMIT: Final = 200
-DEFAULT_SEEDING_RATIO: Final = 1.0
-DEFAULT_SEEDING_HOURS: Final = 48.0
-MIN_PORT: Final = 1024
-MAX_PORT: Final = 65535
 
 # Bus event of every torrent event.
 EVENT_TORRENT: Final = "lcars_torrent"
@@ -173,43 +126,8 @@ def remove_state(hass: HomeAssistant, entry_id: str) -> None:
         )
 
 
-def _limit(value: Any) -> float | None:
-    number = float(value)
-    return number if number > 0 else None
-
-
-def backend_kind(options: Mapping[str, Any]) -> str:
-    """Return which backend the torrent options choose; ValueError if unknown."""
-    kind = str(options.get(CONF_BACKEND) or BACKEND_LIBTORRENT)
-    if kind not in BACKENDS:
-        raise ValueError(f"unknown BitTorrent backend {kind!r}")
-    return kind
-
-
-def _seeding_limits(options: Mapping[str, Any]) -> SeedingLimits:
-    ratio = _limit(options.get(CONF_SEEDING_RATIO, DEFAULT_SEEDING_RATIO))
-    hours = _limit(options.get(CONF_SEEDING_HOURS, DEFAULT_SEEDING_HOURS))
-    return SeedingLimits(
-        ratio=ratio, time=None if hours is None else timedelta(hours=hours)
-    )
-
-
-def _limit_action(options: Mapping[str, Any]) -> SeedingLimitAction:
-    return SeedingLimitAction(options.get(CONF_LIMIT_ACTION, SeedingLimitAction.PAUSE))
-
-
-def client_settings(options: Mapping[str, Any]) -> ClientSettings:
-    """Translate the torrent options into external client settings."""
-    directory = str(options.get(CONF_CLIENT_DOWNLOAD_DIR) or "").strip()
-    return ClientSettings(
-        download_dir=Path(directory) if directory else None,
-        seeding_limits=_seeding_limits(options),
-        limit_action=_limit_action(options),
-    )
-
-
 def client_backend(
-    hass: HomeAssistant, options: Mapping[str, Any], on_event: EventCallback
+    hass: HomeAssistant, options: TorrentOptions, on_event: EventCallback
 ) -> QBittorrentBackend | TransmissionBackend:
     """Build the external client backend the options name; EngineError if invalid.
 
@@ -218,39 +136,16 @@ def client_backend(
     """
     backend_class = (
         QBittorrentBackend
-        if backend_kind(options) == BACKEND_QBITTORRENT
+        if options.backend == BACKEND_QBITTORRENT
         else TransmissionBackend
     )
     return backend_class(
         async_get_clientsession(hass),
-        str(options.get(CONF_URL) or ""),
-        str(options.get(CONF_USERNAME) or ""),
-        str(options.get(CONF_PASSWORD) or ""),
-        settings=client_settings(options),
+        options.url,
+        options.username,
+        options.password,
+        settings=options.client_settings(),
         on_event=on_event,
-    )
-
-
-def engine_settings(hass: HomeAssistant, options: Mapping[str, Any]) -> EngineSettings:
-    """Translate the torrent options into engine settings; ValueError if invalid."""
-    bind = str(options.get(CONF_BIND_INTERFACE) or "").strip()
-    return EngineSettings(
-        download_dir=Path(options.get(CONF_DOWNLOAD_DIR) or default_download_dir(hass)),
-        listen_port_min=int(options.get(CONF_LISTEN_PORT_MIN, DEFAULT_LISTEN_PORT_MIN)),
-        listen_port_max=int(options.get(CONF_LISTEN_PORT_MAX, DEFAULT_LISTEN_PORT_MAX)),
-        connections_limit=int(
-            options.get(CONF_CONNECTIONS_LIMIT, DEFAULT_CONNECTIONS_LIMIT)
-        ),
-        download_rate_limit=int(options.get(CONF_DOWNLOAD_RATE_LIMIT, 0)) * 1024,
-        upload_rate_limit=int(options.get(CONF_UPLOAD_RATE_LIMIT, 0)) * 1024,
-        enable_dht=bool(options.get(CONF_ENABLE_DHT, True)),
-        enable_lsd=bool(options.get(CONF_ENABLE_LSD, True)),
-        enable_upnp=bool(options.get(CONF_ENABLE_UPNP, True)),
-        enable_natpmp=bool(options.get(CONF_ENABLE_NATPMP, True)),
-        enable_utp=bool(options.get(CONF_ENABLE_UTP, True)),
-        bind_interface=bind or None,
-        seeding_limits=_seeding_limits(options),
-        limit_action=_limit_action(options),
     )
 
 
@@ -335,27 +230,7 @@ class TorrentManager:
         """Read the torrent options; nothing starts before async_start()."""
         self.hass = hass
         self.entry = entry
-        self.options: dict[str, Any] = dict(entry.options.get(CONF_TORRENT) or {})
-        self.enabled = bool(self.options.get(CONF_ENABLED, False))
-        self.all_torrent_entities = bool(
-            self.options.get(CONF_ALL_TORRENT_ENTITIES, False)
-        )
-        self.backend_kind = BACKEND_LIBTORRENT
-        # Engine settings with the built-in engine, client settings otherwise.
-        self.settings: EngineSettings | None = None
-        self.client_settings: ClientSettings | None = None
-        if self.enabled:
-            try:
-                self.backend_kind = backend_kind(self.options)
-                if self.backend_kind == BACKEND_LIBTORRENT:
-                    self.settings = engine_settings(hass, self.options)
-                else:
-                    self.client_settings = client_settings(self.options)
-            except ValueError as err:
-                _LOGGER.warning(
-                    "The BitTorrent options are not valid: %s", redact(str(err))
-                )
-                self.enabled = False
+        self._read_options(entry.options.get(CONF_TORRENT) or {})
         self._factory: BackendFactory = backend_factory or _engine_factory
         self.backend: TorrentBackend | None = None
         self.statuses: dict[str, TorrentStatus] = {}
@@ -375,6 +250,44 @@ class TorrentManager:
         self._cancel_stop: CALLBACK_TYPE | None = None
         self._cancel_retry: CALLBACK_TYPE | None = None
         self._interface_issue = False
+
+    def _read_options(self, raw: Mapping[str, Any]) -> None:
+        """Take the torrent options; options that are not valid switch it off."""
+        self.options = TorrentOptions()
+        # Engine settings with the built-in engine, client settings otherwise.
+        self.settings: EngineSettings | None = None
+        self.client_settings: ClientSettings | None = None
+        try:
+            self.options = TorrentOptions.from_options(raw)
+            if not self.options.enabled:
+                return
+            if self.options.backend == BACKEND_LIBTORRENT:
+                self.settings = self.options.engine_settings(
+                    Path(default_download_dir(self.hass))
+                )
+            else:
+                self.client_settings = self.options.client_settings()
+        except ValueError as err:
+            if raw.get(CONF_ENABLED, False):
+                _LOGGER.warning(
+                    "The BitTorrent options are not valid: %s", redact(str(err))
+                )
+            self.options = replace(self.options, enabled=False)
+
+    @property
+    def enabled(self) -> bool:
+        """Return whether BitTorrent is on (and its options valid)."""
+        return self.options.enabled
+
+    @property
+    def all_torrent_entities(self) -> bool:
+        """Return whether every torrent gets its sensor."""
+        return self.options.all_torrent_entities
+
+    @property
+    def backend_kind(self) -> str:
+        """Return which backend runs, or would: one of BACKENDS."""
+        return self.options.backend
 
     # State
 
