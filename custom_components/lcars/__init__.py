@@ -19,6 +19,7 @@ from .data import LcarsConfigEntry, LcarsData
 from .runtime.cleanup import CleanupManager
 from .runtime.handoff import TorrentHandoff
 from .runtime.torrent import TorrentManager, async_remove_issues, remove_state
+from .runtime.updates import EntryUpdates
 from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [
@@ -46,9 +47,12 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> bool:
     """Connect to every service of the entry and set up the platforms."""
-    # Adding, changing or removing a service, or new options, reload the entry;
-    # listen before the first refreshes so a service added meanwhile is not lost.
-    entry.async_on_unload(entry.add_update_listener(_async_reload_entry))
+    # New options apply to their part alone where they can; adding, changing
+    # or removing a service, and any other change, reload the entry. Listen
+    # before the first refreshes so a service added meanwhile is not lost.
+    entry.async_on_unload(
+        entry.add_update_listener(EntryUpdates(entry).async_on_update)
+    )
     coordinators: dict[str, AnyCoordinator] = {}
     for subentry_id, subentry in entry.subentries.items():
         if subentry.subentry_type not in SERVICE_TYPES:
@@ -115,11 +119,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> boo
     entry.async_on_unload(data.torrent.async_stop)
     await data.handoff.async_setup()
     return True
-
-
-async def _async_reload_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> None:
-    """Reload after a change of the entry, its options or its subentries."""
-    hass.config_entries.async_schedule_reload(entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> bool:

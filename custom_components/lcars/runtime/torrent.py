@@ -218,6 +218,34 @@ def _free_space(path: Path) -> int:
     return shutil.disk_usage(path).free
 
 
+def _read_options(
+    hass: HomeAssistant, raw: Mapping[str, Any]
+) -> tuple[TorrentOptions, EngineSettings | None, ClientSettings | None]:
+    """Read the torrent options and the settings of the backend they choose.
+
+    Engine settings with the built-in engine, client settings otherwise;
+    options that are not valid switch BitTorrent off.
+    """
+    options = TorrentOptions()
+    try:
+        options = TorrentOptions.from_options(raw)
+        if not options.enabled:
+            return options, None, None
+        if options.backend == BACKEND_LIBTORRENT:
+            return (
+                options,
+                options.engine_settings(Path(default_download_dir(hass))),
+                None,
+            )
+        return options, None, options.client_settings()
+    except ValueError as err:
+        if raw.get(CONF_ENABLED, False):
+            _LOGGER.warning(
+                "The BitTorrent options are not valid: %s", redact(str(err))
+            )
+        return replace(options, enabled=False), None, None
+
+
 class TorrentManager:
     """Runs the BitTorrent backend of one LCARS entry."""
 
@@ -253,26 +281,41 @@ class TorrentManager:
 
     def _read_options(self, raw: Mapping[str, Any]) -> None:
         """Take the torrent options; options that are not valid switch it off."""
-        self.options = TorrentOptions()
-        # Engine settings with the built-in engine, client settings otherwise.
-        self.settings: EngineSettings | None = None
-        self.client_settings: ClientSettings | None = None
-        try:
-            self.options = TorrentOptions.from_options(raw)
-            if not self.options.enabled:
-                return
-            if self.options.backend == BACKEND_LIBTORRENT:
-                self.settings = self.options.engine_settings(
-                    Path(default_download_dir(self.hass))
-                )
-            else:
-                self.client_settings = self.options.client_settings()
-        except ValueError as err:
-            if raw.get(CONF_ENABLED, False):
-                _LOGGER.warning(
-                    "The BitTorrent options are not valid: %s", redact(str(err))
-                )
-            self.options = replace(self.options, enabled=False)
+        self.options, self.settings, self.client_settings = _read_options(
+            self.hass, raw
+        )
+
+    def _entities_shape(self) -> tuple[bool, str, bool, bool]:
+        """Return what decides which BitTorrent entities the entry has."""
+        return (
+            self.enabled,
+            self.backend_kind,
+            self.bind_interface is not None,
+            self.all_torrent_entities,
+        )
+
+    async def async_apply_options(self, raw: Mapping[str, Any]) -> bool:
+        """Restart BitTorrent alone with new torrent options; True if done.
+
+        False, with nothing changed, when the new options call for other
+        entities (BitTorrent switched on or off, another backend, a bind
+        interface set or cleared, a sensor for every torrent or not): then
+        only a reload of the entry applies them.
+        """
+        read = _read_options(self.hass, raw)
+        current = (self.options, self.settings, self.client_settings)
+        self.options, self.settings, self.client_settings = read
+        shape = self._entities_shape()
+        self.options, self.settings, self.client_settings = current
+        if shape != self._entities_shape():
+            return False
+        await self.async_stop()
+        self.options, self.settings, self.client_settings = read
+        # The download directory may be another: its free space is read anew.
+        self._free_space_read = 0.0
+        self.free_space = None
+        await self.async_start()
+        return True
 
     @property
     def enabled(self) -> bool:
