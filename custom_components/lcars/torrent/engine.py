@@ -740,6 +740,10 @@ class TorrentEngine:
 
     def _check_seeding_limits(self, status: TorrentStatus) -> None:
         key = status.info_hash
+        if key in self._finishing:
+            # "finished" waits for a disk flush and comes first: the limit is
+            # checked again at the next status update.
+            return
         self._seeding.check(
             status, self.seeding_limits(key), self.settings.limit_action
         )
