@@ -29,7 +29,7 @@ from custom_components.lcars.const import (
     SERVICE_JELLYFIN,
     SERVICE_NAMES,
 )
-from custom_components.lcars.torrent_manager import EVENT_TORRENT
+from custom_components.lcars.runtime.torrent import EVENT_TORRENT
 from homeassistant.config_entries import ConfigSubentryDataWithId
 from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_VERIFY_SSL, Platform
 from homeassistant.core import Event, HomeAssistant, callback

@@ -19,7 +19,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 import yaml
 
 from custom_components.lcars.const import CONF_SCAN_INTERVAL, DOMAIN
-from custom_components.lcars.torrent_manager import CONF_TORRENT
+from custom_components.lcars.torrent.options import CONF_TORRENT
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError

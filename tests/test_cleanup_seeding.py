@@ -15,7 +15,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.lcars.const import DOMAIN
 from custom_components.lcars.torrent.models import TorrentState
-from custom_components.lcars.torrent_manager import CONF_TORRENT
+from custom_components.lcars.torrent.options import CONF_TORRENT
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from simulator import Simulator
@@ -70,11 +70,11 @@ async def _seed_an_imported_movie(
     # A complete torrent in the download directory: the engine seeds it.
     torrent_bytes, _digest = make_torrent(media, "movie.mkv", 256 * 1024)
     torrent = entry.runtime_data.torrent
-    assert torrent.backend is not None
-    info_hash = await torrent.backend.add_torrent_data(torrent_bytes, save_path=media)
+    assert torrent.running
+    info_hash = await torrent.add(data=torrent_bytes, save_path=media)
     async with asyncio.timeout(60):
         # The engine reports status once a second; no event says "seeding".
-        while (status := torrent.backend.status(info_hash)) is None or (  # noqa: ASYNC110
+        while (status := torrent.status(info_hash)) is None or (  # noqa: ASYNC110
             status.state not in (TorrentState.SEEDING, TorrentState.FINISHED)
         ):
             await asyncio.sleep(0.05)

@@ -31,7 +31,7 @@ from custom_components.lcars.const import (
     EVENT_MEDIA_DELETED,
 )
 from custom_components.lcars.logbook import describe_cleanup_finished
-from custom_components.lcars.torrent_manager import CONF_TORRENT
+from custom_components.lcars.torrent.options import CONF_TORRENT
 from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.const import ATTR_ENTITY_ID, STATE_UNKNOWN, Platform
 from homeassistant.core import HomeAssistant

@@ -24,7 +24,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.lcars.const import CONF_SCAN_INTERVAL, DOMAIN, SERVICE_NAMES
 from custom_components.lcars.diagnostics import async_get_config_entry_diagnostics
 from custom_components.lcars.torrent.models import TorrentState
-from custom_components.lcars.torrent_manager import CONF_TORRENT
+from custom_components.lcars.torrent.options import CONF_TORRENT
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
@@ -430,11 +430,11 @@ async def test_bittorrent_runs_with_a_server_down(
     assert _figure(hass, "sonarr") == STATE_UNAVAILABLE
 
     torrent_bytes, _digest = make_torrent(media, "episode.mkv", 256 * 1024)
-    assert torrent.backend is not None
-    info_hash = await torrent.backend.add_torrent_data(torrent_bytes, save_path=media)
+    assert torrent.running
+    info_hash = await torrent.add(data=torrent_bytes, save_path=media)
     async with asyncio.timeout(60):
         # The engine reports status once a second; no event says "seeding".
-        while (status := torrent.backend.status(info_hash)) is None or (  # noqa: ASYNC110
+        while (status := torrent.status(info_hash)) is None or (  # noqa: ASYNC110
             status.state not in (TorrentState.SEEDING, TorrentState.FINISHED)
         ):
             await asyncio.sleep(0.05)

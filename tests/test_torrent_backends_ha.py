@@ -21,11 +21,9 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.lcars.const import CONF_SCAN_INTERVAL, DOMAIN
+from custom_components.lcars.runtime.torrent import TorrentManager
 from custom_components.lcars.torrent import QBittorrentBackend, TransmissionBackend
-from custom_components.lcars.torrent_manager import (
-    CONF_TORRENT,
-    TorrentManager,
-)
+from custom_components.lcars.torrent.options import CONF_TORRENT
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import (
@@ -109,10 +107,10 @@ async def start(hass: HomeAssistant, media: Path) -> AsyncGenerator[Setup]:
     yield setup
     for entry in entries:
         manager = entry.runtime_data.torrent
-        if manager.backend is not None:
+        if manager.running:
             # The daemon outlives the test: leave it empty for the next one.
             for status in manager.torrents():
-                await manager.backend.remove(status.info_hash, delete_files=True)
+                await manager.remove(status.info_hash, delete_files=True)
         await hass.config_entries.async_unload(entry.entry_id)
 
 

@@ -21,13 +21,11 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUs
 
 from custom_components.lcars.const import CONF_SCAN_INTERVAL, DOMAIN
 from custom_components.lcars.diagnostics import async_get_config_entry_diagnostics
+from custom_components.lcars.runtime.torrent import TorrentManager
 from custom_components.lcars.torrent.errors import (
     LibtorrentMissingError,
 )
-from custom_components.lcars.torrent_manager import (
-    CONF_TORRENT,
-    TorrentManager,
-)
+from custom_components.lcars.torrent.options import CONF_TORRENT
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import Context, Event, HomeAssistant, callback
 from homeassistant.data_entry_flow import FlowResultType
@@ -407,6 +405,59 @@ async def test_pause_resume_remove(
     await wait_for(lambda: not (download_dir / seeder.name).exists(), 10)
 
 
+@needs_libtorrent
+async def test_a_categorised_torrent_keeps_its_category_and_sensor_on_restart(
+    hass: HomeAssistant,
+    media: Path,
+    hass_storage: dict[str, Any],
+    socket_enabled: None,
+) -> None:
+    """A seeding torrent has its sensor by its category, before and after a restart.
+
+    Removing the torrent drops its category from the store.
+    """
+    download_dir = media / "downloads"
+    torrent_bytes, _digest = make_torrent(download_dir, "movie.mkv", 256 * 1024)
+    torrent_file = media / "movie.torrent"
+    torrent_file.write_bytes(torrent_bytes)
+    entry = await setup(hass, torrent_options(download_dir))
+    answer = await call(
+        hass,
+        "add_torrent",
+        {"path": str(torrent_file), "category": "movie"},
+        response=True,
+    )
+    info_hash = answer["info_hash"]
+
+    def seeding() -> bool:
+        status = manager_of(entry).statuses.get(info_hash)
+        return status is not None and status.state in ("seeding", "finished")
+
+    # Its files are there: it seeds at once, a state followed only by category.
+    await wait_for(seeding)
+    entity_id = await wait_for(lambda: progress_entity(hass, info_hash), 10)
+
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await wait_for(seeding)
+    await hass.async_block_till_done()
+
+    assert dict(manager_of(entry).categories) == {info_hash: "movie"}
+    assert progress_entity(hass, info_hash) == entity_id
+    state = hass.states.get(entity_id)
+    assert state is not None
+    assert state.attributes["category"] == "movie"
+    assert (await torrents(hass))[0]["category"] == "movie"
+
+    await call(hass, "remove_torrent", {"info_hash": info_hash})
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    stored = hass_storage[f"lcars.torrent_categories.{ENTRY_ID}"]
+    assert stored["data"] == {"categories": {}}
+
+
 # --------------------------------------------------------------------------- bad input
 
 
@@ -416,7 +467,7 @@ async def test_free_space_that_cannot_be_read_is_unknown_and_said_once(
 ) -> None:
     """A download directory that goes away: no figure, one warning, one line back."""
     download_dir = media / "downloads"
-    with patch("custom_components.lcars.torrent_manager.FREE_SPACE_INTERVAL", 0.05):
+    with patch("custom_components.lcars.runtime.torrent.FREE_SPACE_INTERVAL", 0.05):
         entry = await setup(hass, torrent_options(download_dir))
         manager = manager_of(entry)
         await wait_for(lambda: manager.free_space is not None, 10)

@@ -19,18 +19,18 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.lcars.const import CONF_SCAN_INTERVAL, DOMAIN
+from custom_components.lcars.runtime.handoff import (
+    STORAGE_VERSION,
+    TorrentHandoff,
+    TorrentLink,
+)
 from custom_components.lcars.torrent.blackhole import (
     BlackholeFile,
     BlackholeOutcome,
     BlackholeWatcher,
     FileKind,
 )
-from custom_components.lcars.torrent_handoff import (
-    STORAGE_VERSION,
-    TorrentHandoff,
-    TorrentLink,
-)
-from custom_components.lcars.torrent_manager import CONF_TORRENT
+from custom_components.lcars.torrent.options import CONF_TORRENT
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
@@ -57,7 +57,7 @@ SIZE = 1024 * 1024
 @pytest.fixture(autouse=True)
 def handoff_wiring() -> Iterator[None]:
     """The watch folder is scanned every 0.2 s instead of every few seconds."""
-    with patch("custom_components.lcars.torrent_handoff.WATCH_INTERVAL", 0.2):
+    with patch("custom_components.lcars.runtime.handoff.WATCH_INTERVAL", 0.2):
         yield
 
 
@@ -180,7 +180,7 @@ async def test_removing_the_entry_forgets_what_bittorrent_stored(
     tmp_path: Path,
     socket_enabled: None,
 ) -> None:
-    """The links and the resume data go with the entry; downloads stay."""
+    """The links, categories and resume data go with the entry; downloads stay."""
     download_dir = media / "downloads"
     entry = await setup_entry(hass, torrent_options(download_dir))
     await handoff(hass).async_link(
@@ -188,6 +188,9 @@ async def test_removing_the_entry_forgets_what_bittorrent_stored(
     )
     key = f"lcars.torrent_links.{ENTRY_ID}"
     assert key in hass_storage
+    # Stored at the latest when the entry unloads, which removing it does first.
+    manager_of(entry).set_category("ab" * 20, "movie")
+    categories_key = f"lcars.torrent_categories.{ENTRY_ID}"
     state = state_of(hass)
     _write(state / "resume.fastresume", b"d4:infoe")
     downloaded = download_dir / "Movie (2020).mkv"
@@ -197,6 +200,7 @@ async def test_removing_the_entry_forgets_what_bittorrent_stored(
     await hass.async_block_till_done()
 
     assert key not in hass_storage
+    assert categories_key not in hass_storage
     assert not _there(state)
     assert downloaded.read_bytes() == b"movie"
 

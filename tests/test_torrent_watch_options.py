@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.lcars.torrent_manager import CONF_TORRENT
+from custom_components.lcars.torrent.options import CONF_TORRENT
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType

@@ -17,9 +17,10 @@ from .const import DOMAIN, LOGGER, SERVICE_TYPES
 from .coordinator import AnyCoordinator, Services, create_coordinator
 from .data import LcarsConfigEntry, LcarsData
 from .runtime.cleanup import CleanupManager
+from .runtime.handoff import TorrentHandoff
+from .runtime.torrent import TorrentManager, async_remove_issues, remove_state
+from .runtime.updates import EntryUpdates
 from .services import async_setup_services
-from .torrent_handoff import TorrentHandoff
-from .torrent_manager import TorrentManager, async_remove_issues, remove_state
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -46,9 +47,12 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> bool:
     """Connect to every service of the entry and set up the platforms."""
-    # Adding, changing or removing a service, or new options, reload the entry;
-    # listen before the first refreshes so a service added meanwhile is not lost.
-    entry.async_on_unload(entry.add_update_listener(_async_reload_entry))
+    # New options apply to their part alone where they can; adding, changing
+    # or removing a service, and any other change, reload the entry. Listen
+    # before the first refreshes so a service added meanwhile is not lost.
+    entry.async_on_unload(
+        entry.add_update_listener(EntryUpdates(entry).async_on_update)
+    )
     coordinators: dict[str, AnyCoordinator] = {}
     for subentry_id, subentry in entry.subentries.items():
         if subentry.subentry_type not in SERVICE_TYPES:
@@ -90,6 +94,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> boo
         await asyncio.wait(first_reads, timeout=FIRST_READ_WAIT_SECONDS)
 
     torrent = TorrentManager(hass, entry)
+    # Before the entities: a categorised torrent keeps its sensors.
+    await torrent.async_load()
     try:
         cleanup = CleanupManager(hass, entry, Services(coordinators), torrent)
     except PolicyError as err:
@@ -115,11 +121,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> boo
     return True
 
 
-async def _async_reload_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> None:
-    """Reload after a change of the entry, its options or its subentries."""
-    hass.config_entries.async_schedule_reload(entry.entry_id)
-
-
 async def async_unload_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> bool:
     """Unload the platforms; the coordinators stop with the entry.
 
@@ -134,9 +135,10 @@ async def async_remove_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> No
     """Forget everything LCARS stored for the entry; downloaded files stay.
 
     The cleanup's ledger and switches, the torrents' links to the library
-    and the engine's resume data.
+    and their categories, and the engine's resume data.
     """
     await CleanupManager.async_remove_store(hass, entry.entry_id)
     await TorrentHandoff.async_remove_store(hass, entry.entry_id)
+    await TorrentManager.async_remove_store(hass, entry.entry_id)
     await hass.async_add_executor_job(remove_state, hass, entry.entry_id)
     async_remove_issues(hass, entry.entry_id)

@@ -31,8 +31,8 @@ from homeassistant.helpers.typing import StateType
 from .cleanup.reasons import shown_percent
 from .data import LcarsConfigEntry
 from .entity import TorrentDeviceEntity, TorrentEntity, async_follow_keyed_entities
+from .runtime.torrent import TorrentManager
 from .torrent import TorrentState, TorrentStatus
-from .torrent_manager import TorrentManager
 
 # BitTorrent: figures of the session and the progress of single torrents.
 

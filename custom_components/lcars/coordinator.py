@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
@@ -113,6 +113,23 @@ class LcarsCoordinator[SnapshotT: LcarsSnapshot](
         # When the last successful refresh finished: the cleanup trusts
         # data only up to a maximum age.
         self.last_fetched_at: datetime | None = None
+
+    @callback
+    def async_set_poll_interval(self, interval: timedelta) -> None:
+        """Poll at a new interval from now on, without a reload.
+
+        A service that fails is retried as before, never later than the new
+        interval; a poll waiting for the old interval is moved.
+        """
+        self._poll_interval = interval
+        self._next_retry = min(self._next_retry, interval)
+        if self.last_update_success:
+            self.update_interval = interval
+        else:
+            self.update_interval = min(self.update_interval or interval, interval)
+        if self._unsub_refresh is not None:
+            # A poll is waiting (none is under way, which reschedules itself).
+            self._schedule_refresh()
 
     @property
     def subentry_id(self) -> str:

@@ -8,8 +8,8 @@ from homeassistant.config_entries import ConfigEntry
 
 from .coordinator import Services
 from .runtime.cleanup import CleanupManager
-from .torrent_handoff import TorrentHandoff
-from .torrent_manager import TorrentManager
+from .runtime.handoff import TorrentHandoff
+from .runtime.torrent import TorrentManager
 
 
 @dataclass(slots=True)

@@ -18,7 +18,8 @@ from .clients.models import QueueItem, RootFolder
 from .const import DOMAIN
 from .coordinator import AnyCoordinator, ArrCoordinator, LcarsCoordinator
 from .data import LcarsConfigEntry
-from .torrent_manager import BACKEND_NAMES, TorrentManager
+from .runtime.torrent import TorrentManager
+from .torrent.options import BACKEND_NAMES
 
 if TYPE_CHECKING:
     from .runtime.cleanup import CleanupManager

@@ -25,6 +25,7 @@ from .const import (
     LOGGER,
 )
 from .permissions import PathNotAllowedError, async_check_path
+from .runtime.torrent import client_backend
 from .schemas import (
     CLEANUP_RULES_SCHEMA,
     CLIENT_DEFAULTS,
@@ -49,8 +50,7 @@ from .torrent import (
     EngineError,
     TorrentEvent,
 )
-from .torrent_handoff import CONF_WATCH_DIR
-from .torrent_manager import (
+from .torrent.options import (
     BACKEND_LIBTORRENT,
     CONF_BACKEND,
     CONF_DOWNLOAD_DIR,
@@ -58,9 +58,10 @@ from .torrent_manager import (
     CONF_LISTEN_PORT_MAX,
     CONF_LISTEN_PORT_MIN,
     CONF_TORRENT,
+    CONF_WATCH_DIR,
     MAX_PORT,
     MIN_PORT,
-    client_backend,
+    TorrentOptions,
 )
 
 
@@ -328,7 +329,9 @@ class LcarsOptionsFlow(OptionsFlow):
     async def _async_client_errors(self, options: Mapping[str, Any]) -> dict[str, str]:
         """Connect to the external client once; return the form errors."""
         try:
-            backend = client_backend(self.hass, options, _ignore_event)
+            backend = client_backend(
+                self.hass, TorrentOptions.from_options(options), _ignore_event
+            )
             await backend.start()
         except BackendAuthError:
             # Without a username the login itself is missing, else the
@@ -340,7 +343,7 @@ class LcarsOptionsFlow(OptionsFlow):
             }
         except (BackendConnectionError, BackendResponseError):
             return {CONF_URL: "cannot_connect"}
-        except EngineError:
+        except (EngineError, ValueError):
             # Raised before anything is sent: the address is not usable.
             return {CONF_URL: "invalid_url"}
         await backend.stop()

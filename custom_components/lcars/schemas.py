@@ -48,8 +48,8 @@ from .const import (
     MIN_CLEANUP_INTERVAL_MINUTES,
     MIN_SCAN_INTERVAL_SECONDS,
 )
-from .torrent_handoff import CONF_WATCH_DIR, CONF_WATCH_FOLDER
-from .torrent_manager import (
+from .runtime.torrent import default_download_dir
+from .torrent.options import (
     BACKEND_QBITTORRENT,
     BACKEND_TRANSMISSION,
     BACKENDS,
@@ -72,13 +72,14 @@ from .torrent_manager import (
     CONF_SEEDING_HOURS,
     CONF_SEEDING_RATIO,
     CONF_UPLOAD_RATE_LIMIT,
+    CONF_WATCH_DIR,
+    CONF_WATCH_FOLDER,
     DEFAULT_CONNECTIONS_LIMIT,
     DEFAULT_LISTEN_PORT_MAX,
     DEFAULT_LISTEN_PORT_MIN,
     DEFAULT_SEEDING_HOURS,
     DEFAULT_SEEDING_RATIO,
     MAX_PORT,
-    default_download_dir,
 )
 
 CONF_CONFIRM: Final = "confirm"

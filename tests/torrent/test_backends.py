@@ -14,6 +14,7 @@ import logging
 from pathlib import Path
 import shutil
 from typing import Any
+from unittest.mock import patch
 
 import aiohttp
 import pytest
@@ -38,6 +39,7 @@ from custom_components.lcars.torrent import (
     parse_magnet,
     parse_torrent,
 )
+from custom_components.lcars.torrent.backend import PollingBackend
 
 from .conftest import (
     Daemon,
@@ -310,6 +312,55 @@ async def test_invalid_input_is_refused(
         await backend.set_seeding_limits("ab" * 20, NO_LIMITS)
     assert backend.torrents() == []
     assert harness.events == []
+
+
+def failing_once(real: Callable[..., Awaitable[None]]) -> Callable[..., Any]:
+    """A pause that refuses its first call, as a busy client may, then pauses."""
+    calls: list[str] = []
+
+    async def pause(self: TorrentBackend, info_hash: str) -> None:
+        calls.append(info_hash)
+        if len(calls) == 1:
+            raise EngineError("the client refused the pause")
+        await real(self, info_hash)
+
+    pause.calls = calls  # type: ignore[attr-defined]
+    return pause
+
+
+async def test_a_failed_stop_at_the_seeding_limit_is_tried_again(
+    make_backend: MakeBackend,
+    seeder: Seeder,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Every backend pauses again at its next check; the limit is told once.
+
+    A client or engine that refuses a pause cannot be made to here: the
+    first pause is refused by replacing it, the next ones are real.
+    """
+    engine_pause = failing_once(TorrentEngine.pause)
+    polling_pause = failing_once(PollingBackend.pause)
+    with (
+        patch.object(TorrentEngine, "pause", engine_pause),
+        patch.object(PollingBackend, "pause", polling_pause),
+    ):
+        harness = await make_backend(
+            seeding_limits=SeedingLimits(ratio=None, time=timedelta(seconds=2))
+        )
+        backend = harness.backend
+        place_data(seeder, harness.download_dir, tmp_path)
+        info_hash = await backend.add_torrent_data(seeder.torrent_bytes)
+        await harness.state(info_hash, TorrentState.PAUSED)
+    calls = engine_pause.calls + polling_pause.calls
+    assert calls[:2] == [info_hash, info_hash]
+    assert harness.kinds(info_hash) == [
+        EventKind.ADDED,
+        EventKind.FINISHED,
+        EventKind.SEEDING_LIMIT_REACHED,
+    ]
+    warnings = [r for r in caplog.records if "will try again" in r.getMessage()]
+    assert len(warnings) == 1
 
 
 async def test_seeding_ratio_limit_removes_present_files(

@@ -18,17 +18,16 @@ from custom_components.lcars.permissions import (
     async_require_admin,
     served_over_http,
 )
+from custom_components.lcars.runtime.handoff import LINK_SERVICES, TorrentLink
+from custom_components.lcars.runtime.torrent import CATEGORIES, TorrentManager
 from custom_components.lcars.torrent import (
     DuplicateTorrentError,
     EngineError,
     InvalidTorrentError,
-    TorrentBackend,
     UnknownTorrentError,
     parse_magnet,
     parse_torrent,
 )
-from custom_components.lcars.torrent_handoff import LINK_SERVICES, TorrentLink
-from custom_components.lcars.torrent_manager import CATEGORIES, TorrentManager
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -119,12 +118,10 @@ def _manager(hass: HomeAssistant, call: ServiceCall) -> TorrentManager:
     return entry.runtime_data.torrent
 
 
-def _backend(manager: TorrentManager) -> TorrentBackend:
-    """Return the running backend, or the translated error of BitTorrent off."""
-    backend = manager.backend
-    if backend is None or not backend.running:
+def _require_running(manager: TorrentManager) -> None:
+    """Raise the translated error of BitTorrent off unless it runs."""
+    if not manager.running:
         raise invalid("torrent_engine_off")
-    return backend
 
 
 async def _async_path(
@@ -288,7 +285,7 @@ async def async_add_torrent(hass: HomeAssistant, call: ServiceCall) -> ServiceRe
     asked to import the download once the torrent finishes.
     """
     manager = _manager(hass, call)
-    backend = _backend(manager)
+    _require_running(manager)
     sources = [key for key in (ATTR_MAGNET, ATTR_URL, ATTR_PATH) if key in call.data]
     if len(sources) != 1:
         raise invalid("torrent_source_required")
@@ -338,15 +335,19 @@ async def async_add_torrent(hass: HomeAssistant, call: ServiceCall) -> ServiceRe
             info_hash, name = parsed.info_hash, parsed.name
     except InvalidTorrentError as err:
         raise not_a_torrent from err
-    if backend.status(info_hash) is not None:
+    if manager.status(info_hash) is not None:
         raise invalid("torrent_duplicate", info_hash=info_hash)
 
+    if link is not None:
+        # A linked torrent holds what its service keeps.
+        category = category or LINK_SERVICES[link.service]
     try:
-        if data is None:
-            assert magnet is not None
-            info_hash = await backend.add_magnet(magnet, save_path=save_path)
-        else:
-            info_hash = await backend.add_torrent_data(data, save_path=save_path)
+        info_hash = await manager.add(
+            magnet=magnet if data is None else None,
+            data=data,
+            save_path=save_path,
+            category=category,
+        )
     except DuplicateTorrentError as err:
         raise invalid("torrent_duplicate", info_hash=info_hash) from err
     except InvalidTorrentError as err:
@@ -354,15 +355,10 @@ async def async_add_torrent(hass: HomeAssistant, call: ServiceCall) -> ServiceRe
     except EngineError as err:
         raise invalid("torrent_add_failed", error=str(err)) from err
     if link is not None:
-        # A linked torrent holds what its service keeps.
-        category = category or LINK_SERVICES[link.service]
-    if category is not None:
-        manager.categories[info_hash] = category
-    if link is not None:
         await handoff.async_link(info_hash, link)
     if call.data[ATTR_PAUSED]:
-        await backend.pause(info_hash)
-    status = backend.status(info_hash)
+        await manager.pause(info_hash)
+    status = manager.status(info_hash)
     if status is not None and status.name != info_hash:
         name = status.name
     return {"info_hash": info_hash, "name": name}
@@ -372,18 +368,17 @@ async def _async_on_torrent(
     hass: HomeAssistant, call: ServiceCall, action: str
 ) -> ServiceResponse:
     manager = _manager(hass, call)
-    backend = _backend(manager)
+    _require_running(manager)
     info_hash = _info_hash(call)
-    if backend.status(info_hash) is None:
+    if manager.status(info_hash) is None:
         raise invalid("torrent_not_found", info_hash=info_hash)
     try:
         if action == "pause":
-            await backend.pause(info_hash)
+            await manager.pause(info_hash)
         elif action == "resume":
-            await backend.resume(info_hash)
+            await manager.resume(info_hash)
         else:
-            await backend.remove(info_hash, delete_files=call.data[ATTR_DELETE_FILES])
-            manager.categories.pop(info_hash, None)
+            await manager.remove(info_hash, delete_files=call.data[ATTR_DELETE_FILES])
     except UnknownTorrentError as err:
         raise invalid("torrent_not_found", info_hash=info_hash) from err
     except EngineError as err:
@@ -417,5 +412,5 @@ async def async_remove_torrent(
 async def async_get_torrents(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     """Every torrent of the entry's BitTorrent backend."""
     manager = _manager(hass, call)
-    _backend(manager)
+    _require_running(manager)
     return {"torrents": cast("list[Any]", manager.as_dicts())}

@@ -6,4 +6,7 @@ restarts and talks to Home Assistant's Store, schedule and event bus.
 `cleanup_inputs` (what the planner reads from the coordinators) and
 `cleanup_outcome` (what a plan and its execution come to). The policy
 itself and the records it keeps live in `cleanup/`, free of Home Assistant.
+`torrent` runs the entry's BitTorrent backend and `handoff` its watch
+folder and links to Radarr and Sonarr; the engine and clients live in
+`torrent/`.
 """

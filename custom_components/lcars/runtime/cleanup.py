@@ -63,7 +63,7 @@ from custom_components.lcars.const import (
 )
 from custom_components.lcars.coordinator import Services
 from custom_components.lcars.library.keys import ItemKey
-from custom_components.lcars.torrent_manager import TorrentManager
+from custom_components.lcars.runtime.torrent import TorrentManager
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
@@ -137,15 +137,7 @@ class CleanupManager:
         self.entry = entry
         self.services = services
         self.torrent = torrent
-        options: Mapping[str, Any] = entry.options.get(CONF_CLEANUP, {})
-        self.policy = CleanupPolicy.from_dict(options.get(CONF_CLEANUP_POLICY, {}))
-        self.interval = timedelta(
-            minutes=int(
-                options.get(CONF_CLEANUP_INTERVAL, DEFAULT_CLEANUP_INTERVAL_MINUTES)
-            )
-        )
-        self.add_import_exclusion = bool(options.get(CONF_IMPORT_EXCLUSION, False))
-        self.sync_collection = bool(options.get(CONF_LEAVING_SOON_COLLECTION, True))
+        self._read_options(entry.options.get(CONF_CLEANUP, {}))
         self._store = CleanupStore(hass, entry)
         # Dry run stays on until the user turns it off, across restarts.
         self.dry_run = True
@@ -177,6 +169,34 @@ class CleanupManager:
         # Which monotonic clock readings come from (see `cleanup.clock`).
         self._clock_source = _PROCESS_CLOCK
         self.monotonic: Callable[[], float] = _monotonic
+
+    def _read_options(self, options: Mapping[str, Any]) -> None:
+        """Take the cleanup options; PolicyError, with nothing changed, if invalid."""
+        policy = CleanupPolicy.from_dict(options.get(CONF_CLEANUP_POLICY, {}))
+        interval = timedelta(
+            minutes=int(
+                options.get(CONF_CLEANUP_INTERVAL, DEFAULT_CLEANUP_INTERVAL_MINUTES)
+            )
+        )
+        self.policy = policy
+        self.interval = interval
+        self.add_import_exclusion = bool(options.get(CONF_IMPORT_EXCLUSION, False))
+        self.sync_collection = bool(options.get(CONF_LEAVING_SOON_COLLECTION, True))
+
+    async def async_apply_options(self, options: Mapping[str, Any]) -> None:
+        """Take new cleanup options without a reload; PolicyError if invalid.
+
+        A run under way ends with the options it started with; the timer
+        runs every new interval from now on.
+        """
+        async with self._lock:
+            interval = self.interval
+            self._read_options(options)
+            if self.interval != interval:
+                self._schedule.interval = self.interval
+                if self._schedule.next_run is not None:
+                    self._schedule.schedule(self.interval)
+        self._notify()
 
     @property
     def closed(self) -> bool:

@@ -52,8 +52,8 @@ from custom_components.lcars.coordinator import (
 )
 from custom_components.lcars.library.keys import ItemKey
 from custom_components.lcars.library.kinds import ServiceKind
+from custom_components.lcars.runtime.torrent import TorrentManager
 from custom_components.lcars.torrent.models import TorrentState
-from custom_components.lcars.torrent_manager import TorrentManager
 from homeassistant.exceptions import HomeAssistantError
 
 # Episode lists of rolling series fetched at once.

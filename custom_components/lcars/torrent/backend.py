@@ -18,12 +18,12 @@ from abc import ABC, abstractmethod
 import asyncio
 import base64
 import binascii
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 import hashlib
 import logging
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import parse_qs, urlsplit
 
 from .errors import (
@@ -34,6 +34,7 @@ from .errors import (
 )
 from .models import EventKind, TorrentEvent, TorrentState, TorrentStatus
 from .redact import redact
+from .seeding import SeedingLimitRule
 from .settings import SeedingLimitAction, SeedingLimits
 
 _LOGGER = logging.getLogger(__name__)
@@ -289,7 +290,9 @@ class PollingBackend(ABC):
         self._poll_interval = poll_interval
         self._status: dict[str, TorrentStatus] = {}
         self._limits: dict[str, SeedingLimits] = {}
-        self._limit_reached: set[str] = set()
+        self._seeding = SeedingLimitRule(
+            pause=self.pause, remove=self.remove, emit=self._emit, spawn=self._spawn
+        )
         # Torrents whose completion is known: no "finished" for them again.
         self._complete: set[str] = set()
         # Removed by LCARS: a poll already under way may still list them.
@@ -381,7 +384,7 @@ class PollingBackend(ABC):
                 "Cannot log out of %s: %s", self.client_name, redact(str(err))
             )
         self._status.clear()
-        self._limit_reached.clear()
+        self._seeding.clear()
         self._complete.clear()
         self._removed.clear()
 
@@ -455,7 +458,7 @@ class PollingBackend(ABC):
         its limits with set_seeding_limits to keep it seeding.
         """
         self._known(info_hash)
-        self._limit_reached.discard(info_hash)
+        self._seeding.forget(info_hash)
         await self._resume(info_hash)
         self._wake.set()
 
@@ -479,7 +482,7 @@ class PollingBackend(ABC):
             self._limits.pop(info_hash, None)
         else:
             self._limits[info_hash] = limits
-        self._limit_reached.discard(info_hash)
+        self._seeding.forget(info_hash)
 
     def seeding_limits(self, info_hash: str) -> SeedingLimits:
         """Return the seeding limits applying to a torrent."""
@@ -591,45 +594,23 @@ class PollingBackend(ABC):
             self._emit(TorrentEvent(EventKind.REMOVED, key, status.name))
 
     def _check_seeding_limits(self, status: TorrentStatus) -> None:
-        if status.state is not TorrentState.SEEDING or status.size <= 0:
-            return
         key = status.info_hash
-        limits = self.seeding_limits(key)
-        reached = limits.reached(status.ratio, status.seeding_seconds)
-        if not reached or key in self._limit_reached:
-            return
-        self._limit_reached.add(key)
-        action = self.settings.limit_action
-        _LOGGER.debug("Seeding limit of %s reached: %s", key, action)
-        task = asyncio.create_task(self._apply_limit_action(key, action))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        self._emit(
-            TorrentEvent(EventKind.SEEDING_LIMIT_REACHED, key, status.name, action)
+        self._seeding.check(
+            status, self.seeding_limits(key), self.settings.limit_action
         )
 
-    async def _apply_limit_action(self, key: str, action: SeedingLimitAction) -> None:
-        try:
-            if action is SeedingLimitAction.REMOVE:
-                await self.remove(key)
-            else:
-                await self.pause(key)
-        except UnknownTorrentError:
-            # Removed meanwhile: nothing left to stop.
-            pass
-        except EngineError as err:
-            _LOGGER.warning(
-                "Cannot stop %s at its seeding limit: %s", key, redact(str(err))
-            )
-            # Tried again at the next poll.
-            self._limit_reached.discard(key)
-
     # Helpers
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Run a task that stop() waits for."""
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _forget(self, key: str) -> None:
         self._status.pop(key, None)
         self._limits.pop(key, None)
-        self._limit_reached.discard(key)
+        self._seeding.forget(key)
         self._complete.discard(key)
 
     def _known(self, info_hash: str) -> TorrentStatus:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 import contextlib
 from datetime import UTC, datetime, timedelta
 import errno
@@ -43,9 +43,9 @@ from .safe_files import (
     unlink_file,
     write_file,
 )
+from .seeding import SeedingLimitRule
 from .settings import (
     EngineSettings,
-    SeedingLimitAction,
     SeedingLimits,
     settings_pack,
 )
@@ -191,7 +191,9 @@ class TorrentEngine:
         self._keys: dict[Any, str] = {}
         self._status: dict[str, TorrentStatus] = {}
         self._limits: dict[str, SeedingLimits] = {}
-        self._limit_reached: set[str] = set()
+        self._seeding = SeedingLimitRule(
+            pause=self.pause, remove=self.remove, emit=self._emit, spawn=self._spawn
+        )
         # Torrents complete when loaded: their "finished" is not news.
         self._complete_at_load: set[str] = set()
         self._finished_early: set[str] = set()
@@ -327,7 +329,7 @@ class TorrentEngine:
                 sock.close()
             self._alert_sockets = None
         self._status.clear()
-        self._limit_reached.clear()
+        self._seeding.clear()
         self._complete_at_load.clear()
         self._finished_early.clear()
         self._unchecked.clear()
@@ -485,7 +487,7 @@ class TorrentEngine:
         await self._check_paths(info_hash)
         if info_hash in self._path_errors:
             raise EngineError(f"cannot resume: {self._path_errors[info_hash]}")
-        self._limit_reached.discard(info_hash)
+        self._seeding.forget(info_hash)
         self._timed(handle.resume)
 
     async def remove(self, info_hash: str, *, delete_files: bool = False) -> None:
@@ -506,7 +508,7 @@ class TorrentEngine:
         # Forgotten first, so that no resume data is written from now on.
         self._handles.pop(info_hash, None)
         self._status.pop(info_hash, None)
-        self._limit_reached.discard(info_hash)
+        self._seeding.forget(info_hash)
         self._complete_at_load.discard(info_hash)
         self._unchecked.discard(info_hash)
         self._metadata_early.discard(info_hash)
@@ -539,7 +541,7 @@ class TorrentEngine:
             self._limits.pop(info_hash, None)
         else:
             self._limits[info_hash] = limits
-        self._limit_reached.discard(info_hash)
+        self._seeding.forget(info_hash)
         try:
             await self._write_limits()
         except OSError as err:
@@ -737,32 +739,14 @@ class TorrentEngine:
             self._check_seeding_limits(status)
 
     def _check_seeding_limits(self, status: TorrentStatus) -> None:
-        if status.state is not TorrentState.SEEDING or status.size <= 0:
-            return
         key = status.info_hash
-        limits = self.seeding_limits(key)
-        reached = limits.reached(status.ratio, status.seeding_seconds)
-        if not reached or key in self._limit_reached:
+        if key in self._finishing:
+            # "finished" waits for a disk flush and comes first: the limit is
+            # checked again at the next status update.
             return
-        self._limit_reached.add(key)
-        action = self.settings.limit_action
-        _LOGGER.debug("Seeding limit of %s reached: %s", key, action)
-        self._track(asyncio.ensure_future(self._apply_limit_action(key, action)))
-        self._emit(
-            TorrentEvent(EventKind.SEEDING_LIMIT_REACHED, key, status.name, action)
+        self._seeding.check(
+            status, self.seeding_limits(key), self.settings.limit_action
         )
-
-    async def _apply_limit_action(self, key: str, action: SeedingLimitAction) -> None:
-        try:
-            if action is SeedingLimitAction.REMOVE:
-                await self.remove(key)
-            else:
-                await self.pause(key)
-        except UnknownTorrentError:
-            # Removed meanwhile: nothing left to stop.
-            pass
-        except (EngineError, RuntimeError) as err:
-            _LOGGER.warning("Cannot stop %s at its seeding limit: %s", key, err)
 
     # Timer
 
@@ -1101,6 +1085,10 @@ class TorrentEngine:
             self._on_event(event)
         except Exception:
             _LOGGER.exception("Error in torrent event callback for %s", event.kind)
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Run a task that stop() waits for."""
+        self._track(asyncio.ensure_future(coro))
 
     def _track(self, task: asyncio.Future[Any]) -> None:
         self._io_tasks.add(task)

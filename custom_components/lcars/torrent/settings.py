@@ -11,7 +11,6 @@ from typing import Any
 # The values below are libtorrent's alert category bits (alert::category_t);
 # spelled out so that this module never needs libtorrent itself.
 ALERT_ERROR = 0x1
-ALERT_PORT_MAPPING = 0x4
 ALERT_STORAGE = 0x8
 ALERT_TRACKER = 0x10
 ALERT_STATUS = 0x40

@@ -16,36 +16,41 @@ Two ways lead from Radarr or Sonarr to the BitTorrent engine:
 from __future__ import annotations
 
 from collections.abc import Mapping
+import contextlib
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers.event import async_call_later
-from homeassistant.helpers.storage import Store
-
-from .clients.errors import LcarsClientError
-from .coordinator import RadarrCoordinator, Services, SonarrCoordinator
-from .torrent import (
+from custom_components.lcars.clients.errors import LcarsClientError
+from custom_components.lcars.coordinator import (
+    RadarrCoordinator,
+    Services,
+    SonarrCoordinator,
+)
+from custom_components.lcars.torrent import (
     DuplicateTorrentError,
     EngineError,
     EventKind,
     TorrentEvent,
     TorrentState,
 )
-from .torrent.blackhole import (
+from custom_components.lcars.torrent.blackhole import (
     DEFAULT_INTERVAL,
     BlackholeFile,
     BlackholeWatcher,
     FileKind,
 )
-from .torrent.redact import redact
+from custom_components.lcars.torrent.options import WATCH_SUBFOLDER
+from custom_components.lcars.torrent.redact import redact
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.storage import Store
 
 if TYPE_CHECKING:
-    from .torrent_manager import TorrentManager
+    from .torrent import TorrentManager
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -59,10 +64,6 @@ IMPORT_COMMANDS: Final[Mapping[str, str]] = {
 # Copy, not move: the torrent goes on seeding from the download directory.
 IMPORT_MODE: Final = "Copy"
 
-# Torrent options (entry.options["torrent"]) of the watch folder.
-CONF_WATCH_FOLDER: Final = "watch_folder"
-CONF_WATCH_DIR: Final = "watch_dir"
-WATCH_SUBFOLDER: Final = "watch"
 # Seconds between two scans of the watch folder.
 WATCH_INTERVAL = DEFAULT_INTERVAL
 
@@ -193,11 +194,10 @@ class TorrentHandoff:
     def _async_check_finished(self, _now: datetime | None = None) -> None:
         """Hand over every linked torrent that is complete but not handed over."""
         self._cancel_retry = None
-        backend = self.manager.backend
-        if backend is None or not backend.running:
+        if not self.manager.running:
             return
         for info_hash, link in self.links.items():
-            status = backend.status(info_hash)
+            status = self.manager.status(info_hash)
             if (
                 link.handed_off is None
                 and status is not None
@@ -234,8 +234,7 @@ class TorrentHandoff:
 
     async def _async_send_import(self, info_hash: str, link: TorrentLink) -> bool:
         """Ask the linked service to import the download; True once asked."""
-        backend = self.manager.backend
-        status = None if backend is None else backend.status(info_hash)
+        status = self.manager.status(info_hash)
         if status is None:
             return False
         coordinator = self.services.coordinators.get(link.subentry_id)
@@ -284,10 +283,9 @@ class TorrentHandoff:
         """
         manager = self.manager
         options = manager.options
-        if not options.get(CONF_WATCH_FOLDER, True) or manager.download_dir is None:
+        if not options.watch_folder or manager.download_dir is None:
             return None
-        custom = str(options.get(CONF_WATCH_DIR) or "").strip()
-        folder = Path(custom) if custom else manager.download_dir / WATCH_SUBFOLDER
+        folder = options.watch_dir or manager.download_dir / WATCH_SUBFOLDER
         problem = await self.hass.async_add_executor_job(
             _watch_folder_problem, self.hass, folder
         )
@@ -301,28 +299,20 @@ class TorrentHandoff:
     async def _async_add_dropped(self, file: BlackholeFile) -> str:
         """Add a file of the watch folder to the engine; return its info hash."""
         manager = self.manager
-        backend = manager.backend
-        if backend is None or not backend.running:
+        if not manager.running:
             raise EngineError("BitTorrent is not running")
         info_hash = file.info_hash
-        if backend.status(info_hash) is None:
-            # Where Radarr and Sonarr look for finished downloads.
-            save_path = manager.download_dir
-            try:
-                if file.kind is FileKind.TORRENT:
-                    assert file.torrent_data is not None
-                    info_hash = await backend.add_torrent_data(
-                        file.torrent_data, save_path=save_path
-                    )
-                else:
-                    assert file.magnet is not None
-                    info_hash = await backend.add_magnet(
-                        file.magnet, save_path=save_path
-                    )
-            except DuplicateTorrentError:
-                pass
+        if manager.status(info_hash) is None:
+            # Into the download directory, where Radarr and Sonarr look for
+            # finished downloads.
+            with contextlib.suppress(DuplicateTorrentError):
+                info_hash = await manager.add(
+                    magnet=file.magnet if file.kind is FileKind.MAGNET else None,
+                    data=file.torrent_data if file.kind is FileKind.TORRENT else None,
+                    save_path=manager.download_dir,
+                )
         if file.category is not None:
-            manager.categories.setdefault(info_hash, file.category)
+            manager.set_category(info_hash, file.category, keep_existing=True)
         return info_hash
 
     # Life cycle
@@ -334,7 +324,9 @@ class TorrentHandoff:
         # A linked torrent is a movie or series across restarts, so its
         # entities stay.
         for info_hash, link in self.links.items():
-            self.manager.categories.setdefault(info_hash, LINK_SERVICES[link.service])
+            self.manager.set_category(
+                info_hash, LINK_SERVICES[link.service], keep_existing=True
+            )
         self._async_check_finished()
         folder = await self.async_watch_dir()
         if folder is None:

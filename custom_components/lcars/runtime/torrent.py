@@ -10,38 +10,26 @@ entities, events and seeding limits behave the same.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 import logging
 from pathlib import Path
 import shutil
 import time
+from types import MappingProxyType
 from typing import Any, Final
 
-from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import (
-    CONF_PASSWORD,
-    CONF_URL,
-    CONF_USERNAME,
-    EVENT_HOMEASSISTANT_STOP,
-)
-from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
-from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.event import async_call_later, async_track_time_interval
-
-from .cleanup.reasons import shown_percent
-from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN
-from .listeners import async_subscribe
-from .torrent import (
+from custom_components.lcars.cleanup.reasons import shown_percent
+from custom_components.lcars.const import ATTR_CONFIG_ENTRY_ID, DOMAIN
+from custom_components.lcars.listeners import async_subscribe
+from custom_components.lcars.torrent import (
     BackendAuthError,
     BackendConnectionError,
     ClientSettings,
     EngineError,
     EngineSettings,
+    EventKind,
     QBittorrentBackend,
-    SeedingLimitAction,
-    SeedingLimits,
     TorrentBackend,
     TorrentEngine,
     TorrentEvent,
@@ -49,58 +37,25 @@ from .torrent import (
     TorrentStatus,
     TransmissionBackend,
 )
-from .torrent.errors import LibtorrentMissingError
-from .torrent.redact import redact
+from custom_components.lcars.torrent.errors import LibtorrentMissingError
+from custom_components.lcars.torrent.options import (
+    BACKEND_LIBTORRENT,
+    BACKEND_NAMES,
+    BACKEND_QBITTORRENT,
+    CONF_ENABLED,
+    CONF_TORRENT,
+    TorrentOptions,
+)
+from custom_components.lcars.torrent.redact import redact
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.event import async_call_later, async_track_time_interval
+from homeassistant.helpers.storage import Store
 
 _LOGGER = logging.getLogger(__name__)
-
-# Options of the LCARS entry: entry.options[CONF_TORRENT] holds these keys.
-CONF_TORRENT: Final = "torrent"
-CONF_ENABLED: Final = "enabled"
-# Which client does the work: see BACKENDS.
-CONF_BACKEND: Final = "backend"
-# Where an external client saves new torrents, as that client sees its disk;
-# empty for the client's own default.
-CONF_CLIENT_DOWNLOAD_DIR: Final = "client_download_dir"
-CONF_DOWNLOAD_DIR: Final = "download_dir"
-CONF_LISTEN_PORT_MIN: Final = "listen_port_min"
-CONF_LISTEN_PORT_MAX: Final = "listen_port_max"
-CONF_CONNECTIONS_LIMIT: Final = "connections_limit"
-# KiB/s in the options, 0 for no limit.
-CONF_DOWNLOAD_RATE_LIMIT: Final = "download_rate_limit"
-CONF_UPLOAD_RATE_LIMIT: Final = "upload_rate_limit"
-CONF_ENABLE_DHT: Final = "enable_dht"
-CONF_ENABLE_LSD: Final = "enable_lsd"
-CONF_ENABLE_UPNP: Final = "enable_upnp"
-CONF_ENABLE_NATPMP: Final = "enable_natpmp"
-CONF_ENABLE_UTP: Final = "enable_utp"
-CONF_BIND_INTERFACE: Final = "bind_interface"
-# 0 switches a seeding limit off.
-CONF_SEEDING_RATIO: Final = "seeding_ratio"
-CONF_SEEDING_HOURS: Final = "seeding_hours"
-CONF_LIMIT_ACTION: Final = "limit_action"
-CONF_ALL_TORRENT_ENTITIES: Final = "all_torrent_entities"
-
-BACKEND_LIBTORRENT: Final = "libtorrent"
-BACKEND_QBITTORRENT: Final = "qbittorrent"
-BACKEND_TRANSMISSION: Final = "transmission"
-# The built-in engine first: it is the default.
-BACKENDS: Final = (BACKEND_LIBTORRENT, BACKEND_QBITTORRENT, BACKEND_TRANSMISSION)
-# External clients: reached at CONF_URL with CONF_USERNAME and CONF_PASSWORD.
-# How the user knows each backend.
-BACKEND_NAMES: Final = {
-    BACKEND_LIBTORRENT: "libtorrent",
-    BACKEND_QBITTORRENT: "qBittorrent",
-    BACKEND_TRANSMISSION: "Transmission",
-}
-
-DEFAULT_LISTEN_PORT_MIN: Final = 6881
-DEFAULT_LISTEN_PORT_MAX: Final = 6891
-DEFAULT_CONNECTIONS_LIMIT: Final = 200
-DEFAULT_SEEDING_RATIO: Final = 1.0
-DEFAULT_SEEDING_HOURS: Final = 48.0
-MIN_PORT: Final = 1024
-MAX_PORT: Final = 65535
 
 # Bus event of every torrent event.
 EVENT_TORRENT: Final = "lcars_torrent"
@@ -118,6 +73,10 @@ FREE_SPACE_INTERVAL: Final = 60.0
 
 # Torrent categories an add can carry.
 CATEGORIES: Final = ("movie", "series", "music")
+# The categories of an entry's torrents are stored this long after a change,
+# so that a burst of adds writes once.
+CATEGORIES_STORAGE_VERSION: Final = 1
+CATEGORIES_SAVE_DELAY: Final = 10.0
 
 type BackendFactory = Callable[
     [EngineSettings, Path, Callable[[TorrentEvent], None]], TorrentBackend
@@ -128,6 +87,12 @@ type EventCallback = Callable[[TorrentEvent], None]
 def default_download_dir(hass: HomeAssistant) -> str:
     """Return where torrents go when no download directory is set."""
     return hass.config.path("downloads")
+
+
+def _categories_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+    return Store(
+        hass, CATEGORIES_STORAGE_VERSION, f"lcars.torrent_categories.{entry_id}"
+    )
 
 
 def state_dir(hass: HomeAssistant, entry_id: str) -> Path:
@@ -161,43 +126,8 @@ def remove_state(hass: HomeAssistant, entry_id: str) -> None:
         )
 
 
-def _limit(value: Any) -> float | None:
-    number = float(value)
-    return number if number > 0 else None
-
-
-def backend_kind(options: Mapping[str, Any]) -> str:
-    """Return which backend the torrent options choose; ValueError if unknown."""
-    kind = str(options.get(CONF_BACKEND) or BACKEND_LIBTORRENT)
-    if kind not in BACKENDS:
-        raise ValueError(f"unknown BitTorrent backend {kind!r}")
-    return kind
-
-
-def _seeding_limits(options: Mapping[str, Any]) -> SeedingLimits:
-    ratio = _limit(options.get(CONF_SEEDING_RATIO, DEFAULT_SEEDING_RATIO))
-    hours = _limit(options.get(CONF_SEEDING_HOURS, DEFAULT_SEEDING_HOURS))
-    return SeedingLimits(
-        ratio=ratio, time=None if hours is None else timedelta(hours=hours)
-    )
-
-
-def _limit_action(options: Mapping[str, Any]) -> SeedingLimitAction:
-    return SeedingLimitAction(options.get(CONF_LIMIT_ACTION, SeedingLimitAction.PAUSE))
-
-
-def client_settings(options: Mapping[str, Any]) -> ClientSettings:
-    """Translate the torrent options into external client settings."""
-    directory = str(options.get(CONF_CLIENT_DOWNLOAD_DIR) or "").strip()
-    return ClientSettings(
-        download_dir=Path(directory) if directory else None,
-        seeding_limits=_seeding_limits(options),
-        limit_action=_limit_action(options),
-    )
-
-
 def client_backend(
-    hass: HomeAssistant, options: Mapping[str, Any], on_event: EventCallback
+    hass: HomeAssistant, options: TorrentOptions, on_event: EventCallback
 ) -> QBittorrentBackend | TransmissionBackend:
     """Build the external client backend the options name; EngineError if invalid.
 
@@ -206,39 +136,16 @@ def client_backend(
     """
     backend_class = (
         QBittorrentBackend
-        if backend_kind(options) == BACKEND_QBITTORRENT
+        if options.backend == BACKEND_QBITTORRENT
         else TransmissionBackend
     )
     return backend_class(
         async_get_clientsession(hass),
-        str(options.get(CONF_URL) or ""),
-        str(options.get(CONF_USERNAME) or ""),
-        str(options.get(CONF_PASSWORD) or ""),
-        settings=client_settings(options),
+        options.url,
+        options.username,
+        options.password,
+        settings=options.client_settings(),
         on_event=on_event,
-    )
-
-
-def engine_settings(hass: HomeAssistant, options: Mapping[str, Any]) -> EngineSettings:
-    """Translate the torrent options into engine settings; ValueError if invalid."""
-    bind = str(options.get(CONF_BIND_INTERFACE) or "").strip()
-    return EngineSettings(
-        download_dir=Path(options.get(CONF_DOWNLOAD_DIR) or default_download_dir(hass)),
-        listen_port_min=int(options.get(CONF_LISTEN_PORT_MIN, DEFAULT_LISTEN_PORT_MIN)),
-        listen_port_max=int(options.get(CONF_LISTEN_PORT_MAX, DEFAULT_LISTEN_PORT_MAX)),
-        connections_limit=int(
-            options.get(CONF_CONNECTIONS_LIMIT, DEFAULT_CONNECTIONS_LIMIT)
-        ),
-        download_rate_limit=int(options.get(CONF_DOWNLOAD_RATE_LIMIT, 0)) * 1024,
-        upload_rate_limit=int(options.get(CONF_UPLOAD_RATE_LIMIT, 0)) * 1024,
-        enable_dht=bool(options.get(CONF_ENABLE_DHT, True)),
-        enable_lsd=bool(options.get(CONF_ENABLE_LSD, True)),
-        enable_upnp=bool(options.get(CONF_ENABLE_UPNP, True)),
-        enable_natpmp=bool(options.get(CONF_ENABLE_NATPMP, True)),
-        enable_utp=bool(options.get(CONF_ENABLE_UTP, True)),
-        bind_interface=bind or None,
-        seeding_limits=_seeding_limits(options),
-        limit_action=_limit_action(options),
     )
 
 
@@ -311,6 +218,34 @@ def _free_space(path: Path) -> int:
     return shutil.disk_usage(path).free
 
 
+def _read_options(
+    hass: HomeAssistant, raw: Mapping[str, Any]
+) -> tuple[TorrentOptions, EngineSettings | None, ClientSettings | None]:
+    """Read the torrent options and the settings of the backend they choose.
+
+    Engine settings with the built-in engine, client settings otherwise;
+    options that are not valid switch BitTorrent off.
+    """
+    options = TorrentOptions()
+    try:
+        options = TorrentOptions.from_options(raw)
+        if not options.enabled:
+            return options, None, None
+        if options.backend == BACKEND_LIBTORRENT:
+            return (
+                options,
+                options.engine_settings(Path(default_download_dir(hass))),
+                None,
+            )
+        return options, None, options.client_settings()
+    except ValueError as err:
+        if raw.get(CONF_ENABLED, False):
+            _LOGGER.warning(
+                "The BitTorrent options are not valid: %s", redact(str(err))
+            )
+        return replace(options, enabled=False), None, None
+
+
 class TorrentManager:
     """Runs the BitTorrent backend of one LCARS entry."""
 
@@ -323,27 +258,7 @@ class TorrentManager:
         """Read the torrent options; nothing starts before async_start()."""
         self.hass = hass
         self.entry = entry
-        self.options: dict[str, Any] = dict(entry.options.get(CONF_TORRENT) or {})
-        self.enabled = bool(self.options.get(CONF_ENABLED, False))
-        self.all_torrent_entities = bool(
-            self.options.get(CONF_ALL_TORRENT_ENTITIES, False)
-        )
-        self.backend_kind = BACKEND_LIBTORRENT
-        # Engine settings with the built-in engine, client settings otherwise.
-        self.settings: EngineSettings | None = None
-        self.client_settings: ClientSettings | None = None
-        if self.enabled:
-            try:
-                self.backend_kind = backend_kind(self.options)
-                if self.backend_kind == BACKEND_LIBTORRENT:
-                    self.settings = engine_settings(hass, self.options)
-                else:
-                    self.client_settings = client_settings(self.options)
-            except ValueError as err:
-                _LOGGER.warning(
-                    "The BitTorrent options are not valid: %s", redact(str(err))
-                )
-                self.enabled = False
+        self._read_options(entry.options.get(CONF_TORRENT) or {})
         self._factory: BackendFactory = backend_factory or _engine_factory
         self.backend: TorrentBackend | None = None
         self.statuses: dict[str, TorrentStatus] = {}
@@ -352,14 +267,70 @@ class TorrentManager:
         self._free_space_read = 0.0
         self._free_space_pending = False
         self._free_space_failing = False
-        # Category given when a torrent was added through LCARS.
-        self.categories: dict[str, str] = {}
+        # Category given when a torrent was added through LCARS, by info hash;
+        # stored, so that a categorised torrent keeps its sensors on restart.
+        self._categories: dict[str, str] = {}
+        self._categories_store = _categories_store(hass, entry.entry_id)
+        self._categories_unsaved = False
         self._listeners: list[CALLBACK_TYPE] = []
         self._event_listeners: list[Callable[[TorrentEvent], None]] = []
         self._unsubscribers: list[CALLBACK_TYPE] = []
         self._cancel_stop: CALLBACK_TYPE | None = None
         self._cancel_retry: CALLBACK_TYPE | None = None
         self._interface_issue = False
+
+    def _read_options(self, raw: Mapping[str, Any]) -> None:
+        """Take the torrent options; options that are not valid switch it off."""
+        self.options, self.settings, self.client_settings = _read_options(
+            self.hass, raw
+        )
+
+    def _entities_shape(self) -> tuple[bool, str, bool, bool]:
+        """Return what decides which BitTorrent entities the entry has."""
+        return (
+            self.enabled,
+            self.backend_kind,
+            self.bind_interface is not None,
+            self.all_torrent_entities,
+        )
+
+    async def async_apply_options(self, raw: Mapping[str, Any]) -> bool:
+        """Restart BitTorrent alone with new torrent options; True if done.
+
+        False, with nothing changed, when the new options call for other
+        entities (BitTorrent switched on or off, another backend, a bind
+        interface set or cleared, a sensor for every torrent or not): then
+        only a reload of the entry applies them.
+        """
+        read = _read_options(self.hass, raw)
+        current = (self.options, self.settings, self.client_settings)
+        self.options, self.settings, self.client_settings = read
+        shape = self._entities_shape()
+        self.options, self.settings, self.client_settings = current
+        if shape != self._entities_shape():
+            return False
+        await self.async_stop()
+        self.options, self.settings, self.client_settings = read
+        # The download directory may be another: its free space is read anew.
+        self._free_space_read = 0.0
+        self.free_space = None
+        await self.async_start()
+        return True
+
+    @property
+    def enabled(self) -> bool:
+        """Return whether BitTorrent is on (and its options valid)."""
+        return self.options.enabled
+
+    @property
+    def all_torrent_entities(self) -> bool:
+        """Return whether every torrent gets its sensor."""
+        return self.options.all_torrent_entities
+
+    @property
+    def backend_kind(self) -> str:
+        """Return which backend runs, or would: one of BACKENDS."""
+        return self.options.backend
 
     # State
 
@@ -387,6 +358,11 @@ class TorrentManager:
             return self.client_settings.download_dir
         return None if self.settings is None else self.settings.download_dir
 
+    @property
+    def categories(self) -> Mapping[str, str]:
+        """Return the category of each categorised torrent, by info hash."""
+        return MappingProxyType(self._categories)
+
     # Listeners
 
     @callback
@@ -407,6 +383,44 @@ class TorrentManager:
             update_callback()
 
     # Life cycle
+
+    async def async_load(self) -> None:
+        """Read the stored categories; call before the entities are made."""
+        stored = await self._categories_store.async_load()
+        found = stored.get("categories") if isinstance(stored, dict) else None
+        if stored is not None and not isinstance(found, dict):
+            # Valid JSON of another shape: the categories are lost, not the setup.
+            _LOGGER.warning(
+                "Ignoring the stored torrent categories: not in their shape"
+            )
+            found = None
+        self._categories = {
+            str(info_hash).lower(): category
+            for info_hash, category in (found or {}).items()
+            if category in CATEGORIES
+        }
+
+    @staticmethod
+    async def async_remove_store(hass: HomeAssistant, entry_id: str) -> None:
+        """Forget the categories of a removed entry."""
+        await _categories_store(hass, entry_id).async_remove()
+
+    def _stored_categories(self) -> dict[str, Any]:
+        self._categories_unsaved = False
+        return {"categories": dict(self._categories)}
+
+    @callback
+    def _async_categories_changed(self) -> None:
+        self._categories_unsaved = True
+        self._categories_store.async_delay_save(
+            self._stored_categories, CATEGORIES_SAVE_DELAY
+        )
+
+    async def _async_save_categories(self) -> None:
+        """Write a change still waiting for its delayed save."""
+        if self._categories_unsaved:
+            # A save now cancels the delayed one: the next load reads it.
+            await self._categories_store.async_save(self._stored_categories())
 
     async def async_start(self) -> None:
         """Start the backend when enabled; a missing libtorrent is a repair issue.
@@ -507,6 +521,7 @@ class TorrentManager:
         backend, self.backend = self.backend, None
         if backend is not None:
             await backend.stop()
+        await self._async_save_categories()
         self.statuses = {}
         self.totals = SessionTotals()
         if self._interface_issue:
@@ -610,12 +625,87 @@ class TorrentManager:
                 "message": event.message,
             },
         )
+        if event.kind is EventKind.REMOVED:
+            self._forget_category(event.info_hash)
         for event_callback in list(self._event_listeners):
             event_callback(event)
         # New and removed torrents show at once, not at the next update.
         self._async_update()
 
-    # Torrents
+    # Torrents: what the actions, the hand-off and the entities use
+
+    def _running_backend(self) -> TorrentBackend:
+        backend = self.backend
+        if backend is None or not backend.running:
+            raise EngineError("BitTorrent is not running")
+        return backend
+
+    def status(self, info_hash: str) -> TorrentStatus | None:
+        """Return one torrent's status; None when unknown or BitTorrent is off."""
+        backend = self.backend
+        if backend is None or not backend.running:
+            return None
+        return backend.status(info_hash)
+
+    async def add(
+        self,
+        *,
+        magnet: str | None = None,
+        data: bytes | None = None,
+        save_path: Path | None = None,
+        category: str | None = None,
+    ) -> str:
+        """Add a torrent from a magnet URI or .torrent data; return its info hash.
+
+        Without a save path it goes into the download directory. EngineError
+        (DuplicateTorrentError, InvalidTorrentError) if it cannot be added.
+        """
+        backend = self._running_backend()
+        if data is not None:
+            info_hash = await backend.add_torrent_data(data, save_path=save_path)
+        elif magnet is not None:
+            info_hash = await backend.add_magnet(magnet, save_path=save_path)
+        else:
+            raise ValueError("a torrent needs a magnet URI or .torrent data")
+        if category is not None:
+            self.set_category(info_hash, category)
+        return info_hash
+
+    async def pause(self, info_hash: str) -> None:
+        """Pause one torrent; EngineError if it cannot be."""
+        await self._running_backend().pause(info_hash)
+
+    async def resume(self, info_hash: str) -> None:
+        """Resume one torrent; EngineError if it cannot be."""
+        await self._running_backend().resume(info_hash)
+
+    async def remove(self, info_hash: str, *, delete_files: bool = False) -> None:
+        """Remove one torrent, and its files when asked; its category goes too."""
+        await self._running_backend().remove(info_hash, delete_files=delete_files)
+        self._forget_category(info_hash)
+
+    @callback
+    def set_category(
+        self, info_hash: str, category: str, *, keep_existing: bool = False
+    ) -> None:
+        """Give a torrent a category of CATEGORIES; ValueError for another.
+
+        With `keep_existing`, a torrent that has one keeps it.
+        """
+        if category not in CATEGORIES:
+            raise ValueError(f"unknown torrent category {category!r}")
+        info_hash = info_hash.lower()
+        if self._categories.get(info_hash) == category or (
+            keep_existing and info_hash in self._categories
+        ):
+            return
+        self._categories[info_hash] = category
+        self._async_categories_changed()
+
+    @callback
+    def _forget_category(self, info_hash: str) -> None:
+        if self._categories.pop(info_hash.lower(), None) is not None:
+            self._async_categories_changed()
 
     def torrents(self) -> list[TorrentStatus]:
         """Return the status of every torrent of the running backend."""
