@@ -15,8 +15,10 @@ import yaml
 
 from custom_components.lcars import (
     binary_sensor,
+    bittorrent_sensors,
     button,
     calendar,
+    cleanup_sensors,
     event,
     sensor,
     switch,
@@ -290,15 +292,17 @@ def _class_attribute(cls: type, name: str) -> Any:
 def _entity_keys() -> dict[tuple[str, str], bool]:
     """Entity translation keys by platform, with whether a device class is set."""
     keys: dict[tuple[str, str], bool] = {}
-    modules = {
-        "sensor": sensor,
-        "binary_sensor": binary_sensor,
-        "button": button,
-        "calendar": calendar,
-        "event": event,
-        "switch": switch,
-    }
-    for platform, module in modules.items():
+    modules = (
+        ("sensor", sensor),
+        ("sensor", cleanup_sensors),
+        ("sensor", bittorrent_sensors),
+        ("binary_sensor", binary_sensor),
+        ("button", button),
+        ("calendar", calendar),
+        ("event", event),
+        ("switch", switch),
+    )
+    for platform, module in modules:
         for value in vars(module).values():
             candidates = value if isinstance(value, tuple) else (value,)
             for candidate in candidates:

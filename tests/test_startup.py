@@ -33,8 +33,8 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util import dt as dt_util
 from simulator import Simulator
 
-from .conftest import SUBENTRY_IDS, subentry_data
-from .test_cleanup_run import GRACE, _fill_movies_disk
+from .conftest import SUBENTRY_IDS, fill_movies_disk, subentry_data
+from .test_cleanup_run import GRACE
 from .test_torrent_ha import torrent_options
 from .torrent.conftest import lt, make_torrent
 
@@ -378,7 +378,7 @@ async def test_restart_with_a_server_down_deletes_nothing(
     manager = entry.runtime_data.cleanup
     await manager.async_set_automatic(False)
     await manager.async_set_dry_run(False)
-    _fill_movies_disk(simulator)
+    fill_movies_disk(simulator)
     assert (await _call(hass, "run_cleanup"))["result"] == "listed"
     listed = [e.key for e in manager.leaving_soon]
     assert listed
