@@ -413,12 +413,16 @@ class CleanupManager:
         keep_going = self._keep_going(self._dry_run_turned_on)
         planned, now = await self._async_work_out()
         plan = planned.plan
-        # Items new on leaving soon are on record before anything is deleted.
         self.ledger = plan.ledger
-        await self._async_save()
+        deleting = not plan.failed_closed and bool(plan.delete_now)
+        if deleting and not dry:
+            # Items new on leaving soon are on record before anything is
+            # deleted. Otherwise the run saves once, when it ends: a crash
+            # before then only starts their grace periods later.
+            await self._async_save()
 
         report: ExecutionReport | None = None
-        if not plan.failed_closed and plan.delete_now:
+        if deleting:
             report = await self._async_execute(plan.delete_now, dry, keep_going)
             self.ledger = report.apply_to(self.ledger, now)
 
