@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Generator
 from dataclasses import replace
 from datetime import timedelta
+import gc
 import json
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from custom_components.lcars.const import (
     EVENT_CLEANUP_FINISHED,
     EVENT_MEDIA_DELETED,
 )
+from custom_components.lcars.runtime import long_lived
 from custom_components.lcars.runtime.cleanup import STARTUP_DELAY, CleanupManager
 from custom_components.lcars.runtime.cleanup_store import CleanupStore
 from homeassistant import loader
@@ -660,3 +662,27 @@ async def test_stored_state_is_compact_and_loads(
     # The same state again (an equal copy): not written again.
     await store.async_save(replace(state))
     assert len(store_saves) == 1
+
+
+async def test_long_lived_objects_are_frozen_once_started(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    config_entry: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Once started, the objects living then are left out of garbage collections."""
+    monkeypatch.setattr(long_lived, "_frozen", [False])
+    gc.unfreeze()
+    try:
+        config_entry.add_to_hass(hass)
+        with patch("custom_components.lcars.PLATFORMS", [Platform.SENSOR]):
+            assert await hass.config_entries.async_setup(config_entry.entry_id)
+            await hass.async_block_till_done()
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        # Once per process: a reload freezes nothing more.
+        assert await hass.config_entries.async_reload(config_entry.entry_id)
+        await hass.async_block_till_done()
+        assert gc.get_freeze_count() <= frozen
+    finally:
+        gc.unfreeze()

@@ -84,6 +84,7 @@ from .cleanup_outcome import (
 )
 from .cleanup_schedule import STARTUP_DELAY, CleanupSchedule
 from .cleanup_store import CleanupStore
+from .long_lived import async_freeze_when_started
 
 type CleanupTrigger = Literal["schedule", "button", "action", "delete_media"]
 
@@ -175,6 +176,7 @@ class CleanupManager:
         # Which monotonic clock readings come from (see `cleanup.clock`).
         self._clock_source = _PROCESS_CLOCK
         self.monotonic: Callable[[], float] = _monotonic
+        self._cancel_freeze: CALLBACK_TYPE = lambda: None
 
     @property
     def closed(self) -> bool:
@@ -292,13 +294,19 @@ class CleanupManager:
 
     @callback
     def async_start(self) -> None:
-        """Start the schedule (when automatic) and stop it with Home Assistant."""
+        """Start the schedule (when automatic) and stop it with Home Assistant.
+
+        Once Home Assistant has started, its long-lived objects are frozen:
+        the garbage collections the planning starts no longer walk them.
+        """
         self._schedule.async_start(self.automatic)
+        self._cancel_freeze = async_freeze_when_started(self.hass)
 
     @callback
     def async_stop(self) -> None:
         """Stop the schedule (the entry unloads)."""
         self._schedule.async_stop()
+        self._cancel_freeze()
 
     async def async_shutdown(self) -> None:
         """Stop everything under way: the entry unloads (or reloads).
