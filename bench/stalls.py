@@ -371,7 +371,7 @@ def report(args: argparse.Namespace, figures: dict[str, Any]) -> bool:
         " events in 30 days."
     )
     print(
-        f"Objects the garbage collector tracks after setup: {figures['tracked']:,}"
+        f"Objects the garbage collector walks after setup: {figures['tracked']:,}"
         f" ({figures['frozen']:,} of them frozen, left out of collections)."
     )
     print(

@@ -13,7 +13,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
 from .cleanup.records import LeavingSoonEntry
-from .clients.models import CalendarEntry
+from .clients.models import CalendarEntry, Rows
 from .coordinator import (
     ArrCoordinator,
     LidarrCoordinator,
@@ -166,25 +166,33 @@ class ReleaseCalendar(LcarsEntity[ArrCoordinator], CalendarEntity):
 
         The order is the one of `async_get_events`: local start, then uid.
         Aware times compare whatever their zone, and a day's local start
-        follows the day, so no time is converted here.
+        follows the day, so no time is converted here; of a snapshot's rows,
+        only the start and uid are read, and one release is built.
         """
-        found: CalendarEntry | None = None
+        data = self.coordinator.data
+        if data is None:
+            return None
+        releases = data.calendar
+        keys: Iterable[tuple[datetime, str]] = (
+            zip(releases.column("start"), releases.column("uid"), strict=True)
+            if isinstance(releases, Rows)
+            else ((entry.start, entry.uid) for entry in releases)
+        )
+        found: int | None = None
         if self._episodes:
             ended = now - EPISODE_DURATION
             best: tuple[datetime, str] | None = None
-            for entry in self._releases:
-                if entry.start > ended and (
-                    best is None or (entry.start, entry.uid) < best
-                ):
-                    best, found = (entry.start, entry.uid), entry
+            for index, (start, uid) in enumerate(keys):
+                if start > ended and (best is None or (start, uid) < best):
+                    best, found = (start, uid), index
         else:
             today = now.date()
             first: tuple[date, str] | None = None
-            for entry in self._releases:
-                day = entry.start.date()
-                if day >= today and (first is None or (day, entry.uid) < first):
-                    first, found = (day, entry.uid), entry
-        return None if found is None else self._event(found)
+            for index, (start, uid) in enumerate(keys):
+                day = start.date()
+                if day >= today and (first is None or (day, uid) < first):
+                    first, found = (day, uid), index
+        return None if found is None else self._event(releases[found])
 
     @property
     def event(self) -> CalendarEvent | None:
