@@ -155,12 +155,6 @@ class ReleaseCalendar(LcarsEntity[ArrCoordinator], CalendarEntity):
             uid=entry.uid,
         )
 
-    @property
-    def _releases(self) -> Iterable[CalendarEntry]:
-        """Releases of the last snapshot; none before the service first answered."""
-        data = self.coordinator.data
-        return () if data is None else data.calendar
-
     def _find_next(self, now: datetime) -> CalendarEvent | None:
         """Go through the releases once for the one happening now or next.
 
@@ -219,9 +213,10 @@ class ReleaseCalendar(LcarsEntity[ArrCoordinator], CalendarEntity):
         self, hass: HomeAssistant, start_date: datetime, end_date: datetime
     ) -> list[CalendarEvent]:
         """Releases in the range, from the last snapshot."""
+        data = self.coordinator.data
         return await self._event_list.async_between(
-            self.coordinator.data,
-            lambda: self._releases,
+            data,
+            lambda: () if data is None else data.calendar,
             self._event,
             start_date,
             end_date,
