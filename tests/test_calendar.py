@@ -265,9 +265,12 @@ async def test_release_calendar_reads_a_snapshot_once(
     assert state is not None
     assert state.attributes["message"] == release_summary(ordered[0])
     # Once it has ended, the next one is shown.
+    began = dt_util.utcnow()
     freezer.move_to(ordered[0].start + EPISODE_DURATION + timedelta(seconds=1))
     later = [e for e in ordered if e.start > ordered[0].start]
     assert calendar.event.summary == release_summary(later[0])
+    # Back to the present: the simulator's connections end in their own time.
+    freezer.move_to(began)
     # A new snapshot is read again.
     fresh = _CountedRows(rows.rows)
     coordinator.async_set_updated_data(replace(coordinator.data, calendar=fresh))
