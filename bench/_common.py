@@ -124,15 +124,24 @@ class SimulatorProcess:
     process: subprocess.Popen[bytes]
     services: dict[str, dict[str, Any]]
     started_in: float
+    # The whole line the process printed (a bench's own server adds fields).
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def start(
-        cls, *, movies: int, series: int, artists: int, timeout: float = 900.0
+        cls,
+        *,
+        movies: int,
+        series: int,
+        artists: int,
+        timeout: float = 900.0,
+        command: list[str] | None = None,
     ) -> SimulatorProcess:
-        """Start the simulator and wait for its JSON line."""
+        """Start the simulator (or `command`, which prints the same line); wait for it."""
         started = time.monotonic()
         process = subprocess.Popen(
-            [
+            command
+            or [
                 sys.executable,
                 "-m",
                 "simulator",
@@ -159,8 +168,8 @@ class SimulatorProcess:
             if not byte:
                 raise RuntimeError(f"the simulator exited ({process.wait()})")
             line += byte
-        services = json.loads(line)["services"]
-        return cls(process, services, time.monotonic() - started)
+        answer = json.loads(line)
+        return cls(process, answer["services"], time.monotonic() - started, answer)
 
     def stop(self) -> None:
         """Stop the simulator (SIGTERM, then SIGKILL)."""

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
+import random
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -12,7 +17,10 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.lcars.calendar import release_summary
+from custom_components.lcars.calendar import EPISODE_DURATION, release_summary
+from custom_components.lcars.cleanup.records import LeavingSoonEntry
+from custom_components.lcars.clients.models import CalendarEntry
+from homeassistant.components.calendar import DATA_COMPONENT
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
@@ -23,6 +31,7 @@ CALENDARS = {
     "sonarr": "calendar.sonarr_upcoming_episodes",
     "lidarr": "calendar.lidarr_upcoming_albums",
 }
+LEAVING_SOON_CALENDAR = "calendar.cleanup_upcoming_deletions"
 
 
 @pytest.fixture
@@ -135,3 +144,135 @@ async def test_get_events_in_range(
     state = hass.states.get(entity_id)
     assert state is not None
     assert state.attributes["message"] in {release_summary(e) for e in entries}
+
+
+def _calendar_entity(hass: HomeAssistant, entity_id: str) -> Any:
+    entity = hass.data[DATA_COMPONENT].get_entity(entity_id)
+    assert entity is not None
+    return entity
+
+
+def _leaving(number: int, delete_on: datetime) -> LeavingSoonEntry:
+    return LeavingSoonEntry(
+        key=f"radarr/main/movie/{number}",
+        title=f"Movie {number}",
+        kind="movie",
+        service="radarr",
+        instance="Radarr",
+        root_folder="/movies",
+        size=1_000_000_000,
+        entered=delete_on - timedelta(days=7),
+        delete_on=delete_on,
+        reason="Not watched for 400 days; /movies is 3 % free",
+    )
+
+
+def _large_leaving_soon(count: int, seed: int) -> tuple[LeavingSoonEntry, ...]:
+    """Items spread over 90 days at every hour, in deletion order as listed."""
+    rng = random.Random(seed)
+    now = dt_util.utcnow()
+    items = [
+        _leaving(n, now + timedelta(minutes=rng.randrange(-5 * 1440, 90 * 1440)))
+        for n in range(count)
+    ]
+    return tuple(sorted(items, key=lambda item: item.delete_on))
+
+
+async def test_leaving_soon_events_of_a_large_list(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """A range of a large leaving soon list: exactly its days, in order."""
+    manager = init_integration.runtime_data.cleanup
+    now = dt_util.now()
+    for seed in (1, 2):
+        manager.leaving_soon = _large_leaving_soon(3000, seed)
+        start, end = now + timedelta(days=10, hours=5), now + timedelta(days=40)
+        events = await _events(hass, LEAVING_SOON_CALENDAR, start, end)
+        # In order of day, then key (the titles here sort as the keys do).
+        expected = sorted(
+            (dt_util.as_local(item.delete_on).date(), item.key, item.title)
+            for item in manager.leaving_soon
+            if dt_util.start_of_local_day(dt_util.as_local(item.delete_on)) < end
+            and dt_util.start_of_local_day(
+                dt_util.as_local(item.delete_on).date() + timedelta(days=1)
+            )
+            > start
+        )
+        assert expected
+        assert [(dt_util.parse_date(e["start"]), e["summary"]) for e in events] == [
+            (day, f"{title} leaves") for day, _key, title in expected
+        ]
+
+
+async def test_leaving_soon_events_let_home_assistant_run(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Making thousands of events yields to the event loop; they are made once."""
+    manager = init_integration.runtime_data.cleanup
+    manager.leaving_soon = _large_leaving_soon(3000, 3)
+    calendar = _calendar_entity(hass, LEAVING_SOON_CALENDAR)
+    now = dt_util.now()
+    ran: list[bool] = []
+    asyncio.get_running_loop().call_soon(ran.append, True)
+    first = await calendar.async_get_events(
+        hass, now - timedelta(days=10), now + timedelta(days=100)
+    )
+    # The callback queued before ran while the events were made.
+    assert ran == [True]
+    assert len(first) == 3000
+    again = await calendar.async_get_events(
+        hass, now - timedelta(days=10), now + timedelta(days=100)
+    )
+    assert all(a is b for a, b in zip(first, again, strict=True))
+
+
+class _CountedRows(Sequence[CalendarEntry]):
+    """The releases of a snapshot, counting how often they are gone through."""
+
+    def __init__(self, rows: Sequence[CalendarEntry]) -> None:
+        self.rows = list(rows)
+        self.passes = 0
+
+    def __iter__(self) -> Iterator[CalendarEntry]:
+        self.passes += 1
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.rows[index]
+
+
+async def test_release_calendar_reads_a_snapshot_once(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The next release is looked for once per snapshot, not at every state read."""
+    entity_id = CALENDARS["sonarr"]
+    coordinator = init_integration.runtime_data.coordinators["sub_sonarr"]
+    rows = _CountedRows(coordinator.data.calendar)
+    assert len(rows) >= 2
+    coordinator.async_set_updated_data(replace(coordinator.data, calendar=rows))
+    await hass.async_block_till_done()
+    calendar = _calendar_entity(hass, entity_id)
+    for _ in range(3):
+        calendar.async_write_ha_state()
+    assert rows.passes == 1
+    ordered = sorted(rows.rows, key=lambda e: (e.start, e.uid))
+    state = hass.states.get(entity_id)
+    assert state is not None
+    assert state.attributes["message"] == release_summary(ordered[0])
+    # Once it has ended, the next one is shown.
+    began = dt_util.utcnow()
+    freezer.move_to(ordered[0].start + EPISODE_DURATION + timedelta(seconds=1))
+    later = [e for e in ordered if e.start > ordered[0].start]
+    assert calendar.event.summary == release_summary(later[0])
+    # Back to the present: the simulator's connections end in their own time.
+    freezer.move_to(began)
+    # A new snapshot is read again.
+    fresh = _CountedRows(rows.rows)
+    coordinator.async_set_updated_data(replace(coordinator.data, calendar=fresh))
+    await hass.async_block_till_done()
+    assert fresh.passes == 1

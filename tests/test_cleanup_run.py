@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Generator
+from dataclasses import replace
 from datetime import timedelta
+import gc
 import json
+from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
@@ -17,6 +20,9 @@ from pytest_homeassistant_custom_component.common import (
     async_test_home_assistant,
 )
 
+from custom_components.lcars.cleanup import Ledger
+from custom_components.lcars.cleanup.ledger import LedgerEntry
+from custom_components.lcars.cleanup.records import CleanupState, LeavingSoonEntry
 from custom_components.lcars.const import (
     CONF_CLEANUP,
     CONF_CLEANUP_INTERVAL,
@@ -24,13 +30,18 @@ from custom_components.lcars.const import (
     EVENT_CLEANUP_FINISHED,
     EVENT_MEDIA_DELETED,
 )
+from custom_components.lcars.runtime import long_lived
 from custom_components.lcars.runtime.cleanup import STARTUP_DELAY, CleanupManager
+from custom_components.lcars.runtime.cleanup_store import CleanupStore
 from homeassistant import loader
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError, Unauthorized
+from homeassistant.helpers.json import save_json
+from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
+from homeassistant.util.json import load_json
 from simulator import Simulator
 
 from .conftest import call_action, fill_movies_disk, lcars_entry
@@ -526,3 +537,130 @@ async def test_grace_period_survives_a_restart(
         assert "On leaving soon since" in item["reason"]
     assert await hass2.config_entries.async_unload(entry2.entry_id)
     await hass2.async_stop()
+
+
+@pytest.fixture
+def store_saves() -> Generator[list[tuple[str, Any]]]:
+    """Every save of a Store: its key and the data handed to it."""
+    saves: list[tuple[str, Any]] = []
+    original = Store.async_save
+
+    async def counted(store: Store[Any], data: Any) -> None:
+        saves.append((store.key, data))
+        await original(store, data)
+
+    with patch.object(Store, "async_save", counted):
+        yield saves
+
+
+async def test_a_run_saves_once_and_only_what_changed(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    init_integration: MockConfigEntry,
+    hass_storage: dict[str, Any],
+    store_saves: list[tuple[str, Any]],
+) -> None:
+    """A dry run writes its store once; the same state is not written again."""
+    _fill_movies_disk(simulator)
+    manager = init_integration.runtime_data.cleanup
+    key = f"{DOMAIN}.{init_integration.entry_id}.cleanup"
+
+    def writes() -> int:
+        return sum(1 for saved_key, _data in store_saves if saved_key == key)
+
+    summary = await manager.async_run(trigger="action")
+    assert summary.result != "error"
+    assert manager.leaving_soon
+    assert writes() == 1
+    stored = CleanupState.from_dict(hass_storage[key]["data"])
+    assert stored.ledger.to_dict() == manager.ledger.to_dict()
+    assert stored.leaving_soon == manager.leaving_soon
+    assert stored.last_run == manager.last_run
+
+    # Switches set to what they are: nothing to write.
+    await manager.async_set_dry_run(True)
+    await manager.async_set_automatic(True)
+    assert writes() == 1
+    await manager.async_set_automatic(False)
+    assert writes() == 2
+    assert hass_storage[key]["data"]["automatic"] is False
+
+
+def _ledger_and_list(count: int) -> CleanupState:
+    now = dt_util.utcnow()
+    leaving = tuple(
+        LeavingSoonEntry(
+            key=f"radarr/main/movie/{n}",
+            title=f"Movie {n}",
+            kind="movie",
+            service="radarr",
+            instance="Radarr",
+            root_folder="/movies",
+            size=n * 1_000_000,
+            entered=now,
+            delete_on=now + GRACE + timedelta(minutes=n),
+            reason="Not watched for 400 days; /movies is 3 % free",
+            jellyfin_id=f"jf{n}",
+        )
+        for n in range(count)
+    )
+    ledger = Ledger(
+        {
+            item.key: LedgerEntry(entered=item.entered, delete_on=item.delete_on)
+            for item in leaving
+        }
+    )
+    return CleanupState(dry_run=False, ledger=ledger, leaving_soon=leaving)
+
+
+async def test_stored_state_is_compact_and_loads(
+    hass: HomeAssistant,
+    tmp_path: Path,
+    store_saves: list[tuple[str, Any]],
+) -> None:
+    """Thousands of entries are written without indenting each and read back whole."""
+    entry = MockConfigEntry(domain=DOMAIN, title="LCARS", entry_id="compact")
+    entry.add_to_hass(hass)
+    state = _ledger_and_list(3000)
+    store = CleanupStore(hass, entry)
+    await store.async_save(state)
+    _key, data = store_saves[0]
+    # The file as the Store writes it: indented at the top, its parts compact.
+    path = tmp_path / "cleanup.json"
+    await hass.async_add_executor_job(
+        save_json, str(path), {"version": 1, "minor_version": 1, "data": data}
+    )
+    text = await hass.async_add_executor_job(path.read_text)
+    assert len(text.splitlines()) < 20
+    loaded = await hass.async_add_executor_job(load_json, str(path))
+    assert isinstance(loaded, dict)
+    again = CleanupState.from_dict(loaded["data"])
+    assert again.as_dict() == state.as_dict()
+    assert len(again.leaving_soon) == len(again.ledger) == 3000
+    # The same state again (an equal copy): not written again.
+    await store.async_save(replace(state))
+    assert len(store_saves) == 1
+
+
+async def test_long_lived_objects_are_frozen_once_started(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    config_entry: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Once started, the objects living then are left out of garbage collections."""
+    monkeypatch.setattr(long_lived, "_frozen", [False])
+    gc.unfreeze()
+    try:
+        config_entry.add_to_hass(hass)
+        with patch("custom_components.lcars.PLATFORMS", [Platform.SENSOR]):
+            assert await hass.config_entries.async_setup(config_entry.entry_id)
+            await hass.async_block_till_done()
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        # Once per process: a reload freezes nothing more.
+        assert await hass.config_entries.async_reload(config_entry.entry_id)
+        await hass.async_block_till_done()
+        assert gc.get_freeze_count() <= frozen
+    finally:
+        gc.unfreeze()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+from bisect import bisect_left
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 
 from homeassistant.components.calendar import CalendarEntity, CalendarEvent
@@ -11,7 +13,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
 from .cleanup.records import LeavingSoonEntry
-from .clients.models import CalendarEntry
+from .clients.models import CalendarEntry, Rows
 from .coordinator import (
     ArrCoordinator,
     LidarrCoordinator,
@@ -27,12 +29,71 @@ PARALLEL_UPDATES = 0
 # Sonarr gives the air time of an episode but not how long it runs.
 EPISODE_DURATION = timedelta(minutes=30)
 
+# Events made between two yields to the event loop: making one validates it,
+# and a large library has tens of thousands.
+EVENTS_PER_CHUNK = 250
+
 
 def _local(value: date | datetime) -> datetime:
     """Return the local time of an event's start or end, as CalendarEvent does."""
     if isinstance(value, datetime):
         return dt_util.as_local(value)
     return dt_util.start_of_local_day(value)
+
+
+class _EventList[T]:
+    """The events of one source (a snapshot, a leaving soon list), made once.
+
+    Sorted by local start, then uid; made again only when the source or the
+    time zone changes. Making them yields to the event loop every
+    EVENTS_PER_CHUNK events, so a large list never stalls Home Assistant.
+    """
+
+    def __init__(self) -> None:
+        self._source: object = None
+        self._zone: object = None
+        self._events: list[CalendarEvent] = []
+        self._starts: list[datetime] = []
+        self._longest = timedelta(0)
+        self._lock = asyncio.Lock()
+
+    async def async_between(
+        self,
+        source: object,
+        items: Callable[[], Iterable[T]],
+        make: Callable[[T], CalendarEvent],
+        start: datetime,
+        end: datetime,
+    ) -> list[CalendarEvent]:
+        """Return the events of `source` that end after `start` and begin before `end`."""
+        async with self._lock:
+            zone = dt_util.get_default_time_zone()
+            if source is not self._source or zone is not self._zone:
+                await self._async_make(items(), make)
+                self._source, self._zone = source, zone
+            events, starts = self._events, self._starts
+        # Events starting before `end`; of those, the ones that began at most
+        # the longest event's length before `start` may still be running.
+        last = bisect_left(starts, end)
+        first = bisect_left(starts, start - self._longest, hi=last)
+        return [e for e in events[first:last] if e.end_datetime_local > start]
+
+    async def _async_make(
+        self, items: Iterable[T], make: Callable[[T], CalendarEvent]
+    ) -> None:
+        keyed: list[tuple[datetime, str, CalendarEvent]] = []
+        longest = timedelta(0)
+        for number, item in enumerate(items, 1):
+            event = make(item)
+            began = event.start_datetime_local
+            longest = max(longest, event.end_datetime_local - began)
+            keyed.append((began, event.uid or "", event))
+            if number % EVENTS_PER_CHUNK == 0:
+                await asyncio.sleep(0)
+        keyed.sort(key=lambda row: (row[0], row[1]))
+        self._events = [row[2] for row in keyed]
+        self._starts = [row[0] for row in keyed]
+        self._longest = longest
 
 
 def release_summary(entry: CalendarEntry) -> str:
@@ -71,10 +132,14 @@ class ReleaseCalendar(LcarsEntity[ArrCoordinator], CalendarEntity):
         """Show the releases of one service."""
         super().__init__(coordinator, "calendar")
         self._attr_translation_key = f"{coordinator.kind}_calendar"
+        self._episodes = isinstance(coordinator, SonarrCoordinator)
+        self._event_list: _EventList[CalendarEntry] = _EventList()
+        # The event now or next, the snapshot and time zone it was found in.
+        self._next: tuple[object, object, CalendarEvent | None] | None = None
 
     def _span(self, entry: CalendarEntry) -> tuple[date | datetime, date | datetime]:
         """Start and end of a release: episodes air at a time, the rest on a day."""
-        if isinstance(self.coordinator, SonarrCoordinator):
+        if self._episodes:
             return entry.start, entry.start + EPISODE_DURATION
         start = entry.start.date()
         return start, start + timedelta(days=1)
@@ -90,48 +155,72 @@ class ReleaseCalendar(LcarsEntity[ArrCoordinator], CalendarEntity):
             uid=entry.uid,
         )
 
-    @property
-    def _releases(self) -> Iterable[CalendarEntry]:
-        """Releases of the last snapshot; none before the service first answered."""
-        data = self.coordinator.data
-        return () if data is None else data.calendar
+    def _find_next(self, now: datetime) -> CalendarEvent | None:
+        """Go through the releases once for the one happening now or next.
 
-    def _events(self) -> list[CalendarEvent]:
-        events = [self._event(entry) for entry in self._releases]
-        return sorted(
-            events, key=lambda event: (event.start_datetime_local, event.uid or "")
+        The order is the one of `async_get_events`: local start, then uid.
+        Aware times compare whatever their zone, and a day's local start
+        follows the day, so no time is converted here; of a snapshot's rows,
+        only the start and uid are read, and one release is built.
+        """
+        data = self.coordinator.data
+        if data is None:
+            return None
+        releases = data.calendar
+        keys: Iterable[tuple[datetime, str]] = (
+            zip(releases.column("start"), releases.column("uid"), strict=True)
+            if isinstance(releases, Rows)
+            else ((entry.start, entry.uid) for entry in releases)
         )
+        found: int | None = None
+        if self._episodes:
+            ended = now - EPISODE_DURATION
+            best: tuple[datetime, str] | None = None
+            for index, (start, uid) in enumerate(keys):
+                if start > ended and (best is None or (start, uid) < best):
+                    best, found = (start, uid), index
+        else:
+            today = now.date()
+            first: tuple[date, str] | None = None
+            for index, (start, uid) in enumerate(keys):
+                day = start.date()
+                if day >= today and (first is None or (day, uid) < first):
+                    first, found = (day, uid), index
+        return None if found is None else self._event(releases[found])
 
     @property
     def event(self) -> CalendarEvent | None:
         """The release happening now or next.
 
-        Read at every update: only that one event is made, the calendar of a
-        large library has thousands of releases. The order is the one of
-        `_events()`: local start, then uid.
+        Read several times at every state write: it is looked for once per
+        snapshot, and again only once it has ended (or the time zone changed).
         """
         now = dt_util.now()
-        first: tuple[datetime, str] | None = None
-        found: CalendarEntry | None = None
-        for entry in self._releases:
-            start, end = self._span(entry)
-            if _local(end) <= now:
-                continue
-            key = (_local(start), entry.uid)
-            if first is None or key < first:
-                first, found = key, entry
-        return None if found is None else self._event(found)
+        data, zone = self.coordinator.data, now.tzinfo
+        if self._next is not None:
+            source, known_zone, event = self._next
+            if (
+                source is data
+                and known_zone is zone
+                and (event is None or event.end_datetime_local > now)
+            ):
+                return event
+        event = self._find_next(now)
+        self._next = (data, zone, event)
+        return event
 
     async def async_get_events(
         self, hass: HomeAssistant, start_date: datetime, end_date: datetime
     ) -> list[CalendarEvent]:
         """Releases in the range, from the last snapshot."""
-        return [
-            event
-            for event in self._events()
-            if event.end_datetime_local > start_date
-            and event.start_datetime_local < end_date
-        ]
+        data = self.coordinator.data
+        return await self._event_list.async_between(
+            data,
+            lambda: () if data is None else data.calendar,
+            self._event,
+            start_date,
+            end_date,
+        )
 
 
 class LeavingSoonCalendar(CleanupEntity, CalendarEntity):
@@ -142,6 +231,7 @@ class LeavingSoonCalendar(CleanupEntity, CalendarEntity):
     def __init__(self, entry: LcarsConfigEntry) -> None:
         """Show leaving soon of one LCARS entry."""
         super().__init__(entry, "leaving_soon")
+        self._event_list: _EventList[LeavingSoonEntry] = _EventList()
 
     @staticmethod
     def _event(item: LeavingSoonEntry) -> CalendarEvent:
@@ -160,22 +250,26 @@ class LeavingSoonCalendar(CleanupEntity, CalendarEntity):
         """The deletion happening today or next.
 
         Leaving soon is sorted by deletion time, so the first event that has
-        not ended yet is the one.
+        not ended yet is the one: the items before it are skipped unmade.
         """
-        now = dt_util.now()
+        today = dt_util.now().date()
         for item in self.manager.leaving_soon:
-            event = self._event(item)
-            if event.end_datetime_local > now:
-                return event
+            if dt_util.as_local(item.delete_on).date() >= today:
+                return self._event(item)
         return None
 
     async def async_get_events(
         self, hass: HomeAssistant, start_date: datetime, end_date: datetime
     ) -> list[CalendarEvent]:
-        """Return the deletions in the range."""
-        return [
-            event
-            for event in map(self._event, self.manager.leaving_soon)
-            if event.end_datetime_local > start_date
-            and event.start_datetime_local < end_date
-        ]
+        """Return the deletions in the range.
+
+        The events are made once per leaving soon list, not at every call.
+        """
+        leaving_soon = self.manager.leaving_soon
+        return await self._event_list.async_between(
+            leaving_soon,
+            lambda: leaving_soon,
+            self._event,
+            start_date,
+            end_date,
+        )

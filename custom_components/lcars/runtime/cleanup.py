@@ -86,6 +86,7 @@ from .cleanup_outcome import (
 )
 from .cleanup_schedule import STARTUP_DELAY, CleanupSchedule
 from .cleanup_store import CleanupStore
+from .long_lived import async_freeze_when_started
 
 type CleanupTrigger = Literal["schedule", "button", "action", "delete_media"]
 
@@ -169,6 +170,7 @@ class CleanupManager:
         # Which monotonic clock readings come from (see `cleanup.clock`).
         self._clock_source = _PROCESS_CLOCK
         self.monotonic: Callable[[], float] = _monotonic
+        self._cancel_freeze: CALLBACK_TYPE = lambda: None
 
     def _read_options(self, options: Mapping[str, Any]) -> None:
         """Take the cleanup options; PolicyError, with nothing changed, if invalid."""
@@ -320,13 +322,19 @@ class CleanupManager:
 
     @callback
     def async_start(self) -> None:
-        """Start the schedule (when automatic) and stop it with Home Assistant."""
+        """Start the schedule (when automatic) and stop it with Home Assistant.
+
+        Once Home Assistant has started, its long-lived objects are frozen:
+        the garbage collections the planning starts no longer walk them.
+        """
         self._schedule.async_start(self.automatic)
+        self._cancel_freeze = async_freeze_when_started(self.hass)
 
     @callback
     def async_stop(self) -> None:
         """Stop the schedule (the entry unloads)."""
         self._schedule.async_stop()
+        self._cancel_freeze()
 
     async def async_shutdown(self) -> None:
         """Stop everything under way: the entry unloads (or reloads).
@@ -441,12 +449,16 @@ class CleanupManager:
         keep_going = self._keep_going(self._dry_run_turned_on)
         planned, now = await self._async_work_out()
         plan = planned.plan
-        # Items new on leaving soon are on record before anything is deleted.
         self.ledger = plan.ledger
-        await self._async_save()
+        deleting = not plan.failed_closed and bool(plan.delete_now)
+        if deleting and not dry:
+            # Items new on leaving soon are on record before anything is
+            # deleted. Otherwise the run saves once, when it ends: a crash
+            # before then only starts their grace periods later.
+            await self._async_save()
 
         report: ExecutionReport | None = None
-        if not plan.failed_closed and plan.delete_now:
+        if deleting:
             report = await self._async_execute(plan.delete_now, dry, keep_going)
             self.ledger = report.apply_to(self.ledger, now)
 

@@ -3,19 +3,33 @@
 What is stored reads and writes itself in `cleanup.records.CleanupState`;
 this module keeps it in a Home Assistant `Store` and tells the user, by a
 repair issue, when it could not be read or when watch data is missing.
+
+A large library puts tens of thousands of entries in the ledger and on
+leaving soon. Their JSON is built and encoded in the executor, compact, a
+few hundred entries per encoder call (each call holds the interpreter
+lock), and handed to the Store as ready JSON fragments: the Store's own
+encoding (indented, on the event loop in newer releases) only copies them.
+The file is written only when what it would hold changed.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from dataclasses import replace
+import hashlib
 from typing import Any, Final
 
-from custom_components.lcars.cleanup import LedgerError, SourceHealth
+import orjson
+
+from custom_components.lcars.cleanup import Ledger, LedgerError, SourceHealth
 from custom_components.lcars.cleanup.records import CleanupState
 from custom_components.lcars.const import DOMAIN, LOGGER
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.json import json_fragment
 from homeassistant.helpers.storage import Store
 
 # Repair issues, one of each per entry (the entry id follows the name).
@@ -24,9 +38,91 @@ ISSUE_WATCH_DATA_MISSING: Final = "jellyfin_watch_data_missing"
 
 STORAGE_VERSION: Final = 1
 
+# Entries encoded per call of the JSON encoder, which holds the interpreter
+# lock (and so stalls the event loop) for as long as it runs.
+ENTRIES_PER_ENCODING: Final = 500
+
 
 def _store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
-    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.cleanup")
+    # Atomic: a crash while writing leaves the previous file, never half of one.
+    return Store(
+        hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.cleanup", atomic_writes=True
+    )
+
+
+def compact_json(value: Any) -> bytes:
+    """Encode JSON data without spaces, a large list or object a part at a time."""
+    if isinstance(value, dict) and len(value) > ENTRIES_PER_ENCODING:
+        pairs = list(value.items())
+        return (
+            b"{"
+            + b",".join(
+                orjson.dumps(dict(pairs[i : i + ENTRIES_PER_ENCODING]))[1:-1]
+                for i in range(0, len(pairs), ENTRIES_PER_ENCODING)
+            )
+            + b"}"
+        )
+    if isinstance(value, dict):
+        return (
+            b"{"
+            + b",".join(
+                orjson.dumps(key) + b":" + compact_json(item)
+                for key, item in value.items()
+            )
+            + b"}"
+        )
+    if isinstance(value, list) and len(value) > ENTRIES_PER_ENCODING:
+        return (
+            b"["
+            + b",".join(
+                orjson.dumps(value[i : i + ENTRIES_PER_ENCODING])[1:-1]
+                for i in range(0, len(value), ENTRIES_PER_ENCODING)
+            )
+            + b"]"
+        )
+    return orjson.dumps(value)
+
+
+class _Encoder:
+    """The state as the Store's data, its large parts as ready JSON fragments.
+
+    Runs in the executor. A part whose source is the same object as at the
+    last save (the ledger and leaving soon are immutable) is not encoded again.
+    """
+
+    def __init__(self) -> None:
+        self._parts: dict[str, tuple[object, bytes]] = {}
+
+    def _part(self, name: str, source: object, build: Callable[[], Any]) -> bytes:
+        known = self._parts.get(name)
+        if known is not None and known[0] is source:
+            return known[1]
+        encoded = compact_json(build())
+        self._parts[name] = (source, encoded)
+        return encoded
+
+    def encode(self, state: CleanupState) -> tuple[dict[str, Any], bytes]:
+        """Return the Store's data and a digest of it."""
+        ledger = self._part("ledger", state.ledger, state.ledger.to_dict)
+        leaving_soon = self._part(
+            "leaving_soon",
+            state.leaving_soon,
+            lambda: [entry.as_dict() for entry in state.leaving_soon],
+        )
+        # The small parts as `CleanupState.as_dict` writes them.
+        parts = {
+            key: compact_json(value)
+            for key, value in replace(state, ledger=Ledger(), leaving_soon=())
+            .as_dict()
+            .items()
+        }
+        parts["ledger"], parts["leaving_soon"] = ledger, leaving_soon
+        digest = hashlib.blake2b(digest_size=16)
+        for key, encoded in parts.items():
+            digest.update(orjson.dumps(key))
+            digest.update(encoded)
+        data = {key: json_fragment(encoded) for key, encoded in parts.items()}
+        return data, digest.digest()
 
 
 class CleanupStore:
@@ -37,6 +133,10 @@ class CleanupStore:
         self.hass = hass
         self.entry = entry
         self._store = _store(hass, entry.entry_id)
+        self._encoder = _Encoder()
+        # One save at a time, in the order asked; the digest of the last one.
+        self._lock = asyncio.Lock()
+        self._written: bytes | None = None
 
     async def async_load(self) -> CleanupState:
         """Return the stored state, or a new one when there is none.
@@ -78,9 +178,20 @@ class CleanupStore:
             )
             return CleanupState()
 
-    async def async_save(self, state: CleanupState) -> None:
-        """Save the state at once."""
-        await self._store.async_save(state.as_dict())
+    async def async_save(self, state: CleanupState) -> bool:
+        """Save the state at once, unless it is what was saved last.
+
+        Return whether the file was written.
+        """
+        async with self._lock:
+            data, digest = await self.hass.async_add_executor_job(
+                self._encoder.encode, state
+            )
+            if digest == self._written:
+                return False
+            await self._store.async_save(data)
+            self._written = digest
+            return True
 
     @staticmethod
     async def async_remove(hass: HomeAssistant, entry_id: str) -> None:
