@@ -29,7 +29,6 @@ from custom_components.lcars.const import (
     SERVICE_JELLYFIN,
     SERVICE_NAMES,
 )
-from custom_components.lcars.runtime import long_lived
 from custom_components.lcars.runtime.torrent import EVENT_TORRENT
 from homeassistant.config_entries import ConfigSubentryDataWithId
 from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_VERIFY_SSL, Platform
@@ -113,15 +112,6 @@ def entity_registry_enabled_by_default() -> Generator[None]:
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Load LCARS from custom_components in every test."""
-
-
-@pytest.fixture(autouse=True)
-def no_frozen_objects(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Freeze no objects of the test process out of garbage collections.
-
-    `runtime.long_lived` freezes once per process; its own test turns it on.
-    """
-    monkeypatch.setattr(long_lived, "_frozen", [True])
 
 
 def subentry_data(

@@ -30,7 +30,7 @@ from custom_components.lcars.const import (
     EVENT_CLEANUP_FINISHED,
     EVENT_MEDIA_DELETED,
 )
-from custom_components.lcars.runtime import long_lived
+from custom_components.lcars.runtime import cleanup as cleanup_runtime
 from custom_components.lcars.runtime.cleanup import STARTUP_DELAY, CleanupManager
 from custom_components.lcars.runtime.cleanup_store import CleanupStore
 from homeassistant import loader
@@ -561,7 +561,7 @@ async def test_a_run_saves_once_and_only_what_changed(
     store_saves: list[tuple[str, Any]],
 ) -> None:
     """A dry run writes its store once; the same state is not written again."""
-    _fill_movies_disk(simulator)
+    fill_movies_disk(simulator)
     manager = init_integration.runtime_data.cleanup
     key = f"{DOMAIN}.{init_integration.entry_id}.cleanup"
 
@@ -642,25 +642,24 @@ async def test_stored_state_is_compact_and_loads(
     assert len(store_saves) == 1
 
 
-async def test_long_lived_objects_are_frozen_once_started(
+async def test_planning_sets_the_objects_before_it_aside(
     hass: HomeAssistant,
+    init_integration: MockConfigEntry,
     simulator: Simulator,
-    config_entry: MockConfigEntry,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Once started, the objects living then are left out of garbage collections."""
-    monkeypatch.setattr(long_lived, "_frozen", [False])
-    gc.unfreeze()
-    try:
-        config_entry.add_to_hass(hass)
-        with patch("custom_components.lcars.PLATFORMS", [Platform.SENSOR]):
-            assert await hass.config_entries.async_setup(config_entry.entry_id)
-            await hass.async_block_till_done()
-        frozen = gc.get_freeze_count()
-        assert frozen > 0
-        # Once per process: a reload freezes nothing more.
-        assert await hass.config_entries.async_reload(config_entry.entry_id)
-        await hass.async_block_till_done()
-        assert gc.get_freeze_count() <= frozen
-    finally:
-        gc.unfreeze()
+    """Collections during planning skip older objects; afterwards none stay aside."""
+    fill_movies_disk(simulator)
+    seen: list[int] = []
+    original = cleanup_runtime.work_out
+
+    def work_out(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.get_freeze_count())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(cleanup_runtime, "work_out", work_out)
+    assert gc.get_freeze_count() == 0
+    await call_action(hass, "run_cleanup", init_integration)
+    assert len(seen) == 1
+    assert seen[0] > 0
+    assert gc.get_freeze_count() == 0

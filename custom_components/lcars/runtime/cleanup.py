@@ -86,7 +86,7 @@ from .cleanup_outcome import (
 )
 from .cleanup_schedule import STARTUP_DELAY, CleanupSchedule
 from .cleanup_store import CleanupStore
-from .long_lived import async_freeze_when_started
+from .long_lived import with_objects_set_aside
 
 type CleanupTrigger = Literal["schedule", "button", "action", "delete_media"]
 
@@ -170,7 +170,6 @@ class CleanupManager:
         # Which monotonic clock readings come from (see `cleanup.clock`).
         self._clock_source = _PROCESS_CLOCK
         self.monotonic: Callable[[], float] = _monotonic
-        self._cancel_freeze: CALLBACK_TYPE = lambda: None
 
     def _read_options(self, options: Mapping[str, Any]) -> None:
         """Take the cleanup options; PolicyError, with nothing changed, if invalid."""
@@ -322,19 +321,13 @@ class CleanupManager:
 
     @callback
     def async_start(self) -> None:
-        """Start the schedule (when automatic) and stop it with Home Assistant.
-
-        Once Home Assistant has started, its long-lived objects are frozen:
-        the garbage collections the planning starts no longer walk them.
-        """
+        """Start the schedule (when automatic) and stop it with Home Assistant."""
         self._schedule.async_start(self.automatic)
-        self._cancel_freeze = async_freeze_when_started(self.hass)
 
     @callback
     def async_stop(self) -> None:
         """Stop the schedule (the entry unloads)."""
         self._schedule.async_stop()
-        self._cancel_freeze()
 
     async def async_shutdown(self) -> None:
         """Stop everything under way: the entry unloads (or reloads).
@@ -374,7 +367,12 @@ class CleanupManager:
             clock = self.read_clock()
             now = dt_util.as_local(clock.wall)
             plan = await self.hass.async_add_executor_job(
-                inputs.plan, self.policy, self.ledger, now, self.seeding, clock
+                with_objects_set_aside(inputs.plan),
+                self.policy,
+                self.ledger,
+                now,
+                self.seeding,
+                clock,
             )
             self._update_watch_data_issue(inputs.health())
             return plan
@@ -496,7 +494,7 @@ class CleanupManager:
         now = dt_util.as_local(clock.wall)
         planned = await self.hass.async_add_executor_job(
             partial(
-                work_out,
+                with_objects_set_aside(work_out),
                 inputs,
                 policy=self.policy,
                 ledger=self.ledger,

@@ -25,6 +25,7 @@ import orjson
 from custom_components.lcars.cleanup import Ledger, LedgerError, SourceHealth
 from custom_components.lcars.cleanup.records import CleanupState
 from custom_components.lcars.const import DOMAIN, LOGGER
+from custom_components.lcars.runtime.long_lived import with_objects_set_aside
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
@@ -185,7 +186,7 @@ class CleanupStore:
         """
         async with self._lock:
             data, digest = await self.hass.async_add_executor_job(
-                self._encoder.encode, state
+                with_objects_set_aside(self._encoder.encode), state
             )
             if digest == self._written:
                 return False

@@ -1,47 +1,57 @@
-"""Keep the garbage collector's full collections off Home Assistant's own objects.
+"""Keep the garbage collections the cleanup's planning starts short.
 
-A full collection walks every object the collector tracks, and holds the
+A full collection walks every object the collector tracks and holds the
 interpreter lock while it does: in a Home Assistant of a few hundred
-thousand objects it stalls the event loop for 50-250 ms, wherever it starts
-(the cleanup's planning in the executor starts most, by the objects it
-makes). Nearly all of those objects live as long as the process: modules,
-classes, registries, entities. Frozen once Home Assistant has started
-(`gc.freeze`), they are left out of every later collection; objects made
-after that are collected as before. Frozen objects are still freed when
-nothing refers to them; only cycles that were garbage at that very moment
-stay, once, which the young collection just before keeps small.
+thousand objects it stalls the event loop for 50-250 ms. Planning a large
+library in the executor makes enough objects to start such collections, so
+the loop would wait for them anyway.
+
+While the planning runs, the objects that existed before it are set aside
+(`gc.freeze`): the collections it starts walk only what it made. They are
+handed back to the collector (`gc.unfreeze`) as soon as the last planning
+ends, so nothing is kept out of collections for longer: Home Assistant's own
+objects, and whatever becomes garbage meanwhile, are collected as before.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+import functools
 import gc
+import threading
 
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers.start import async_at_started
-
-# Once per process, whatever the number of entries or reloads.
-_frozen: list[bool] = [False]
-
-
-@callback
-def _freeze(hass: HomeAssistant) -> None:
-    if _frozen[0]:
-        return
-    _frozen[0] = True
-    # The young generations only: short, and clears what just became garbage.
-    gc.collect(1)
-    gc.freeze()
+_lock = threading.Lock()
+# Plannings under way (several entries may plan at once): the objects stay
+# set aside until the last of them ends.
+_holders = [0]
 
 
-@callback
-def async_freeze_when_started(hass: HomeAssistant) -> CALLBACK_TYPE:
-    """Freeze the process's objects once Home Assistant has started.
+@contextmanager
+def objects_before_set_aside() -> Iterator[None]:
+    """Leave the objects that exist now out of collections, until the end."""
+    with _lock:
+        if _holders[0] == 0:
+            gc.freeze()
+        _holders[0] += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _holders[0] -= 1
+            if _holders[0] == 0:
+                gc.unfreeze()
 
-    Return the function that cancels it, if it has not happened yet.
-    """
-    if _frozen[0]:
-        return lambda: None
-    return async_at_started(hass, _freeze)
+
+def with_objects_set_aside[**P, T](work: Callable[P, T]) -> Callable[P, T]:
+    """Return `work` run with the objects that exist when it starts set aside."""
+
+    @functools.wraps(work)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        with objects_before_set_aside():
+            return work(*args, **kwargs)
+
+    return run
 
 
-__all__ = ["async_freeze_when_started"]
+__all__ = ["objects_before_set_aside", "with_objects_set_aside"]
