@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 import random
 from typing import Any
 
@@ -17,7 +17,12 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.lcars.calendar import EPISODE_DURATION, release_summary
+from custom_components.lcars.calendar import (
+    EPISODE_DURATION,
+    MOST_EVENTS_PER_DAY,
+    TITLES_LISTED,
+    release_summary,
+)
 from custom_components.lcars.cleanup.records import LeavingSoonEntry
 from custom_components.lcars.clients.models import CalendarEntry
 from homeassistant.components.calendar import DATA_COMPONENT
@@ -178,30 +183,108 @@ def _large_leaving_soon(count: int, seed: int) -> tuple[LeavingSoonEntry, ...]:
     return tuple(sorted(items, key=lambda item: item.delete_on))
 
 
+def _expected_days(
+    leaving_soon: Iterable[LeavingSoonEntry], start: datetime, end: datetime
+) -> list[tuple[date, str, str | None]]:
+    """The events a range should show: one per item, one per crowded day."""
+    days: dict[date, list[LeavingSoonEntry]] = {}
+    for item in leaving_soon:
+        day = dt_util.as_local(item.delete_on).date()
+        if (
+            dt_util.start_of_local_day(day) < end
+            and dt_util.start_of_local_day(day + timedelta(days=1)) > start
+        ):
+            days.setdefault(day, []).append(item)
+    expected: list[tuple[date, str, str | None]] = []
+    for day, items in sorted(days.items()):
+        if len(items) > MOST_EVENTS_PER_DAY:
+            titles = sorted(item.title for item in items)
+            expected.append((day, f"{len(items)} items leave", "\n".join(titles)))
+        else:
+            # In order of key (the titles here sort as the keys do).
+            expected.extend(
+                (day, f"{item.title} leaves", item.reason)
+                for item in sorted(items, key=lambda item: item.key)
+            )
+    return expected
+
+
+@pytest.mark.parametrize(("count", "seed"), [(3000, 1), (3000, 2), (400, 3)])
 async def test_leaving_soon_events_of_a_large_list(
-    hass: HomeAssistant, init_integration: MockConfigEntry
+    hass: HomeAssistant, init_integration: MockConfigEntry, count: int, seed: int
 ) -> None:
-    """A range of a large leaving soon list: exactly its days, in order."""
+    """A range of a large leaving soon list: exactly its days, in order.
+
+    A day of more than MOST_EVENTS_PER_DAY deletions is one event listing them.
+    """
     manager = init_integration.runtime_data.cleanup
     now = dt_util.now()
-    for seed in (1, 2):
-        manager.leaving_soon = _large_leaving_soon(3000, seed)
-        start, end = now + timedelta(days=10, hours=5), now + timedelta(days=40)
-        events = await _events(hass, LEAVING_SOON_CALENDAR, start, end)
-        # In order of day, then key (the titles here sort as the keys do).
-        expected = sorted(
-            (dt_util.as_local(item.delete_on).date(), item.key, item.title)
-            for item in manager.leaving_soon
-            if dt_util.start_of_local_day(dt_util.as_local(item.delete_on)) < end
-            and dt_util.start_of_local_day(
-                dt_util.as_local(item.delete_on).date() + timedelta(days=1)
-            )
-            > start
+    manager.leaving_soon = _large_leaving_soon(count, seed)
+    start, end = now + timedelta(days=10, hours=5), now + timedelta(days=40)
+    events = await _events(hass, LEAVING_SOON_CALENDAR, start, end)
+    expected = _expected_days(manager.leaving_soon, start, end)
+    assert expected
+    shown = [
+        (
+            dt_util.parse_date(e["start"]),
+            e["summary"],
+            # Listed titles in the order the list has them, compared as a set.
+            "\n".join(sorted(e["description"].split("\n")))
+            if e["summary"].endswith("items leave")
+            else e["description"],
         )
-        assert expected
-        assert [(dt_util.parse_date(e["start"]), e["summary"]) for e in events] == [
-            (day, f"{title} leaves") for day, _key, title in expected
-        ]
+        for e in events
+    ]
+    assert shown == expected
+
+
+async def test_days_of_up_to_ten_deletions_show_each(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Ten deletions on a day are ten events; eleven are one."""
+    manager = init_integration.runtime_data.cleanup
+    first_day = dt_util.start_of_local_day(dt_util.now() + timedelta(days=5))
+    counts = [1, MOST_EVENTS_PER_DAY, MOST_EVENTS_PER_DAY + 1, 0, 3, 40]
+    items: list[LeavingSoonEntry] = []
+    for offset, count in enumerate(counts):
+        day = first_day + timedelta(days=offset)
+        items.extend(
+            _leaving(len(items), day + timedelta(hours=1, minutes=n))
+            for n in range(count)
+        )
+    manager.leaving_soon = tuple(items)
+    events = await _events(
+        hass, LEAVING_SOON_CALENDAR, first_day, first_day + timedelta(days=len(counts))
+    )
+    per_day: dict[str, list[str]] = {}
+    for event in events:
+        per_day.setdefault(event["start"], []).append(event["summary"])
+    assert [len(summaries) for summaries in per_day.values()] == [1, 10, 1, 3, 1]
+    crowded = [summaries[0] for summaries in per_day.values() if len(summaries) == 1]
+    assert crowded[1:] == ["11 items leave", "40 items leave"]
+    assert crowded[0].endswith(" leaves")
+
+
+async def test_a_crowded_day_lists_its_first_titles(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """A day of hundreds of deletions lists the first titles and how many more."""
+    manager = init_integration.runtime_data.cleanup
+    day = dt_util.start_of_local_day(dt_util.now() + timedelta(days=3))
+    count = TITLES_LISTED + 25
+    manager.leaving_soon = tuple(
+        _leaving(n, day + timedelta(hours=2, seconds=n)) for n in range(count)
+    )
+    events = await _events(hass, LEAVING_SOON_CALENDAR, day, day + timedelta(days=1))
+    assert len(events) == 1
+    assert events[0]["summary"] == f"{count} items leave"
+    lines = events[0]["description"].split("\n")
+    assert lines[:TITLES_LISTED] == [f"Movie {n}" for n in range(TITLES_LISTED)]
+    assert lines[TITLES_LISTED:] == ["and 25 more"]
+    # The calendar's own state shows that day's event too.
+    calendar = _calendar_entity(hass, LEAVING_SOON_CALENDAR)
+    assert calendar.event is not None
+    assert calendar.event.summary == f"{count} items leave"
 
 
 async def test_leaving_soon_events_let_home_assistant_run(
@@ -209,21 +292,32 @@ async def test_leaving_soon_events_let_home_assistant_run(
 ) -> None:
     """Making thousands of events yields to the event loop; they are made once."""
     manager = init_integration.runtime_data.cleanup
-    manager.leaving_soon = _large_leaving_soon(3000, 3)
-    calendar = _calendar_entity(hass, LEAVING_SOON_CALENDAR)
     now = dt_util.now()
+    # One item a day: thousands of events, none of them a crowded day's.
+    manager.leaving_soon = tuple(
+        _leaving(n, now + timedelta(days=n, hours=1)) for n in range(3000)
+    )
+    calendar = _calendar_entity(hass, LEAVING_SOON_CALENDAR)
     ran: list[bool] = []
-    asyncio.get_running_loop().call_soon(ran.append, True)
+    loop = asyncio.get_running_loop()
+
+    def again() -> None:
+        # Counted each time the loop runs other work while events are made.
+        ran.append(True)
+        if len(ran) < 100:
+            loop.call_soon(again)
+
+    loop.call_soon(again)
     first = await calendar.async_get_events(
-        hass, now - timedelta(days=10), now + timedelta(days=100)
+        hass, now - timedelta(days=10), now + timedelta(days=3100)
     )
-    # The callback queued before ran while the events were made.
-    assert ran == [True]
     assert len(first) == 3000
-    again = await calendar.async_get_events(
-        hass, now - timedelta(days=10), now + timedelta(days=100)
+    # Other work ran while the events were made.
+    assert ran
+    again_events = await calendar.async_get_events(
+        hass, now - timedelta(days=10), now + timedelta(days=3100)
     )
-    assert all(a is b for a, b in zip(first, again, strict=True))
+    assert all(a is b for a, b in zip(first, again_events, strict=True))
 
 
 class _CountedRows(Sequence[CalendarEntry]):

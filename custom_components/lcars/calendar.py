@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from bisect import bisect_left
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
+from itertools import islice
 
 from homeassistant.components.calendar import CalendarEntity, CalendarEvent
 from homeassistant.core import HomeAssistant
@@ -32,6 +33,13 @@ EPISODE_DURATION = timedelta(minutes=30)
 # Events made between two yields to the event loop: making one validates it,
 # and a large library has tens of thousands.
 EVENTS_PER_CHUNK = 250
+
+# A day with more deletions than this shows them as one event that lists
+# them: a calendar day of hundreds of events helps nobody, and Home Assistant
+# makes every event it returns into a dictionary on the event loop.
+MOST_EVENTS_PER_DAY = 10
+# Titles an event of a whole day lists before "and N more".
+TITLES_LISTED = 100
 
 
 def _local(value: date | datetime) -> datetime:
@@ -60,7 +68,7 @@ class _EventList[T]:
     async def async_between(
         self,
         source: object,
-        items: Callable[[], Iterable[T]],
+        items: Callable[[], Awaitable[Iterable[T]]],
         make: Callable[[T], CalendarEvent],
         start: datetime,
         end: datetime,
@@ -69,7 +77,7 @@ class _EventList[T]:
         async with self._lock:
             zone = dt_util.get_default_time_zone()
             if source is not self._source or zone is not self._zone:
-                await self._async_make(items(), make)
+                await self._async_make(await items(), make)
                 self._source, self._zone = source, zone
             events, starts = self._events, self._starts
         # Events starting before `end`; of those, the ones that began at most
@@ -214,27 +222,66 @@ class ReleaseCalendar(LcarsEntity[ArrCoordinator], CalendarEntity):
     ) -> list[CalendarEvent]:
         """Releases in the range, from the last snapshot."""
         data = self.coordinator.data
+
+        async def releases() -> Iterable[CalendarEntry]:
+            return () if data is None else data.calendar
+
         return await self._event_list.async_between(
             data,
-            lambda: () if data is None else data.calendar,
+            releases,
             self._event,
             start_date,
             end_date,
         )
 
 
+type _Deletions = LeavingSoonEntry | tuple[date, Sequence[LeavingSoonEntry]]
+
+
+def _by_local_day(leaving_soon: Iterable[LeavingSoonEntry]) -> list[_Deletions]:
+    """Return the items one by one, and the items of a crowded day together."""
+    days: dict[date, list[LeavingSoonEntry]] = {}
+    for item in leaving_soon:
+        days.setdefault(dt_util.as_local(item.delete_on).date(), []).append(item)
+    found: list[_Deletions] = []
+    for day, items in days.items():
+        if len(items) > MOST_EVENTS_PER_DAY:
+            found.append((day, items))
+        else:
+            found.extend(items)
+    return found
+
+
+def _day_event(day: date, items: Sequence[LeavingSoonEntry]) -> CalendarEvent:
+    """Make the all-day event of a day with many deletions, listing their titles."""
+    titles = [item.title for item in items[:TITLES_LISTED]]
+    if len(items) > TITLES_LISTED:
+        titles.append(f"and {len(items) - TITLES_LISTED} more")
+    return CalendarEvent(
+        start=day,
+        end=day + timedelta(days=1),
+        summary=f"{len(items)} items leave",
+        description="\n".join(titles),
+        uid=f"leaving_soon/{day.isoformat()}",
+    )
+
+
 class LeavingSoonCalendar(CleanupEntity, CalendarEntity):
-    """The day each item on leaving soon may be deleted, as all-day events."""
+    """The day each item on leaving soon may be deleted, as all-day events.
+
+    A day with more than MOST_EVENTS_PER_DAY deletions has one event for
+    them all.
+    """
 
     _attr_translation_key = "leaving_soon"
 
     def __init__(self, entry: LcarsConfigEntry) -> None:
         """Show leaving soon of one LCARS entry."""
         super().__init__(entry, "leaving_soon")
-        self._event_list: _EventList[LeavingSoonEntry] = _EventList()
+        self._event_list: _EventList[_Deletions] = _EventList()
 
     @staticmethod
-    def _event(item: LeavingSoonEntry) -> CalendarEvent:
+    def _item_event(item: LeavingSoonEntry) -> CalendarEvent:
         """Make an all-day event on the local day the item may first be deleted."""
         day = dt_util.as_local(item.delete_on).date()
         return CalendarEvent(
@@ -245,17 +292,33 @@ class LeavingSoonCalendar(CleanupEntity, CalendarEntity):
             uid=item.key,
         )
 
+    @classmethod
+    def _event(cls, deletions: _Deletions) -> CalendarEvent:
+        if isinstance(deletions, LeavingSoonEntry):
+            return cls._item_event(deletions)
+        return _day_event(*deletions)
+
     @property
     def event(self) -> CalendarEvent | None:
-        """The deletion happening today or next.
+        """The deletion happening today or next (or that day's, when crowded).
 
         Leaving soon is sorted by deletion time, so the first event that has
         not ended yet is the one: the items before it are skipped unmade.
         """
         today = dt_util.now().date()
-        for item in self.manager.leaving_soon:
-            if dt_util.as_local(item.delete_on).date() >= today:
-                return self._event(item)
+        leaving_soon = self.manager.leaving_soon
+        for number, item in enumerate(leaving_soon):
+            day = dt_util.as_local(item.delete_on).date()
+            if day < today:
+                continue
+            same_day: list[LeavingSoonEntry] = []
+            for other in islice(leaving_soon, number, None):
+                if dt_util.as_local(other.delete_on).date() != day:
+                    break
+                same_day.append(other)
+            if len(same_day) > MOST_EVENTS_PER_DAY:
+                return _day_event(day, same_day)
+            return self._item_event(item)
         return None
 
     async def async_get_events(
@@ -263,13 +326,14 @@ class LeavingSoonCalendar(CleanupEntity, CalendarEntity):
     ) -> list[CalendarEvent]:
         """Return the deletions in the range.
 
-        The events are made once per leaving soon list, not at every call.
+        The events are made once per leaving soon list, not at every call;
+        the items are sorted into days in the executor.
         """
         leaving_soon = self.manager.leaving_soon
+
+        async def by_day() -> list[_Deletions]:
+            return await hass.async_add_executor_job(_by_local_day, leaving_soon)
+
         return await self._event_list.async_between(
-            leaving_soon,
-            lambda: leaving_soon,
-            self._event,
-            start_date,
-            end_date,
+            leaving_soon, by_day, self._event, start_date, end_date
         )
