@@ -18,7 +18,8 @@ from .coordinator import AnyCoordinator, Services, create_coordinator
 from .data import LcarsConfigEntry, LcarsData
 from .runtime.cleanup import CleanupManager
 from .runtime.handoff import TorrentHandoff
-from .runtime.torrent import TorrentManager, async_remove_issues, remove_state
+from .runtime.torrent import TorrentManager, async_remove_issues
+from .runtime.torrent_backends import remove_state
 from .runtime.updates import EntryUpdates
 from .services import async_setup_services
 

@@ -25,7 +25,7 @@ from .const import (
     LOGGER,
 )
 from .permissions import PathNotAllowedError, async_check_path
-from .runtime.torrent import client_backend
+from .runtime.torrent_backends import client_backend
 from .schemas import (
     CLEANUP_RULES_SCHEMA,
     CLIENT_DEFAULTS,

@@ -48,7 +48,7 @@ from .const import (
     MIN_CLEANUP_INTERVAL_MINUTES,
     MIN_SCAN_INTERVAL_SECONDS,
 )
-from .runtime.torrent import default_download_dir
+from .runtime.torrent_backends import default_download_dir
 from .torrent.options import (
     BACKEND_QBITTORRENT,
     BACKEND_TRANSMISSION,

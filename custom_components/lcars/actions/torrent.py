@@ -19,7 +19,8 @@ from custom_components.lcars.permissions import (
     served_over_http,
 )
 from custom_components.lcars.runtime.handoff import LINK_SERVICES, TorrentLink
-from custom_components.lcars.runtime.torrent import CATEGORIES, TorrentManager
+from custom_components.lcars.runtime.torrent import TorrentManager
+from custom_components.lcars.runtime.torrent_categories import CATEGORIES
 from custom_components.lcars.torrent import (
     DuplicateTorrentError,
     EngineError,

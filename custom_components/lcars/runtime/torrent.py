@@ -10,50 +10,48 @@ entities, events and seeding limits behave the same.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
 from datetime import timedelta
 import logging
 from pathlib import Path
 import shutil
 import time
-from types import MappingProxyType
 from typing import Any, Final
 
 from custom_components.lcars.cleanup.reasons import shown_percent
 from custom_components.lcars.const import ATTR_CONFIG_ENTRY_ID, DOMAIN
 from custom_components.lcars.listeners import async_subscribe
+from custom_components.lcars.runtime.torrent_backends import (
+    client_backend,
+    engine_factory,
+    read_options,
+    state_dir,
+)
+from custom_components.lcars.runtime.torrent_categories import (
+    TorrentCategories,
+)
 from custom_components.lcars.torrent import (
     BackendAuthError,
     BackendConnectionError,
-    ClientSettings,
     EngineError,
     EngineSettings,
     EventKind,
-    QBittorrentBackend,
     TorrentBackend,
-    TorrentEngine,
     TorrentEvent,
-    TorrentState,
     TorrentStatus,
-    TransmissionBackend,
 )
 from custom_components.lcars.torrent.errors import LibtorrentMissingError
+from custom_components.lcars.torrent.models import SessionTotals
 from custom_components.lcars.torrent.options import (
     BACKEND_LIBTORRENT,
     BACKEND_NAMES,
-    BACKEND_QBITTORRENT,
-    CONF_ENABLED,
     CONF_TORRENT,
-    TorrentOptions,
 )
 from custom_components.lcars.torrent.redact import redact
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
-from homeassistant.helpers.storage import Store
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -71,12 +69,6 @@ START_RETRY_INTERVAL: Final = timedelta(minutes=1)
 # The free space of the download directory is read at most this often.
 FREE_SPACE_INTERVAL: Final = 60.0
 
-# Torrent categories an add can carry.
-CATEGORIES: Final = ("movie", "series", "music")
-# The categories of an entry's torrents are stored this long after a change,
-# so that a burst of adds writes once.
-CATEGORIES_STORAGE_VERSION: Final = 1
-CATEGORIES_SAVE_DELAY: Final = 10.0
 
 type BackendFactory = Callable[
     [EngineSettings, Path, Callable[[TorrentEvent], None]], TorrentBackend
@@ -84,69 +76,11 @@ type BackendFactory = Callable[
 type EventCallback = Callable[[TorrentEvent], None]
 
 
-def default_download_dir(hass: HomeAssistant) -> str:
-    """Return where torrents go when no download directory is set."""
-    return hass.config.path("downloads")
-
-
-def _categories_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
-    return Store(
-        hass, CATEGORIES_STORAGE_VERSION, f"lcars.torrent_categories.{entry_id}"
-    )
-
-
-def state_dir(hass: HomeAssistant, entry_id: str) -> Path:
-    """Return where the engine keeps the resume data of one entry."""
-    return Path(hass.config.path(".storage", "lcars_torrents", entry_id))
-
-
 @callback
 def async_remove_issues(hass: HomeAssistant, entry_id: str) -> None:
     """Clear the repair issues of a removed entry's BitTorrent client."""
     for issue in (ISSUE_BIND_INTERFACE_DOWN, ISSUE_CLIENT_AUTH_FAILED):
         ir.async_delete_issue(hass, DOMAIN, f"{issue}_{entry_id}")
-
-
-def remove_state(hass: HomeAssistant, entry_id: str) -> None:
-    """Delete the engine's resume data of a removed entry (blocking).
-
-    Only LCARS's own folder under .storage: downloaded files stay where they
-    are. A symbolic link in its place is not followed.
-    """
-    folder = state_dir(hass, entry_id)
-    if folder.is_symlink() or not folder.is_dir():
-        return
-    try:
-        shutil.rmtree(folder)
-    except OSError as err:
-        _LOGGER.warning(
-            "Cannot delete the BitTorrent state of the removed entry in %s: %s",
-            folder,
-            err.strerror or type(err).__name__,
-        )
-
-
-def client_backend(
-    hass: HomeAssistant, options: TorrentOptions, on_event: EventCallback
-) -> QBittorrentBackend | TransmissionBackend:
-    """Build the external client backend the options name; EngineError if invalid.
-
-    It uses Home Assistant's shared HTTP session; nothing is contacted before
-    its start().
-    """
-    backend_class = (
-        QBittorrentBackend
-        if options.backend == BACKEND_QBITTORRENT
-        else TransmissionBackend
-    )
-    return backend_class(
-        async_get_clientsession(hass),
-        options.url,
-        options.username,
-        options.password,
-        settings=options.client_settings(),
-        on_event=on_event,
-    )
 
 
 def status_as_dict(status: TorrentStatus, category: str | None) -> dict[str, Any]:
@@ -175,75 +109,9 @@ def status_as_dict(status: TorrentStatus, category: str | None) -> dict[str, Any
     }
 
 
-@dataclass(frozen=True, slots=True)
-class SessionTotals:
-    """Figures over every torrent of the backend."""
-
-    download_rate: int = 0
-    upload_rate: int = 0
-    active: int = 0
-    downloading: int = 0
-    seeding: int = 0
-    paused: int = 0
-    downloaded: int = 0
-    uploaded: int = 0
-
-
-_DOWNLOADING = (
-    TorrentState.DOWNLOADING,
-    TorrentState.DOWNLOADING_METADATA,
-    TorrentState.CHECKING,
-)
-
-
-def _totals(statuses: list[TorrentStatus]) -> SessionTotals:
-    return SessionTotals(
-        download_rate=sum(s.download_rate for s in statuses),
-        upload_rate=sum(s.upload_rate for s in statuses),
-        active=sum(1 for s in statuses if s.download_rate > 0 or s.upload_rate > 0),
-        downloading=sum(1 for s in statuses if s.state in _DOWNLOADING),
-        seeding=sum(
-            1
-            for s in statuses
-            if s.state in (TorrentState.SEEDING, TorrentState.FINISHED)
-        ),
-        paused=sum(1 for s in statuses if s.state is TorrentState.PAUSED),
-        downloaded=sum(s.total_downloaded for s in statuses),
-        uploaded=sum(s.total_uploaded for s in statuses),
-    )
-
-
 def _free_space(path: Path) -> int:
     """Free bytes on the disk of path (blocking)."""
     return shutil.disk_usage(path).free
-
-
-def _read_options(
-    hass: HomeAssistant, raw: Mapping[str, Any]
-) -> tuple[TorrentOptions, EngineSettings | None, ClientSettings | None]:
-    """Read the torrent options and the settings of the backend they choose.
-
-    Engine settings with the built-in engine, client settings otherwise;
-    options that are not valid switch BitTorrent off.
-    """
-    options = TorrentOptions()
-    try:
-        options = TorrentOptions.from_options(raw)
-        if not options.enabled:
-            return options, None, None
-        if options.backend == BACKEND_LIBTORRENT:
-            return (
-                options,
-                options.engine_settings(Path(default_download_dir(hass))),
-                None,
-            )
-        return options, None, options.client_settings()
-    except ValueError as err:
-        if raw.get(CONF_ENABLED, False):
-            _LOGGER.warning(
-                "The BitTorrent options are not valid: %s", redact(str(err))
-            )
-        return replace(options, enabled=False), None, None
 
 
 class TorrentManager:
@@ -259,7 +127,7 @@ class TorrentManager:
         self.hass = hass
         self.entry = entry
         self._read_options(entry.options.get(CONF_TORRENT) or {})
-        self._factory: BackendFactory = backend_factory or _engine_factory
+        self._factory: BackendFactory = backend_factory or engine_factory
         self.backend: TorrentBackend | None = None
         self.statuses: dict[str, TorrentStatus] = {}
         self.totals = SessionTotals()
@@ -269,9 +137,7 @@ class TorrentManager:
         self._free_space_failing = False
         # Category given when a torrent was added through LCARS, by info hash;
         # stored, so that a categorised torrent keeps its sensors on restart.
-        self._categories: dict[str, str] = {}
-        self._categories_store = _categories_store(hass, entry.entry_id)
-        self._categories_unsaved = False
+        self._categories = TorrentCategories(hass, entry.entry_id)
         self._listeners: list[CALLBACK_TYPE] = []
         self._event_listeners: list[Callable[[TorrentEvent], None]] = []
         self._unsubscribers: list[CALLBACK_TYPE] = []
@@ -281,9 +147,7 @@ class TorrentManager:
 
     def _read_options(self, raw: Mapping[str, Any]) -> None:
         """Take the torrent options; options that are not valid switch it off."""
-        self.options, self.settings, self.client_settings = _read_options(
-            self.hass, raw
-        )
+        self.options, self.settings, self.client_settings = read_options(self.hass, raw)
 
     def _entities_shape(self) -> tuple[bool, str, bool, bool]:
         """Return what decides which BitTorrent entities the entry has."""
@@ -302,7 +166,7 @@ class TorrentManager:
         interface set or cleared, a sensor for every torrent or not): then
         only a reload of the entry applies them.
         """
-        read = _read_options(self.hass, raw)
+        read = read_options(self.hass, raw)
         current = (self.options, self.settings, self.client_settings)
         self.options, self.settings, self.client_settings = read
         shape = self._entities_shape()
@@ -361,7 +225,7 @@ class TorrentManager:
     @property
     def categories(self) -> Mapping[str, str]:
         """Return the category of each categorised torrent, by info hash."""
-        return MappingProxyType(self._categories)
+        return self._categories.view
 
     # Listeners
 
@@ -386,41 +250,12 @@ class TorrentManager:
 
     async def async_load(self) -> None:
         """Read the stored categories; call before the entities are made."""
-        stored = await self._categories_store.async_load()
-        found = stored.get("categories") if isinstance(stored, dict) else None
-        if stored is not None and not isinstance(found, dict):
-            # Valid JSON of another shape: the categories are lost, not the setup.
-            _LOGGER.warning(
-                "Ignoring the stored torrent categories: not in their shape"
-            )
-            found = None
-        self._categories = {
-            str(info_hash).lower(): category
-            for info_hash, category in (found or {}).items()
-            if category in CATEGORIES
-        }
+        await self._categories.async_load()
 
     @staticmethod
     async def async_remove_store(hass: HomeAssistant, entry_id: str) -> None:
         """Forget the categories of a removed entry."""
-        await _categories_store(hass, entry_id).async_remove()
-
-    def _stored_categories(self) -> dict[str, Any]:
-        self._categories_unsaved = False
-        return {"categories": dict(self._categories)}
-
-    @callback
-    def _async_categories_changed(self) -> None:
-        self._categories_unsaved = True
-        self._categories_store.async_delay_save(
-            self._stored_categories, CATEGORIES_SAVE_DELAY
-        )
-
-    async def _async_save_categories(self) -> None:
-        """Write a change still waiting for its delayed save."""
-        if self._categories_unsaved:
-            # A save now cancels the delayed one: the next load reads it.
-            await self._categories_store.async_save(self._stored_categories())
+        await TorrentCategories.async_remove_store(hass, entry_id)
 
     async def async_start(self) -> None:
         """Start the backend when enabled; a missing libtorrent is a repair issue.
@@ -521,7 +356,7 @@ class TorrentManager:
         backend, self.backend = self.backend, None
         if backend is not None:
             await backend.stop()
-        await self._async_save_categories()
+        await self._categories.async_save_pending()
         self.statuses = {}
         self.totals = SessionTotals()
         if self._interface_issue:
@@ -541,7 +376,7 @@ class TorrentManager:
             return
         statuses = backend.torrents()
         self.statuses = {status.info_hash: status for status in statuses}
-        self.totals = _totals(statuses)
+        self.totals = SessionTotals.of(statuses)
         self._check_interface()
         self._schedule_free_space()
         self._notify()
@@ -626,7 +461,7 @@ class TorrentManager:
             },
         )
         if event.kind is EventKind.REMOVED:
-            self._forget_category(event.info_hash)
+            self._categories.forget(event.info_hash)
         for event_callback in list(self._event_listeners):
             event_callback(event)
         # New and removed torrents show at once, not at the next update.
@@ -682,7 +517,7 @@ class TorrentManager:
     async def remove(self, info_hash: str, *, delete_files: bool = False) -> None:
         """Remove one torrent, and its files when asked; its category goes too."""
         await self._running_backend().remove(info_hash, delete_files=delete_files)
-        self._forget_category(info_hash)
+        self._categories.forget(info_hash)
 
     @callback
     def set_category(
@@ -692,20 +527,7 @@ class TorrentManager:
 
         With `keep_existing`, a torrent that has one keeps it.
         """
-        if category not in CATEGORIES:
-            raise ValueError(f"unknown torrent category {category!r}")
-        info_hash = info_hash.lower()
-        if self._categories.get(info_hash) == category or (
-            keep_existing and info_hash in self._categories
-        ):
-            return
-        self._categories[info_hash] = category
-        self._async_categories_changed()
-
-    @callback
-    def _forget_category(self, info_hash: str) -> None:
-        if self._categories.pop(info_hash.lower(), None) is not None:
-            self._async_categories_changed()
+        self._categories.set(info_hash, category, keep_existing=keep_existing)
 
     def torrents(self) -> list[TorrentStatus]:
         """Return the status of every torrent of the running backend."""
@@ -719,11 +541,3 @@ class TorrentManager:
             status_as_dict(status, self.categories.get(status.info_hash))
             for status in self.torrents()
         ]
-
-
-def _engine_factory(
-    settings: EngineSettings, directory: Path, on_event: Callable[[TorrentEvent], None]
-) -> TorrentBackend:
-    # .storage is Home Assistant's; lcars_torrents and the entry's folder below
-    # it are LCARS's own, and a symbolic link there is never followed.
-    return TorrentEngine(settings, directory, on_event, state_root=directory.parents[1])

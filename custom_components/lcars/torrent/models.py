@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -81,3 +82,43 @@ class TorrentEvent:
     def __post_init__(self) -> None:
         """Cut the URLs in the message to their host: alerts echo tracker URLs."""
         object.__setattr__(self, "message", redact_optional(self.message))
+
+
+_DOWNLOADING = (
+    TorrentState.DOWNLOADING,
+    TorrentState.DOWNLOADING_METADATA,
+    TorrentState.CHECKING,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionTotals:
+    """Figures over every torrent of the backend."""
+
+    download_rate: int = 0
+    upload_rate: int = 0
+    active: int = 0
+    downloading: int = 0
+    seeding: int = 0
+    paused: int = 0
+    downloaded: int = 0
+    uploaded: int = 0
+
+    @classmethod
+    def of(cls, statuses: Iterable[TorrentStatus]) -> SessionTotals:
+        """Add up the figures of these torrents."""
+        statuses = list(statuses)
+        return cls(
+            download_rate=sum(s.download_rate for s in statuses),
+            upload_rate=sum(s.upload_rate for s in statuses),
+            active=sum(1 for s in statuses if s.download_rate > 0 or s.upload_rate > 0),
+            downloading=sum(1 for s in statuses if s.state in _DOWNLOADING),
+            seeding=sum(
+                1
+                for s in statuses
+                if s.state in (TorrentState.SEEDING, TorrentState.FINISHED)
+            ),
+            paused=sum(1 for s in statuses if s.state is TorrentState.PAUSED),
+            downloaded=sum(s.total_downloaded for s in statuses),
+            uploaded=sum(s.total_uploaded for s in statuses),
+        )
