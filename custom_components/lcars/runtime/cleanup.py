@@ -298,11 +298,13 @@ class CleanupManager:
     async def async_set_automatic(self, on: bool) -> None:
         """Turn the scheduled runs on or off (kept across restarts)."""
         self.automatic = on
-        await self._async_save()
+        # At once: saving yields to the event loop, where a run that is due
+        # would otherwise still start.
         if on:
             self._schedule.schedule(self.interval)
         else:
             self._schedule.unschedule()
+        await self._async_save()
         self._notify()
 
     def expiration_days(self, kind: str, free_percent: float | None) -> int | None:
