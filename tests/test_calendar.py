@@ -241,10 +241,17 @@ async def test_leaving_soon_events_of_a_large_list(
 async def test_days_of_up_to_ten_deletions_show_each(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
-    """Ten deletions on a day are ten events; eleven are one."""
+    """Up to MOST_EVENTS_PER_DAY deletions on a day are an event each; more are one."""
     manager = init_integration.runtime_data.cleanup
     first_day = dt_util.start_of_local_day(dt_util.now() + timedelta(days=5))
-    counts = [1, MOST_EVENTS_PER_DAY, MOST_EVENTS_PER_DAY + 1, 0, 3, 40]
+    counts = [
+        1,
+        MOST_EVENTS_PER_DAY,
+        MOST_EVENTS_PER_DAY + 1,
+        0,
+        3,
+        3 * MOST_EVENTS_PER_DAY,
+    ]
     items: list[LeavingSoonEntry] = []
     for offset, count in enumerate(counts):
         day = first_day + timedelta(days=offset)
@@ -259,9 +266,18 @@ async def test_days_of_up_to_ten_deletions_show_each(
     per_day: dict[str, list[str]] = {}
     for event in events:
         per_day.setdefault(event["start"], []).append(event["summary"])
-    assert [len(summaries) for summaries in per_day.values()] == [1, 10, 1, 3, 1]
+    assert [len(summaries) for summaries in per_day.values()] == [
+        1,
+        MOST_EVENTS_PER_DAY,
+        1,
+        3,
+        1,
+    ]
     crowded = [summaries[0] for summaries in per_day.values() if len(summaries) == 1]
-    assert crowded[1:] == ["11 items leave", "40 items leave"]
+    assert crowded[1:] == [
+        f"{MOST_EVENTS_PER_DAY + 1} items leave",
+        f"{3 * MOST_EVENTS_PER_DAY} items leave",
+    ]
     assert crowded[0].endswith(" leaves")
 
 
@@ -271,7 +287,7 @@ async def test_a_crowded_day_lists_its_first_titles(
     """A day of hundreds of deletions lists the first titles and how many more."""
     manager = init_integration.runtime_data.cleanup
     day = dt_util.start_of_local_day(dt_util.now() + timedelta(days=3))
-    count = TITLES_LISTED + 25
+    count = max(TITLES_LISTED, MOST_EVENTS_PER_DAY) + 25
     manager.leaving_soon = tuple(
         _leaving(n, day + timedelta(hours=2, seconds=n)) for n in range(count)
     )
@@ -280,7 +296,7 @@ async def test_a_crowded_day_lists_its_first_titles(
     assert events[0]["summary"] == f"{count} items leave"
     lines = events[0]["description"].split("\n")
     assert lines[:TITLES_LISTED] == [f"Movie {n}" for n in range(TITLES_LISTED)]
-    assert lines[TITLES_LISTED:] == ["and 25 more"]
+    assert lines[TITLES_LISTED:] == [f"and {count - TITLES_LISTED} more"]
     # The calendar's own state shows that day's event too.
     calendar = _calendar_entity(hass, LEAVING_SOON_CALENDAR)
     assert calendar.event is not None

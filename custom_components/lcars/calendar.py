@@ -37,7 +37,7 @@ EVENTS_PER_CHUNK = 250
 # A day with more deletions than this shows them as one event that lists
 # them: a calendar day of hundreds of events helps nobody, and Home Assistant
 # makes every event it returns into a dictionary on the event loop.
-MOST_EVENTS_PER_DAY = 10
+MOST_EVENTS_PER_DAY = 100
 # Titles an event of a whole day lists before "and N more".
 TITLES_LISTED = 100
 
