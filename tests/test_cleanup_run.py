@@ -658,8 +658,14 @@ async def test_planning_sets_the_objects_before_it_aside(
         return original(*args, **kwargs)
 
     monkeypatch.setattr(cleanup_runtime, "work_out", work_out)
-    assert gc.get_freeze_count() == 0
-    await call_action(hass, "run_cleanup", init_integration)
-    assert len(seen) == 1
-    assert seen[0] > 0
-    assert gc.get_freeze_count() == 0
+    # The test plugin of some releases sets objects aside itself.
+    had = gc.get_freeze_count()
+    gc.unfreeze()
+    try:
+        await call_action(hass, "run_cleanup", init_integration)
+        assert len(seen) == 1
+        assert seen[0] > 0
+        assert gc.get_freeze_count() == 0
+    finally:
+        if had:
+            gc.freeze()

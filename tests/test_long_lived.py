@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
 import gc
 import threading
 
@@ -11,6 +12,26 @@ from custom_components.lcars.runtime.long_lived import (
     objects_before_set_aside,
     with_objects_set_aside,
 )
+
+
+@pytest.fixture(autouse=True)
+def nothing_set_aside() -> Generator[None]:
+    """Start with no object set aside; put back what the test process had."""
+    had = gc.get_freeze_count()
+    gc.unfreeze()
+    yield
+    if had:
+        gc.freeze()
+
+
+def test_objects_set_aside_by_others_stay_so() -> None:
+    gc.freeze()
+    before = gc.get_freeze_count()
+    with objects_before_set_aside():
+        assert gc.get_freeze_count() == before
+    # Not handed back: LCARS did not set them aside.
+    assert gc.get_freeze_count() == before
+    gc.unfreeze()
 
 
 def test_objects_are_handed_back_when_the_work_ends() -> None:

@@ -11,6 +11,8 @@ While the planning runs, the objects that existed before it are set aside
 handed back to the collector (`gc.unfreeze`) as soon as the last planning
 ends, so nothing is kept out of collections for longer: Home Assistant's own
 objects, and whatever becomes garbage meanwhile, are collected as before.
+When something else has already set objects aside, they are left as they
+are: handing them back is not LCARS's to do.
 """
 
 from __future__ import annotations
@@ -25,21 +27,25 @@ _lock = threading.Lock()
 # Plannings under way (several entries may plan at once): the objects stay
 # set aside until the last of them ends.
 _holders = [0]
+# Whether the objects were set aside here (and so are handed back here).
+_set_aside_here = [False]
 
 
 @contextmanager
 def objects_before_set_aside() -> Iterator[None]:
     """Leave the objects that exist now out of collections, until the end."""
     with _lock:
-        if _holders[0] == 0:
+        if _holders[0] == 0 and gc.get_freeze_count() == 0:
             gc.freeze()
+            _set_aside_here[0] = True
         _holders[0] += 1
     try:
         yield
     finally:
         with _lock:
             _holders[0] -= 1
-            if _holders[0] == 0:
+            if _holders[0] == 0 and _set_aside_here[0]:
+                _set_aside_here[0] = False
                 gc.unfreeze()
 
 
