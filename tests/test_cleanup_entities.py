@@ -311,7 +311,7 @@ async def test_expiration_follows_free_space(
     for percent, days in ((18, 90), (12, 60), (8, 30), (3, 15)):
         await _set_movies_free(hass, simulator, init_integration, percent)
         state = _state(hass, MOVIES_EXPIRATION)
-        assert manager.expiration_days("radarr", percent) == days
+        assert manager.policy.limit_of_service("radarr", percent) == days
         assert int(state.state) == days, percent
         # Rounded down to one decimal, as every percentage LCARS shows: a
         # disk set to 18% in whole bytes is a hair under it, 17.9.
@@ -333,7 +333,7 @@ async def test_expiration_follows_free_space(
         folder = next(
             f for f in sonarr.data.root_folders if f.path == state.attributes["path"]
         )
-        expected = manager.expiration_days("sonarr", folder.free_percent)
+        expected = manager.policy.limit_of_service("sonarr", folder.free_percent)
         assert state.state == (STATE_UNKNOWN if expected is None else str(expected))
 
 

@@ -296,7 +296,8 @@ async def test_time_the_machine_was_off_does_not_count(
 ) -> None:
     """Across a reboot, only the time observed before and after counts."""
     with patch(
-        "custom_components.lcars.runtime.cleanup._read_boot_id", return_value="first"
+        "custom_components.lcars.runtime.cleanup_clock._read_boot_id",
+        return_value="first",
     ):
         entry = await _start(hass, simulator)
     manager = await _armed(entry)
@@ -313,7 +314,8 @@ async def test_time_the_machine_was_off_does_not_count(
     freezer.move_to(start + GRACE + timedelta(hours=1))
     hass2 = await second_hass()
     with patch(
-        "custom_components.lcars.runtime.cleanup._read_boot_id", return_value="second"
+        "custom_components.lcars.runtime.cleanup_clock._read_boot_id",
+        return_value="second",
     ):
         entry2 = await _start(hass2, simulator)
     manager2 = _manager(entry2)
@@ -808,11 +810,11 @@ async def test_cancelling_a_run_cancels_its_work(
 async def test_readings_without_a_boot_id_compare_within_the_process(
     hass: HomeAssistant, simulator: Simulator, tmp_path: Any
 ) -> None:
-    from custom_components.lcars.runtime import cleanup as cleanup_manager  # noqa: PLC0415
+    from custom_components.lcars.runtime import cleanup_clock  # noqa: PLC0415
 
-    assert cleanup_manager._read_boot_id()
-    with patch.object(cleanup_manager, "BOOT_ID_FILE", str(tmp_path / "none")):
-        assert cleanup_manager._read_boot_id() is None
+    assert cleanup_clock._read_boot_id()
+    with patch.object(cleanup_clock, "BOOT_ID_FILE", str(tmp_path / "none")):
+        assert cleanup_clock._read_boot_id() is None
         entry = await _start(hass, simulator)
     manager = _manager(entry)
     assert manager.read_clock().source.startswith("process:")

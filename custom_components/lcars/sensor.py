@@ -482,7 +482,9 @@ class RootFolderExpirationSensor(RootFolderEntity, SensorEntity):
         folder = self._folder
         if folder is None:
             return None
-        return self._manager.expiration_days(self.coordinator.kind, folder.free_percent)
+        return self._manager.policy.limit_of_service(
+            self.coordinator.kind, folder.free_percent
+        )
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:

@@ -225,3 +225,22 @@ def test_wrong_types_are_refused(data: dict[str, Any], field: str) -> None:
 
 def test_unknown_option_is_refused() -> None:
     refused_data("unknown_option", "grace_dayz", {"grace_dayz": 3})
+
+
+def test_limit_of_a_service_follows_what_it_holds() -> None:
+    """Radarr's folders take the movie limits, Sonarr's the series', Lidarr's the albums'."""
+    policy = CleanupPolicy(
+        movie_limits={10: 30, 20: 90},
+        series_limits={10: 60},
+        album_limits={15: 120},
+        grace_days=7,
+    )
+    assert policy.limit_of_service("radarr", 5) == 30
+    assert policy.limit_of_service("radarr", 15) == 90
+    assert policy.limit_of_service("radarr", 25) is None
+    assert policy.limit_of_service("sonarr", 5) == 60
+    assert policy.limit_of_service("sonarr", 12) is None
+    assert policy.limit_of_service("lidarr", 12) == 120
+    # Jellyfin holds no root folders; a folder without a figure has no limit.
+    assert policy.limit_of_service("jellyfin", 5) is None
+    assert policy.limit_of_service("radarr", None) is None

@@ -7,9 +7,10 @@ from typing import Any, Final, cast
 
 import voluptuous as vol
 
-from custom_components.lcars.cleanup import Candidate
+from custom_components.lcars.cleanup import Candidate, protections_of
 from custom_components.lcars.cleanup.candidates import instance_id
 from custom_components.lcars.cleanup.policy import KEEP_TAG, tag_key
+from custom_components.lcars.cleanup.reasons import protections as protections_text
 from custom_components.lcars.clients import LcarsClientError
 from custom_components.lcars.clients.models import Album
 from custom_components.lcars.const import (
@@ -273,12 +274,12 @@ async def async_delete_media(hass: HomeAssistant, call: ServiceCall) -> ServiceR
     if item is None:
         # A season without files, or an album without tracks on disk.
         raise invalid("nothing_to_delete", item=str(key))
-    protections = manager.protections(item)
+    protections = protections_of(item, manager.policy)
     if protections:
         raise invalid(
             "item_protected",
             title=item.title,
-            reason=manager.protections_text(protections),
+            reason=protections_text(protections),
         )
     user = "an automation"
     if call.context.user_id is not None:

@@ -49,6 +49,13 @@ DEFAULT_MOVIE_LIMITS: Final[Mapping[float, int]] = MappingProxyType(
 DEFAULT_SERIES_LIMITS: Final[Mapping[float, int]] = DEFAULT_MOVIE_LIMITS
 DEFAULT_ALBUM_LIMITS: Final[Mapping[float, int]] = MappingProxyType({5.0: 30, 10.0: 90})
 
+# What each *arr server holds, in the policy's words.
+MEDIA_TYPE_OF_SERVICE: Final[dict[str, MediaType]] = {
+    "radarr": "movies",
+    "sonarr": "series",
+    "lidarr": "albums",
+}
+
 _LIMIT_FIELDS: Final[dict[MediaType, str]] = {
     "movies": "movie_limits",
     "series": "series_limits",
@@ -194,6 +201,16 @@ class CleanupPolicy:
             if free_percent < percent:
                 return days
         return None
+
+    def limit_of_service(self, kind: str, free_percent: float | None) -> int | None:
+        """Return the age limit in effect for a root folder of an *arr kind.
+
+        None for another kind of server, or without a free-space figure.
+        """
+        media_type = MEDIA_TYPE_OF_SERVICE.get(kind)
+        if media_type is None or free_percent is None:
+            return None
+        return self.limit_at(media_type, free_percent)
 
     @property
     def longest_limit_days(self) -> int | None:

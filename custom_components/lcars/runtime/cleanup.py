@@ -16,13 +16,11 @@ starts from what is stored and nothing of the old run overwrites it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
-import time
 from typing import Any, Final, Literal
-import uuid
 
 from custom_components.lcars.cleanup import (
     Candidate,
@@ -30,9 +28,7 @@ from custom_components.lcars.cleanup import (
     DeletionItem,
     Ledger,
     Plan,
-    Protection,
     SourceHealth,
-    protections_of,
 )
 from custom_components.lcars.cleanup.clock import ClockReading
 from custom_components.lcars.cleanup.execute import (
@@ -40,8 +36,6 @@ from custom_components.lcars.cleanup.execute import (
     execute_plan,
     sync_leaving_soon_collection,
 )
-from custom_components.lcars.cleanup.model import MediaType
-from custom_components.lcars.cleanup.reasons import protections as protections_text
 from custom_components.lcars.cleanup.records import (
     CleanupRunSummary,
     CleanupState,
@@ -69,6 +63,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 
+from .cleanup_clock import PROCESS_CLOCK, async_clock_source, monotonic
 from .cleanup_events import CleanupEventCallback, CleanupEvents
 from .cleanup_inputs import (
     SeedingLookup,
@@ -90,34 +85,7 @@ from .long_lived import with_objects_set_aside
 
 type CleanupTrigger = Literal["schedule", "button", "action", "delete_media"]
 
-# Linux names each boot: readings of the monotonic clock (which counts from
-# the boot) compare across restarts of Home Assistant on the same boot.
-BOOT_ID_FILE: Final = "/proc/sys/kernel/random/boot_id"
-# Elsewhere, readings compare within this process only.
-_PROCESS_CLOCK: Final = f"process:{uuid.uuid4().hex}"
-
-MEDIA_TYPE_OF_SERVICE: Final[dict[str, MediaType]] = {
-    "radarr": "movies",
-    "sonarr": "series",
-    "lidarr": "albums",
-}
-
-
 _UNLOADED: Final = "Stopped: the LCARS entry was unloaded during the run"
-
-
-def _monotonic() -> float:
-    # Looked up on every call, so that a test's clock (freezegun) applies.
-    return time.monotonic()
-
-
-def _read_boot_id() -> str | None:
-    """Return the id of this boot of the machine, or None where there is none."""
-    try:
-        with open(BOOT_ID_FILE, encoding="ascii") as file:
-            return file.read().strip() or None
-    except OSError:
-        return None
 
 
 class CleanupManager:
@@ -168,8 +136,8 @@ class CleanupManager:
         # when it changes under it.
         self._dry_run_turned_on = 0
         # Which monotonic clock readings come from (see `cleanup.clock`).
-        self._clock_source = _PROCESS_CLOCK
-        self.monotonic: Callable[[], float] = _monotonic
+        self._clock_source = PROCESS_CLOCK
+        self.monotonic: Callable[[], float] = monotonic
 
     def _read_options(self, options: Mapping[str, Any]) -> None:
         """Take the cleanup options; PolicyError, with nothing changed, if invalid."""
@@ -218,9 +186,7 @@ class CleanupManager:
         Stored state that cannot be read, whatever its shape, is dropped:
         dry run is on, nothing is listed, and a repair issue says so.
         """
-        boot = await self.hass.async_add_executor_job(_read_boot_id)
-        if boot:
-            self._clock_source = f"boot:{boot}"
+        self._clock_source = await async_clock_source(self.hass)
         state = await self._store.async_load()
         self.dry_run, self.automatic = state.dry_run, state.automatic
         self.ledger, self.leaving_soon = state.ledger, state.leaving_soon
@@ -307,13 +273,6 @@ class CleanupManager:
         await self._async_save()
         self._notify()
 
-    def expiration_days(self, kind: str, free_percent: float | None) -> int | None:
-        """Return the age limit in effect for a root folder of an *arr kind."""
-        media_type = MEDIA_TYPE_OF_SERVICE.get(kind)
-        if media_type is None or free_percent is None:
-            return None
-        return self.policy.limit_at(media_type, free_percent)
-
     # -- schedule --------------------------------------------------------
 
     @property
@@ -359,6 +318,11 @@ class CleanupManager:
         finally:
             self._work.discard(task)
 
+    def _stopped_by_unload(self) -> bool:
+        """Whether a CancelledError came from the entry unloading, not a caller."""
+        current = asyncio.current_task()
+        return self.closed and not (current is not None and current.cancelling())
+
     # -- runs ------------------------------------------------------------
 
     async def async_preview(self) -> Plan:
@@ -399,8 +363,7 @@ class CleanupManager:
                     self._async_run(trigger, dry, started)
                 )
             except asyncio.CancelledError:
-                current = asyncio.current_task()
-                if not self.closed or (current is not None and current.cancelling()):
+                if not self._stopped_by_unload():
                     raise
                 # Stopped by the unload: the entry's state is the next
                 # instance's, so this run records nothing.
@@ -567,15 +530,6 @@ class CleanupManager:
             inputs.find, key, policy, self.seeding
         )
 
-    def protections(self, item: Candidate) -> tuple[Protection, ...]:
-        """Return what keeps an item under the policy."""
-        return protections_of(item, self.policy)
-
-    @staticmethod
-    def protections_text(found: Sequence[Protection]) -> str:
-        """Name what protects an item, for a person."""
-        return protections_text(found)
-
     async def async_delete_item(
         self, item: Candidate, *, dry_run: bool | None, reason: str
     ) -> tuple[CleanupRunSummary, ExecutionReport]:
@@ -596,8 +550,7 @@ class CleanupManager:
                     )
                 )
             except asyncio.CancelledError:
-                current = asyncio.current_task()
-                if not self.closed or (current is not None and current.cancelling()):
+                if not self._stopped_by_unload():
                     raise
                 raise HomeAssistantError(
                     translation_domain=DOMAIN, translation_key="entry_unloading"
