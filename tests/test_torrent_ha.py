@@ -473,6 +473,7 @@ async def test_free_space_that_cannot_be_read_is_unknown_and_said_once(
         await wait_for(lambda: manager.free_space is not None, 10)
         reads = 0
 
+        @callback
         def count() -> None:
             nonlocal reads
             reads += 1

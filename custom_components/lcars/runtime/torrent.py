@@ -19,7 +19,6 @@ from typing import Any, Final
 
 from custom_components.lcars.cleanup.reasons import shown_percent
 from custom_components.lcars.const import ATTR_CONFIG_ENTRY_ID, DOMAIN
-from custom_components.lcars.listeners import async_subscribe
 from custom_components.lcars.runtime.torrent_backends import (
     client_backend,
     engine_factory,
@@ -51,7 +50,12 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.dispatcher import (
+    async_dispatcher_connect,
+    async_dispatcher_send,
+)
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
+from homeassistant.util.signal_type import SignalType
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -138,8 +142,14 @@ class TorrentManager:
         # Category given when a torrent was added through LCARS, by info hash;
         # stored, so that a categorised torrent keeps its sensors on restart.
         self._categories = TorrentCategories(hass, entry.entry_id)
-        self._listeners: list[CALLBACK_TYPE] = []
-        self._event_listeners: list[Callable[[TorrentEvent], None]] = []
+        # The entities and the hand-off follow the figures and the events
+        # through Home Assistant's dispatcher, on signals of the entry.
+        self._updated: SignalType[()] = SignalType(
+            f"{DOMAIN}_{entry.entry_id}_torrents"
+        )
+        self._events: SignalType[TorrentEvent] = SignalType(
+            f"{DOMAIN}_{entry.entry_id}_torrent_event"
+        )
         self._unsubscribers: list[CALLBACK_TYPE] = []
         self._cancel_stop: CALLBACK_TYPE | None = None
         self._cancel_retry: CALLBACK_TYPE | None = None
@@ -232,19 +242,18 @@ class TorrentManager:
     @callback
     def async_add_listener(self, update_callback: CALLBACK_TYPE) -> CALLBACK_TYPE:
         """Call `update_callback` after every status update; return the unsubscribe."""
-        return async_subscribe(self._listeners, update_callback)
+        return async_dispatcher_connect(self.hass, self._updated, update_callback)
 
     @callback
     def async_add_event_listener(
         self, event_callback: Callable[[TorrentEvent], None]
     ) -> CALLBACK_TYPE:
         """Call `event_callback` with every torrent event; return the unsubscribe."""
-        return async_subscribe(self._event_listeners, event_callback)
+        return async_dispatcher_connect(self.hass, self._events, event_callback)
 
     @callback
     def _notify(self) -> None:
-        for update_callback in list(self._listeners):
-            update_callback()
+        async_dispatcher_send(self.hass, self._updated)
 
     # Life cycle
 
@@ -449,7 +458,7 @@ class TorrentManager:
 
     @callback
     def _on_event(self, event: TorrentEvent) -> None:
-        """Pass one backend event on to the bus and the listeners."""
+        """Pass one backend event on to the bus, the entities and the hand-off."""
         self.hass.bus.async_fire(
             EVENT_TORRENT,
             {
@@ -462,8 +471,7 @@ class TorrentManager:
         )
         if event.kind is EventKind.REMOVED:
             self._categories.forget(event.info_hash)
-        for event_callback in list(self._event_listeners):
-            event_callback(event)
+        async_dispatcher_send(self.hass, self._events, event)
         # New and removed torrents show at once, not at the next update.
         self._async_update()
 
