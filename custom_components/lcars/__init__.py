@@ -46,14 +46,10 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     return True
 
 
-async def async_setup_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> bool:
-    """Connect to every service of the entry and set up the platforms."""
-    # New options apply to their part alone where they can; adding, changing
-    # or removing a service, and any other change, reload the entry. Listen
-    # before the first refreshes so a service added meanwhile is not lost.
-    entry.async_on_unload(
-        entry.add_update_listener(EntryUpdates(entry).async_on_update)
-    )
+def _create_coordinators(
+    hass: HomeAssistant, entry: LcarsConfigEntry
+) -> dict[str, AnyCoordinator]:
+    """Make a client and a coordinator for each service of the entry."""
     coordinators: dict[str, AnyCoordinator] = {}
     for subentry_id, subentry in entry.subentries.items():
         if subentry.subentry_type not in SERVICE_TYPES:
@@ -73,6 +69,18 @@ async def async_setup_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> boo
                 translation_placeholders={"service": subentry.title},
             ) from err
         coordinators[subentry_id] = create_coordinator(hass, entry, subentry, client)
+    return coordinators
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> bool:
+    """Connect to every service of the entry and set up the platforms."""
+    # New options apply to their part alone where they can; adding, changing
+    # or removing a service, and any other change, reload the entry. Listen
+    # before the first refreshes so a service added meanwhile is not lost.
+    entry.async_on_unload(
+        entry.add_update_listener(EntryUpdates(entry).async_on_update)
+    )
+    coordinators = _create_coordinators(hass, entry)
 
     # Every service is read once before the entities are made, so those that
     # answer have states at once. One that does not answer does not hold up

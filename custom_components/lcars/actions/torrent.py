@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, cast
 
@@ -279,6 +280,50 @@ async def _async_fetch(hass: HomeAssistant, url: str) -> bytes:
     return data
 
 
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """The torrent a call names, read and checked."""
+
+    magnet: str | None
+    data: bytes | None
+    info_hash: str
+    name: str
+    # What a source that is no torrent is told; a URL says no more than that.
+    not_a_torrent: ServiceValidationError
+
+
+async def _async_read_source(hass: HomeAssistant, call: ServiceCall) -> _Source:
+    """Read the magnet, URL or file of the call; a translated error if no torrent."""
+    magnet: str | None = call.data.get(ATTR_MAGNET)
+    url: str | None = call.data.get(ATTR_URL)
+    data: bytes | None = None
+    if magnet is not None:
+        not_a_torrent = invalid("invalid_magnet")
+    elif url is not None:
+        not_a_torrent = _url_failed()
+    else:
+        not_a_torrent = invalid("invalid_torrent_file")
+    try:
+        if magnet is not None:
+            info = parse_magnet(magnet)
+            info_hash, name = info.info_hash, info.name
+        else:
+            if url is not None:
+                data = await _async_fetch(hass, url)
+            else:
+                path = await _async_path(
+                    hass, call.data[ATTR_PATH], "torrent_path_not_allowed", write=False
+                )
+                data = await hass.async_add_executor_job(_read_file, path)
+                if data is None:
+                    raise not_a_torrent
+            parsed = await hass.async_add_executor_job(parse_torrent, data)
+            info_hash, name = parsed.info_hash, parsed.name
+    except InvalidTorrentError as err:
+        raise not_a_torrent from err
+    return _Source(magnet, data, info_hash, name, not_a_torrent)
+
+
 async def async_add_torrent(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     """Add a torrent from a magnet URI, a URL or a file; answer its hash and name.
 
@@ -308,34 +353,14 @@ async def async_add_torrent(hass: HomeAssistant, call: ServiceCall) -> ServiceRe
     ).runtime_data.handoff
     save_path = await _async_save_path(hass, call, manager)
 
-    magnet: str | None = call.data.get(ATTR_MAGNET)
-    url: str | None = call.data.get(ATTR_URL)
-    data: bytes | None = None
-    # What a source that is no torrent is told; a URL says no more than that.
-    if magnet is not None:
-        not_a_torrent = invalid("invalid_magnet")
-    elif url is not None:
-        not_a_torrent = _url_failed()
-    else:
-        not_a_torrent = invalid("invalid_torrent_file")
-    try:
-        if magnet is not None:
-            info = parse_magnet(magnet)
-            info_hash, name = info.info_hash, info.name
-        else:
-            if url is not None:
-                data = await _async_fetch(hass, url)
-            else:
-                path = await _async_path(
-                    hass, call.data[ATTR_PATH], "torrent_path_not_allowed", write=False
-                )
-                data = await hass.async_add_executor_job(_read_file, path)
-                if data is None:
-                    raise not_a_torrent
-            parsed = await hass.async_add_executor_job(parse_torrent, data)
-            info_hash, name = parsed.info_hash, parsed.name
-    except InvalidTorrentError as err:
-        raise not_a_torrent from err
+    source = await _async_read_source(hass, call)
+    magnet, data, info_hash, name = (
+        source.magnet,
+        source.data,
+        source.info_hash,
+        source.name,
+    )
+    not_a_torrent = source.not_a_torrent
     if manager.status(info_hash) is not None:
         raise invalid("torrent_duplicate", info_hash=info_hash)
 
