@@ -437,6 +437,8 @@ def _series(
     policy: CleanupPolicy,
     episodes_by_series: Mapping[int, Sequence[Episode]],
 ) -> Iterator[Candidate]:
+    # One pass over the rows with every column's place read once: a large
+    # library's series list goes through here at every plan.
     c = _SERIES
     id_at, title_at, year_at = c["id"], c["title"], c["year"]
     tvdb_at, tmdb_at, imdb_at = c["tvdb_id"], c["tmdb_id"], c["imdb_id"]

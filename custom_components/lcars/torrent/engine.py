@@ -393,11 +393,13 @@ class TorrentEngine:
             raise EngineError(f"cannot read {path.name}: {err.strerror}") from err
         return await self.add_torrent_data(data, save_path=save_path, limits=limits)
 
-    async def _add(
-        self, params: Any, save_path: Path | None, limits: SeedingLimits | None
-    ) -> str:
-        lt = self._require_lt()
-        session = self._require_session()
+    async def _prepare(
+        self, lt: ModuleType, params: Any, save_path: Path | None
+    ) -> str | None:
+        """Set up a torrent's parameters and check it may be added.
+
+        Return its key when the parameters carry its hashes, else None.
+        """
         params.save_path = str(save_path or self.settings.download_dir)
         # The engine decides when torrents run (seeding limits, kill switch);
         # libtorrent's queue would resume what the engine paused.
@@ -426,6 +428,14 @@ class TorrentEngine:
             # before they are checked.
             params.flags |= lt.torrent_flags.upload_mode
             self._unchecked.add(wanted)
+        return wanted
+
+    async def _add(
+        self, params: Any, save_path: Path | None, limits: SeedingLimits | None
+    ) -> str:
+        lt = self._require_lt()
+        session = self._require_session()
+        wanted = await self._prepare(lt, params, save_path)
 
         def add() -> tuple[str, Any, TorrentStatus]:
             handle = session.add_torrent(params)
