@@ -95,3 +95,12 @@ CLEANUP_RESULTS: Final = (
 # Events on the bus.
 EVENT_CLEANUP_FINISHED: Final = "lcars_cleanup_finished"
 EVENT_MEDIA_DELETED: Final = "lcars_media_deleted"
+# A title was added to an *arr, or requested in Jellyseerr (`add_media`,
+# `request_media`); a Jellyseerr request was approved or declined.
+EVENT_MEDIA_ADDED: Final = "lcars_media_added"
+EVENT_REQUEST_CHANGED: Final = "lcars_request_changed"
+
+# Adding options: entry.options[CONF_ADDING] holds the route ("arr" or
+# "jellyseerr"), the Jellyseerr user requests are made as, and the defaults
+# of each *arr instance by subentry id.
+CONF_ADDING: Final = "adding"

@@ -23,6 +23,7 @@ from custom_components.lcars.clients import (
     LcarsClientError,
     NotFoundError,
     RadarrClient,
+    RefusedError,
     SonarrClient,
     WrongServiceError,
     redact_url,
@@ -507,10 +508,66 @@ async def test_validation_error_message(
         )
 
     server.handler = invalid
-    with pytest.raises(BadResponseError) as caught:
+    with pytest.raises(RefusedError) as caught:
         await RadarrClient(session, server.url, KEY).async_add_tag("")
-    check_error(caught.value, BadResponseError, "Radarr", server.url)
+    check_error(caught.value, RefusedError, "Radarr", server.url)
+    assert caught.value.status == 400
+    assert caught.value.messages == ("Label must not be empty",)
     assert "Label must not be empty" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "messages"),
+    [
+        (
+            409,
+            {"message": "Request for this media already exists."},
+            ("Request for this media already exists.",),
+        ),
+        (
+            400,
+            [{"errorMessage": "a"}, {"errorMessage": " "}, {"message": "b"}, 3],
+            ("a", "b"),
+        ),
+        (400, "not an object", ()),
+        (400, None, ()),
+    ],
+)
+async def test_refusals_keep_the_service_words(
+    server: TinyServer,
+    session: aiohttp.ClientSession,
+    status: int,
+    body: object,
+    messages: tuple[str, ...],
+) -> None:
+    async def refuse(request: web.Request) -> web.StreamResponse:
+        if body is None:
+            return web.Response(
+                status=status, text="<html>no</html>", content_type="text/html"
+            )
+        return web.json_response(body, status=status)
+
+    server.handler = refuse
+    with pytest.raises(RefusedError) as caught:
+        await RadarrClient(session, server.url, KEY).async_add_tag("x")
+    assert caught.value.status == status
+    assert caught.value.messages == messages
+    # Still a BadResponseError for callers that do not tell refusals apart.
+    assert isinstance(caught.value, BadResponseError)
+    assert KEY not in str(caught.value)
+
+
+async def test_a_refusal_status_outside_the_list_is_not_a_refusal(
+    server: TinyServer, session: aiohttp.ClientSession
+) -> None:
+    async def refuse(request: web.Request) -> web.StreamResponse:
+        return web.json_response({"message": "Gone"}, status=410)
+
+    server.handler = refuse
+    with pytest.raises(BadResponseError) as caught:
+        await RadarrClient(session, server.url, KEY).async_add_tag("x")
+    assert type(caught.value) is BadResponseError
+    assert "Gone" in str(caught.value)
 
 
 async def test_jellyfin_sends_the_mediabrowser_header(

@@ -13,6 +13,7 @@ from .errors import (
     InvalidUrlError,
     LcarsClientError,
     NotFoundError,
+    RefusedError,
     WrongServiceError,
 )
 from .http import redact_url, url_has_secrets
@@ -33,6 +34,7 @@ __all__ = [
     "LidarrClient",
     "NotFoundError",
     "RadarrClient",
+    "RefusedError",
     "SonarrClient",
     "WrongServiceError",
     "redact_url",

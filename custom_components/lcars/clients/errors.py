@@ -45,5 +45,24 @@ class WrongServiceError(BadResponseError):
         self.found = found
 
 
+class RefusedError(BadResponseError):
+    """The service understood the request and refused it, saying why.
+
+    Radarr, Sonarr and Lidarr answer a change they will not make with 400
+    and a list of validation messages ("Root folder '/x' does not exist");
+    Jellyseerr with 403 or 409 and one message ("Movie Quota exceeded.").
+    The messages are the service's own words, kept for the person who asked.
+    """
+
+    def __init__(
+        self, service: str, url: str, status: int, messages: tuple[str, ...]
+    ) -> None:
+        """Keep the status and the service's messages."""
+        said = "; ".join(messages)[:300] if messages else "no reason given"
+        super().__init__(service, url, f"refused (HTTP {status}): {said}")
+        self.status = status
+        self.messages = messages
+
+
 class NotFoundError(LcarsClientError):
     """The item asked for does not exist (HTTP 404 on an item path)."""

@@ -26,6 +26,7 @@ from .errors import (
     InvalidUrlError,
     LcarsClientError,
     NotFoundError,
+    RefusedError,
     WrongServiceError,
 )
 from .streaming import EMPTY, JsonStreamError, parse_json_array, parse_json_value
@@ -51,6 +52,11 @@ MAX_BODY_SIZE = 2 * 1024 * 1024
 
 # The largest explanation of a refused request worth reading.
 MAX_ERROR_BODY_SIZE = 256 * 1024
+
+# Statuses with which a service refuses a request it understood, saying why
+# in the body: a read with a bad query (400), a change that fails
+# validation (400) or clashes with what exists (409).
+REFUSAL_STATUSES: frozenset[int] = frozenset({400, 409})
 
 type QueryValue = str | int | float
 type Query = Mapping[str, QueryValue]
@@ -214,11 +220,13 @@ class HttpClient:
         params: Query | None = None,
         json_body: object = None,
         item: bool = False,
+        refusals: frozenset[int] = REFUSAL_STATUSES,
     ) -> T:
         """Send one request and hand the response to `handle`.
 
         The timeout covers connecting, the headers and reading the body in
         `handle`. With `item`, a 404 means the item asked for does not exist.
+        A status in `refusals` is a `RefusedError` with the service's words.
         """
         if "\n" in self._api_key or "\r" in self._api_key:
             raise self._error(AuthenticationError, "the API key contains a line break")
@@ -235,6 +243,7 @@ class HttpClient:
                 data=data,
                 headers=headers,
                 item=item,
+                refusals=refusals,
             )
         except BaseException as err:
             # The error may be kept for long (as the cause of the last failed
@@ -257,6 +266,7 @@ class HttpClient:
         data: bytes | None,
         headers: Mapping[str, str],
         item: bool,
+        refusals: frozenset[int],
     ) -> T:
         """Send the request and hand the response to `handle`, within the timeout."""
         async with (
@@ -271,7 +281,7 @@ class HttpClient:
                 allow_redirects=False,
             ) as response,
         ):
-            await self._check_status(response, path, item=item)
+            await self._check_status(response, path, item=item, refusals=refusals)
             return await handle(response)
 
     def _failure(self, err: BaseException, path: str) -> LcarsClientError | None:
@@ -304,12 +314,21 @@ class HttpClient:
         return None
 
     async def _check_status(
-        self, response: aiohttp.ClientResponse, path: str, *, item: bool
+        self,
+        response: aiohttp.ClientResponse,
+        path: str,
+        *,
+        item: bool,
+        refusals: frozenset[int] = REFUSAL_STATUSES,
     ) -> None:
         """Raise the error that the status code stands for."""
         status = response.status
         if status < 300:
             return
+        if status in refusals:
+            raise RefusedError(
+                self.service, self._url, status, await self._error_messages(response)
+            )
         if status in (401, 403):
             raise self._error(
                 AuthenticationError, f"the API key was refused (HTTP {status})"
@@ -326,23 +345,31 @@ class HttpClient:
             raise self._error(NotFoundError, f"{path} does not exist")
         if status == 404:
             raise self._error(BadResponseError, f"{path} was not found (HTTP 404)")
-        message = await self._error_message(response)
-        raise self._error(BadResponseError, f"HTTP {status} on {path}{message}")
+        messages = await self._error_messages(response)
+        said = f": {'; '.join(messages)[:300]}" if messages else ""
+        raise self._error(BadResponseError, f"HTTP {status} on {path}{said}")
 
-    async def _error_message(self, response: aiohttp.ClientResponse) -> str:
-        """Return the service's own explanation of a refused request, if any."""
+    async def _error_messages(
+        self, response: aiohttp.ClientResponse
+    ) -> tuple[str, ...]:
+        """Return the service's own explanation of a refused request, if any.
+
+        The *arr send a list of validation failures, each with its
+        `errorMessage`; Jellyseerr and the *arr's other refusals an object
+        with a `message`.
+        """
         try:
             data = await self._parse_body(response, MAX_ERROR_BODY_SIZE)
         except (JsonStreamError, aiohttp.ClientError):
-            return ""
+            return ()
         messages: list[str] = []
         entries = data if isinstance(data, list) else [data]
-        for entry in entries:
+        for entry in entries[:20]:
             if isinstance(entry, dict):
                 text = entry.get("errorMessage") or entry.get("message")
-                if isinstance(text, str):
-                    messages.append(text)
-        return f": {'; '.join(messages)[:300]}" if messages else ""
+                if isinstance(text, str) and text.strip():
+                    messages.append(text.strip()[:300])
+        return tuple(messages)
 
     def _check_content_type(self, response: aiohttp.ClientResponse, path: str) -> None:
         if "html" in response.content_type:
@@ -475,6 +502,7 @@ class HttpClient:
         params: Query | None = None,
         item: bool = False,
         answer: bool = False,
+        refusals: frozenset[int] = REFUSAL_STATUSES,
     ) -> Any:
         """Send a change (POST, PUT, DELETE).
 
@@ -492,7 +520,13 @@ class HttpClient:
             return None if data is EMPTY else data
 
         return await self._request(
-            method, path, handle, params=params, json_body=json_body, item=item
+            method,
+            path,
+            handle,
+            params=params,
+            json_body=json_body,
+            item=item,
+            refusals=refusals,
         )
 
 

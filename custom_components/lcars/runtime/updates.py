@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from custom_components.lcars.cleanup import PolicyError
 from custom_components.lcars.const import (
+    CONF_ADDING,
     CONF_CLEANUP,
     CONF_SCAN_INTERVAL,
     LOGGER,
@@ -30,7 +31,10 @@ if TYPE_CHECKING:
     from custom_components.lcars.data import LcarsConfigEntry
 
 # The options applied without a reload.
-APPLIED_IN_PLACE: Final = frozenset({CONF_SCAN_INTERVAL, CONF_CLEANUP, CONF_TORRENT})
+# Adding options are read by the actions at each call: nothing to apply.
+APPLIED_IN_PLACE: Final = frozenset(
+    {CONF_SCAN_INTERVAL, CONF_CLEANUP, CONF_TORRENT, CONF_ADDING}
+)
 
 
 @dataclass(frozen=True, slots=True)
