@@ -13,6 +13,8 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any, ClassVar, Literal, NamedTuple
 
+from custom_components.lcars.library.candidates import Candidate
+
 from .convert import (
     as_bool,
     as_dict,
@@ -25,12 +27,18 @@ from .convert import (
     path_key,
     to_utc,
 )
-from .errors import BadResponseError, NotFoundError
-from .http import HttpClient, concurrent_requests, flag
+from .errors import (
+    BadResponseError,
+    LookupUnavailableError,
+    NotFoundError,
+    RefusedError,
+)
+from .http import REFUSAL_STATUSES, HttpClient, concurrent_requests, flag
 from .models import (
     CalendarEntry,
     CalendarEntryRow,
     DiskSpace,
+    Profile,
     QueueItem,
     RootFolder,
     SystemStatus,
@@ -39,6 +47,15 @@ from .models import (
 from .streaming import release
 
 type TagMode = Literal["add", "remove", "replace"]
+type Projection = Callable[[Any], Candidate]
+
+# The most results of one lookup kept: a person chooses among a few, and a
+# term such as "the" finds hundreds.
+MAX_LOOKUP_RESULTS = 50
+# What a lookup refuses with the service's words: a bad term (400), and its
+# metadata source out of reach (503).
+LOOKUP_UNAVAILABLE = 503
+LOOKUP_REFUSALS: frozenset[int] = REFUSAL_STATUSES | {LOOKUP_UNAVAILABLE}
 
 # The start of a calendar entry row.
 _START = itemgetter(2)
@@ -115,6 +132,37 @@ def _disk_space(data: Any) -> DiskSpace | None:
         free_space=int_or_zero(data.get("freeSpace")),
         total_space=int_or_zero(data.get("totalSpace")),
     )
+
+
+def profile_from_json(data: Any) -> Profile:
+    """Read a quality or metadata profile: its id and name."""
+    return Profile(id=require_int(data["id"]), name=str(data.get("name") or ""))
+
+
+def _shaped(project: Projection) -> Callable[[Any], Candidate]:
+    """Refuse an element that is not an object, as a shape error."""
+
+    def check(data: Any) -> Candidate:
+        if not isinstance(data, dict):
+            raise TypeError("expected an object")
+        return project(data)
+
+    return check
+
+
+def _first(project: Projection, limit: int) -> Callable[[Any], Candidate | None]:
+    """Project the first `limit` elements of a list and skip the rest."""
+    kept = 0
+    shaped = _shaped(project)
+
+    def first(data: Any) -> Candidate | None:
+        nonlocal kept
+        if kept >= limit:
+            return None
+        kept += 1
+        return shaped(data)
+
+    return first
 
 
 def _tag(data: Any) -> Tag:
@@ -420,6 +468,68 @@ class ArrClient(HttpClient):
             records, lambda r: opt_int(r.get(self.history_item_key)), path
         )
         return set(found)
+
+    async def async_get_quality_profiles(self) -> list[Profile]:
+        """Every quality profile (`/qualityprofile`), by id and name."""
+        return await self._get_small_list(
+            f"{self.api}/qualityprofile", profile_from_json
+        )
+
+    async def _async_lookup(
+        self, what: str, term: str, project: Projection
+    ) -> list[Candidate]:
+        """Look a term up (`/{what}/lookup?term=`): one request, bounded results.
+
+        The answer is parsed as it arrives and only the first
+        MAX_LOOKUP_RESULTS results are kept. A 503 is the metadata source
+        out of reach (LookupUnavailableError); a refused term is a
+        RefusedError with the service's words.
+        """
+        try:
+            return await self._stream_list(
+                f"{self.api}/{what}/lookup",
+                _first(project, MAX_LOOKUP_RESULTS),
+                params={"term": term},
+                refusals=LOOKUP_REFUSALS,
+            )
+        except RefusedError as err:
+            if err.status != LOOKUP_UNAVAILABLE:
+                raise
+            message = "; ".join(err.messages) or "the metadata source is unavailable"
+            raise LookupUnavailableError(self.service, self.url, message) from None
+
+    async def _async_add(
+        self, what: str, body: Mapping[str, Any], project: Projection
+    ) -> Candidate:
+        """Add an item (`POST /{what}`); return the item the service created.
+
+        The *arr answer 201 with the new item. A change they refuse is a
+        RefusedError carrying their validation messages.
+        """
+        path = f"{self.api}/{what}"
+        data = await self._send("POST", path, json_body=body, answer=True)
+        return self._project_one(data, _shaped(project), path)
+
+    async def _async_find(
+        self,
+        what: str,
+        params: Mapping[str, str],
+        project: Projection,
+        matches: Callable[[Candidate], bool],
+    ) -> Candidate | None:
+        """Return the library item with an external id (`GET /{what}?...`), if any.
+
+        Only an item that `matches` counts: a server that does not know the
+        filter answers with its whole library.
+        """
+        shaped = _shaped(project)
+
+        def matching(data: Any) -> Candidate | None:
+            candidate = shaped(data)
+            return candidate if matches(candidate) else None
+
+        found = await self._stream_list(f"{self.api}/{what}", matching, params=params)
+        return found[0] if found else None
 
     async def async_get_tags(self) -> list[Tag]:
         """Every tag (`/tag`)."""

@@ -64,5 +64,19 @@ class RefusedError(BadResponseError):
         self.messages = messages
 
 
+class LookupUnavailableError(CannotConnectError):
+    """The service answers, but the metadata source its lookups need does not.
+
+    Radarr, Sonarr and Lidarr look titles up in TMDb, TVDb or MusicBrainz
+    through their own servers, and answer 503 with their message when those
+    cannot be reached ("Unable to communicate with TMDb").
+    """
+
+    def __init__(self, service: str, url: str, message: str) -> None:
+        """Keep the service's own words."""
+        super().__init__(service, url, f"lookups are unavailable: {message}")
+        self.message = message
+
+
 class NotFoundError(LcarsClientError):
     """The item asked for does not exist (HTTP 404 on an item path)."""

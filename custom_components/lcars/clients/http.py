@@ -478,6 +478,7 @@ class HttpClient:
         params: Query | None = None,
         member: str | None = None,
         item: bool = False,
+        refusals: frozenset[int] = REFUSAL_STATUSES,
     ) -> list[T]:
         """GET a large JSON list, parsing it as it arrives (see streaming.py)."""
 
@@ -491,7 +492,9 @@ class HttpClient:
                 max_size=MAX_LIST_SIZE,
             )
 
-        return await self._request("GET", path, handle, params=params, item=item)
+        return await self._request(
+            "GET", path, handle, params=params, item=item, refusals=refusals
+        )
 
     async def _send(
         self,

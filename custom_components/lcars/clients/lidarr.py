@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
+
+from custom_components.lcars.library.candidates import ID_MUSICBRAINZ, Candidate
 
 from .arr import (
     ArrClient,
     QueueNames,
     QueueRecord,
     bool_params,
+    profile_from_json,
     require_int,
     statistics,
     unique_titles,
@@ -26,6 +29,7 @@ from .convert import (
     root_folder_of,
 )
 from .http import concurrent_requests
+from .lookup import album_candidate, artist_candidate
 from .models import (
     Album,
     AlbumRow,
@@ -34,6 +38,7 @@ from .models import (
     CalendarEntry,
     CalendarEntryRow,
     LidarrSnapshot,
+    Profile,
     Rows,
 )
 
@@ -91,6 +96,11 @@ def album_from_json(data: Any) -> Album:
     return Album.from_row(album_row(data))
 
 
+def _same_id(candidate: Candidate, mbid: str) -> bool:
+    found = candidate.ids.get(ID_MUSICBRAINZ)
+    return isinstance(found, str) and found.casefold() == mbid.casefold()
+
+
 class LidarrClient(ArrClient):
     """A Lidarr server."""
 
@@ -133,6 +143,46 @@ class LidarrClient(ArrClient):
         if artist and albums:
             return f"{artist} - {albums}"
         return artist or albums
+
+    async def async_lookup_artists(self, term: str) -> list[Candidate]:
+        """Look artists up by name or MusicBrainz id (`lidarr:<id>`)."""
+        return await self._async_lookup("artist", term, artist_candidate)
+
+    async def async_lookup_albums(self, term: str) -> list[Candidate]:
+        """Look albums up by title or MusicBrainz id (`lidarr:<id>`)."""
+        return await self._async_lookup("album", term, album_candidate)
+
+    async def async_add_artist(self, body: Mapping[str, Any]) -> Candidate:
+        """Add an artist (`POST /artist`); return it as Lidarr created it."""
+        return await self._async_add("artist", body, artist_candidate)
+
+    async def async_add_album(self, body: Mapping[str, Any]) -> Candidate:
+        """Add an album, and its artist if new (`POST /album`)."""
+        return await self._async_add("album", body, album_candidate)
+
+    async def async_find_artist(self, mbid: str) -> Candidate | None:
+        """Return the library's artist with this MusicBrainz id, if there is one."""
+        return await self._async_find(
+            "artist",
+            {"mbId": mbid},
+            artist_candidate,
+            lambda artist: _same_id(artist, mbid),
+        )
+
+    async def async_find_album(self, mbid: str) -> Candidate | None:
+        """Return the library's album with this MusicBrainz id, if there is one."""
+        return await self._async_find(
+            "album",
+            {"foreignAlbumId": mbid},
+            album_candidate,
+            lambda album: _same_id(album, mbid),
+        )
+
+    async def async_get_metadata_profiles(self) -> list[Profile]:
+        """Every metadata profile (`/metadataprofile`), by id and name."""
+        return await self._get_small_list(
+            f"{self.api}/metadataprofile", profile_from_json
+        )
 
     async def async_get_artists(self) -> list[Artist]:
         """Every artist, parsed as it streams in."""

@@ -756,3 +756,11 @@ class JellyseerrSnapshot:
 
     status: SystemStatus
     requests: RequestCounts
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A quality or metadata profile of an *arr: what it downloads, or which releases."""
+
+    id: int
+    name: str

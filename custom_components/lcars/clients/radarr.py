@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
+
+from custom_components.lcars.library.candidates import ID_TMDB, Candidate
 
 from .arr import (
     ArrClient,
@@ -25,6 +28,7 @@ from .convert import (
     root_folder_of,
 )
 from .http import concurrent_requests
+from .lookup import movie_candidate
 from .models import (
     CalendarEntry,
     CalendarEntryRow,
@@ -121,6 +125,23 @@ class RadarrClient(ArrClient):
         path = self._library_item_path(movie_id)
         data = await self._get_object(path, item=True)
         return self._project_one(data, movie_from_json, path)
+
+    async def async_lookup(self, term: str) -> list[Candidate]:
+        """Look movies up by title or id (`tmdb:438631`); see `_async_lookup`."""
+        return await self._async_lookup("movie", term, movie_candidate)
+
+    async def async_add_movie(self, body: Mapping[str, Any]) -> Candidate:
+        """Add a movie (`POST /movie`); return it as Radarr created it."""
+        return await self._async_add("movie", body, movie_candidate)
+
+    async def async_find_movie(self, tmdb_id: int) -> Candidate | None:
+        """Return the library's movie with this TMDb id, if there is one."""
+        return await self._async_find(
+            "movie",
+            {"tmdbId": str(tmdb_id)},
+            movie_candidate,
+            lambda movie: movie.ids.get(ID_TMDB) == tmdb_id,
+        )
 
     async def async_delete_movie(
         self, movie_id: int, *, delete_files: bool = False, add_exclusion: bool = False

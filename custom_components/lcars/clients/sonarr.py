@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 import re
 from typing import Any
 
+from custom_components.lcars.library.candidates import ID_TVDB, Candidate
+
 from .arr import (
     ArrClient,
     QueueNames,
@@ -29,6 +31,7 @@ from .convert import (
 )
 from .errors import BadResponseError
 from .http import concurrent_requests
+from .lookup import series_candidate
 from .models import (
     CalendarEntry,
     CalendarEntryRow,
@@ -297,6 +300,23 @@ class SonarrClient(ArrClient):
     async def async_get_series(self) -> list[Series]:
         """Every series, parsed as it streams in."""
         return await self._stream_list(f"{self.api}/series", series_from_json)
+
+    async def async_lookup(self, term: str) -> list[Candidate]:
+        """Look series up by title or id (`tvdb:81189`); see `_async_lookup`."""
+        return await self._async_lookup("series", term, series_candidate)
+
+    async def async_add_series(self, body: Mapping[str, Any]) -> Candidate:
+        """Add a series (`POST /series`); return it as Sonarr created it."""
+        return await self._async_add("series", body, series_candidate)
+
+    async def async_find_series(self, tvdb_id: int) -> Candidate | None:
+        """Return the library's series with this TVDb id, if there is one."""
+        return await self._async_find(
+            "series",
+            {"tvdbId": str(tvdb_id)},
+            series_candidate,
+            lambda series: series.ids.get(ID_TVDB) == tvdb_id,
+        )
 
     async def async_get_series_by_id(self, series_id: int) -> Series:
         """One series; NotFoundError when there is no such series."""
