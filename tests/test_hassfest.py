@@ -408,6 +408,8 @@ async def test_actions_are_documented(
         "resume_torrent",
         "remove_torrent",
         "get_torrents",
+        "lookup_media",
+        "add_media",
     }
     described = yaml.safe_load((PACKAGE / "services.yaml").read_text(encoding="utf-8"))
     assert set(described) == registered

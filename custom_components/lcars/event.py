@@ -1,4 +1,4 @@
-"""Event entities of LCARS: cleanup runs and deleted media."""
+"""Event entities of LCARS: cleanup runs, deleted and added media, torrents."""
 
 from __future__ import annotations
 
@@ -9,14 +9,17 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import CLEANUP_RESULTS, EVENT_CLEANUP_FINISHED, EVENT_MEDIA_DELETED
+from .coordinator import ArrCoordinator
 from .data import LcarsConfigEntry
-from .entity import CleanupDeviceEntity, TorrentDeviceEntity
+from .entity import CleanupDeviceEntity, LcarsEntity, TorrentDeviceEntity
+from .runtime.adding import async_listen_media_added
 from .torrent import EventKind, TorrentEvent
 
 # The entities only pass on what the cleanup and the BitTorrent client tell.
 PARALLEL_UPDATES = 0
 
 EVENT_DELETED = "deleted"
+EVENT_ADDED = "added"
 
 
 async def async_setup_entry(
@@ -26,6 +29,9 @@ async def async_setup_entry(
 ) -> None:
     """Add the event entities of the cleanup."""
     async_add_entities([CleanupEventEntity(entry), MediaDeletedEventEntity(entry)])
+    async_add_entities(
+        MediaAddedEventEntity(coordinator) for coordinator in entry.runtime_data.arr
+    )
     if entry.runtime_data.torrent.enabled:
         async_add_entities([TorrentEventEntity(entry)])
 
@@ -95,6 +101,36 @@ class MediaDeletedEventEntity(_CleanupEventEntity):
     def _event_type(self, data: dict[str, Any]) -> str | None:
         """Return the one type every deletion is of."""
         return EVENT_DELETED
+
+
+class MediaAddedEventEntity(LcarsEntity[ArrCoordinator], EventEntity):
+    """Fires when LCARS added a movie, series, artist or album to this instance."""
+
+    _attr_translation_key = "media_added"
+
+    def __init__(self, coordinator: ArrCoordinator) -> None:
+        """Pass on the titles added to one *arr instance."""
+        super().__init__(coordinator, "media_added")
+        self._attr_event_types = [EVENT_ADDED]
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the entry's adds until the entity is removed."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_listen_media_added(
+                self.hass,
+                self.coordinator.config_entry.entry_id,
+                self._handle_media_added,
+            )
+        )
+
+    @callback
+    def _handle_media_added(self, data: dict[str, Any]) -> None:
+        """Pass on an add made to this instance."""
+        if data.get("instance_id") != self.coordinator.subentry_id:
+            return
+        self._trigger_event(EVENT_ADDED, data)
+        self.async_write_ha_state()
 
 
 # BitTorrent: what happens to torrents.

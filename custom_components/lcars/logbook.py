@@ -16,6 +16,7 @@ from .const import (
     ATTR_CONFIG_ENTRY_ID,
     DOMAIN,
     EVENT_CLEANUP_FINISHED,
+    EVENT_MEDIA_ADDED,
     EVENT_MEDIA_DELETED,
 )
 
@@ -76,6 +77,20 @@ def describe_media_deleted(data: Mapping[str, Any]) -> str:
     return f"deleted {title}: {reason}" if reason else f"deleted {title}"
 
 
+def describe_media_added(data: Mapping[str, Any]) -> str:
+    """Tell in one line what was added where: "added Dune (2021) to Radarr 4K"."""
+    title = data.get("title") or "an item"
+    year = data.get("year")
+    if isinstance(year, int) and not isinstance(year, bool):
+        title = f"{title} ({year})"
+    where = data.get("instance") or data.get("service") or "the library"
+    if data.get("route") == "jellyseerr":
+        status = data.get("status")
+        text = f"requested {title} in {where}"
+        return f"{text} ({status})" if status else text
+    return f"added {title} to {where}"
+
+
 @callback
 def async_describe_events(
     hass: HomeAssistant, async_describe_event: DescribeEventCallback
@@ -108,3 +123,12 @@ def async_describe_events(
         DOMAIN, EVENT_CLEANUP_FINISHED, async_describe_cleanup_finished
     )
     async_describe_event(DOMAIN, EVENT_MEDIA_DELETED, async_describe_media_deleted)
+
+    @callback
+    def async_describe_media_added(event: LazyEventPartialState) -> dict[str, str]:
+        return {
+            LOGBOOK_ENTRY_NAME: name_of(event.data),
+            LOGBOOK_ENTRY_MESSAGE: describe_media_added(event.data),
+        }
+
+    async_describe_event(DOMAIN, EVENT_MEDIA_ADDED, async_describe_media_added)

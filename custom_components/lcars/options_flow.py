@@ -1,4 +1,4 @@
-"""Options of the LCARS entry: polling, cleanup and BitTorrent, one menu entry each.
+"""Options of the LCARS entry: polling, cleanup, BitTorrent and adding, one menu entry each.
 
 The forms and the conversions of their values are in schemas.py; the text
 of the cleanup rules is read by `cleanup.policy_text`.
@@ -11,18 +11,31 @@ from typing import Any
 
 import voluptuous as vol
 
-from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
+from homeassistant.config_entries import ConfigEntryState, ConfigFlowResult, OptionsFlow
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from homeassistant.core import callback
 
 from .cleanup import CleanupPolicy, PolicyError
 from .cleanup.policy_text import PolicyTextError, form_values, policy_from_form
+from .clients import LcarsClientError
+from .clients.models import Profile
 from .const import (
+    CONF_ADDING,
     CONF_CLEANUP,
     CONF_CLEANUP_POLICY,
     CONF_SCAN_INTERVAL,
     DEFAULT_SCAN_INTERVAL,
     LOGGER,
+)
+from .coordinator import ArrCoordinator, LidarrCoordinator
+from .data import LcarsConfigEntry
+from .library.additions import (
+    OPT_DEFAULT_FOR_KIND,
+    OPT_INSTANCES,
+    OPT_ROUTE,
+    ROUTE_ARR,
+    ROUTE_JELLYSEERR,
+    AddSettings,
 )
 from .permissions import PathNotAllowedError, async_check_path
 from .runtime.torrent_backends import client_backend
@@ -30,12 +43,17 @@ from .schemas import (
     CLEANUP_RULES_SCHEMA,
     CLIENT_DEFAULTS,
     CLIENT_NAMES,
+    CONF_ADDING_INSTANCE,
     CONF_CONFIRM,
     CONFIRM_SCHEMA,
     SCAN_INTERVAL_SELECTOR,
     TORRENT_CHOICE_SCHEMA,
     TORRENT_CLIENT_SCHEMA,
     TORRENT_ENGINE_SCHEMA,
+    adding_defaults_schema,
+    adding_defaults_shown,
+    adding_defaults_values,
+    adding_schema,
     cleanup_schedule_schema,
     cleanup_schedule_values,
     client_values,
@@ -72,6 +90,11 @@ class LcarsOptionsFlow(OptionsFlow):
     _pending_policy: CleanupPolicy
     # Whether BitTorrent runs and with which backend, until the next step saves.
     _torrent_choice: dict[str, Any]
+    # The route and the instance chosen, and what that instance offers, until
+    # its defaults are saved.
+    _adding_route: str
+    _adding_instance: ArrCoordinator
+    _adding_choices: tuple[list[str], list[Profile], list[Profile]]
 
     @property
     def _cleanup(self) -> dict[str, Any]:
@@ -116,7 +139,13 @@ class LcarsOptionsFlow(OptionsFlow):
         """Choose what to change."""
         return self.async_show_menu(
             step_id="init",
-            menu_options=["polling", "cleanup_rules", "cleanup_schedule", "torrent"],
+            menu_options=[
+                "polling",
+                "cleanup_rules",
+                "cleanup_schedule",
+                "torrent",
+                "adding",
+            ],
         )
 
     # ----------------------------------------------------------------------- polling
@@ -348,6 +377,132 @@ class LcarsOptionsFlow(OptionsFlow):
             return {CONF_URL: "invalid_url"}
         await backend.stop()
         return {}
+
+    # ----------------------------------------------------------------------- adding
+
+    @property
+    def _adding(self) -> dict[str, Any]:
+        """The current adding options."""
+        stored = self.config_entry.options.get(CONF_ADDING)
+        return dict(stored) if isinstance(stored, Mapping) else {}
+
+    @property
+    def _adding_instances(self) -> dict[str, Any]:
+        """The stored defaults by subentry id, of the instances that still exist."""
+        stored = self._adding.get(OPT_INSTANCES)
+        existing = self.config_entry.subentries
+        if not isinstance(stored, Mapping):
+            return {}
+        return {k: v for k, v in stored.items() if k in existing}
+
+    async def async_step_adding(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask how movies and series are added, and which instance to set up."""
+        if self.config_entry.state is not ConfigEntryState.LOADED:
+            return self.async_abort(reason="entry_not_loaded")
+        entry: LcarsConfigEntry = self.config_entry
+        instances = {c.subentry_id: c.subentry.title for c in entry.runtime_data.arr}
+        routes = [ROUTE_ARR]
+        if entry.runtime_data.jellyseerr:
+            routes.append(ROUTE_JELLYSEERR)
+        if not instances and len(routes) == 1:
+            return self.async_abort(reason="nothing_to_add")
+        schema = adding_schema(routes, instances)
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            route = user_input.get(OPT_ROUTE, ROUTE_ARR)
+            chosen = user_input.get(CONF_ADDING_INSTANCE)
+            if chosen is None:
+                # No *arr to set up: the route is all there is.
+                return self._async_save_adding(route)
+            self._adding_route = route
+            self._adding_instance = entry.runtime_data.coordinators[chosen]  # type: ignore[assignment]
+            errors = await self._async_read_adding_choices()
+            if not errors:
+                return await self.async_step_adding_defaults()
+        shown = {
+            OPT_ROUTE: self._adding.get(OPT_ROUTE, ROUTE_ARR),
+            CONF_ADDING_INSTANCE: next(iter(instances), None),
+        } | (user_input or {})
+        return self.async_show_form(
+            step_id="adding",
+            data_schema=self.add_suggested_values_to_schema(schema, shown),
+            errors=errors,
+        )
+
+    async def _async_read_adding_choices(self) -> dict[str, str]:
+        """Read what the chosen instance offers now; return the form errors."""
+        coordinator = self._adding_instance
+        if coordinator.data is None:
+            return {CONF_ADDING_INSTANCE: "arr_not_answered"}
+        metadata: list[Profile] = []
+        try:
+            quality = await coordinator.client.async_get_quality_profiles()
+            if isinstance(coordinator, LidarrCoordinator):
+                metadata = await coordinator.client.async_get_metadata_profiles()
+        except LcarsClientError:
+            return {CONF_ADDING_INSTANCE: "arr_cannot_connect"}
+        folders = [f.path for f in coordinator.data.root_folders if f.accessible]
+        if not folders or not quality:
+            return {CONF_ADDING_INSTANCE: "arr_nothing_to_choose"}
+        self._adding_choices = (folders, quality, metadata)
+        return {}
+
+    async def async_step_adding_defaults(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the defaults of the chosen instance, among what it offers."""
+        coordinator = self._adding_instance
+        service = coordinator.kind
+        if user_input is not None:
+            return self._async_save_adding(
+                self._adding_route,
+                coordinator,
+                adding_defaults_values(service, user_input),
+            )
+        current = AddSettings.from_options(
+            service, self._adding_instances.get(coordinator.subentry_id)
+        )
+        return self.async_show_form(
+            step_id="adding_defaults",
+            data_schema=self.add_suggested_values_to_schema(
+                adding_defaults_schema(service, *self._adding_choices),
+                adding_defaults_shown(current),
+            ),
+            description_placeholders={"instance": coordinator.subentry.title},
+        )
+
+    @callback
+    def _async_save_adding(
+        self,
+        route: str,
+        coordinator: ArrCoordinator | None = None,
+        settings: AddSettings | None = None,
+    ) -> ConfigFlowResult:
+        """Store the route and one instance's defaults; those of removed ones go.
+
+        One instance of a service is the default for its kinds: choosing
+        another one takes the mark off the first.
+        """
+        instances = self._adding_instances
+        if coordinator is not None and settings is not None:
+            if settings.default_for_kind:
+                same_service = {
+                    sid
+                    for sid, sub in self.config_entry.subentries.items()
+                    if sub.subentry_type == coordinator.kind
+                }
+                instances = {
+                    sid: dict(values) | {OPT_DEFAULT_FOR_KIND: False}
+                    if sid in same_service and isinstance(values, Mapping)
+                    else values
+                    for sid, values in instances.items()
+                }
+            instances[coordinator.subentry_id] = settings.to_options()
+        return self._async_save(
+            **{CONF_ADDING: self._adding | {OPT_ROUTE: route, OPT_INSTANCES: instances}}
+        )
 
 
 def _ignore_event(_event: TorrentEvent) -> None:

@@ -8,7 +8,7 @@ of Home Assistant.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 import voluptuous as vol
@@ -37,6 +37,7 @@ from homeassistant.helpers.selector import (
 
 from .cleanup.policy_text import MAX_GIB_PER_RUN
 from .clients import redact_url
+from .clients.models import Profile
 from .const import (
     CONF_CLEANUP_INTERVAL,
     CONF_IMPORT_EXCLUSION,
@@ -48,6 +49,24 @@ from .const import (
     MIN_CLEANUP_INTERVAL_MINUTES,
     MIN_SCAN_INTERVAL_SECONDS,
 )
+from .library.additions import (
+    MINIMUM_AVAILABILITY_VALUES,
+    MONITOR_VALUES,
+    OPT_DEFAULT_FOR_KIND,
+    OPT_METADATA_PROFILE,
+    OPT_MINIMUM_AVAILABILITY,
+    OPT_MONITOR,
+    OPT_MONITORED,
+    OPT_QUALITY_PROFILE,
+    OPT_ROOT_FOLDER,
+    OPT_ROUTE,
+    OPT_SEARCH,
+    OPT_SEASON_FOLDER,
+    AddSettings,
+    from_option_key,
+    option_key,
+)
+from .library.kinds import ServiceKind
 from .runtime.torrent_backends import default_download_dir
 from .torrent.options import (
     BACKEND_QBITTORRENT,
@@ -448,3 +467,103 @@ def client_values(
             user_input.get(CONF_CLIENT_DOWNLOAD_DIR) or ""
         ).strip(),
     } | _seeding_values(user_input)
+
+
+# ----------------------------------------------------------------------- adding
+
+# The instance whose adding defaults the next step shows.
+CONF_ADDING_INSTANCE: Final = "instance"
+
+
+def _select(
+    options: Sequence[str] | Sequence[SelectOptionDict],
+    *,
+    translation_key: str | None = None,
+    mode: SelectSelectorMode = SelectSelectorMode.DROPDOWN,
+) -> SelectSelector:
+    config = SelectSelectorConfig(options=options, mode=mode)
+    if translation_key is not None:
+        config["translation_key"] = translation_key
+    return SelectSelector(config)
+
+
+def adding_schema(routes: Iterable[str], instances: Mapping[str, str]) -> vol.Schema:
+    """Ask for the route of movies and series, and the instance to set up.
+
+    `routes` are those on offer (Jellyseerr only when one is connected) and
+    `instances` the *arr by subentry id, with their names.
+    """
+    offered = list(routes)
+    schema: dict[Any, Any] = {}
+    if len(offered) > 1:
+        schema[vol.Required(OPT_ROUTE)] = _select(
+            offered, translation_key="adding_route", mode=SelectSelectorMode.LIST
+        )
+    if instances:
+        schema[vol.Required(CONF_ADDING_INSTANCE)] = _select(
+            [SelectOptionDict(value=key, label=name) for key, name in instances.items()]
+        )
+    return vol.Schema(schema)
+
+
+def _profile_options(profiles: Iterable[Profile]) -> list[SelectOptionDict]:
+    return [SelectOptionDict(value=str(p.id), label=p.name) for p in profiles]
+
+
+def adding_defaults_schema(
+    service: ServiceKind,
+    root_folders: Iterable[str],
+    quality_profiles: Iterable[Profile],
+    metadata_profiles: Iterable[Profile] = (),
+) -> vol.Schema:
+    """Ask for one instance's adding defaults, among what it has now."""
+    schema: dict[Any, Any] = {
+        vol.Required(OPT_ROOT_FOLDER): _select(list(root_folders)),
+        vol.Required(OPT_QUALITY_PROFILE): _select(_profile_options(quality_profiles)),
+    }
+    if service == ServiceKind.LIDARR:
+        schema[vol.Required(OPT_METADATA_PROFILE)] = _select(
+            _profile_options(metadata_profiles)
+        )
+    schema[vol.Required(OPT_MONITORED)] = BOOLEAN_SELECTOR
+    schema[vol.Required(OPT_MONITOR)] = _select(
+        [option_key(v) for v in MONITOR_VALUES[service]], translation_key="add_monitor"
+    )
+    if service == ServiceKind.RADARR:
+        schema[vol.Required(OPT_MINIMUM_AVAILABILITY)] = _select(
+            [option_key(v) for v in MINIMUM_AVAILABILITY_VALUES],
+            translation_key="minimum_availability",
+        )
+    if service == ServiceKind.SONARR:
+        schema[vol.Required(OPT_SEASON_FOLDER)] = BOOLEAN_SELECTOR
+    schema[vol.Required(OPT_SEARCH)] = BOOLEAN_SELECTOR
+    schema[vol.Required(OPT_DEFAULT_FOR_KIND)] = BOOLEAN_SELECTOR
+    return vol.Schema(schema)
+
+
+def adding_defaults_shown(settings: AddSettings) -> dict[str, Any]:
+    """Return the values the defaults form shows, as the selects spell them."""
+    shown = {k: v for k, v in settings.to_options().items() if v is not None}
+    for key in (OPT_QUALITY_PROFILE, OPT_METADATA_PROFILE):
+        if key in shown:
+            shown[key] = str(shown[key])
+    for key in (OPT_MONITOR, OPT_MINIMUM_AVAILABILITY):
+        if key in shown:
+            shown[key] = option_key(shown[key])
+    return shown
+
+
+def adding_defaults_values(
+    service: ServiceKind, user_input: Mapping[str, Any]
+) -> AddSettings:
+    """Return the defaults the form gave, as settings (ids as numbers)."""
+    values = dict(user_input)
+    for key in (OPT_QUALITY_PROFILE, OPT_METADATA_PROFILE):
+        if key in values:
+            values[key] = int(values[key])
+    values[OPT_MONITOR] = from_option_key(values[OPT_MONITOR], MONITOR_VALUES[service])
+    if OPT_MINIMUM_AVAILABILITY in values:
+        values[OPT_MINIMUM_AVAILABILITY] = from_option_key(
+            values[OPT_MINIMUM_AVAILABILITY], MINIMUM_AVAILABILITY_VALUES
+        )
+    return AddSettings.from_options(service, values)

@@ -20,6 +20,12 @@ from homeassistant.core import (
     callback,
 )
 
+from .actions.adding import (
+    ADD_MEDIA_SCHEMA,
+    LOOKUP_MEDIA_SCHEMA,
+    async_add_media,
+    async_lookup_media,
+)
 from .actions.cleanup import (
     DELETE_MEDIA_SCHEMA,
     PREVIEW_CLEANUP_SCHEMA,
@@ -75,6 +81,8 @@ ACTIONS: Final[dict[str, tuple[Handler, vol.All, SupportsResponse]]] = {
     "resume_torrent": (async_resume_torrent, TORRENT_SCHEMA, NONE),
     "remove_torrent": (async_remove_torrent, REMOVE_TORRENT_SCHEMA, NONE),
     "get_torrents": (async_get_torrents, GET_TORRENTS_SCHEMA, ONLY),
+    "lookup_media": (async_lookup_media, LOOKUP_MEDIA_SCHEMA, ONLY),
+    "add_media": (async_add_media, ADD_MEDIA_SCHEMA, OPTIONAL),
 }
 
 

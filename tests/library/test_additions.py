@@ -8,9 +8,12 @@ import pytest
 
 from custom_components.lcars.library.additions import (
     DEFAULT_MONITOR,
+    MINIMUM_AVAILABILITY_VALUES,
     MONITOR_VALUES,
     AddSettings,
     add_body,
+    from_option_key,
+    option_key,
 )
 from custom_components.lcars.library.candidates import Candidate
 from custom_components.lcars.library.kinds import MediaKind, ServiceKind
@@ -168,3 +171,15 @@ def test_album_body() -> None:
     # An album without its artist still gets one to add.
     alone = add_body(_candidate(MediaKind.ALBUM, {"title": "X"}), settings)
     assert alone["artist"]["rootFolderPath"] == "/music"
+
+
+def test_option_keys() -> None:
+    assert option_key("movieOnly") == "movie_only"
+    assert option_key("inCinemas") == "in_cinemas"
+    assert option_key("all") == "all"
+    for values in (*MONITOR_VALUES.values(), MINIMUM_AVAILABILITY_VALUES):
+        for value in values:
+            assert from_option_key(option_key(value), values) == value
+            assert from_option_key(value, values) == value
+    assert from_option_key(" Movie_Only ", MONITOR_VALUES[RADARR]) == "movieOnly"
+    assert from_option_key("firstSeason", MONITOR_VALUES[RADARR]) is None

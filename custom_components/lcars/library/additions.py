@@ -10,12 +10,21 @@ builds the item's folder itself.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+import re
 from typing import Any, Final
 
 from .candidates import Candidate
 from .kinds import MediaKind, ServiceKind
+
+# The adding options: the route of movies and series (through the *arr, or
+# as Jellyseerr requests) and each instance's defaults by subentry id.
+OPT_ROUTE: Final = "route"
+OPT_INSTANCES: Final = "instances"
+ROUTE_ARR: Final = "arr"
+ROUTE_JELLYSEERR: Final = "jellyseerr"
+ROUTES: Final = (ROUTE_ARR, ROUTE_JELLYSEERR)
 
 # Option names of one instance's defaults.
 OPT_ROOT_FOLDER: Final = "root_folder"
@@ -74,6 +83,20 @@ DEFAULT_MINIMUM_AVAILABILITY: Final = "released"
 # Fields of a looked-up resource left out of the body sent back: what the
 # *arr sets itself (its id, the item's path) and lists it reads again.
 _DROPPED: Final = ("id", "path", "statistics", "credits")
+
+
+_CAPITAL = re.compile(r"(?<!^)([A-Z])")
+
+
+def option_key(value: str) -> str:
+    """Spell an *arr value as Home Assistant's selectors take it: movieOnly → movie_only."""
+    return _CAPITAL.sub(r"_\1", value).lower()
+
+
+def from_option_key(text: str, allowed: Iterable[str]) -> str | None:
+    """Return the *arr value a text names, as spelled by `option_key` or by the *arr."""
+    wanted = text.strip().replace("_", "").casefold()
+    return next((v for v in allowed if v.casefold() == wanted), None)
 
 
 def _opt_id(value: Any) -> int | None:
