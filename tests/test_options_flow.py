@@ -17,6 +17,7 @@ from custom_components.lcars.cleanup import CleanupPolicy
 from custom_components.lcars.cleanup.policy import GIB, PolicyErrorCode
 from custom_components.lcars.cleanup.policy_text import FORM_FIELDS
 from custom_components.lcars.const import (
+    CONF_ADDING,
     CONF_CLEANUP,
     CONF_CLEANUP_INTERVAL,
     CONF_CLEANUP_POLICY,
@@ -28,6 +29,9 @@ from custom_components.lcars.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
 from homeassistant.helpers.selector import NumberSelector
+from simulator import Simulator
+
+from .conftest import subentry_data
 
 STRINGS = Path(__file__).parent.parent / "custom_components" / DOMAIN / "strings.json"
 
@@ -172,6 +176,7 @@ async def test_menu(hass: HomeAssistant, entry: MockConfigEntry) -> None:
         "cleanup_rules",
         "cleanup_schedule",
         "torrent",
+        "adding",
     ]
     menu = _strings()["options"]["step"]["init"]["menu_options"]
     assert set(menu) == set(options)
@@ -499,10 +504,19 @@ TORRENT_ERRORS = {
 }
 
 
+# Errors of the adding steps.
+ADDING_ERRORS = {"arr_not_answered", "arr_cannot_connect", "arr_nothing_to_choose"}
+
+
 def test_every_error_is_translated() -> None:
     """Every policy error and every form error has a text with known placeholders."""
     errors = _strings()["options"]["error"]
-    codes = set(get_args(PolicyErrorCode.__value__)) | FORM_ERRORS | TORRENT_ERRORS
+    codes = (
+        set(get_args(PolicyErrorCode.__value__))
+        | FORM_ERRORS
+        | TORRENT_ERRORS
+        | ADDING_ERRORS
+    )
     assert codes == set(errors)
     for code, text in errors.items():
         assert set(re.findall(r"{(\w+)}", text)) <= {"detail"}, code
@@ -903,3 +917,257 @@ async def test_watch_folder_checked_off_the_event_loop(
         (str(media / "downloads"), False),
         (str(media / "drop"), False),
     ]
+
+
+# --------------------------------------------------------------------------- adding
+
+
+async def _setup_with(
+    hass: HomeAssistant,
+    sim: Simulator,
+    names: list[str],
+    adding: dict[str, Any] | None = None,
+) -> MockConfigEntry:
+    """Set up LCARS with some simulated services (no platforms), and adding options."""
+    options: dict[str, Any] = {CONF_SCAN_INTERVAL: 3600}
+    if adding is not None:
+        options[CONF_ADDING] = adding
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="LCARS",
+        data={},
+        options=options,
+        entry_id="lcars_entry",
+        subentries_data=[subentry_data(sim, name) for name in names],
+    )
+    entry.add_to_hass(hass)
+    with patch("custom_components.lcars.PLATFORMS", []):
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+    return entry
+
+
+def _choices(result: Any, field: str) -> list[Any]:
+    """The options a select of a form offers."""
+    for marker, selector in result["data_schema"].schema.items():
+        if str(marker) == field:
+            options = selector.config["options"]
+            return [o["value"] if isinstance(o, dict) else o for o in options]
+    raise AssertionError(f"no field {field}")
+
+
+@pytest.fixture
+async def adding_sim(socket_enabled: None) -> Any:
+    """Two Radarr, a Sonarr, a Lidarr and a Jellyseerr."""
+    async with Simulator(
+        movies=3,
+        series=1,
+        artists=1,
+        seed=3,
+        instances={
+            "radarr": "radarr",
+            "radarr4k": "radarr",
+            "sonarr": "sonarr",
+            "lidarr": "lidarr",
+            "jellyseerr": "jellyseerr",
+        },
+    ) as sim:
+        yield sim
+
+
+async def test_adding_needs_a_loaded_entry(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await _submit(hass, result, {"next_step_id": "adding"})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "entry_not_loaded"
+
+
+async def test_adding_with_nothing_to_add(
+    hass: HomeAssistant, adding_sim: Simulator
+) -> None:
+    entry = await _setup_with(hass, adding_sim, [])
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await _submit(hass, result, {"next_step_id": "adding"})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "nothing_to_add"
+
+
+async def test_adding_route_only(hass: HomeAssistant, adding_sim: Simulator) -> None:
+    """With Jellyseerr and no *arr there is only the route to choose."""
+    entry = await _setup_with(hass, adding_sim, ["jellyseerr"])
+    result = await _open(hass, entry, "adding")
+    assert _choices(result, "route") == ["arr", "jellyseerr"]
+    assert [str(m) for m in result["data_schema"].schema] == ["route"]
+    assert _shown(result) == {"route": "arr"}
+    result = await _submit(hass, result, {"route": "jellyseerr"})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options[CONF_ADDING] == {"route": "jellyseerr", "instances": {}}
+    assert entry.options[CONF_SCAN_INTERVAL] == 3600
+
+
+async def test_adding_defaults_round_trip(
+    hass: HomeAssistant, adding_sim: Simulator
+) -> None:
+    """Read live, stored by id; one default instance per service."""
+    stored = {
+        "route": "arr",
+        "request_as": 7,
+        "instances": {
+            "sub_radarr4k": {"root_folder": "/movies", "default_for_kind": True},
+            # A removed instance's defaults go.
+            "sub_gone": {"root_folder": "/x"},
+        },
+    }
+    entry = await _setup_with(
+        hass, adding_sim, ["radarr", "radarr4k", "sonarr", "jellyseerr"], stored
+    )
+    adding_sim.reset_requests()
+    result = await _open(hass, entry, "adding")
+    # No Jellyseerr route without Jellyseerr; here there is one.
+    assert _choices(result, "route") == ["arr", "jellyseerr"]
+    assert _choices(result, "instance") == ["sub_radarr", "sub_radarr4k", "sub_sonarr"]
+    result = await _submit(hass, result, {"route": "arr", "instance": "sub_radarr"})
+    assert result["step_id"] == "adding_defaults"
+    assert result["description_placeholders"] == {"instance": "Radarr"}
+    assert _choices(result, "root_folder") == ["/movies", "/movies-4k"]
+    assert _choices(result, "quality_profile")[:2] == ["1", "2"]
+    assert _choices(result, "monitor") == ["movie_only", "movie_and_collection", "none"]
+    assert "season_folder" not in _shown(result)
+    assert _shown(result) == {
+        "monitored": True,
+        "monitor": "movie_only",
+        "minimum_availability": "released",
+        "search_now": True,
+        "default_for_kind": False,
+    }
+    # One live read: the quality profiles (root folders come from the snapshot).
+    assert adding_sim.requests("radarr") == [("GET", "/api/v3/qualityprofile")]
+    result = await _submit(
+        hass,
+        result,
+        {
+            "root_folder": "/movies-4k",
+            "quality_profile": "4",
+            "monitored": False,
+            "monitor": "movie_and_collection",
+            "minimum_availability": "in_cinemas",
+            "search_now": False,
+            "default_for_kind": True,
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options[CONF_ADDING] == {
+        "route": "arr",
+        "request_as": 7,
+        "instances": {
+            "sub_radarr4k": {"root_folder": "/movies", "default_for_kind": False},
+            "sub_radarr": {
+                "root_folder": "/movies-4k",
+                "quality_profile": 4,
+                "monitored": False,
+                "monitor": "movieAndCollection",
+                "minimum_availability": "inCinemas",
+                "search_now": False,
+                "default_for_kind": True,
+            },
+        },
+    }
+    # Shown again as stored; the entry was not reloaded.
+    result = await _open(hass, entry, "adding")
+    result = await _submit(hass, result, {"route": "arr", "instance": "sub_radarr"})
+    assert _shown(result)["quality_profile"] == "4"
+    assert _shown(result)["monitor"] == "movie_and_collection"
+    assert _shown(result)["minimum_availability"] == "in_cinemas"
+    # Sonarr asks for season folders; another instance keeps its mark.
+    result = await _open(hass, entry, "adding")
+    result = await _submit(hass, result, {"route": "arr", "instance": "sub_sonarr"})
+    assert _choices(result, "monitor")[:3] == ["all", "future", "missing"]
+    result = await _submit(
+        hass,
+        result,
+        {
+            "root_folder": "/tv",
+            "quality_profile": "1",
+            "monitored": True,
+            "monitor": "first_season",
+            "season_folder": False,
+            "search_now": True,
+            "default_for_kind": True,
+        },
+    )
+    instances = entry.options[CONF_ADDING]["instances"]
+    assert instances["sub_radarr"]["default_for_kind"] is True
+    assert instances["sub_sonarr"]["monitor"] == "firstSeason"
+    assert instances["sub_sonarr"]["season_folder"] is False
+
+
+async def test_adding_lidarr_metadata_profiles(
+    hass: HomeAssistant, adding_sim: Simulator
+) -> None:
+    entry = await _setup_with(hass, adding_sim, ["lidarr"])
+    result = await _open(hass, entry, "adding")
+    assert "route" not in [str(m) for m in result["data_schema"].schema]
+    result = await _submit(hass, result, {"instance": "sub_lidarr"})
+    assert _choices(result, "metadata_profile") == ["1", "2"]
+    result = await _submit(
+        hass,
+        result,
+        {
+            "root_folder": "/music",
+            "quality_profile": "2",
+            "metadata_profile": "1",
+            "monitored": True,
+            "monitor": "latest",
+            "search_now": True,
+            "default_for_kind": False,
+        },
+    )
+    assert entry.options[CONF_ADDING]["route"] == "arr"
+    assert entry.options[CONF_ADDING]["instances"]["sub_lidarr"] == {
+        "root_folder": "/music",
+        "quality_profile": 2,
+        "metadata_profile": 1,
+        "monitored": True,
+        "monitor": "latest",
+        "search_now": True,
+        "default_for_kind": False,
+    }
+
+
+async def test_adding_unreachable_instance(
+    hass: HomeAssistant, adding_sim: Simulator
+) -> None:
+    entry = await _setup_with(hass, adding_sim, ["radarr"])
+    result = await _open(hass, entry, "adding")
+    adding_sim.faults("radarr").set(status=500)
+    result = await _submit(hass, result, {"instance": "sub_radarr"})
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "adding"
+    assert result["errors"] == {"instance": "arr_cannot_connect"}
+    assert _shown(result)["instance"] == "sub_radarr"
+    adding_sim.faults("radarr").clear()
+    result = await _submit(hass, result, {"instance": "sub_radarr"})
+    assert result["step_id"] == "adding_defaults"
+
+
+async def test_adding_instance_not_answered(
+    hass: HomeAssistant, adding_sim: Simulator
+) -> None:
+    adding_sim.faults("radarr").set(status=500)
+    entry = await _setup_with(hass, adding_sim, ["radarr"])
+    result = await _open(hass, entry, "adding")
+    result = await _submit(hass, result, {"instance": "sub_radarr"})
+    assert result["errors"] == {"instance": "arr_not_answered"}
+
+
+async def test_adding_instance_without_root_folders(
+    hass: HomeAssistant, adding_sim: Simulator
+) -> None:
+    for folder in adding_sim.state.services["radarr"].root_folders:
+        folder.accessible = False
+    entry = await _setup_with(hass, adding_sim, ["radarr"])
+    result = await _open(hass, entry, "adding")
+    result = await _submit(hass, result, {"instance": "sub_radarr"})
+    assert result["errors"] == {"instance": "arr_nothing_to_choose"}
