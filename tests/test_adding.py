@@ -20,6 +20,7 @@ from pytest_homeassistant_custom_component.common import (
     async_capture_events,
 )
 
+from custom_components.lcars import logbook
 from custom_components.lcars.const import (
     CONF_ADDING,
     CONF_SCAN_INTERVAL,
@@ -27,6 +28,10 @@ from custom_components.lcars.const import (
     EVENT_MEDIA_ADDED,
 )
 from homeassistant.auth.const import GROUP_ID_ADMIN, GROUP_ID_USER
+from homeassistant.components.logbook.models import (
+    LazyEventPartialState,
+    async_event_to_row,
+)
 from homeassistant.const import Platform
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -302,6 +307,14 @@ async def test_add_by_id(
     assert event.data["by"] == "Bob"
     assert event.data["route"] == "arr"
     assert event.data["config_entry_id"] == ENTRY_ID
+    # The logbook tells it in one line.
+    described: list[Any] = []
+    logbook.async_describe_events(
+        hass, lambda _domain, name, describe: described.append((name, describe))
+    )
+    describe = next(d for name, d in described if name == EVENT_MEDIA_ADDED)
+    line = describe(LazyEventPartialState(async_event_to_row(event), {}))
+    assert line == {"name": "LCARS", "message": "added Dune (2021) to Radarr"}
     # The event entity of the Radarr device passed it on.
     entity_id = er.async_get(hass).async_get_entity_id(
         "event", DOMAIN, "sub_radarr_media_added"

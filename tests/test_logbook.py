@@ -17,6 +17,7 @@ from custom_components.lcars import logbook
 from custom_components.lcars.const import (
     DOMAIN,
     EVENT_CLEANUP_FINISHED,
+    EVENT_MEDIA_ADDED,
     EVENT_MEDIA_DELETED,
 )
 from homeassistant.components.logbook.models import (
@@ -72,7 +73,11 @@ def _finished(**data: Any) -> Event[Any]:
 
 async def test_describes_both_events(hass: HomeAssistant) -> None:
     """Both events of the cleanup are taught to the logbook."""
-    assert set(_describers(hass)) == {EVENT_CLEANUP_FINISHED, EVENT_MEDIA_DELETED}
+    assert set(_describers(hass)) == {
+        EVENT_CLEANUP_FINISHED,
+        EVENT_MEDIA_DELETED,
+        EVENT_MEDIA_ADDED,
+    }
 
 
 @pytest.mark.parametrize(
@@ -126,6 +131,43 @@ async def test_cleanup_finished_messages(
     MockConfigEntry(domain=DOMAIN, entry_id=ENTRY_ID, title="Media").add_to_hass(hass)
     described = _describe(hass, _finished(**data))
     assert described == {"name": "Media", "message": message}
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {"title": "Dune", "year": 2021, "instance": "Radarr 4K", "route": "arr"},
+            "added Dune (2021) to Radarr 4K",
+        ),
+        (
+            {"title": "Nirvana", "year": None, "service": "lidarr"},
+            "added Nirvana to lidarr",
+        ),
+        ({"year": True}, "added an item to the library"),
+        (
+            {
+                "title": "Dune",
+                "year": 2021,
+                "instance": "Jellyseerr",
+                "route": "jellyseerr",
+                "status": "pending",
+            },
+            "requested Dune (2021) in Jellyseerr (pending)",
+        ),
+        (
+            {"title": "Dune", "instance": "Jellyseerr", "route": "jellyseerr"},
+            "requested Dune in Jellyseerr",
+        ),
+    ],
+)
+async def test_media_added_messages(
+    hass: HomeAssistant, data: dict[str, Any], message: str
+) -> None:
+    """An add names the title, its year and where it went."""
+    MockConfigEntry(domain=DOMAIN, entry_id=ENTRY_ID, title="Media").add_to_hass(hass)
+    event = Event(EVENT_MEDIA_ADDED, {"config_entry_id": ENTRY_ID, **data})
+    assert _describe(hass, event) == {"name": "Media", "message": message}
 
 
 async def test_media_deleted_message(hass: HomeAssistant) -> None:

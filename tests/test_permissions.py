@@ -33,6 +33,7 @@ from pytest_homeassistant_custom_component.typing import (
 )
 
 from custom_components.lcars.const import (
+    CONF_ADDING,
     CONF_SCAN_INTERVAL,
     DOMAIN,
     EVENT_CLEANUP_FINISHED,
@@ -764,3 +765,161 @@ async def test_options_refuse_a_served_or_impossible_download_directory(
         )
         assert result["errors"] == {"download_dir": error}, directory
     assert "torrent" not in entry.options
+
+
+# --------------------------------------------------------------------------- adding
+
+ADDING = {
+    "route": "arr",
+    "instances": {
+        "sub_radarr": {
+            "root_folder": "/movies",
+            "quality_profile": 1,
+            "search_now": False,
+        }
+    },
+}
+
+
+@pytest.fixture
+async def adding_entry(hass: HomeAssistant, simulator: Simulator) -> MockConfigEntry:
+    """LCARS with adding defaults for Radarr; nothing requested after setup."""
+    config_entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="LCARS",
+        data={},
+        options={CONF_SCAN_INTERVAL: 3600, CONF_ADDING: ADDING},
+        entry_id=ENTRY_ID,
+        subentries_data=[subentry_data(simulator, name) for name in simulator.services],
+    )
+    config_entry.add_to_hass(hass)
+    with patch("custom_components.lcars.PLATFORMS", []):
+        assert await hass.config_entries.async_setup(config_entry.entry_id)
+        await hass.async_block_till_done()
+    simulator.reset_requests()
+    return config_entry
+
+
+def _matrix(simulator: Simulator) -> list[Any]:
+    movies = simulator.dump()["services"]["radarr"]["movies"]
+    return [m for m in movies if m["tmdb_id"] == 603]
+
+
+@pytest.mark.parametrize("caller", [*REFUSED, "administrator", "automation"])
+async def test_everyone_looks_up_and_adds_with_the_defaults(
+    hass: HomeAssistant,
+    adding_entry: MockConfigEntry,
+    simulator: Simulator,
+    callers: dict[str, Context],
+    caller: str,
+) -> None:
+    """Every caller may look titles up and add them with the configured defaults."""
+    for action, result in (("lookup_media", "clear"), ("add_media", "added")):
+        answer = await hass.services.async_call(
+            DOMAIN,
+            action,
+            {"config_entry_id": ENTRY_ID, "kind": "movie", "term": "tmdb:603"},
+            blocking=True,
+            return_response=True,
+            context=callers[caller],
+        )
+        assert answer is not None
+        assert answer["result"] == result
+    (movie,) = _matrix(simulator)
+    assert movie["root_folder_path"] == "/movies"
+
+
+@pytest.mark.parametrize("caller", REFUSED)
+async def test_only_administrators_choose_the_root_folder(
+    hass: HomeAssistant,
+    adding_entry: MockConfigEntry,
+    simulator: Simulator,
+    callers: dict[str, Context],
+    caller: str,
+) -> None:
+    """A root folder in the call is refused before any request, for others."""
+    dump = simulator.dump()
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "add_media",
+            {
+                "config_entry_id": ENTRY_ID,
+                "kind": "movie",
+                "term": "tmdb:603",
+                "root_folder": "/movies-4k",
+            },
+            blocking=True,
+            return_response=True,
+            context=callers[caller],
+        )
+    assert isinstance(err.value, Unauthorized)
+    assert err.value.translation_key == "root_folder_admin_only"
+    assert "administrator" in str(err.value)
+    assert simulator.dump() == dump
+    assert _requests(simulator) == {name: [] for name in simulator.services}
+
+
+@pytest.mark.parametrize("caller", ["administrator", "automation"])
+async def test_administrators_choose_the_root_folder(
+    hass: HomeAssistant,
+    adding_entry: MockConfigEntry,
+    simulator: Simulator,
+    callers: dict[str, Context],
+    caller: str,
+) -> None:
+    answer = await hass.services.async_call(
+        DOMAIN,
+        "add_media",
+        {
+            "config_entry_id": ENTRY_ID,
+            "kind": "movie",
+            "term": "tmdb:603",
+            "root_folder": "/movies-4k",
+        },
+        blocking=True,
+        return_response=True,
+        context=callers[caller],
+    )
+    assert answer is not None
+    assert answer["result"] == "added"
+    (movie,) = _matrix(simulator)
+    assert movie["root_folder_path"] == "/movies-4k"
+
+
+async def test_root_folder_refusal_over_websocket_and_rest(
+    hass: HomeAssistant,
+    adding_entry: MockConfigEntry,
+    simulator: Simulator,
+    callers: dict[str, Context],
+    hass_ws_client: WebSocketGenerator,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """The frontend gets the translated refusal; the REST API answers 401."""
+    token = await _token_of(hass, callers["user"])
+    assert await async_setup_component(hass, "api", {})
+    data = {
+        "config_entry_id": ENTRY_ID,
+        "kind": "movie",
+        "term": "tmdb:603",
+        "root_folder": "/movies-4k",
+    }
+    client = await hass_ws_client(hass, token)
+    await client.send_json_auto_id(
+        {
+            "type": "call_service",
+            "domain": DOMAIN,
+            "service": "add_media",
+            "service_data": data,
+            "return_response": True,
+        }
+    )
+    answer = await client.receive_json()
+    assert answer["success"] is False
+    assert answer["error"]["code"] == "service_validation_error"
+    assert answer["error"]["translation_key"] == "root_folder_admin_only"
+    assert "administrator" in answer["error"]["message"]
+    http = await hass_client(token)
+    response = await http.post(f"/api/services/{DOMAIN}/add_media", json=data)
+    assert response.status == 401
+    assert _matrix(simulator) == []
