@@ -82,6 +82,8 @@ BASE: dict[str, dict[str, Any]] = {
     "resume_torrent": {"info_hash": "a" * 40},
     "remove_torrent": {"info_hash": "a" * 40},
     "get_torrents": {},
+    "lookup_media": {"kind": "movie", "term": "Dune"},
+    "add_media": {"kind": "movie", "term": "Dune"},
 }
 RETURNS = {"get_library", "get_queue", "get_disk_space", "preview_cleanup"} | {
     "get_torrents",
@@ -90,6 +92,8 @@ RETURNS = {"get_library", "get_queue", "get_disk_space", "preview_cleanup"} | {
     "unprotect",
     "delete_media",
     "add_torrent",
+    "lookup_media",
+    "add_media",
 }
 
 
@@ -256,4 +260,4 @@ async def test_required_fields(
             assert err.value.translation_key == "field_required", (action, field)
             assert field in str(err.value)
             checked += 1
-    assert checked == 22
+    assert checked == 28

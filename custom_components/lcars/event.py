@@ -29,9 +29,11 @@ async def async_setup_entry(
 ) -> None:
     """Add the event entities of the cleanup."""
     async_add_entities([CleanupEventEntity(entry), MediaDeletedEventEntity(entry)])
-    async_add_entities(
-        MediaAddedEventEntity(coordinator) for coordinator in entry.runtime_data.arr
-    )
+    for coordinator in entry.runtime_data.arr:
+        async_add_entities(
+            [MediaAddedEventEntity(coordinator)],
+            config_subentry_id=coordinator.subentry_id,
+        )
     if entry.runtime_data.torrent.enabled:
         async_add_entities([TorrentEventEntity(entry)])
 
