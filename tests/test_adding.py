@@ -726,3 +726,58 @@ async def test_default_instance_for_the_kind(
     assert answer["instance"] == "Radarr"
     answer = await call_action(hass, "lookup_media", entry, kind="movie", term="Dune")
     assert answer["instance"] == "Radarr"
+
+
+async def test_in_another_instance(hass: HomeAssistant, socket_enabled: None) -> None:
+    """A title another Radarr holds is listed as there, and may still be added here."""
+    async with Simulator(
+        movies=4,
+        series=1,
+        artists=1,
+        seed=11,
+        instances={"radarr": "radarr", "radarr4k": "radarr"},
+    ) as two:
+        folder = two.dump()["services"]["radarr4k"]["root_folders"][0]["path"]
+        adding = {
+            "route": "arr",
+            "instances": {
+                "sub_radarr": {"root_folder": "/movies", "quality_profile": 1},
+                "sub_radarr4k": {"root_folder": folder, "quality_profile": 1},
+            },
+        }
+        entry = make_entry(two, adding)
+        await setup_entry(hass, entry)
+        other = await call_action(
+            hass,
+            "add_media",
+            entry,
+            kind="movie",
+            term="tmdb:603",
+            instance="Radarr radarr4k",
+        )
+        assert other["result"] == "added"
+        # The add asked for a refresh of that Radarr: its snapshot has it now.
+        await hass.async_block_till_done()
+        found = await call_action(
+            hass,
+            "lookup_media",
+            entry,
+            kind="movie",
+            term="tmdb:603",
+            instance="Radarr",
+        )
+        assert found["candidates"][0]["in_library"] == [
+            {
+                "instance": "Radarr radarr4k",
+                "instance_id": "sub_radarr4k",
+                "id": other["item"]["id"],
+            }
+        ]
+        added = await call_action(
+            hass, "add_media", entry, kind="movie", term="tmdb:603", instance="Radarr"
+        )
+        assert added["result"] == "added"
+        for name in ("radarr", "radarr4k"):
+            movies_of = two.dump()["services"][name]["movies"]
+            assert [m["tmdb_id"] for m in movies_of].count(603) == 1
+        await hass.config_entries.async_unload(entry.entry_id)

@@ -31,6 +31,8 @@ from custom_components.lcars.clients.lookup import (
     movie_candidate,
     series_candidate,
 )
+from custom_components.lcars.clients.models import Movie, Rows
+from custom_components.lcars.clients.radarr import movie_row
 from custom_components.lcars.library.kinds import MediaKind
 
 from .test_http import KEY, TinyServer, json_answer, server  # noqa: F401
@@ -371,3 +373,19 @@ async def test_profiles(
     assert server.seen[-1].path == "/api/v1/qualityprofile"
     await lidarr.async_get_metadata_profiles()
     assert server.seen[-1].path == "/api/v1/metadataprofile"
+
+
+def test_rows_positions_in() -> None:
+    rows = Rows(
+        Movie,
+        [
+            movie_row({"id": 1, "title": "A", "tmdbId": 10}),
+            movie_row({"id": 2, "title": "B", "tmdbId": 20, "imdbId": "tt2"}),
+            movie_row({"id": 3, "title": "C", "tmdbId": 10}),
+        ],
+    )
+    assert rows.positions_in("tmdb_id", {10}) == [0, 2]
+    assert rows.positions_in("imdb_id", {"tt2"}) == [1]
+    assert rows.positions_in("tmdb_id", set()) == []
+    with pytest.raises(AttributeError):
+        rows.positions_in("tvdb_id", {1})

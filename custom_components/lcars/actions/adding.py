@@ -254,44 +254,66 @@ def _rows(coordinator: ArrCoordinator, kind: MediaKind) -> Rows[Any] | None:
     return data.albums if kind == MediaKind.ALBUM else data.artists
 
 
-def _id_key(value: object) -> str:
-    return str(value).casefold()
+def _spellings(value: str | int) -> tuple[str | int, ...]:
+    """Return the ways a library may write an id: as is, and text in either case."""
+    if isinstance(value, str):
+        return (value, value.lower(), value.upper())
+    return (value,)
 
 
 def in_library(
-    entry: LcarsConfigEntry, kind: MediaKind, candidates: Sequence[Candidate]
+    coordinators: Iterable[ArrCoordinator],
+    kind: MediaKind,
+    candidates: Sequence[Candidate],
 ) -> list[list[dict[str, Any]]]:
     """For each candidate, the instances of its service that hold it already.
 
-    Read from the snapshots, by the candidate's ids: no request.
+    Read from the snapshots of `coordinators`, by the candidate's ids: no
+    request. One pass over each id column of each library, with a set
+    lookup per item, whatever the number of candidates: it runs on the event
+    loop, over libraries of tens of thousands of items.
     """
     service = SERVICE_OF_KIND[kind]
     columns = _ID_COLUMNS[service]
     found: list[list[dict[str, Any]]] = [[] for _ in candidates]
-    wanted: dict[tuple[str, str], list[int]] = {}
+    # Id kind → id value → the candidates that carry it.
+    wanted: dict[str, dict[str | int, list[int]]] = {}
     for index, candidate in enumerate(candidates):
         for id_kind, value in candidate.ids.items():
             if id_kind in columns:
-                wanted.setdefault((id_kind, _id_key(value)), []).append(index)
-    id_kinds = {id_kind for id_kind, _ in wanted}
-    for coordinator in _arr_of(entry, service):
+                for spelling in _spellings(value):
+                    holders = wanted.setdefault(id_kind, {}).setdefault(spelling, [])
+                    if index not in holders:
+                        holders.append(index)
+    for coordinator in coordinators:
+        if coordinator.kind != service:
+            continue
         rows = _rows(coordinator, kind)
         if rows is None:
             continue
         held: set[int] = set()
-        for id_kind in sorted(id_kinds):
-            values = rows.column(columns[id_kind])
-            for item_id, value in zip(rows.column("id"), values, strict=True):
-                if value is None:
-                    continue
-                for index in wanted.get((id_kind, _id_key(value)), ()):
+        # Column by column in the service's order of ids (TMDb first for
+        # movies, TVDb for series): a candidate found by one is not looked
+        # for by the next, so one pass usually does.
+        for id_kind in columns:
+            table = {
+                value: holders
+                for value, holders in wanted.get(id_kind, {}).items()
+                if any(index not in held for index in holders)
+            }
+            if not table:
+                continue
+            column = columns[id_kind]
+            for position in rows.positions_in(column, table):
+                item = rows[position]
+                for index in table[getattr(item, column)]:
                     if index not in held:
                         held.add(index)
                         found[index].append(
                             {
                                 "instance": coordinator.subentry.title,
                                 "instance_id": coordinator.subentry_id,
-                                "id": item_id,
+                                "id": item.id,
                             }
                         )
     return found
@@ -384,7 +406,7 @@ def _described_candidates(
     kind, candidates, choice = found
     order = _ranked(choice)[:limit]
     shown = [candidates[i] for i in order]
-    held = in_library(entry, kind, shown)
+    held = in_library(entry.runtime_data.arr, kind, shown)
     return [
         {
             **describe(hass, entry, coordinator, candidate),
@@ -680,7 +702,7 @@ async def async_add_media(hass: HomeAssistant, call: ServiceCall) -> ServiceResp
     described = describe(hass, entry, coordinator, chosen)
     here = [
         held["id"]
-        for held in in_library(entry, kind, [chosen])[0]
+        for held in in_library(entry.runtime_data.arr, kind, [chosen])[0]
         if held["instance_id"] == coordinator.subentry_id
     ]
     existing = chosen.library_id or (here[0] if here else None)

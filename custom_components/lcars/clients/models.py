@@ -17,7 +17,7 @@ models built on reading die young, where collecting them is cheap.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import Field, dataclass, field, fields
 from datetime import datetime
 from typing import Any, ClassVar, Literal, Protocol, Self, overload
@@ -103,6 +103,15 @@ class Rows[T: RowModel](Sequence[T]):
         Rows without the figure (None: the server sent none) are left out.
         """
         return sum(value for value in self.column(name) if value is not None)
+
+    def positions_in(self, name: str, values: Container[object]) -> list[int]:
+        """Return the positions of the rows whose field `name` is in `values`.
+
+        One pass over the rows without building models: a lookup's "is it
+        in the library" over tens of thousands of rows, on the event loop.
+        """
+        column = self._column(name)
+        return [i for i, row in enumerate(self.rows) if row[column] in values]
 
     def count_where(self, **values: object) -> int:
         """Count the rows whose fields equal `values`, without building models."""
