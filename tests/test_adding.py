@@ -21,6 +21,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.lcars import logbook
+from custom_components.lcars.actions.adding import adding_route
 from custom_components.lcars.const import (
     CONF_ADDING,
     CONF_SCAN_INTERVAL,
@@ -781,3 +782,39 @@ async def test_in_another_instance(hass: HomeAssistant, socket_enabled: None) ->
             movies_of = two.dump()["services"][name]["movies"]
             assert [m["tmdb_id"] for m in movies_of].count(603) == 1
         await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_add_before_the_instance_answered(
+    hass: HomeAssistant, sim: Simulator
+) -> None:
+    """Without a snapshot, nothing tells whether it is there: refused, nothing sent."""
+    sim.faults("radarr").set(status=500)
+    entry = make_entry(sim, DEFAULTS)
+    await setup_entry(hass, entry)
+    sim.faults("radarr").clear()
+    sim.reset_requests()
+    with pytest.raises(HomeAssistantError) as err:
+        await call_action(hass, "add_media", entry, kind="movie", term="tmdb:603")
+    assert err.value.translation_key == "service_unavailable"
+    assert sim.requests("radarr") == []
+    # A lookup needs no snapshot.
+    found = await call_action(
+        hass, "lookup_media", entry, kind="movie", term="tmdb:603"
+    )
+    assert found["result"] == "clear"
+    assert found["candidates"][0]["in_library"] == []
+
+
+@pytest.mark.parametrize(
+    ("adding", "route"),
+    [
+        (None, "arr"),
+        ({"route": "jellyseerr"}, "jellyseerr"),
+        ({"route": "carrier pigeon"}, "arr"),
+        ("not options", "arr"),
+    ],
+)
+def test_adding_route(adding: Any, route: str) -> None:
+    options = {} if adding is None else {CONF_ADDING: adding}
+    entry = MockConfigEntry(domain=DOMAIN, options=options)
+    assert adding_route(entry) == route  # type: ignore[arg-type]

@@ -55,7 +55,9 @@ from custom_components.lcars.library.additions import (
     MONITOR_VALUES,
     OPT_DEFAULT_FOR_KIND,
     OPT_INSTANCES,
+    OPT_ROUTE,
     ROUTE_ARR,
+    ROUTES,
     SERVICE_OF_KIND,
     AddSettings,
     add_body,
@@ -197,6 +199,12 @@ def adding_options(entry: LcarsConfigEntry) -> Mapping[str, Any]:
     """Return the adding options of the entry (empty when none are stored)."""
     stored = entry.options.get(CONF_ADDING)
     return stored if isinstance(stored, Mapping) else {}
+
+
+def adding_route(entry: LcarsConfigEntry) -> str:
+    """Return how movies and series are added: through the *arr, or as requests."""
+    route = adding_options(entry).get(OPT_ROUTE)
+    return route if route in ROUTES else ROUTE_ARR
 
 
 def instance_options(entry: LcarsConfigEntry, subentry_id: str) -> Mapping[str, Any]:
