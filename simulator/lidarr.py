@@ -10,6 +10,7 @@ import uuid
 from aiohttp import web
 
 from .arr import (
+    LAST_WRITE_TICKS,
     NO_DATE,
     ArrService,
     Failure,
@@ -299,7 +300,7 @@ class LidarrService(ArrService[LidarrState]):
         return [
             {
                 "url": f"{self.ctx.base_path}/MediaCover/{folder}/{cover}.jpg"
-                "?lastWrite=638412345678901234",
+                f"?lastWrite={LAST_WRITE_TICKS}",
                 "coverType": cover,
                 "extension": ".jpg",
                 "remoteUrl": f"https://assets.fanart.tv/fanart/music/{image_token(seed, salt)}.jpg",
@@ -576,7 +577,7 @@ class LidarrService(ArrService[LidarrState]):
         """Return an artist Lidarr does not have: no id, artwork through its proxy."""
         images = [
             {
-                "url": self.proxy_url(artist_remote(info.mbid, salt)),
+                "url": self.proxy_url(artist_remote(info.mbid, salt), cover),
                 "coverType": cover,
                 "extension": ".jpg",
                 "remoteUrl": artist_remote(info.mbid, salt),
@@ -658,7 +659,7 @@ class LidarrService(ArrService[LidarrState]):
             else self.artist_candidate(artist),
             "images": [
                 {
-                    "url": self.proxy_url(cover),
+                    "url": self.proxy_url(cover, "cover"),
                     "coverType": "cover",
                     "extension": ".jpg",
                     "remoteUrl": cover,

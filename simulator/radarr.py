@@ -470,7 +470,7 @@ class RadarrService(ArrService[RadarrState]):
         images = [
             {
                 "coverType": cover,
-                "url": self.proxy_url(poster_remote(info.tmdb_id, salt)),
+                "url": self.proxy_url(poster_remote(info.tmdb_id, salt), cover),
                 "remoteUrl": poster_remote(info.tmdb_id, salt),
             }
             for salt, cover in ((1, "poster"), (2, "fanart"))

@@ -630,12 +630,11 @@ class SonarrService(ArrService[SonarrState]):
         images = [
             {
                 "coverType": cover,
-                "url": self.proxy_url(artwork_remote(info.tvdb_id, salt, cover)),
+                "url": self.proxy_url(artwork_remote(info.tvdb_id, salt, cover), cover),
                 "remoteUrl": artwork_remote(info.tvdb_id, salt, cover),
             }
             for salt, cover in enumerate(("banner", "poster", "fanart"))
         ]
-        total = sum(count for number, count in info.seasons if number > 0)
         return omit_none(
             {
                 "title": info.title,
@@ -680,11 +679,13 @@ class SonarrService(ArrService[SonarrState]):
                 "tags": [],
                 "added": NO_DATE,
                 "ratings": {"votes": info.votes, "value": info.rating},
+                # SeriesLookupController: `new SeriesStatistics().ToResource(seasons)`,
+                # only the season count is known.
                 "statistics": {
                     "seasonCount": len([n for n, _ in info.seasons if n > 0]),
                     "episodeFileCount": 0,
                     "episodeCount": 0,
-                    "totalEpisodeCount": total,
+                    "totalEpisodeCount": 0,
                     "sizeOnDisk": 0,
                     "percentOfEpisodes": 0.0,
                 },
