@@ -7,6 +7,7 @@ served behind the API key as small real JPEGs.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import aiohttp
@@ -613,3 +614,84 @@ async def test_the_tmdb_image_stand_in_needs_no_key(
         f"{simulator.services['jellyseerr'].url}/__simulator__/tmdb-images/t/p/w9999/x.jpg"
     ) as resp:
         assert resp.status == 404
+
+
+# ---------------------------------------------------------------- faults
+
+
+async def test_hold_stores_the_item_before_the_answer_comes(
+    simulator: Simulator, http: aiohttp.ClientSession
+) -> None:
+    """`hold` handles the request, then keeps the client waiting."""
+    found = await lookup(http, simulator, "radarr", "/movie/lookup", "tmdb:604")
+    body = {**found[0], "qualityProfileId": 4, "rootFolderPath": "/movies"}
+    faults = simulator.faults("radarr")
+    faults.set(hold=60, paths=["/api/v3/movie"])
+    assert faults.as_dict()["hold"] == 60
+    post = asyncio.create_task(
+        call(http, simulator, "radarr", "POST", "/movie", json=body)
+    )
+    for _ in range(2000):
+        if any(m.tmdb_id == 604 for m in radarr(simulator).movies.values()):
+            break
+        await asyncio.sleep(0.01)
+    else:
+        pytest.fail("the held POST did not store its movie")
+    # Stored, and the answer is still held.
+    await asyncio.sleep(0.05)
+    assert not post.done()
+    faults.clear()
+    async with asyncio.timeout(20):
+        status, movie = await post
+    assert status == 201
+    assert movie["tmdbId"] == 604
+    # A client that gave up meanwhile still left the item behind.
+    faults.set(hold=60, paths=["/api/v3/movie"])
+    handle = simulator.services["radarr"]
+    with pytest.raises(TimeoutError):
+        async with http.post(
+            f"{handle.url}/api/v3/movie",
+            json={**body, "tmdbId": 603, "title": "The Matrix"},
+            headers={"X-Api-Key": handle.api_key},
+            timeout=aiohttp.ClientTimeout(total=2),
+        ):
+            pass
+    faults.clear()
+    for _ in range(2000):
+        if any(m.tmdb_id == 603 for m in radarr(simulator).movies.values()):
+            break
+        await asyncio.sleep(0.01)
+    else:
+        pytest.fail("the abandoned POST did not store its movie")
+    with pytest.raises(ValueError):
+        faults.set(hold=-1)
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "service"),
+    [
+        ("radarr", "/movie/lookup", "RadarrAPI"),
+        ("sonarr", "/series/lookup", "SkyHook"),
+        ("lidarr", "/artist/lookup", "LidarrAPI"),
+        ("lidarr", "/album/lookup", "LidarrAPI"),
+    ],
+)
+async def test_a_failing_metadata_service_answers_as_skyhook_does(
+    simulator: Simulator,
+    http: aiohttp.ClientSession,
+    name: str,
+    path: str,
+    service: str,
+) -> None:
+    simulator.faults(name).set(status=503)
+    status, body = await call(
+        http, simulator, name, "GET", path, params={"term": "Dune"}
+    )
+    assert status == 503
+    assert body["message"].startswith(
+        f"Search for 'Dune' failed. Unable to communicate with {service}."
+    )
+    # Other paths keep the plain failure.
+    status, body = await call(http, simulator, name, "GET", "/system/status")
+    assert status == 503
+    assert "Search for" not in body["message"]
