@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 import re
 import unicodedata
 import uuid
@@ -720,6 +721,7 @@ def keep_apart(ids: list[int], reserved: frozenset[int], shift: int) -> list[int
 # --------------------------------------------------------------------------- search
 
 
+@lru_cache(maxsize=1 << 17)
 def fold(text: str) -> str:
     """Fold a title for matching: no accents, no case, punctuation as spaces."""
     decomposed = unicodedata.normalize("NFKD", text)

@@ -695,3 +695,31 @@ async def test_a_failing_metadata_service_answers_as_skyhook_does(
     status, body = await call(http, simulator, name, "GET", "/system/status")
     assert status == 503
     assert "Search for" not in body["message"]
+
+
+async def test_another_instance_s_movie_is_a_candidate_here(
+    simulator_factory: Any, http: aiohttp.ClientSession
+) -> None:
+    """TMDb knows every library's movies: one Radarr's movie is new to the other."""
+    sim = await simulator_factory(
+        movies=30,
+        series=2,
+        artists=2,
+        instances={"radarr": "radarr", "radarr4k": "radarr"},
+    )
+    main = sim.state.services["radarr"]
+    other = sim.state.services["radarr4k"]
+    assert isinstance(main, RadarrState)
+    assert isinstance(other, RadarrState)
+    mine = {m.tmdb_id for m in other.movies.values()}
+    movie = next(m for m in main.movies.values() if m.tmdb_id not in mine)
+    handle = sim.services["radarr4k"]
+    async with http.get(
+        f"{handle.url}/api/v3/movie/lookup",
+        params={"term": f"tmdb:{movie.tmdb_id}"},
+        headers={"X-Api-Key": handle.api_key},
+    ) as resp:
+        found = await resp.json()
+    assert [(m["title"], m["year"]) for m in found] == [(movie.title, movie.year)]
+    assert "id" not in found[0]
+    assert found[0]["added"] == "0001-01-01T00:00:00Z"
