@@ -797,7 +797,7 @@ class LidarrService(ArrService[LidarrState]):
             invalid = "Invalid Path: '{path}'"
             found = [] if nested else [("Path", invalid, path, "PathValidator")]
             found.append(("RootFolderPath", invalid, root, "PathValidator"))
-        return [(f"{prefix}{e[0]}", e[1], e[2], *e[3:]) for e in found]  # type: ignore[misc]
+        return [(f"{prefix}{e[0]}", e[1], e[2], *e[3:]) for e in found]
 
     def _add_artist_failures(self, body: Json) -> list[Failure]:
         """Check `POST /artist` as ArtistController's validators do."""

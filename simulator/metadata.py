@@ -695,7 +695,8 @@ RESERVED_MOVIE_TMDB: frozenset[int] = frozenset(m.tmdb_id for m in MOVIES)
 RESERVED_SERIES_TVDB: frozenset[int] = frozenset(s.tvdb_id for s in SERIES)
 RESERVED_SERIES_TMDB: frozenset[int] = frozenset(s.tmdb_id for s in SERIES)
 RESERVED_IMDB: frozenset[int] = frozenset(
-    int(i.imdb_id[2:]) for i in (*MOVIES, *SERIES)
+    int(imdb_id[2:])
+    for imdb_id in (*(m.imdb_id for m in MOVIES), *(s.imdb_id for s in SERIES))
 )
 
 
