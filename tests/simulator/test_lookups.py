@@ -197,6 +197,8 @@ async def test_a_library_title_comes_back_as_the_library_item(
         assert stored["id"] == movie.id
         assert stored["path"] == movie.path
         assert stored["images"][0]["url"].startswith(f"/MediaCover/{movie.id}/")
+        assert stored["remotePoster"] == stored["images"][0]["remoteUrl"]
+        assert stored["folder"] == movie.folder_name
     sonarr = simulator.state.services["sonarr"]
     assert isinstance(sonarr, SonarrState)
     series = next(iter(sonarr.series.values()))
