@@ -14,7 +14,15 @@ import aiohttp
 import pytest
 
 from simulator import Simulator
-from simulator.metadata import ARTISTS, MOVIES, SERIES, fold, parse_movie_term
+from simulator.metadata import (
+    ARTISTS,
+    MOVIES,
+    RESERVED_MOVIE_TMDB,
+    SERIES,
+    fold,
+    keep_apart,
+    parse_movie_term,
+)
 from simulator.state import LidarrState, RadarrState, SonarrState
 
 API = {"radarr": "/api/v3", "sonarr": "/api/v3", "lidarr": "/api/v1"}
@@ -105,6 +113,15 @@ def test_a_trailing_year_is_split_off(term: str, title: str, year: int | None) -
         title,
         year,
     )
+
+
+def test_generated_ids_move_off_reserved_ones() -> None:
+    drawn = [841, 5, 438631, 438631 + 1_300_000]
+    kept = keep_apart(drawn, RESERVED_MOVIE_TMDB, 1_300_000)
+    assert kept[1] == 5
+    assert kept[3] == drawn[3]
+    assert not set(kept) & RESERVED_MOVIE_TMDB
+    assert len(set(kept)) == len(kept)
 
 
 def test_catalogue_ids_stay_clear_of_generated_ones() -> None:
