@@ -150,6 +150,15 @@ def validation_failed(errors: Sequence[Failure]) -> web.Response:
     return json_response(out, status=400)
 
 
+def body_rating(body: Json) -> float:
+    """Return the `ratings.value` of an added item's body (0 when absent)."""
+    ratings = body.get("ratings")
+    value = ratings.get("value") if isinstance(ratings, dict) else None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return 0.0
+
+
 def path_failures(
     path: str,
     root_folders: Sequence[RootFolder],
