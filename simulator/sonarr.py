@@ -609,13 +609,16 @@ class SonarrService(ArrService[SonarrState]):
 
         return self._index.get(key, build)
 
-    def _find(self, kind: str, value: int | str) -> tuple[Found, SonarrState | None]:
+    def _find(
+        self, kind: str, value: int | str
+    ) -> tuple[Found, SonarrState | None] | None:
+        """Return the series TVDb knows by a tvdb, tmdb or imdb id (and its library)."""
         for entry in self._world():
             item = entry.item[0]
             ids = {"tvdb": item.tvdb_id, "tmdb": item.tmdb_id, "imdb": item.imdb_id}
             if ids[kind] == value:
                 return entry.item
-        return (None, None)  # type: ignore[return-value]
+        return None
 
     def lookup_json(self, found: Found, state: SonarrState | None) -> Json:
         """Return a lookup result: the library series, or a candidate without an id."""
@@ -715,8 +718,8 @@ class SonarrService(ArrService[SonarrState]):
         term = parse_series_term(text, self.now().year)
         found: list[tuple[Found, SonarrState | None]]
         if isinstance(term, IdTerm):
-            item = self._find(term.kind, term.value) if term.value else (None, None)
-            found = [item] if item[0] is not None else []
+            item = self._find(term.kind, term.value) if term.value else None
+            found = [item] if item is not None else []
         else:
             found = search(self._world(), term, year_filters=False)
         return json_response([self.lookup_json(f, st) for f, st in found])
@@ -888,17 +891,12 @@ class SonarrService(ArrService[SonarrState]):
         if errors:
             return validation_failed(errors)
         now = self.now()
-        known, _ = self._find("tvdb", body["tvdbId"])
-        info: SeriesInfo | None
-        if isinstance(known, Series):
-            state = next(
-                s
-                for s in self.ctx.state.services.values()
-                if isinstance(s, SonarrState) and s.series.get(known.id) is known
-            )
-            info = self.series_info(known, state)
-        else:
-            info = known
+        info: SeriesInfo | None = None
+        match self._find("tvdb", body["tvdbId"]):
+            case (Series() as known, SonarrState() as state):
+                info = self.series_info(known, state)
+            case (SeriesInfo() as known, _):
+                info = known
         title = info.title if info else str(body["title"])
         given_year = body.get("year")
         year = (
