@@ -110,6 +110,9 @@ def _error_code(message: str) -> str:
         return "NotEmptyValidator"
     if "must be greater than" in message:
         return "GreaterThanValidator"
+    if message.startswith("Allowed characters"):
+        # The tag label rule: `Matches("^[a-z0-9-]+$").WithMessage(...)`.
+        return "RegularExpressionValidator"
     return "PredicateValidator"
 
 
