@@ -102,6 +102,22 @@ def artwork_remote(tvdb_id: int, salt: int, cover: str) -> str:
     return f"https://artworks.thetvdb.com/banners/{cover}s/{token}.jpg"
 
 
+def lookup_statistics(seasons: list[Json]) -> Json:
+    """Return the statistics of a lookup result: only the seasons are counted.
+
+    SeriesLookupController: `new SeriesStatistics().ToResource(seasons)`.
+    """
+    return {
+        "seasonCount": len([s for s in seasons if s["seasonNumber"] > 0]),
+        "episodeFileCount": 0,
+        "episodeCount": 0,
+        "totalEpisodeCount": 0,
+        "sizeOnDisk": 0,
+        "releaseGroups": [],
+        "percentOfEpisodes": 0.0,
+    }
+
+
 def episode_monitored(
     monitor: str,
     season: int,
@@ -624,11 +640,19 @@ class SonarrService(ArrService[SonarrState]):
         """Return a lookup result: the library series, or a candidate without an id."""
         if isinstance(found, Series):
             if state is self.state:
-                # SeriesLookupController adds these to every result.
+                # SeriesLookupController adds these to every result, and
+                # statistics that only count the seasons.
+                data = self.series_json(found, self.now())
+                seasons = [
+                    {k: v for k, v in s.items() if k != "statistics"}
+                    for s in data["seasons"]
+                ]
                 return {
-                    **self.series_json(found, self.now()),
+                    **data,
+                    "seasons": seasons,
                     "remotePoster": artwork_remote(found.tvdb_id, 1, "poster"),
                     "folder": found.folder_name,
+                    "statistics": lookup_statistics(seasons),
                 }
             assert state is not None
             found = self.series_info(found, state)
@@ -688,16 +712,9 @@ class SonarrService(ArrService[SonarrState]):
                 "tags": [],
                 "added": NO_DATE,
                 "ratings": {"votes": info.votes, "value": info.rating},
-                # SeriesLookupController: `new SeriesStatistics().ToResource(seasons)`,
-                # only the season count is known.
-                "statistics": {
-                    "seasonCount": len([n for n, _ in info.seasons if n > 0]),
-                    "episodeFileCount": 0,
-                    "episodeCount": 0,
-                    "totalEpisodeCount": 0,
-                    "sizeOnDisk": 0,
-                    "percentOfEpisodes": 0.0,
-                },
+                "statistics": lookup_statistics(
+                    [{"seasonNumber": n} for n, _ in info.seasons]
+                ),
                 "languageProfileId": 1,
             }
         )
