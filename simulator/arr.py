@@ -97,6 +97,9 @@ _PATH_VALIDATORS = frozenset(
     }
 )
 
+# `lastWrite` of local artwork: .NET ticks of the time the file was written.
+LAST_WRITE_TICKS = 638412345678901234
+
 # `added` of a lookup result that is not in the library (.NET's DateTime.MinValue).
 NO_DATE = "0001-01-01T00:00:00Z"
 
@@ -107,6 +110,9 @@ def _error_code(message: str) -> str:
         return "NotEmptyValidator"
     if "must be greater than" in message:
         return "GreaterThanValidator"
+    if message.startswith("Allowed characters"):
+        # The tag label rule: `Matches("^[a-z0-9-]+$").WithMessage(...)`.
+        return "RegularExpressionValidator"
     return "PredicateValidator"
 
 
@@ -124,7 +130,7 @@ def validation_failed(errors: Sequence[Failure]) -> web.Response:
     out = []
     for error in errors:
         prop, message, value = error[0], error[1], error[2]
-        code = error[3] if len(error) > 3 else _error_code(message)  # type: ignore[misc]
+        code = str(error[3]) if len(error) > 3 else _error_code(message)
         placeholders: Json = {
             "propertyName": _display_name(prop),
             "propertyValue": value,
@@ -145,6 +151,15 @@ def validation_failed(errors: Sequence[Failure]) -> web.Response:
             }
         )
     return json_response(out, status=400)
+
+
+def body_rating(body: Json) -> float:
+    """Return the `ratings.value` of an added item's body (0 when absent)."""
+    ratings = body.get("ratings")
+    value = ratings.get("value") if isinstance(ratings, dict) else None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return 0.0
 
 
 def path_failures(
@@ -321,9 +336,10 @@ class ArrService[S: ArrState]:
         self.ctx = ctx
         self.cache = BodyCache()
         self.started = ctx.clock.now().replace(microsecond=0)
-        # Remote artwork of lookup results, by the hash of its address: what
-        # `/MediaCoverProxy/{hash}/{file}` serves (the real cache keeps 24 h).
-        self.proxied: dict[str, str] = {}
+        # Remote artwork of lookup results (address and cover type) by the
+        # hash of its address: what `/MediaCoverProxy/{hash}/{file}` serves
+        # (the real cache keeps them 24 hours).
+        self.proxied: dict[str, tuple[str, str]] = {}
         # What the metadata service can find, built once per library version.
         self._index: IndexCache[Any] = IndexCache()
 
@@ -363,12 +379,15 @@ class ArrService[S: ArrState]:
 
     def media_url(self, item_id: int, cover: str) -> str:
         """Local artwork URL (it carries the base path, as the real servers do)."""
-        return f"{self.ctx.base_path}/MediaCover/{item_id}/{cover}.jpg?lastWrite=638412345678901234"
+        return (
+            f"{self.ctx.base_path}/MediaCover/{item_id}/{cover}.jpg"
+            f"?lastWrite={LAST_WRITE_TICKS}"
+        )
 
-    def proxy_url(self, remote: str) -> str:
-        """Local address of a lookup result's remote artwork (MediaCoverProxy)."""
+    def proxy_url(self, remote: str, cover: str) -> str:
+        """Return the local address of a lookup result's remote artwork (MediaCoverProxy)."""
         digest = hashlib.sha256(remote.encode()).hexdigest()
-        self.proxied[digest] = remote
+        self.proxied[digest] = (remote, cover)
         name = remote.rsplit("/", 1)[-1]
         return f"{self.ctx.base_path}/MediaCoverProxy/{digest}/{name}"
 

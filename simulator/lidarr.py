@@ -10,12 +10,14 @@ import uuid
 from aiohttp import web
 
 from .arr import (
+    LAST_WRITE_TICKS,
     NO_DATE,
     ArrService,
     Failure,
     Json,
     apply_tags,
     bad_request,
+    body_rating,
     image_token,
     int_list,
     not_found,
@@ -299,7 +301,7 @@ class LidarrService(ArrService[LidarrState]):
         return [
             {
                 "url": f"{self.ctx.base_path}/MediaCover/{folder}/{cover}.jpg"
-                "?lastWrite=638412345678901234",
+                f"?lastWrite={LAST_WRITE_TICKS}",
                 "coverType": cover,
                 "extension": ".jpg",
                 "remoteUrl": f"https://assets.fanart.tv/fanart/music/{image_token(seed, salt)}.jpg",
@@ -576,7 +578,7 @@ class LidarrService(ArrService[LidarrState]):
         """Return an artist Lidarr does not have: no id, artwork through its proxy."""
         images = [
             {
-                "url": self.proxy_url(artist_remote(info.mbid, salt)),
+                "url": self.proxy_url(artist_remote(info.mbid, salt), cover),
                 "coverType": cover,
                 "extension": ".jpg",
                 "remoteUrl": artist_remote(info.mbid, salt),
@@ -658,7 +660,7 @@ class LidarrService(ArrService[LidarrState]):
             else self.artist_candidate(artist),
             "images": [
                 {
-                    "url": self.proxy_url(cover),
+                    "url": self.proxy_url(cover, "cover"),
                     "coverType": "cover",
                     "extension": ".jpg",
                     "remoteUrl": cover,
@@ -685,12 +687,22 @@ class LidarrService(ArrService[LidarrState]):
     def artist_lookup_json(self, info: ArtistInfo) -> Json:
         """Return the library artist (with its id), or a candidate."""
         own = self._own_artist(info.mbid)
-        return self.artist_json(own) if own else self.artist_candidate(info)
+        if own is None:
+            return self.artist_candidate(info)
+        # ArtistLookupController adds these to every result.
+        data = self.artist_json(own)
+        poster = next(i for i in data["images"] if i["coverType"] == "poster")
+        return {**data, "remotePoster": poster["remoteUrl"], "folder": own.folder_name}
 
     def album_lookup_json(self, album: AlbumInfo, artist: ArtistInfo) -> Json:
         """Return the library album (with its id), or a candidate."""
         own = self._own_album(album.mbid)
-        return self.album_json(own) if own else self.album_candidate(album, artist)
+        if own is None:
+            return self.album_candidate(album, artist)
+        # AlbumLookupController adds the cover's remote address to every result.
+        data = self.album_json(own)
+        cover = next(i for i in data["images"] if i["coverType"] == "cover")
+        return {**data, "remoteCover": cover["remoteUrl"]}
 
     def _albums(self) -> list[tuple[AlbumInfo, ArtistInfo]]:
         return [(album, artist) for artist in self._world() for album in artist.albums]
@@ -796,7 +808,7 @@ class LidarrService(ArrService[LidarrState]):
             invalid = "Invalid Path: '{path}'"
             found = [] if nested else [("Path", invalid, path, "PathValidator")]
             found.append(("RootFolderPath", invalid, root, "PathValidator"))
-        return [(f"{prefix}{e[0]}", e[1], e[2], *e[3:]) for e in found]  # type: ignore[misc]
+        return [(f"{prefix}{e[0]}", e[1], e[2], *e[3:]) for e in found]
 
     def _add_artist_failures(self, body: Json) -> list[Failure]:
         """Check `POST /artist` as ArtistController's validators do."""
@@ -868,7 +880,9 @@ class LidarrService(ArrService[LidarrState]):
             disambiguation=info.disambiguation
             if info
             else str(body.get("disambiguation") or ""),
-            genres=list(info.genres) if info else [],
+            genres=list(info.genres)
+            if info
+            else [str(g) for g in body.get("genres") or []],
             added=now.replace(microsecond=0),
             monitored=bool(body.get("monitored", True)),
             quality_profile_id=int(body["qualityProfileId"]),
@@ -876,7 +890,7 @@ class LidarrService(ArrService[LidarrState]):
             root_folder_path=root_path,
             folder_name=folder,
             tags=sorted(set(int_list(body.get("tags")))),
-            rating=info.rating if info else 0.0,
+            rating=info.rating if info else body_rating(body),
             votes=info.votes if info else 0,
             discogs_id=0,
             tadb_id=0,

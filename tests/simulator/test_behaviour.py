@@ -705,6 +705,7 @@ async def test_gzip(simulator: Simulator, http: aiohttp.ClientSession) -> None:
         "huge": 100_000,
         "deep": 0,
         "gzip": True,
+        "hold": 0.0,
         "paths": [],
         "count": None,
     }
