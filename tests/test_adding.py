@@ -537,6 +537,24 @@ async def test_add_answer_lost_is_checked(
     assert len(movies_with(sim, 603)) == 1
 
 
+async def test_add_held_past_the_timeout_is_checked(
+    hass: HomeAssistant, entry: MockConfigEntry, sim: Simulator
+) -> None:
+    """The server stores the movie but answers too late: found by the check read."""
+    for coordinator in entry.runtime_data.arr:
+        coordinator.client._timeout = 0.5
+    with fault_on_post(sim, "radarr", hold=30):
+        answer = await call_action(
+            hass, "add_media", entry, kind="movie", term="tmdb:603"
+        )
+    assert answer["result"] == "added"
+    assert answer["checked_after_error"] is True
+    assert len(movies_with(sim, 603)) == 1
+    retry = await call_action(hass, "add_media", entry, kind="movie", term="tmdb:603")
+    assert retry["result"] == "already_added"
+    assert len(movies_with(sim, 603)) == 1
+
+
 # --------------------------------------------------------------------------- bad input
 
 
@@ -693,7 +711,9 @@ async def test_lookup_unavailable(
         await call_action(hass, "lookup_media", entry, kind="movie", term="Dune")
     assert err.value.translation_key == "lookup_unavailable"
     assert err.value.translation_placeholders is not None
-    assert err.value.translation_placeholders["message"] == "Simulated failure"
+    message = err.value.translation_placeholders["message"]
+    assert message.startswith("Search for 'Dune' failed. Unable to communicate with")
+    assert message in str(err.value)
 
 
 async def test_lookup_times_out(
