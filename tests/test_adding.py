@@ -479,6 +479,56 @@ async def test_overrides_by_name(
     ]
 
 
+async def test_lidarr_profiles_by_name(
+    hass: HomeAssistant, entry: MockConfigEntry, sim: Simulator
+) -> None:
+    answer = await call_action(
+        hass,
+        "add_media",
+        entry,
+        kind="album",
+        term="Homogenic",
+        quality_profile="lossless",
+        metadata_profile="None",
+    )
+    assert answer["result"] == "added"
+    (album,) = [
+        a
+        for a in sim.dump()["services"]["lidarr"]["albums"]
+        if a["title"] == "Homogenic"
+    ]
+    artists = sim.dump()["services"]["lidarr"]["artists"]
+    (artist,) = [a for a in artists if a["id"] == album["artist_id"]]
+    assert artist["quality_profile_id"] == 2
+    assert artist["metadata_profile_id"] == 2
+    assert sent(sim, "lidarr") == [
+        ("GET", "/api/v1/qualityprofile"),
+        ("GET", "/api/v1/metadataprofile"),
+        ("GET", "/api/v1/album/lookup"),
+        ("POST", "/api/v1/album"),
+    ]
+
+
+async def test_profiles_unreadable(
+    hass: HomeAssistant, entry: MockConfigEntry, sim: Simulator
+) -> None:
+    sim.faults("lidarr").set(status=500)
+    try:
+        with pytest.raises(HomeAssistantError) as err:
+            await call_action(
+                hass,
+                "add_media",
+                entry,
+                kind="artist",
+                term="Nirvana",
+                metadata_profile="x",
+            )
+    finally:
+        sim.faults("lidarr").clear()
+    assert err.value.translation_key == "read_failed"
+    assert sim.requests("lidarr") == [("GET", "/api/v1/metadataprofile")]
+
+
 async def test_a_regular_user_may_not_choose_the_root_folder(
     hass: HomeAssistant,
     entry: MockConfigEntry,
