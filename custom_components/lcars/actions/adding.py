@@ -109,7 +109,8 @@ RESULT_ADDED: Final = "added"
 RESULT_ALREADY_ADDED: Final = "already_added"
 # Who made a call without a user.
 BY_AUTOMATION: Final = "an automation"
-ROLE_ADMIN_ROOT_FOLDER: Final = "root_folder_admin_only"
+# The refusal of a root folder chosen by someone who is not an administrator.
+ROOT_FOLDER_ADMIN_ONLY: Final = "root_folder_admin_only"
 
 # The snapshot columns each id of a candidate is found in, per service.
 _ID_COLUMNS: Final[dict[ServiceKind, dict[str, str]]] = {
@@ -124,6 +125,8 @@ def _tags(value: Any) -> list[str]:
     check = fields.text(ATTR_TAGS)
     if isinstance(value, str):
         names = [name for name in value.split(",") if name.strip()]
+        if not names:
+            raise invalid("field_empty", field=ATTR_TAGS)
     elif isinstance(value, list):
         names = value
     else:
@@ -539,7 +542,7 @@ async def _settings(
     if data.get(ATTR_ROOT_FOLDER) is not None and not await async_is_admin(
         hass, call.context
     ):
-        raise AdminRequiredError(call.context, ROLE_ADMIN_ROOT_FOLDER)
+        raise AdminRequiredError(call.context, ROOT_FOLDER_ADMIN_ONLY)
     snapshot = coordinator.data
     if snapshot is None:
         raise not_answered([coordinator])
