@@ -82,9 +82,16 @@ BASE: dict[str, dict[str, Any]] = {
     "resume_torrent": {"info_hash": "a" * 40},
     "remove_torrent": {"info_hash": "a" * 40},
     "get_torrents": {},
+    "get_requests": {},
+    # A movie with seasons is refused before Jellyseerr is asked, so a season
+    # list that would be right for a series sends nothing either.
+    "request_media": {"kind": "movie", "term": "Dune"},
+    "approve_request": {"id": 1},
+    "decline_request": {"id": 1},
 }
 RETURNS = {"get_library", "get_queue", "get_disk_space", "preview_cleanup"} | {
     "get_torrents",
+    "get_requests",
     "run_cleanup",
     "protect",
     "unprotect",
@@ -256,4 +263,4 @@ async def test_required_fields(
             assert err.value.translation_key == "field_required", (action, field)
             assert field in str(err.value)
             checked += 1
-    assert checked == 22
+    assert checked == 30

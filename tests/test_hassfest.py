@@ -408,6 +408,10 @@ async def test_actions_are_documented(
         "resume_torrent",
         "remove_torrent",
         "get_torrents",
+        "get_requests",
+        "request_media",
+        "approve_request",
+        "decline_request",
     }
     described = yaml.safe_load((PACKAGE / "services.yaml").read_text(encoding="utf-8"))
     assert set(described) == registered

@@ -39,6 +39,15 @@ from .actions.library import (
     async_get_library,
     async_get_queue,
 )
+from .actions.requests import (
+    CHANGE_REQUEST_SCHEMA,
+    GET_REQUESTS_SCHEMA,
+    REQUEST_MEDIA_SCHEMA,
+    async_approve_request,
+    async_decline_request,
+    async_get_requests,
+    async_request_media,
+)
 from .actions.torrent import (
     ADD_TORRENT_SCHEMA,
     GET_TORRENTS_SCHEMA,
@@ -75,6 +84,10 @@ ACTIONS: Final[dict[str, tuple[Handler, vol.All, SupportsResponse]]] = {
     "resume_torrent": (async_resume_torrent, TORRENT_SCHEMA, NONE),
     "remove_torrent": (async_remove_torrent, REMOVE_TORRENT_SCHEMA, NONE),
     "get_torrents": (async_get_torrents, GET_TORRENTS_SCHEMA, ONLY),
+    "get_requests": (async_get_requests, GET_REQUESTS_SCHEMA, ONLY),
+    "request_media": (async_request_media, REQUEST_MEDIA_SCHEMA, OPTIONAL),
+    "approve_request": (async_approve_request, CHANGE_REQUEST_SCHEMA, OPTIONAL),
+    "decline_request": (async_decline_request, CHANGE_REQUEST_SCHEMA, OPTIONAL),
 }
 
 
