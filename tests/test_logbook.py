@@ -18,6 +18,7 @@ from custom_components.lcars.const import (
     DOMAIN,
     EVENT_CLEANUP_FINISHED,
     EVENT_MEDIA_DELETED,
+    EVENT_REQUEST_CHANGED,
 )
 from homeassistant.components.logbook.models import (
     LazyEventPartialState,
@@ -72,7 +73,11 @@ def _finished(**data: Any) -> Event[Any]:
 
 async def test_describes_both_events(hass: HomeAssistant) -> None:
     """Both events of the cleanup are taught to the logbook."""
-    assert set(_describers(hass)) == {EVENT_CLEANUP_FINISHED, EVENT_MEDIA_DELETED}
+    assert set(_describers(hass)) == {
+        EVENT_CLEANUP_FINISHED,
+        EVENT_MEDIA_DELETED,
+        EVENT_REQUEST_CHANGED,
+    }
 
 
 @pytest.mark.parametrize(
@@ -206,3 +211,32 @@ async def test_describes_real_runs(
             "name": "LCARS",
             "message": f"deleted {entry.title}: {entry.reason}",
         }
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {
+                "status": "approved",
+                "title": "Dune",
+                "year": 2021,
+                "requested_by": "bob",
+                "by": "Ann",
+                "reason": "yes",
+            },
+            "approved the request for Dune (2021) by bob (Ann): yes",
+        ),
+        (
+            {"status": "declined", "title": "Dune", "year": None, "reason": None},
+            "declined the request for Dune",
+        ),
+        ({"status": "odd", "request_id": 7}, "changed the request for request 7"),
+    ],
+)
+async def test_request_changes(
+    hass: HomeAssistant, data: dict[str, Any], message: str
+) -> None:
+    """A request approved or declined is told with its title, asker and reason."""
+    event = Event(EVENT_REQUEST_CHANGED, {"config_entry_id": ENTRY_ID, **data})
+    assert _describe(hass, event)["message"] == message
