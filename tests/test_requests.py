@@ -26,6 +26,8 @@ from custom_components.lcars.const import (
     EVENT_MEDIA_ADDED,
     EVENT_REQUEST_CHANGED,
 )
+from custom_components.lcars.library.candidates import Candidate
+from custom_components.lcars.library.kinds import MediaKind
 from custom_components.lcars.runtime import requests as runtime
 from homeassistant.components.logbook.models import (
     LazyEventPartialState,
@@ -450,3 +452,64 @@ async def test_an_unknown_request_is_not_found(
     assert "99999" in str(err.value)
     await hass.async_block_till_done()
     assert changed == []
+
+
+# --------------------------------------------------------------------------- the seams of add_media and lookup_media
+
+
+async def test_search_candidates_for_lookups_without_an_arr(
+    hass: HomeAssistant, simulator: Simulator
+) -> None:
+    entry = await setup(hass, make_entry(simulator, ["jellyseerr"]))
+    simulator.reset_requests()
+    movies = await runtime.async_search_candidates(hass, entry, "movie", "Amélie")
+    assert [(c.title, c.year, c.ids["tmdb"]) for c in movies] == [("Amélie", 2001, 194)]
+    shows = await runtime.async_search_candidates(hass, entry, "series", "tvdb:73244")
+    assert [(c.title, c.year) for c in shows] == [("The Office", 2005)]
+    assert len(simulator.requests("jellyseerr")) == 2
+    with pytest.raises(ServiceValidationError) as err:
+        await runtime.async_search_candidates(hass, entry, "artist", "Björk")
+    assert err.value.translation_key == "music_not_requestable"
+
+
+async def test_request_a_candidate_found_elsewhere(
+    hass: HomeAssistant, as_bob: MockConfigEntry, simulator: Simulator
+) -> None:
+    """A candidate of an *arr lookup is requested by its TMDb id, as the option says."""
+    series = Candidate(
+        MediaKind.SERIES, "Money Heist", 2017, ids={"tvdb": 327417, "tmdb": 71446}
+    )
+    answer = await runtime.async_request_candidate(
+        hass, as_bob, series, seasons=[1], user_id=None
+    )
+    assert answer["result"] == "requested"
+    assert answer["request"]["status"] == "pending"
+    assert answer["request"]["requested_by"]["id"] == BOB
+    [stored] = requests_of(simulator, 71446)
+    assert stored.seasons == [1]
+    # Another Jellyseerr user named by the caller: carol.
+    movie = Candidate(MediaKind.MOVIE, "The Matrix Reloaded", 2003, ids={"tmdb": 604})
+    answer = await runtime.async_request_candidate(
+        hass, as_bob, movie, seasons=None, user_id=CAROL
+    )
+    assert answer["request"]["requested_by"]["id"] == CAROL
+    without = Candidate(MediaKind.SERIES, "No Ids", 2020, ids={"tvdb": 1})
+    with pytest.raises(ServiceValidationError) as err:
+        await runtime.async_request_candidate(hass, as_bob, without, seasons="all")
+    assert err.value.translation_key == "request_needs_tmdb"
+    with pytest.raises(ServiceValidationError) as err:
+        await runtime.async_request_candidate(hass, as_bob, movie, seasons=[1])
+    assert err.value.translation_key == "seasons_not_for_kind"
+
+
+async def test_an_unreachable_jellyseerr_fails_every_action(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    simulator.faults("jellyseerr").set(status=503)
+    for action, data in (
+        ("get_requests", {}),
+        ("approve_request", {"id": 1}),
+    ):
+        with pytest.raises(HomeAssistantError) as err:
+            await call_action(hass, action, entry, **data)
+        assert err.value.translation_key == "request_failed"
