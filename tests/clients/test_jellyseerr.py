@@ -323,3 +323,38 @@ async def test_users_and_who_is_approved_at_once(
         (2, "bob", False),
         (3, "carol", False),
     ]
+
+
+@pytest.mark.parametrize(
+    ("status", "statuses", "media_statuses"),
+    [
+        ("available", {APPROVED}, {5}),
+        ("processing", {APPROVED}, {1, 2, 3, 4}),
+        ("unavailable", {PENDING, APPROVED}, {1, 2, 3, 4}),
+        ("approved", {APPROVED}, {1, 2, 3, 4, 5}),
+        ("all", {PENDING, APPROVED, DECLINED, 4}, {1, 2, 3, 4, 5}),
+    ],
+)
+async def test_request_filters_are_jellyseerrs(
+    simulator: Simulator,
+    session: aiohttp.ClientSession,
+    status: str,
+    statuses: set[int],
+    media_statuses: set[int],
+) -> None:
+    """The filters of request.ts: a partly available series is still processing."""
+    client: JellyseerrClient = make_client(session, simulator, "jellyseerr")
+    state = seerr_state(simulator)
+    expected = sorted(
+        (
+            r.id
+            for r in state.requests.values()
+            if r.status in statuses and state.media[r.media_id].status in media_statuses
+        ),
+        reverse=True,
+    )
+    page = await client.async_get_requests(status=status, take=100)
+    assert [r.id for r in page.requests] == expected
+    assert page.total == len(expected)
+    if status == "processing":
+        assert "partially_available" in {r.media_status for r in page.requests}
