@@ -16,6 +16,7 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 import gc
+import hashlib
 import random
 import re
 from typing import NamedTuple
@@ -1927,6 +1928,17 @@ def _jellyseerr_state(
             1, "alice", "alice@example.com", alice_id, 2, now - timedelta(days=700)
         ),
         SeerrUser(2, "bob", "bob@example.com", bob_id, 32, now - timedelta(days=500)),
+        # May request one movie and two seasons, and nothing more.
+        SeerrUser(
+            3,
+            "carol",
+            "carol@example.com",
+            hashlib.sha256(f"{seed}:{name}:carol".encode()).hexdigest()[:32],
+            32,
+            now - timedelta(days=300),
+            movie_quota_limit=1,
+            tv_quota_limit=2,
+        ),
     ]
     state = JellyseerrState(name=name, users=users, media={}, requests={})
     jf_by_tmdb: dict[str, str] = {}

@@ -1108,6 +1108,10 @@ class SeerrUser:
     jellyfin_user_id: str
     permissions: int
     created: datetime
+    # Requests allowed per quota period (None: the server's default, no limit);
+    # series count their seasons.
+    movie_quota_limit: int | None = None
+    tv_quota_limit: int | None = None
 
 
 @dataclass(slots=True)
@@ -1162,6 +1166,14 @@ class JellyseerrState:
     def touch(self) -> None:
         """Mark the state changed."""
         self.version += 1
+
+    def next_media_id(self) -> int:
+        """Return the id the next media entry gets."""
+        return max(self.media, default=0) + 1
+
+    def next_request_id(self) -> int:
+        """Return the id the next request gets."""
+        return max(self.requests, default=0) + 1
 
     def delete_request(self, request_id: int) -> bool:
         """Remove a request."""

@@ -84,9 +84,16 @@ BASE: dict[str, dict[str, Any]] = {
     "get_torrents": {},
     "lookup_media": {"kind": "movie", "term": "Dune"},
     "add_media": {"kind": "movie", "term": "Dune"},
+    "get_requests": {},
+    # A movie with seasons is refused before Jellyseerr is asked, so a season
+    # list that would be right for a series sends nothing either.
+    "request_media": {"kind": "movie", "term": "Dune"},
+    "approve_request": {"id": 1},
+    "decline_request": {"id": 1},
 }
 RETURNS = {"get_library", "get_queue", "get_disk_space", "preview_cleanup"} | {
     "get_torrents",
+    "get_requests",
     "run_cleanup",
     "protect",
     "unprotect",
@@ -260,4 +267,4 @@ async def test_required_fields(
             assert err.value.translation_key == "field_required", (action, field)
             assert field in str(err.value)
             checked += 1
-    assert checked == 28
+    assert checked == 32

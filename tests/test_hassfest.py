@@ -410,6 +410,10 @@ async def test_actions_are_documented(
         "get_torrents",
         "lookup_media",
         "add_media",
+        "get_requests",
+        "request_media",
+        "approve_request",
+        "decline_request",
     }
     described = yaml.safe_load((PACKAGE / "services.yaml").read_text(encoding="utf-8"))
     assert set(described) == registered

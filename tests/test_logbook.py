@@ -19,6 +19,7 @@ from custom_components.lcars.const import (
     EVENT_CLEANUP_FINISHED,
     EVENT_MEDIA_ADDED,
     EVENT_MEDIA_DELETED,
+    EVENT_REQUEST_CHANGED,
 )
 from homeassistant.components.logbook.models import (
     LazyEventPartialState,
@@ -77,6 +78,7 @@ async def test_describes_both_events(hass: HomeAssistant) -> None:
         EVENT_CLEANUP_FINISHED,
         EVENT_MEDIA_DELETED,
         EVENT_MEDIA_ADDED,
+        EVENT_REQUEST_CHANGED,
     }
 
 
@@ -248,3 +250,32 @@ async def test_describes_real_runs(
             "name": "LCARS",
             "message": f"deleted {entry.title}: {entry.reason}",
         }
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {
+                "status": "approved",
+                "title": "Dune",
+                "year": 2021,
+                "requested_by": "bob",
+                "by": "Ann",
+                "reason": "yes",
+            },
+            "approved the request for Dune (2021) by bob (Ann): yes",
+        ),
+        (
+            {"status": "declined", "title": "Dune", "year": None, "reason": None},
+            "declined the request for Dune",
+        ),
+        ({"status": "odd", "request_id": 7}, "changed the request for request 7"),
+    ],
+)
+async def test_request_changes(
+    hass: HomeAssistant, data: dict[str, Any], message: str
+) -> None:
+    """A request approved or declined is told with its title, asker and reason."""
+    event = Event(EVENT_REQUEST_CHANGED, {"config_entry_id": ENTRY_ID, **data})
+    assert _describe(hass, event)["message"] == message

@@ -177,6 +177,7 @@ async def test_menu(hass: HomeAssistant, entry: MockConfigEntry) -> None:
         "cleanup_schedule",
         "torrent",
         "adding",
+        "requests",
     ]
     menu = _strings()["options"]["step"]["init"]["menu_options"]
     assert set(menu) == set(options)
@@ -1171,3 +1172,83 @@ async def test_adding_instance_without_root_folders(
     result = await _open(hass, entry, "adding")
     result = await _submit(hass, result, {"instance": "sub_radarr"})
     assert result["errors"] == {"instance": "arr_nothing_to_choose"}
+
+
+# --------------------------------------------------------------------------- requests
+
+
+async def _loaded(
+    hass: HomeAssistant, simulator: Any, names: list[str], **options: Any
+) -> MockConfigEntry:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="LCARS",
+        data={},
+        options={CONF_SCAN_INTERVAL: 3600, **options},
+        entry_id="lcars_entry",
+        subentries_data=[subentry_data(simulator, name) for name in names],
+    )
+    entry.add_to_hass(hass)
+    with patch("custom_components.lcars.PLATFORMS", []):
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+    return entry
+
+
+async def test_requests_as_a_jellyseerr_user(
+    hass: HomeAssistant, simulator: Any
+) -> None:
+    """The users come from Jellyseerr; the choice is kept with the adding options."""
+    entry = await _loaded(
+        hass, simulator, ["jellyseerr"], adding={"route": "arr", "request_as": None}
+    )
+    result = await _open(hass, entry, "requests")
+    assert _shown(result) == {"request_as": "1"}
+    [marker] = result["data_schema"].schema
+    choices = result["data_schema"].schema[marker].config["options"]
+    assert [(c["value"], c["label"]) for c in choices] == [
+        ("1", "alice"),
+        ("2", "bob"),
+        ("3", "carol"),
+    ]
+    result = await _submit(hass, result, {"request_as": "2"})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options["adding"] == {"route": "arr", "request_as": 2}
+    assert entry.options[CONF_SCAN_INTERVAL] == 3600
+
+    result = await _open(hass, entry, "requests")
+    assert _shown(result) == {"request_as": "2"}
+    result = await _submit(hass, result, {"request_as": "1"})
+    assert entry.options["adding"] == {"route": "arr", "request_as": None}
+
+
+async def test_requests_as_a_user_jellyseerr_no_longer_has(
+    hass: HomeAssistant, simulator: Any
+) -> None:
+    entry = await _loaded(hass, simulator, ["jellyseerr"], adding={"request_as": 77})
+    result = await _open(hass, entry, "requests")
+    assert _shown(result) == {"request_as": "1"}
+
+
+async def test_requests_need_a_jellyseerr_that_answers(
+    hass: HomeAssistant, simulator: Any, entry: MockConfigEntry
+) -> None:
+    async def abort_reason(config: MockConfigEntry) -> str:
+        result = await hass.config_entries.options.async_init(config.entry_id)
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], {"next_step_id": "requests"}
+        )
+        assert result["type"] is FlowResultType.ABORT
+        reason = str(result["reason"])
+        assert reason in _strings()["options"]["abort"]
+        return reason
+
+    # Not set up.
+    assert await abort_reason(entry) == "jellyseerr_not_connected"
+    await hass.config_entries.async_remove(entry.entry_id)
+    loaded = await _loaded(hass, simulator, ["radarr"])
+    assert await abort_reason(loaded) == "jellyseerr_not_connected"
+    await hass.config_entries.async_remove(loaded.entry_id)
+    loaded = await _loaded(hass, simulator, ["jellyseerr"])
+    simulator.faults("jellyseerr").set(status=500, paths=["/api/v1/user"])
+    assert await abort_reason(loaded) == "jellyseerr_unreachable"

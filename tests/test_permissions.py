@@ -37,6 +37,7 @@ from custom_components.lcars.const import (
     CONF_SCAN_INTERVAL,
     DOMAIN,
     EVENT_CLEANUP_FINISHED,
+    EVENT_REQUEST_CHANGED,
 )
 from homeassistant.auth.const import GROUP_ID_ADMIN, GROUP_ID_READ_ONLY, GROUP_ID_USER
 from homeassistant.auth.models import Credentials
@@ -923,3 +924,143 @@ async def test_root_folder_refusal_over_websocket_and_rest(
     response = await http.post(f"/api/services/{DOMAIN}/add_media", json=data)
     assert response.status == 401
     assert _matrix(simulator) == []
+
+
+# --------------------------------------------------------------------------- Jellyseerr requests
+
+
+def _pending_request(simulator: Simulator) -> int:
+    """The id of a request of the simulated Jellyseerr that waits for approval."""
+    state = simulator.state.services["jellyseerr"]
+    return next(r.id for r in state.requests.values() if r.status == 1)
+
+
+def _assert_refused_approval(err: Exception) -> None:
+    assert isinstance(err, Unauthorized)
+    assert isinstance(err, ServiceValidationError)
+    assert err.translation_domain == DOMAIN
+    assert err.translation_key == "request_admin_required"
+    assert "administrator" in str(err)
+
+
+@pytest.mark.parametrize("caller", REFUSED)
+async def test_approving_and_declining_refuse_other_users(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    simulator: Simulator,
+    callers: dict[str, Context],
+    caller: str,
+) -> None:
+    """Only administrators approve or decline; the request stays pending."""
+    request_id = _pending_request(simulator)
+    dump = simulator.dump()
+    requests = _requests(simulator)
+    changed = async_capture_events(hass, EVENT_REQUEST_CHANGED)
+    for action in ("approve_request", "decline_request"):
+        with pytest.raises(ServiceValidationError) as err:
+            await hass.services.async_call(
+                DOMAIN,
+                action,
+                {"config_entry_id": ENTRY_ID, "id": request_id, "reason": "why not"},
+                blocking=True,
+                return_response=True,
+                context=callers[caller],
+            )
+        _assert_refused_approval(err.value)
+    await hass.async_block_till_done()
+    assert simulator.state.services["jellyseerr"].requests[request_id].status == 1
+    assert simulator.dump() == dump
+    assert _requests(simulator) == requests
+    assert changed == []
+
+
+@pytest.mark.parametrize("caller", ["administrator", "automation"])
+async def test_administrators_and_automations_approve(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    simulator: Simulator,
+    callers: dict[str, Context],
+    caller: str,
+) -> None:
+    request_id = _pending_request(simulator)
+    answer = await hass.services.async_call(
+        DOMAIN,
+        "approve_request",
+        {"config_entry_id": ENTRY_ID, "id": request_id},
+        blocking=True,
+        return_response=True,
+        context=callers[caller],
+    )
+    assert answer is not None
+    assert answer["status"] == "approved"
+    assert simulator.state.services["jellyseerr"].requests[request_id].status == 2
+
+
+@pytest.mark.parametrize("caller", ["user", "read-only user"])
+async def test_every_user_reads_and_makes_requests(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    simulator: Simulator,
+    callers: dict[str, Context],
+    caller: str,
+) -> None:
+    """Asking for a title and reading the requests are open to every user."""
+    page = await hass.services.async_call(
+        DOMAIN,
+        "get_requests",
+        {"config_entry_id": ENTRY_ID, "status": "pending"},
+        blocking=True,
+        return_response=True,
+        context=callers[caller],
+    )
+    assert page is not None
+    assert page["requests"]
+    answer = await hass.services.async_call(
+        DOMAIN,
+        "request_media",
+        {"config_entry_id": ENTRY_ID, "kind": "movie", "term": "tmdb:603"},
+        blocking=True,
+        return_response=True,
+        context=callers[caller],
+    )
+    assert answer is not None
+    assert answer["result"] == "requested"
+    state = simulator.state.services["jellyseerr"]
+    assert any(state.media[r.media_id].tmdb_id == 603 for r in state.requests.values())
+
+
+async def test_approval_refused_over_websocket_and_rest(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    simulator: Simulator,
+    callers: dict[str, Context],
+    hass_ws_client: WebSocketGenerator,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """The frontend gets the translated refusal; the REST API answers 401."""
+    request_id = _pending_request(simulator)
+    token = await _token_of(hass, callers["user"])
+    assert await async_setup_component(hass, "api", {})
+    client = await hass_ws_client(hass, token)
+    await client.send_json_auto_id(
+        {
+            "type": "call_service",
+            "domain": DOMAIN,
+            "service": "approve_request",
+            "service_data": {"config_entry_id": ENTRY_ID, "id": request_id},
+            "return_response": True,
+        }
+    )
+    answer = await client.receive_json()
+    assert answer["success"] is False
+    error = answer["error"]
+    assert error["code"] == "service_validation_error"
+    assert error["translation_key"] == "request_admin_required"
+    assert "administrator" in error["message"]
+    http = await hass_client(token)
+    response = await http.post(
+        f"/api/services/{DOMAIN}/decline_request",
+        json={"config_entry_id": ENTRY_ID, "id": request_id},
+    )
+    assert response.status == 401
+    assert simulator.state.services["jellyseerr"].requests[request_id].status == 1

@@ -18,6 +18,7 @@ from .const import (
     EVENT_CLEANUP_FINISHED,
     EVENT_MEDIA_ADDED,
     EVENT_MEDIA_DELETED,
+    EVENT_REQUEST_CHANGED,
 )
 
 if TYPE_CHECKING:
@@ -91,6 +92,25 @@ def describe_media_added(data: Mapping[str, Any]) -> str:
     return f"added {title} to {where}"
 
 
+def describe_request_changed(data: Mapping[str, Any]) -> str:
+    """Tell in one line who approved or declined which request, and why."""
+    status = data.get("status")
+    verb = {"approved": "approved", "declined": "declined"}.get(str(status), "changed")
+    title = data.get("title") or f"request {data.get('request_id')}"
+    year = data.get("year")
+    if isinstance(year, int) and not isinstance(year, bool):
+        title = f"{title} ({year})"
+    asker = data.get("requested_by")
+    text = f"{verb} the request for {title}"
+    if asker:
+        text += f" by {asker}"
+    by = data.get("by")
+    if by:
+        text += f" ({by})"
+    reason = data.get("reason")
+    return f"{text}: {reason}" if reason else text
+
+
 @callback
 def async_describe_events(
     hass: HomeAssistant, async_describe_event: DescribeEventCallback
@@ -132,3 +152,11 @@ def async_describe_events(
         }
 
     async_describe_event(DOMAIN, EVENT_MEDIA_ADDED, async_describe_media_added)
+
+    def async_describe_request_changed(event: LazyEventPartialState) -> dict[str, str]:
+        return {
+            LOGBOOK_ENTRY_NAME: name_of(event.data),
+            LOGBOOK_ENTRY_MESSAGE: describe_request_changed(event.data),
+        }
+
+    async_describe_event(DOMAIN, EVENT_REQUEST_CHANGED, async_describe_request_changed)

@@ -1,4 +1,4 @@
-"""Options of the LCARS entry: polling, cleanup, BitTorrent and adding, one menu entry each.
+"""Options of the LCARS entry: polling, cleanup, BitTorrent, adding, requests; one menu entry each.
 
 The forms and the conversions of their values are in schemas.py; the text
 of the cleanup rules is read by `cleanup.policy_text`.
@@ -14,6 +14,12 @@ import voluptuous as vol
 from homeassistant.config_entries import ConfigEntryState, ConfigFlowResult, OptionsFlow
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from homeassistant.core import callback
+from homeassistant.helpers.selector import (
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+)
 
 from .cleanup import CleanupPolicy, PolicyError
 from .cleanup.policy_text import PolicyTextError, form_values, policy_from_form
@@ -38,6 +44,7 @@ from .library.additions import (
     AddSettings,
 )
 from .permissions import PathNotAllowedError, async_check_path
+from .runtime.requests import CONF_REQUEST_AS, request_as
 from .runtime.torrent_backends import client_backend
 from .schemas import (
     CLEANUP_RULES_SCHEMA,
@@ -145,6 +152,7 @@ class LcarsOptionsFlow(OptionsFlow):
                 "cleanup_schedule",
                 "torrent",
                 "adding",
+                "requests",
             ],
         )
 
@@ -172,6 +180,51 @@ class LcarsOptionsFlow(OptionsFlow):
         return self.async_show_form(
             step_id="polling", data_schema=schema, errors=errors
         )
+
+    # ----------------------------------------------------------------------- requests
+
+    async def async_step_requests(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask which Jellyseerr user requests are made as.
+
+        The API key acts as Jellyseerr's first user, an administrator whose
+        requests are approved at once; another user's own approval rules
+        and quota apply to the requests made as that user.
+        """
+        entry = self.config_entry
+        if entry.state is not ConfigEntryState.LOADED:
+            return self.async_abort(reason="jellyseerr_not_connected")
+        coordinators = entry.runtime_data.jellyseerr
+        if not coordinators:
+            return self.async_abort(reason="jellyseerr_not_connected")
+        try:
+            users = await coordinators[0].client.async_get_users()
+        except LcarsClientError as err:
+            LOGGER.debug("Cannot read the Jellyseerr users: %s", err)
+            return self.async_abort(reason="jellyseerr_unreachable")
+        if user_input is not None:
+            chosen = int(user_input[CONF_REQUEST_AS])
+            adding = dict(entry.options.get(CONF_ADDING) or {})
+            # The first user is the API key's own: no user to name then.
+            adding[CONF_REQUEST_AS] = None if chosen == 1 else chosen
+            return self._async_save(**{CONF_ADDING: adding})
+        current = request_as(entry) or 1
+        choices = [
+            SelectOptionDict(value=str(user.id), label=user.name) for user in users
+        ]
+        if str(current) not in {choice["value"] for choice in choices}:
+            current = 1
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_REQUEST_AS, default=str(current)): SelectSelector(
+                    SelectSelectorConfig(
+                        options=choices, mode=SelectSelectorMode.DROPDOWN
+                    )
+                )
+            }
+        )
+        return self.async_show_form(step_id="requests", data_schema=schema)
 
     # ----------------------------------------------------------------------- cleanup
 

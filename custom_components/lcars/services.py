@@ -45,6 +45,15 @@ from .actions.library import (
     async_get_library,
     async_get_queue,
 )
+from .actions.requests import (
+    CHANGE_REQUEST_SCHEMA,
+    GET_REQUESTS_SCHEMA,
+    REQUEST_MEDIA_SCHEMA,
+    async_approve_request,
+    async_decline_request,
+    async_get_requests,
+    async_request_media,
+)
 from .actions.torrent import (
     ADD_TORRENT_SCHEMA,
     GET_TORRENTS_SCHEMA,
@@ -83,6 +92,10 @@ ACTIONS: Final[dict[str, tuple[Handler, vol.All, SupportsResponse]]] = {
     "get_torrents": (async_get_torrents, GET_TORRENTS_SCHEMA, ONLY),
     "lookup_media": (async_lookup_media, LOOKUP_MEDIA_SCHEMA, ONLY),
     "add_media": (async_add_media, ADD_MEDIA_SCHEMA, OPTIONAL),
+    "get_requests": (async_get_requests, GET_REQUESTS_SCHEMA, ONLY),
+    "request_media": (async_request_media, REQUEST_MEDIA_SCHEMA, OPTIONAL),
+    "approve_request": (async_approve_request, CHANGE_REQUEST_SCHEMA, OPTIONAL),
+    "decline_request": (async_decline_request, CHANGE_REQUEST_SCHEMA, OPTIONAL),
 }
 
 

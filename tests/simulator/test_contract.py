@@ -125,7 +125,13 @@ def sample_ids(sim: Simulator, name: str, command_id: int) -> dict[str, str]:
             "qualityprofile": 2,
         }
     else:
-        ids = {"request": min(state.requests), "user": 1}  # type: ignore[union-attr]
+        ids = {
+            "request": min(state.requests),  # type: ignore[union-attr]
+            "user": 1,
+            # TMDb ids: a movie and a series Jellyseerr can tell the titles of.
+            "movie": 438631,
+            "tv": 2316,
+        }
     return {k: str(v) for k, v in ids.items()}
 
 
@@ -168,6 +174,8 @@ def required_query(sim: Simulator, name: str) -> dict[str, dict[str, str]]:
             "/api/v1/artist/lookup": {"term": "Nirvana"},
             "/api/v1/album/lookup": {"term": "Nevermind"},
         }
+    if sim.services[name].kind == "jellyseerr":
+        return {"/api/v1/search": {"query": "Dune"}}
     return {}
 
 
@@ -259,6 +267,18 @@ def variants(sim: Simulator, name: str) -> list[tuple[str, dict[str, str]]]:
         ("/api/v1/request", {"take": "100"}),
         ("/api/v1/request", {"filter": "pending", "sort": "modified"}),
         ("/api/v1/media", {"take": "100"}),
+        ("/api/v1/search", {"query": "Amélie", "page": "1"}),
+        ("/api/v1/search", {"query": "Frank Herbert"}),
+        ("/api/v1/search", {"query": "tmdb:438631"}),
+        ("/api/v1/search", {"query": "The Office", "page": "2"}),
+        ("/api/v1/user", {"take": "1000"}),
+        (
+            "/api/v1/movie/"
+            + str(
+                next(m for m in state.media.values() if m.media_type == "movie").tmdb_id
+            ),  # type: ignore[union-attr]
+            {},
+        ),
     ]
 
 
@@ -633,6 +653,46 @@ async def test_jellyseerr_deletes_answer_as_documented(
     )
     status, _ = await _call(http, simulator, "jellyseerr", "GET", "/api/v1/request/1")
     assert status == 404
+
+
+async def test_jellyseerr_request_answers_match_the_document(
+    simulator: Simulator, http: aiohttp.ClientSession
+) -> None:
+    """Creating, approving and declining requests answer as documented."""
+    spec = validator("jellyseerr")
+    problems: list[str] = []
+    writes: list[tuple[str, str, Any, int]] = [
+        ("POST", "/api/v1/request", {"mediaType": "movie", "mediaId": 603}, 201),
+        (
+            "POST",
+            "/api/v1/request",
+            {"mediaType": "tv", "mediaId": 2316, "seasons": [1, 2], "userId": 2},
+            201,
+        ),
+        (
+            "POST",
+            "/api/v1/request",
+            {"mediaType": "tv", "mediaId": 71446, "seasons": "all"},
+            201,
+        ),
+    ]
+    created: list[int] = []
+    for method, path, body, expected in writes:
+        status, answer = await _call(
+            http, simulator, "jellyseerr", method, path, json=body
+        )
+        assert status == expected, answer
+        problems += check_body("jellyseerr", spec, method, path, status, answer)
+        created.append(answer["id"])
+    for request_id, action in zip(
+        created, ("approve", "decline", "approve"), strict=True
+    ):
+        path = f"/api/v1/request/{request_id}/{action}"
+        status, answer = await _call(http, simulator, "jellyseerr", "POST", path)
+        assert status == 200, answer
+        problems += check_body("jellyseerr", spec, "POST", path, status, answer)
+        assert answer["modifiedBy"]["id"] == 1
+    assert not problems, "\n".join(problems)
 
 
 async def test_the_validator_rejects_wrong_payloads(
