@@ -267,4 +267,4 @@ async def test_required_fields(
             assert err.value.translation_key == "field_required", (action, field)
             assert field in str(err.value)
             checked += 1
-    assert checked == 32
+    assert checked == 36
