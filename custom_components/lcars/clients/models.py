@@ -169,6 +169,13 @@ class DiskSpace:
 # survivor reaches the old generation after two collections, so a deeper
 # nesting would leave the rows tracked.
 
+# What a library item says about itself, and its covers, follow the other
+# fields of its row (after everything a row already held, so that rows made
+# without them still read): overview, genres, runtime in minutes, rating,
+# the *arr's own paths of the poster and the fanart (as its `images[].url`
+# gives them, without the query), and the `lastWrite` of its covers. A
+# series keeps its seasons last, after these.
+
 
 type MovieRow = tuple[
     int,
@@ -186,6 +193,13 @@ type MovieRow = tuple[
     tuple[int, ...],
     int | None,
     datetime | None,
+    str | None,
+    tuple[str, ...],
+    int | None,
+    float | None,
+    str | None,
+    str | None,
+    int | None,
 ]
 
 
@@ -210,6 +224,15 @@ class Movie:
     quality_profile_id: int | None = None
     # When the movie file was imported; None without a file.
     file_added: datetime | None = None
+    overview: str | None = None
+    genres: tuple[str, ...] = ()
+    runtime: int | None = None
+    rating: float | None = None
+    # The *arr's paths of the covers (with its url base, without the query)
+    # and when they were last written (`lastWrite`, .NET ticks).
+    poster: str | None = None
+    fanart: str | None = None
+    cover_stamp: int | None = None
 
     @classmethod
     def from_row(cls, row: MovieRow) -> Self:
@@ -257,6 +280,13 @@ type SeriesRow = tuple[
     datetime | None,
     tuple[int, ...],
     int | None,
+    str | None,
+    tuple[str, ...],
+    int | None,
+    float | None,
+    str | None,
+    str | None,
+    int | None,
     *tuple[SeasonRow, ...],
 ]
 
@@ -284,11 +314,39 @@ class Series:
     tags: tuple[int, ...] = ()
     quality_profile_id: int | None = None
     seasons: tuple[Season, ...] = ()
+    overview: str | None = None
+    genres: tuple[str, ...] = ()
+    # Minutes of an episode.
+    runtime: int | None = None
+    rating: float | None = None
+    # The *arr's paths of the covers (with its url base, without the query)
+    # and when they were last written (`lastWrite`, .NET ticks).
+    poster: str | None = None
+    fanart: str | None = None
+    cover_stamp: int | None = None
 
     @classmethod
     def from_row(cls, row: SeriesRow) -> Self:
-        """Build the series and its seasons from a row of its fields."""
-        return cls(*row[:17], tuple(map(Season.from_row, row[17:])))
+        """Build the series and its seasons from a row of its fields.
+
+        The details come before the seasons in the row; a row made without
+        them (its 18th element is already a season) reads as well.
+        """
+        fields: Any = row
+        if len(row) > _SERIES_FIELDS and not isinstance(row[_SERIES_FIELDS], tuple):
+            details = fields[_SERIES_FIELDS:_SERIES_DETAILS_END]
+            seasons = fields[_SERIES_DETAILS_END:]
+        else:
+            details, seasons = (), fields[_SERIES_FIELDS:]
+        built: Self = cls(
+            *fields[:_SERIES_FIELDS], tuple(map(Season.from_row, seasons)), *details
+        )  # type: ignore[call-arg]
+        return built
+
+
+# The fields of a series row before its details, and where they end.
+_SERIES_FIELDS = 17
+_SERIES_DETAILS_END = _SERIES_FIELDS + 7
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -323,6 +381,13 @@ type ArtistRow = tuple[
     datetime | None,
     tuple[int, ...],
     int | None,
+    str | None,
+    tuple[str, ...],
+    int | None,
+    float | None,
+    str | None,
+    str | None,
+    int | None,
 ]
 
 
@@ -343,6 +408,16 @@ class Artist:
     added: datetime | None
     tags: tuple[int, ...] = ()
     quality_profile_id: int | None = None
+    overview: str | None = None
+    genres: tuple[str, ...] = ()
+    # Lidarr gives an artist no runtime: always None.
+    runtime: int | None = None
+    rating: float | None = None
+    # The *arr's paths of the covers (with its url base, without the query)
+    # and when they were last written (`lastWrite`, .NET ticks).
+    poster: str | None = None
+    fanart: str | None = None
+    cover_stamp: int | None = None
 
     @classmethod
     def from_row(cls, row: ArtistRow) -> Self:
@@ -351,7 +426,17 @@ class Artist:
 
 
 type AlbumRow = tuple[
-    int, int, str, str | None, bool, datetime | None, int, int, int | None
+    int,
+    int,
+    str,
+    str | None,
+    bool,
+    datetime | None,
+    int,
+    int,
+    int | None,
+    str | None,
+    int | None,
 ]
 
 
@@ -369,6 +454,10 @@ class Album:
     total_track_count: int
     # None when Lidarr sent no size, or one that is not a whole number.
     size_on_disk: int | None
+    # Lidarr's path of the album cover (as `images[].url` gives it, without
+    # the query) and its `lastWrite`.
+    cover: str | None = None
+    cover_stamp: int | None = None
 
     @classmethod
     def from_row(cls, row: AlbumRow) -> Self:
