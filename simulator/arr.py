@@ -239,6 +239,16 @@ class ArrService[S: ArrState]:
         """Local artwork URL (it carries the base path, as the real servers do)."""
         return f"{self.ctx.base_path}/MediaCover/{item_id}/{cover}.jpg?lastWrite=638412345678901234"
 
+    def cover_ids(self) -> set[int]:
+        """Return the ids of the items that have covers (`/MediaCover/<id>/...`)."""
+        state = self.state
+        return {
+            *getattr(state, "movies", {}),
+            *getattr(state, "series", {}),
+            *getattr(state, "artists", {}),
+            *getattr(state, "albums", {}),
+        }
+
     def routes(self) -> list[Route]:
         """Return the shared routes; subclasses add theirs."""
         api = self.api
