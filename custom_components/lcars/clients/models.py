@@ -313,7 +313,6 @@ class Series:
     added: datetime | None
     tags: tuple[int, ...] = ()
     quality_profile_id: int | None = None
-    seasons: tuple[Season, ...] = ()
     overview: str | None = None
     genres: tuple[str, ...] = ()
     # Minutes of an episode.
@@ -324,24 +323,39 @@ class Series:
     poster: str | None = None
     fanart: str | None = None
     cover_stamp: int | None = None
+    # Last, as in the row.
+    seasons: tuple[Season, ...] = ()
 
     @classmethod
     def from_row(cls, row: SeriesRow) -> Self:
         """Build the series and its seasons from a row of its fields.
 
-        The details come before the seasons in the row; a row made without
-        them (its 18th element is already a season) reads as well.
+        A row made without the details (its 18th element is already a
+        season) reads as well.
         """
         fields: Any = row
-        if len(row) > _SERIES_FIELDS and not isinstance(row[_SERIES_FIELDS], tuple):
-            details = fields[_SERIES_FIELDS:_SERIES_DETAILS_END]
-            seasons = fields[_SERIES_DETAILS_END:]
-        else:
-            details, seasons = (), fields[_SERIES_FIELDS:]
-        built: Self = cls(
-            *fields[:_SERIES_FIELDS], tuple(map(Season.from_row, seasons)), *details
-        )  # type: ignore[call-arg]
+        seasons = season_rows(row)
+        details = fields[_SERIES_FIELDS : len(row) - len(seasons)]
+        built: Self = cls(  # type: ignore[misc]
+            *fields[:_SERIES_FIELDS],
+            *details,
+            seasons=tuple(map(Season.from_row, seasons)),
+        )
         return built
+
+
+def season_rows(row: SeriesRow) -> tuple[SeasonRow, ...]:
+    """Return the rows of the seasons at the end of a series row.
+
+    They follow the details, or directly the first fields in a row made
+    without details.
+    """
+    fields: Any = row
+    if len(row) > _SERIES_FIELDS and not isinstance(row[_SERIES_FIELDS], tuple):
+        seasons: tuple[SeasonRow, ...] = fields[_SERIES_DETAILS_END:]
+    else:
+        seasons = fields[_SERIES_FIELDS:]
+    return seasons
 
 
 # The fields of a series row before its details, and where they end.
