@@ -8,7 +8,7 @@ that differ (quality model, ids carried by queue and history records).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 import hashlib
 import hmac
@@ -35,6 +35,7 @@ from .common import (
     timespan,
 )
 from .library import MEDIA_POOL
+from .metadata import IndexCache
 from .state import (
     ArrState,
     CommandRecord,
@@ -46,7 +47,9 @@ from .state import (
     RootFolder,
     Tag,
     clean_path,
+    is_inside,
     join_path,
+    path_key,
 )
 
 # A tag label as the *arr accept it since 2023.
@@ -76,26 +79,147 @@ def bad_request(message: str) -> web.Response:
     return json_response({"message": message, "description": ""}, status=400)
 
 
-def validation_failed(errors: Sequence[tuple[str, str, Any]]) -> web.Response:
-    """400 with the FluentValidation list of `{propertyName, errorMessage, ...}`."""
-    return json_response(
-        [
+# A validation failure: property, message, attempted value and, when the
+# message does not tell, the validator that failed (its `errorCode`).
+type Failure = tuple[str, str, Any] | tuple[str, str, Any, str]
+
+# Validators whose message names the path they refused (`{path}`).
+_PATH_VALIDATORS = frozenset(
+    {
+        "RootFolderExistsValidator",
+        "RootFolderValidator",
+        "MoviePathValidator",
+        "MovieAncestorValidator",
+        "SeriesPathValidator",
+        "SeriesAncestorValidator",
+        "ArtistPathValidator",
+        "ArtistAncestorValidator",
+    }
+)
+
+# `lastWrite` of local artwork: .NET ticks of the time the file was written.
+LAST_WRITE_TICKS = 638412345678901234
+
+# `added` of a lookup result that is not in the library (.NET's DateTime.MinValue).
+NO_DATE = "0001-01-01T00:00:00Z"
+
+
+def _error_code(message: str) -> str:
+    """Return the FluentValidation validator behind a message of its own wording."""
+    if message.endswith("must not be empty."):
+        return "NotEmptyValidator"
+    if "must be greater than" in message:
+        return "GreaterThanValidator"
+    return "PredicateValidator"
+
+
+def _display_name(prop: str) -> str:
+    """`RootFolderPath` -> `Root Folder Path`, as FluentValidation names it."""
+    return re.sub(r"(?<!^)(?<![.])([A-Z])", r" \1", prop.rsplit(".", 1)[-1])
+
+
+def validation_failed(errors: Sequence[Failure]) -> web.Response:
+    """400 with the FluentValidation list of `{propertyName, errorMessage, ...}`.
+
+    `errorCode` is the validator's class name, as FluentValidation writes it;
+    the placeholders are the ones its message template used.
+    """
+    out = []
+    for error in errors:
+        prop, message, value = error[0], error[1], error[2]
+        code = error[3] if len(error) > 3 else _error_code(message)  # type: ignore[misc]
+        placeholders: Json = {
+            "propertyName": _display_name(prop),
+            "propertyValue": value,
+        }
+        if code == "GreaterThanValidator":
+            placeholders["comparisonValue"] = 0
+        if code in _PATH_VALIDATORS:
+            placeholders["path"] = value
+        out.append(
             {
                 "isWarning": False,
                 "propertyName": prop,
                 "errorMessage": message,
                 "attemptedValue": value,
                 "severity": "error",
-                "errorCode": "PredicateValidator",
-                "formattedMessagePlaceholderValues": {
-                    "propertyName": re.sub(r"(?<!^)([A-Z])", r" \1", prop),
-                    "propertyValue": value,
-                },
+                "errorCode": code,
+                "formattedMessagePlaceholderValues": placeholders,
             }
-            for prop, message, value in errors
-        ],
-        status=400,
-    )
+        )
+    return json_response(out, status=400)
+
+
+def path_failures(
+    path: str,
+    root_folders: Sequence[RootFolder],
+    others: Sequence[str],
+    noun: str,
+    *,
+    clash: str = "is already configured for an existing",
+) -> list[Failure]:
+    """Check an item's folder as the *arr do: not a root folder, not taken, not above one.
+
+    `others` are the folders of the other items of the library.
+    """
+    key = path_key(path)
+    if any(path_key(f.path) == key for f in root_folders):
+        return [
+            (
+                "Path",
+                f"Path '{path}' is already configured as a root folder",
+                path,
+                "RootFolderValidator",
+            )
+        ]
+    if any(path_key(other) == key for other in others):
+        return [
+            (
+                "Path",
+                f"Path '{path}' {clash} {noun}",
+                path,
+                f"{noun.capitalize()}PathValidator",
+            )
+        ]
+    if any(is_inside(other, path) for other in others):
+        return [
+            (
+                "Path",
+                f"Path '{path}' is an ancestor of an existing {noun}",
+                path,
+                f"{noun.capitalize()}AncestorValidator",
+            )
+        ]
+    return []
+
+
+def root_folder_failures(
+    root_folder: str, root_folders: Sequence[RootFolder]
+) -> list[Failure]:
+    """`RootFolderExistsValidator`: the root folder must be one of the instance's."""
+    key = path_key(root_folder)
+    if any(path_key(f.path) == key for f in root_folders):
+        return []
+    return [
+        (
+            "RootFolderPath",
+            f"Root folder '{root_folder}' does not exist",
+            root_folder,
+            "RootFolderExistsValidator",
+        )
+    ]
+
+
+def profile_failures(
+    prop: str, value: Any, known: Iterable[int], message: str, code: str
+) -> list[Failure]:
+    """`ValidId` then the profile's exists validator."""
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        label = _display_name(prop)
+        return [(prop, f"'{label}' must be greater than '0'.", value)]
+    if value not in set(known):
+        return [(prop, message, value, code)]
+    return []
 
 
 def image_token(seed: int, salt: int) -> str:
@@ -200,6 +324,12 @@ class ArrService[S: ArrState]:
         self.ctx = ctx
         self.cache = BodyCache()
         self.started = ctx.clock.now().replace(microsecond=0)
+        # Remote artwork of lookup results (address and cover type) by the
+        # hash of its address: what `/MediaCoverProxy/{hash}/{file}` serves
+        # (the real cache keeps them 24 hours).
+        self.proxied: dict[str, tuple[str, str]] = {}
+        # What the metadata service can find, built once per library version.
+        self._index: IndexCache[Any] = IndexCache()
 
     # ------------------------------------------------------------------ basics
 
@@ -237,7 +367,17 @@ class ArrService[S: ArrState]:
 
     def media_url(self, item_id: int, cover: str) -> str:
         """Local artwork URL (it carries the base path, as the real servers do)."""
-        return f"{self.ctx.base_path}/MediaCover/{item_id}/{cover}.jpg?lastWrite=638412345678901234"
+        return (
+            f"{self.ctx.base_path}/MediaCover/{item_id}/{cover}.jpg"
+            f"?lastWrite={LAST_WRITE_TICKS}"
+        )
+
+    def proxy_url(self, remote: str, cover: str) -> str:
+        """Return the local address of a lookup result's remote artwork (MediaCoverProxy)."""
+        digest = hashlib.sha256(remote.encode()).hexdigest()
+        self.proxied[digest] = (remote, cover)
+        name = remote.rsplit("/", 1)[-1]
+        return f"{self.ctx.base_path}/MediaCoverProxy/{digest}/{name}"
 
     def cover_ids(self) -> set[int]:
         """Return the ids of the items that have covers (`/MediaCover/<id>/...`)."""

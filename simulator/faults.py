@@ -49,6 +49,9 @@ class Faults:
     huge: int = 0
     deep: int = 0
     gzip: bool = False
+    # Seconds to hold an answer after the request was handled (a POST has
+    # stored its item): a client that times out missed a success.
+    hold: float = 0.0
     # Only paths starting with one of these (relative to the base path).
     paths: tuple[str, ...] = ()
     # Fault this many more requests, then clear; None means until cleared.
@@ -69,6 +72,7 @@ class Faults:
         huge: int | None = None,
         deep: int | None = None,
         gzip: bool | None = None,
+        hold: float | None = None,
         paths: Sequence[str] | None = None,
         count: int | None = None,
     ) -> None:
@@ -88,6 +92,12 @@ class Faults:
         characters in the first element of the list (or in the answer when
         it has no list); `deep` puts lists nested that many levels deep in
         the same place. `gzip` compresses the answers, faulty or not.
+        `hold` handles the request first (a POST stores its item) and then
+        holds the answer that many seconds, or until the faults are cleared.
+
+        A 503 on a `*/lookup` path answers as the *arr do when their metadata
+        service fails ("Search for '...' failed. Unable to communicate with
+        ...").
         """
         if latency is not None:
             if latency < 0:
@@ -115,6 +125,10 @@ class Faults:
             self.deep = int(deep)
         if gzip is not None:
             self.gzip = bool(gzip)
+        if hold is not None:
+            if hold < 0:
+                raise ValueError("hold must not be negative")
+            self.hold = float(hold)
         if paths is not None:
             self.paths = (paths,) if isinstance(paths, str) else tuple(paths)
         if count is not None:
@@ -134,6 +148,7 @@ class Faults:
             "huge",
             "deep",
             "gzip",
+            "hold",
             "paths",
             "count",
         }
@@ -163,6 +178,7 @@ class Faults:
         self.huge = 0
         self.deep = 0
         self.gzip = False
+        self.hold = 0.0
         self.paths = ()
         self.count = None
 
@@ -177,6 +193,7 @@ class Faults:
             or self.truncate
             or self.hostile
             or self.gzip
+            or self.hold
         )
 
     @property
@@ -196,6 +213,7 @@ class Faults:
             "huge": self.huge,
             "deep": self.deep,
             "gzip": self.gzip,
+            "hold": self.hold,
             "paths": list(self.paths),
             "count": self.count,
         }
@@ -264,13 +282,17 @@ def fault_middleware(ctx: ServiceContext) -> Any:
             faults.deep,
             faults.gzip,
         )
+        hold = faults.hold
         if latency:
             await faults.wait_latency(latency)
         if drop:
             return _drop(request)
         if status is not None:
-            return _status(ctx, status)
+            return _status(ctx, status, request)
         response = await handler(request)
+        if hold:
+            # Handled (and stored): the client waits for an answer that comes late.
+            await faults.wait_latency(hold)
         if malformed:
             response = web.Response(
                 body=MALFORMED_BODY,
@@ -301,7 +323,45 @@ def _drop(request: web.Request) -> web.StreamResponse:
     return web.Response(status=500)
 
 
-def _status(ctx: ServiceContext, status: int) -> web.Response:
+# What each *arr calls its metadata service in SkyHookException messages,
+# and where it asks it.
+_METADATA_SERVICES = {
+    "radarr": ("RadarrAPI", "https://api.radarr.video/v1/search"),
+    "sonarr": ("SkyHook", "http://skyhook.sonarr.tv/v1/tvdb/search/en/"),
+    "lidarr": ("LidarrAPI", "https://api.lidarr.audio/api/v0.4/search"),
+}
+
+
+def _lookup_unavailable(ctx: ServiceContext, request: web.Request) -> web.Response:
+    """Answer a lookup while the metadata service is down: SkyHookException (503)."""
+    service, url = _METADATA_SERVICES[ctx.kind]
+    term = (
+        request.query.get("term")
+        or request.query.get("tmdbId")
+        or request.query.get("imdbId")
+        or ""
+    )
+    cause = f"HTTP request failed: [503:ServiceUnavailable] [GET] at [{url}]"
+    message = (
+        f"Search for '{term}' failed. Unable to communicate with {service}. {cause}"
+    )
+    return web.json_response(
+        {
+            "message": message,
+            "description": "NzbDrone.Core.MetadataSource.SkyHook.SkyHookException: "
+            + message,
+        },
+        status=503,
+    )
+
+
+def _status(ctx: ServiceContext, status: int, request: web.Request) -> web.Response:
+    if (
+        status == 503
+        and ctx.kind in _METADATA_SERVICES
+        and "/lookup" in relative_path(ctx, request.path)
+    ):
+        return _lookup_unavailable(ctx, request)
     if ctx.kind == "jellyfin":
         return web.Response(status=status, text="Error processing request.")
     if ctx.kind == "jellyseerr":

@@ -21,6 +21,13 @@ import re
 from typing import NamedTuple
 import uuid
 
+from .metadata import (
+    RESERVED_IMDB,
+    RESERVED_MOVIE_TMDB,
+    RESERVED_SERIES_TMDB,
+    RESERVED_SERIES_TVDB,
+    keep_apart,
+)
 from .state import (
     Album,
     ArrState,
@@ -365,8 +372,12 @@ def sort_title(title: str) -> str:
     return lowered
 
 
-def _folder(title: str) -> str:
+def folder_name(title: str) -> str:
+    """Return the folder name the *arr make of a title (no colons, slashes or ?)."""
     return title.replace(":", " -").replace("/", "-").replace("?", "")
+
+
+_folder = folder_name
 
 
 @dataclass(slots=True)
@@ -445,8 +456,12 @@ class Catalogue:
 
 def _movies(count: int, seed: int, now: datetime, words: _Words) -> list[Movie]:
     rng = random.Random(f"{seed}:movies")
-    tmdb_ids = rng.sample(range(100, 1_300_000), count)
-    imdb_ids = rng.sample(range(100_000, 9_999_999), count)
+    tmdb_ids = keep_apart(
+        rng.sample(range(100, 1_300_000), count), RESERVED_MOVIE_TMDB, 1_300_000
+    )
+    imdb_ids = keep_apart(
+        rng.sample(range(100_000, 9_999_999), count), RESERVED_IMDB, 10_000_000
+    )
     movies: list[Movie] = []
     keep_every = max(8, count // 200 or 8)
     file_id = 0
@@ -589,9 +604,15 @@ def _series(
     count: int, seed: int, now: datetime, words: _Words
 ) -> tuple[list[Series], list[Episode], list[EpisodeFile]]:
     rng = random.Random(f"{seed}:series")
-    tvdb_ids = rng.sample(range(70_000, 460_000), count)
-    tmdb_ids = rng.sample(range(1_000, 260_000), count)
-    imdb_ids = rng.sample(range(100_000, 9_999_999), count)
+    tvdb_ids = keep_apart(
+        rng.sample(range(70_000, 460_000), count), RESERVED_SERIES_TVDB, 460_000
+    )
+    tmdb_ids = keep_apart(
+        rng.sample(range(1_000, 260_000), count), RESERVED_SERIES_TMDB, 260_000
+    )
+    imdb_ids = keep_apart(
+        rng.sample(range(100_000, 9_999_999), count), RESERVED_IMDB, 10_000_000
+    )
     all_series: list[Series] = []
     episodes: list[Episode] = []
     files: list[EpisodeFile] = []

@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar
+import uuid
 
 from aiohttp import web
 
 from .arr import (
+    LAST_WRITE_TICKS,
+    NO_DATE,
     ArrService,
+    Failure,
     Json,
     apply_tags,
     bad_request,
     image_token,
     int_list,
     not_found,
+    path_failures,
+    profile_failures,
+    root_folder_failures,
     validation_failed,
 )
 from .common import (
@@ -29,7 +36,23 @@ from .common import (
     query_value,
     read_json,
 )
-from .library import LIDARR_QUALITIES, METADATA_PROFILES, MUSIC_PROFILES, clean_title
+from .library import (
+    LIDARR_QUALITIES,
+    METADATA_PROFILES,
+    MUSIC_PROFILES,
+    clean_title,
+    folder_name,
+    sort_title,
+)
+from .metadata import (
+    ARTISTS,
+    AlbumInfo,
+    ArtistInfo,
+    Entry,
+    IdTerm,
+    parse_music_term,
+    search,
+)
 from .state import (
     Album,
     Artist,
@@ -39,8 +62,95 @@ from .state import (
     QueueRecord,
     RootFolder,
     TrackFile,
+    join_path,
+    path_key,
     split_path,
 )
+
+# Lidarr's artist monitoring options (MonitorTypes) and what they keep monitored.
+ARTIST_MONITOR = (
+    "all",
+    "future",
+    "missing",
+    "existing",
+    "latest",
+    "first",
+    "none",
+    "unknown",
+)
+
+
+def _seed(mbid: str) -> int:
+    """Return a number drawn from a MusicBrainz id, for the artwork tokens."""
+    try:
+        return uuid.UUID(mbid).int % 1_000_000_007
+    except ValueError:
+        return sum(mbid.encode())
+
+
+def artist_remote(mbid: str, salt: int) -> str:
+    """fanart.tv address of an artist's artwork."""
+    return f"https://assets.fanart.tv/fanart/music/{image_token(_seed(mbid), salt)}.jpg"
+
+
+def album_remote(release_mbid: str) -> str:
+    """Cover Art Archive address of an album's cover."""
+    token = image_token(_seed(release_mbid), 1)
+    return f"https://coverartarchive.org/release/{release_mbid}/{token}.jpg"
+
+
+def album_info(album: Album, artist: Artist) -> AlbumInfo:
+    """Return what MusicBrainz knows of an album of some library."""
+    return AlbumInfo(
+        mbid=album.release_group_mbid,
+        release_mbid=album.release_mbid,
+        artist_mbid=artist.mbid,
+        title=album.title,
+        album_type=album.album_type,
+        released=album.release_date or datetime(1970, 1, 1, tzinfo=UTC),
+        track_count=album.track_count,
+        duration_ms=album.duration_ms,
+        genres=tuple(album.genres),
+        label=album.label,
+        rating=album.rating,
+        votes=album.votes,
+    )
+
+
+def artist_info(artist: Artist, state: LidarrState) -> ArtistInfo:
+    """Return what MusicBrainz knows of an artist of some library."""
+    return ArtistInfo(
+        mbid=artist.mbid,
+        name=artist.name,
+        sort_name=artist.sort_name,
+        disambiguation=artist.disambiguation,
+        artist_type=artist.artist_type,
+        status=artist.status,
+        overview=artist.overview,
+        genres=tuple(artist.genres),
+        rating=artist.rating,
+        votes=artist.votes,
+        popularity=float(artist.votes),
+        albums=tuple(album_info(a, artist) for a in state.artist_albums(artist.id)),
+    )
+
+
+def albums_to_monitor(
+    monitor: str, albums: list[AlbumInfo], now: datetime, chosen: list[str]
+) -> set[str]:
+    """Release groups an artist's `addOptions.monitor` monitors (MonitorTypes)."""
+    if chosen:
+        return set(chosen)
+    released = sorted(albums, key=lambda a: a.released)
+    if monitor in ("all", "missing", "unknown"):
+        return {a.mbid for a in albums}
+    if monitor == "future":
+        return {a.mbid for a in albums if a.released > now}
+    if monitor == "latest" and released:
+        return {released[-1].mbid}
+    if monitor == "first" and released:
+        return {released[0].mbid}
+    return set()
 
 
 def _quality(quality_id: int) -> Json:
@@ -66,6 +176,9 @@ class LidarrService(ArrService[LidarrState]):
             *super().routes(),
             Route("GET", f"{api}/artist", self.get_artists),
             Route("POST", f"{api}/artist", self.post_artist),
+            Route("GET", f"{api}/artist/lookup", self.get_artist_lookup),
+            Route("GET", f"{api}/album/lookup", self.get_album_lookup),
+            Route("POST", f"{api}/album", self.post_album),
             Route("PUT", f"{api}/artist/editor", self.put_editor),
             Route("DELETE", f"{api}/artist/editor", self.delete_editor),
             Route("GET", f"{api}/artist/{{id:\\d+}}", self.get_artist),
@@ -179,11 +292,15 @@ class LidarrService(ArrService[LidarrState]):
             "id": folder.id,
         }
 
-    def images(self, item_id: int, seed: int, covers: tuple[str, ...]) -> list[Json]:
-        """Artwork with Lidarr's `extension`."""
+    def images(
+        self, item_id: int, seed: int, covers: tuple[str, ...], *, album: bool = False
+    ) -> list[Json]:
+        """Artwork with Lidarr's `extension`; album covers live under `Albums/`."""
+        folder = f"Albums/{item_id}" if album else str(item_id)
         return [
             {
-                "url": self.media_url(item_id, cover),
+                "url": f"{self.ctx.base_path}/MediaCover/{folder}/{cover}.jpg"
+                f"?lastWrite={LAST_WRITE_TICKS}",
                 "coverType": cover,
                 "extension": ".jpg",
                 "remoteUrl": f"https://assets.fanart.tv/fanart/music/{image_token(seed, salt)}.jpg",
@@ -305,7 +422,9 @@ class LidarrService(ArrService[LidarrState]):
             ],
             "genres": list(album.genres),
             "media": media,
-            "images": self.images(album.id, album.id * 7919, ("cover", "disc")),
+            "images": self.images(
+                album.id, album.id * 7919, ("cover", "disc"), album=True
+            ),
             "links": [
                 {
                     "url": f"https://musicbrainz.org/release-group/{album.release_group_mbid}",
@@ -429,6 +548,184 @@ class LidarrService(ArrService[LidarrState]):
             "id": record.id,
         }
 
+    # ------------------------------------------------------------------ lookup
+
+    def _world(self) -> list[ArtistInfo]:
+        """Return what MusicBrainz knows: this library, other Lidarrs', the catalogue."""
+        own = self.state
+        others = [
+            s
+            for s in self.ctx.state.services.values()
+            if isinstance(s, LidarrState) and s is not own
+        ]
+        key = (own.version, tuple(s.version for s in others))
+
+        def build() -> list[Entry[ArtistInfo]]:
+            seen: set[str] = set()
+            infos: list[ArtistInfo] = []
+            for state in (own, *others):
+                for artist in state.artists.values():
+                    if artist.mbid not in seen:
+                        seen.add(artist.mbid)
+                        infos.append(artist_info(artist, state))
+            infos += [a for a in ARTISTS if a.mbid not in seen]
+            return [Entry(a.names, a.year, a.popularity, a) for a in infos]
+
+        return [entry.item for entry in self._index.get(key, build)]
+
+    def artist_candidate(self, info: ArtistInfo) -> Json:
+        """Return an artist Lidarr does not have: no id, artwork through its proxy."""
+        images = [
+            {
+                "url": self.proxy_url(artist_remote(info.mbid, salt), cover),
+                "coverType": cover,
+                "extension": ".jpg",
+                "remoteUrl": artist_remote(info.mbid, salt),
+            }
+            for salt, cover in enumerate(("banner", "fanart", "logo", "poster"))
+        ]
+        return {
+            "status": info.status,
+            "ended": info.status == "ended",
+            "artistName": info.name,
+            "foreignArtistId": info.mbid,
+            "tadbId": 0,
+            "discogsId": 0,
+            "overview": info.overview,
+            "artistType": info.artist_type,
+            "disambiguation": info.disambiguation,
+            "links": [
+                {
+                    "url": f"https://musicbrainz.org/artist/{info.mbid}",
+                    "name": "musicbrainz",
+                }
+            ],
+            "images": images,
+            "remotePoster": artist_remote(info.mbid, 3),
+            "qualityProfileId": 0,
+            "metadataProfileId": 0,
+            "monitored": False,
+            "monitorNewItems": "all",
+            "folder": folder_name(info.name),
+            "genres": list(info.genres),
+            "cleanName": clean_title(info.name),
+            "sortName": info.sort_name,
+            "tags": [],
+            "added": NO_DATE,
+            "ratings": {"votes": info.votes, "value": info.rating},
+        }
+
+    def album_candidate(self, album: AlbumInfo, artist: ArtistInfo) -> Json:
+        """Return an album Lidarr does not have, with its artist (as stored, or new)."""
+        media = [{"mediumNumber": 1, "mediumName": "", "mediumFormat": "CD"}]
+        owner = self._own_artist(artist.mbid)
+        cover = album_remote(album.release_mbid)
+        return {
+            "title": album.title,
+            "disambiguation": "",
+            "overview": "",
+            "artistId": owner.id if owner else 0,
+            "foreignAlbumId": album.mbid,
+            "monitored": False,
+            "anyReleaseOk": True,
+            "profileId": 0,
+            "duration": album.duration_ms,
+            "albumType": album.album_type,
+            "secondaryTypes": [],
+            "mediumCount": 1,
+            "ratings": {"votes": album.votes, "value": album.rating},
+            "releaseDate": arr_date(album.released),
+            "releases": [
+                {
+                    "albumId": 0,
+                    "foreignReleaseId": album.release_mbid,
+                    "title": album.title,
+                    "status": "Official",
+                    "duration": album.duration_ms,
+                    "trackCount": album.track_count,
+                    "media": media,
+                    "mediumCount": 1,
+                    "disambiguation": "",
+                    "country": ["Worldwide"],
+                    "label": [album.label] if album.label else [],
+                    "format": "CD",
+                    "monitored": False,
+                }
+            ],
+            "genres": list(album.genres),
+            "media": media,
+            "artist": self.artist_json(owner, statistics=False)
+            if owner
+            else self.artist_candidate(artist),
+            "images": [
+                {
+                    "url": self.proxy_url(cover, "cover"),
+                    "coverType": "cover",
+                    "extension": ".jpg",
+                    "remoteUrl": cover,
+                }
+            ],
+            "links": [
+                {
+                    "url": f"https://musicbrainz.org/release-group/{album.mbid}",
+                    "name": "musicbrainz",
+                }
+            ],
+            "remoteCover": cover,
+        }
+
+    def _own_artist(self, mbid: str) -> Artist | None:
+        return next((a for a in self.state.artists.values() if a.mbid == mbid), None)
+
+    def _own_album(self, mbid: str) -> Album | None:
+        return next(
+            (a for a in self.state.albums.values() if a.release_group_mbid == mbid),
+            None,
+        )
+
+    def artist_lookup_json(self, info: ArtistInfo) -> Json:
+        """Return the library artist (with its id), or a candidate."""
+        own = self._own_artist(info.mbid)
+        return self.artist_json(own) if own else self.artist_candidate(info)
+
+    def album_lookup_json(self, album: AlbumInfo, artist: ArtistInfo) -> Json:
+        """Return the library album (with its id), or a candidate."""
+        own = self._own_album(album.mbid)
+        return self.album_json(own) if own else self.album_candidate(album, artist)
+
+    def _albums(self) -> list[tuple[AlbumInfo, ArtistInfo]]:
+        return [(album, artist) for artist in self._world() for album in artist.albums]
+
+    async def get_artist_lookup(self, request: web.Request) -> web.StreamResponse:
+        """`/artist/lookup?term=`: MusicBrainz's answer; `lidarr:<mbid>` for one."""
+        term = parse_music_term(query_value(request, "term") or "", self.now().year)
+        world = self._world()
+        if isinstance(term, IdTerm):
+            found = [a for a in world if term.value and a.mbid == term.value]
+        else:
+            entries = [Entry(a.names, a.year, a.popularity, a) for a in world]
+            found = search(entries, term, year_filters=False)
+        return json_response([self.artist_lookup_json(a) for a in found])
+
+    async def get_album_lookup(self, request: web.Request) -> web.StreamResponse:
+        """`/album/lookup?term=`: albums by title (or artist and title), or by mbid."""
+        term = parse_music_term(query_value(request, "term") or "", self.now().year)
+        albums = self._albums()
+        if isinstance(term, IdTerm):
+            found = [p for p in albums if term.value and p[0].mbid == term.value]
+        else:
+            entries = [
+                Entry(
+                    (album.title, f"{artist.name} {album.title}"),
+                    album.year,
+                    artist.popularity,
+                    (album, artist),
+                )
+                for album, artist in albums
+            ]
+            found = search(entries, term, year_filters=False)
+        return json_response([self.album_lookup_json(a, r) for a, r in found])
+
     # ------------------------------------------------------------------ artists
 
     async def get_artists(self, request: web.Request) -> web.StreamResponse:
@@ -450,56 +747,107 @@ class LidarrService(ArrService[LidarrState]):
             return not_found("Artist does not exist")
         return json_response(self.artist_json(artist))
 
-    def _artist_errors(self, body: Json, *, new: bool) -> list[tuple[str, str, Any]]:
-        errors: list[tuple[str, str, Any]] = []
-        if new:
-            mbid = body.get("foreignArtistId")
-            if not isinstance(mbid, str) or not mbid:
-                errors.append(
-                    ("ForeignArtistId", "'Foreign Artist Id' must not be empty.", mbid)
-                )
-            elif any(a.mbid == mbid for a in self.state.artists.values()):
-                errors.append(
-                    ("ForeignArtistId", "This artist has already been added", mbid)
-                )
-            if not body.get("artistName"):
-                errors.append(
-                    (
-                        "ArtistName",
-                        "'Artist Name' must not be empty.",
-                        body.get("artistName"),
-                    )
-                )
-            if not body.get("path") and not body.get("rootFolderPath"):
-                errors.append(
-                    ("RootFolderPath", "'Root Folder Path' must not be empty.", None)
-                )
-        if "qualityProfileId" in body or new:
-            profile = body.get("qualityProfileId")
-            if profile not in MUSIC_PROFILES:
-                errors.append(
-                    ("QualityProfileId", "QualityProfile does not exist", profile)
-                )
-        if "metadataProfileId" in body or new:
-            profile = body.get("metadataProfileId")
-            if profile not in METADATA_PROFILES:
-                errors.append(
-                    ("MetadataProfileId", "MetadataProfile does not exist", profile)
-                )
+    def _artist_errors(self, body: Json) -> list[Failure]:
+        """Check the fields of `PUT /artist/{id}` that LCARS may change."""
+        quality, metadata = self._profile_failures("", body)
+        errors: list[Failure] = []
+        if "qualityProfileId" in body:
+            errors += quality
+        if "metadataProfileId" in body:
+            errors += metadata
         return errors
 
-    async def post_artist(self, request: web.Request) -> web.StreamResponse:
-        """`POST /artist`: add an artist (201 with it)."""
-        body = await read_json(request)
-        if not isinstance(body, dict):
-            return validation_failed([("Artist", "An artist object is required", None)])
-        errors = self._artist_errors(body, new=True)
-        if errors:
-            return validation_failed(errors)
+    def _profile_failures(
+        self, prefix: str, body: Json
+    ) -> tuple[list[Failure], list[Failure]]:
+        """`ValidId` and the exists validators of the quality and metadata profiles."""
+        quality = profile_failures(
+            f"{prefix}QualityProfileId",
+            body.get("qualityProfileId"),
+            MUSIC_PROFILES,
+            "Quality Profile does not exist",
+            "QualityProfileExistsValidator",
+        )
+        metadata = profile_failures(
+            f"{prefix}MetadataProfileId",
+            body.get("metadataProfileId"),
+            METADATA_PROFILES,
+            "Metadata profile does not exist",
+            "MetadataProfileExistsValidator",
+        )
+        return quality, metadata
+
+    def _folder_failures(
+        self, prefix: str, body: Json, *, nested: bool
+    ) -> list[Failure]:
+        """Path checks of an artist: its own folder, or an existing root folder."""
+        path, root = body.get("path"), body.get("rootFolderPath")
+        found: list[Failure]
+        if isinstance(path, str) and path.strip():
+            found = path_failures(
+                path,
+                self.state.root_folders,
+                [a.path for a in self.state.artists.values()],
+                "artist",
+            )
+        elif isinstance(root, str) and root.strip():
+            found = root_folder_failures(root, self.state.root_folders)
+        else:
+            # PathValidator refuses a null path before it knows `{path}`.
+            invalid = "Invalid Path: '{path}'"
+            found = [] if nested else [("Path", invalid, path, "PathValidator")]
+            found.append(("RootFolderPath", invalid, root, "PathValidator"))
+        return [(f"{prefix}{e[0]}", e[1], e[2], *e[3:]) for e in found]  # type: ignore[misc]
+
+    def _add_artist_failures(self, body: Json) -> list[Failure]:
+        """Check `POST /artist` as ArtistController's validators do."""
+        quality, metadata = self._profile_failures("", body)
+        errors = [*quality, *metadata, *self._folder_failures("", body, nested=False)]
+        if not body.get("artistName"):
+            errors.append(
+                (
+                    "ArtistName",
+                    "'Artist Name' must not be empty.",
+                    body.get("artistName"),
+                )
+            )
+        mbid = body.get("foreignArtistId")
+        if not isinstance(mbid, str) or not mbid:
+            errors.append(
+                ("ForeignArtistId", "'Foreign Artist Id' must not be empty.", mbid)
+            )
+        elif self._own_artist(mbid) is not None:
+            errors.append(
+                (
+                    "ForeignArtistId",
+                    "This artist has already been added.",
+                    mbid,
+                    "ArtistExistsValidator",
+                )
+            )
+        return errors
+
+    def _artist_folder(self, root_path: str, name: str, disambiguation: str) -> str:
+        """AddArtistService's folder: the name, told apart when it is taken."""
+        taken = {path_key(a.path) for a in self.state.artists.values()}
+        folder = folder_name(name)
+        if path_key(join_path(root_path, folder)) in taken:
+            if disambiguation:
+                folder = f"{folder} ({folder_name(disambiguation)})"
+            base, number = folder, 0
+            while path_key(join_path(root_path, folder)) in taken:
+                number += 1
+                folder = f"{base} ({number})"
+        return folder
+
+    def _create_artist(
+        self, body: Json, info: ArtistInfo | None, monitor: str, chosen: list[str]
+    ) -> Artist:
+        """Store a new artist and the albums MusicBrainz knows of it."""
         now = self.now()
-        name = str(body["artistName"])
+        name = info.name if info else str(body["artistName"])
         path = body.get("path")
-        if isinstance(path, str) and path:
+        if isinstance(path, str) and path.strip():
             root = self.state.root_folder_for(path)
             parent, folder = split_path(path)
             root_path = root.path if root else parent
@@ -507,17 +855,21 @@ class LidarrService(ArrService[LidarrState]):
             given = str(body["rootFolderPath"])
             root = self.state.root_folder_for(given)
             root_path = root.path if root else given.rstrip("/\\") or "/"
-            folder = name.replace(":", " -").replace("/", "-")
+            folder = self._artist_folder(
+                root_path, name, info.disambiguation if info else ""
+            )
         artist = Artist(
             id=0,
-            mbid=body["foreignArtistId"],
+            mbid=str(body["foreignArtistId"]),
             name=name,
-            sort_name=name.lower(),
-            overview=str(body.get("overview") or ""),
-            artist_type=str(body.get("artistType") or ""),
-            status="continuing",
-            disambiguation="",
-            genres=[],
+            sort_name=info.sort_name if info else sort_title(name),
+            overview=info.overview if info else str(body.get("overview") or ""),
+            artist_type=info.artist_type if info else str(body.get("artistType") or ""),
+            status=info.status if info else "continuing",
+            disambiguation=info.disambiguation
+            if info
+            else str(body.get("disambiguation") or ""),
+            genres=list(info.genres) if info else [],
             added=now.replace(microsecond=0),
             monitored=bool(body.get("monitored", True)),
             quality_profile_id=int(body["qualityProfileId"]),
@@ -525,17 +877,147 @@ class LidarrService(ArrService[LidarrState]):
             root_folder_path=root_path,
             folder_name=folder,
             tags=sorted(set(int_list(body.get("tags")))),
-            rating=0.0,
-            votes=0,
+            rating=info.rating if info else 0.0,
+            votes=info.votes if info else 0,
             discogs_id=0,
             tadb_id=0,
             monitor_new_items=str(body.get("monitorNewItems") or "all"),
         )
         self.state.add_artist(artist)
+        if info is not None:
+            wanted = albums_to_monitor(monitor, list(info.albums), now, chosen)
+            for album in info.albums:
+                self._create_album(artist, album, album.mbid in wanted)
+        return artist
+
+    def _create_album(self, artist: Artist, info: AlbumInfo, monitored: bool) -> Album:
+        """Store an album of a library artist."""
+        album = Album(
+            id=self.state.next_id("album"),
+            artist_id=artist.id,
+            release_group_mbid=info.mbid,
+            release_mbid=info.release_mbid,
+            title=info.title,
+            overview="",
+            album_type=info.album_type,
+            secondary_types=[],
+            release_date=info.released,
+            monitored=monitored,
+            track_count=info.track_count,
+            duration_ms=info.duration_ms,
+            genres=list(info.genres),
+            rating=info.rating,
+            votes=info.votes,
+            label=info.label,
+            country="XW",
+            media_format="CD",
+            folder_name=folder_name(f"{info.title} ({info.year})"),
+        )
+        self.state.albums[album.id] = album
+        ids = self.state.albums_by_artist.setdefault(artist.id, [])
+        ids.append(album.id)
+        albums = self.state.albums
+        ids.sort(key=lambda i: (albums[i].release_date or info.released, i))
+        self.state.touch()
+        return album
+
+    def _info(self, mbid: str) -> ArtistInfo | None:
+        return next((a for a in self._world() if a.mbid == mbid), None)
+
+    async def post_artist(self, request: web.Request) -> web.StreamResponse:
+        """`POST /artist`: add an artist (201 with it); nothing is stored on a 400.
+
+        The artist's albums come from MusicBrainz when it knows the artist,
+        monitored as `addOptions.monitor` (and `albumsToMonitor`) say.
+        """
+        body = await read_json(request)
+        if not isinstance(body, dict):
+            return validation_failed([("Artist", "An artist object is required", None)])
+        errors = self._add_artist_failures(body)
+        if errors:
+            return validation_failed(errors)
         options = body.get("addOptions")
-        if isinstance(options, dict) and options.get("searchForMissingAlbums"):
+        options = options if isinstance(options, dict) else {}
+        monitor = str(options.get("monitor") or "all")
+        chosen = [str(m) for m in options.get("albumsToMonitor") or []]
+        info = self._info(str(body["foreignArtistId"]))
+        artist = self._create_artist(body, info, monitor, chosen)
+        if options.get("searchForMissingAlbums"):
             self.state.add_command("ArtistSearch", {"artistId": artist.id})
         return json_response(self.artist_json(artist), status=201)
+
+    def _add_album_failures(self, body: Json) -> list[Failure]:
+        """Check `POST /album` as AlbumController's validators do."""
+        errors: list[Failure] = []
+        mbid = body.get("foreignAlbumId")
+        if not isinstance(mbid, str) or not mbid:
+            errors.append(
+                ("ForeignAlbumId", "'Foreign Album Id' must not be empty.", mbid)
+            )
+        elif self._own_album(mbid) is not None:
+            errors.append(
+                (
+                    "ForeignAlbumId",
+                    "This album has already been added.",
+                    mbid,
+                    "AlbumExistsValidator",
+                )
+            )
+        artist = body.get("artist")
+        if not isinstance(artist, dict):
+            errors.append(("Artist", "'Artist' must not be empty.", artist))
+            return errors
+        if not artist.get("foreignArtistId"):
+            errors.append(
+                (
+                    "Artist.ForeignArtistId",
+                    "'Foreign Artist Id' must not be empty.",
+                    artist.get("foreignArtistId"),
+                )
+            )
+        quality, metadata = self._profile_failures("Artist.", artist)
+        errors += [*quality, *metadata]
+        errors += self._folder_failures("Artist.", artist, nested=True)
+        return errors
+
+    async def post_album(self, request: web.Request) -> web.StreamResponse:
+        """`POST /album`: add an album, and its artist when missing (201 with the album).
+
+        A new artist comes with its other albums, monitored as its
+        `addOptions.monitor` says (none by default, as Lidarr's album search
+        adds it); the album itself is monitored unless the body says not.
+        """
+        body = await read_json(request)
+        if not isinstance(body, dict):
+            return validation_failed([("Album", "An album object is required", None)])
+        errors = self._add_album_failures(body)
+        if errors:
+            return validation_failed(errors)
+        mbid = str(body["foreignAlbumId"])
+        found = next(((a, r) for a, r in self._albums() if a.mbid == mbid), None)
+        if found is None:
+            return validation_failed(
+                [("MusicbrainzId", "An album with this ID was not found", mbid)]
+            )
+        wanted, owner_info = found
+        artist_body: Json = body["artist"]
+        artist = self._own_artist(owner_info.mbid)
+        if artist is None:
+            options = artist_body.get("addOptions")
+            options = options if isinstance(options, dict) else {}
+            artist = self._create_artist(
+                {**artist_body, "foreignArtistId": owner_info.mbid},
+                owner_info,
+                str(options.get("monitor") or "none"),
+                [],
+            )
+        album = self._own_album(mbid) or self._create_album(artist, wanted, False)
+        album.monitored = bool(body.get("monitored", True))
+        self.state.touch()
+        options = body.get("addOptions")
+        if isinstance(options, dict) and options.get("searchForNewAlbum"):
+            self.state.add_command("AlbumSearch", {"albumIds": [album.id]})
+        return json_response(self.album_json(album), status=201)
 
     def _apply_artist(self, artist: Artist, body: Json) -> None:
         if "monitored" in body:
@@ -557,7 +1039,7 @@ class LidarrService(ArrService[LidarrState]):
         body = await read_json(request)
         if not isinstance(body, dict):
             return validation_failed([("Artist", "An artist object is required", None)])
-        errors = self._artist_errors(body, new=False)
+        errors = self._artist_errors(body)
         if errors:
             return validation_failed(errors)
         self._apply_artist(artist, body)

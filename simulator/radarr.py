@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from aiohttp import web
 
 from .arr import (
     ENGLISH,
+    NO_DATE,
     ArrService,
+    Failure,
     Json,
     apply_tags,
     bad_request,
@@ -18,6 +20,9 @@ from .arr import (
     int_list,
     not_found,
     omit_none,
+    path_failures,
+    profile_failures,
+    root_folder_failures,
     validation_failed,
     video_media_info,
     video_profiles,
@@ -31,9 +36,24 @@ from .common import (
     query_bool,
     query_int,
     query_ints,
+    query_value,
     read_json,
 )
-from .library import RADARR_QUALITIES, VIDEO_PROFILES, clean_title, sort_title
+from .library import (
+    RADARR_QUALITIES,
+    VIDEO_PROFILES,
+    clean_title,
+    folder_name,
+    sort_title,
+)
+from .metadata import (
+    MOVIES,
+    Entry,
+    IdTerm,
+    MovieInfo,
+    parse_movie_term,
+    search,
+)
 from .state import (
     Exclusion,
     HistoryRecord,
@@ -45,6 +65,50 @@ from .state import (
 )
 
 AVAILABILITY = ("tba", "announced", "inCinemas", "released")
+
+type Found = Movie | MovieInfo
+
+
+def movie_info(movie: Movie) -> MovieInfo:
+    """Return what TMDb knows of a movie of some library."""
+    return MovieInfo(
+        tmdb_id=movie.tmdb_id,
+        imdb_id=movie.imdb_id,
+        title=movie.title,
+        year=movie.year,
+        original_title=movie.original_title,
+        alternate_titles=tuple(movie.alternate_titles),
+        overview=movie.overview,
+        runtime=movie.runtime,
+        genres=tuple(movie.genres),
+        studio=movie.studio,
+        certification=movie.certification,
+        original_language=movie.original_language,
+        released=movie.in_cinemas or datetime(movie.year, 1, 1, tzinfo=UTC),
+        rating=movie.rating_tmdb,
+        votes=movie.votes_tmdb,
+        popularity=movie.popularity,
+        collection=movie.collection,
+    )
+
+
+def _tmdb_rating(ratings: Any) -> float:
+    """Return the TMDb rating of a body's `ratings`, 0 when absent."""
+    if isinstance(ratings, dict) and isinstance(ratings.get("tmdb"), dict):
+        value = ratings["tmdb"].get("value")
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+    return 0.0
+
+
+def movie_folder(title: str, year: int) -> str:
+    """Radarr's standard movie folder: `{Movie Title} ({Release Year})`."""
+    return folder_name(f"{title} ({year})")
+
+
+def poster_remote(tmdb_id: int, salt: int) -> str:
+    """TMDb address of a movie's poster (salt 1) or fanart (salt 2)."""
+    return f"https://image.tmdb.org/t/p/original/{image_token(tmdb_id, salt)}.jpg"
 
 
 def _quality(quality_id: int) -> Json:
@@ -81,6 +145,9 @@ class RadarrService(ArrService[RadarrState]):
             *super().routes(),
             Route("GET", f"{api}/movie", self.get_movies),
             Route("POST", f"{api}/movie", self.post_movie),
+            Route("GET", f"{api}/movie/lookup", self.get_lookup),
+            Route("GET", f"{api}/movie/lookup/tmdb", self.get_lookup_tmdb),
+            Route("GET", f"{api}/movie/lookup/imdb", self.get_lookup_imdb),
             Route("PUT", f"{api}/movie/editor", self.put_editor),
             Route("DELETE", f"{api}/movie/editor", self.delete_editor),
             Route("GET", f"{api}/movie/{{id:\\d+}}", self.get_movie),
@@ -159,7 +226,6 @@ class RadarrService(ArrService[RadarrState]):
         status, available = self.movie_status(movie, now)
         file = movie.file
         size = file.size if file else 0
-        token = image_token(movie.tmdb_id, 1)
         release_dates = [
             d for d in (movie.digital_release, movie.physical_release) if d
         ]
@@ -193,12 +259,12 @@ class RadarrService(ArrService[RadarrState]):
                 {
                     "coverType": "poster",
                     "url": self.media_url(movie.id, "poster"),
-                    "remoteUrl": f"https://image.tmdb.org/t/p/original/{token}.jpg",
+                    "remoteUrl": poster_remote(movie.tmdb_id, 1),
                 },
                 {
                     "coverType": "fanart",
                     "url": self.media_url(movie.id, "fanart"),
-                    "remoteUrl": f"https://image.tmdb.org/t/p/original/{image_token(movie.tmdb_id, 2)}.jpg",
+                    "remoteUrl": poster_remote(movie.tmdb_id, 2),
                 },
             ],
             "website": movie.website,
@@ -337,6 +403,189 @@ class RadarrService(ArrService[RadarrState]):
             "id": record.id,
         }
 
+    # ------------------------------------------------------------------ lookup
+
+    def _world(self) -> list[Entry[Found]]:
+        """Return what TMDb can find: this library, other Radarrs', the catalogue."""
+        own = self.state
+        others = [
+            s
+            for s in self.ctx.state.services.values()
+            if isinstance(s, RadarrState) and s is not own
+        ]
+        key = (own.version, tuple(s.version for s in others))
+
+        def build() -> list[Entry[Found]]:
+            seen: set[int] = set()
+            entries: list[Entry[Found]] = []
+            for state in (own, *others):
+                for movie in state.movies.values():
+                    if movie.tmdb_id not in seen:
+                        seen.add(movie.tmdb_id)
+                        names = (
+                            movie.title,
+                            movie.original_title,
+                            *movie.alternate_titles,
+                        )
+                        entries.append(
+                            Entry(names, movie.year, movie.popularity, movie)
+                        )
+            entries += [
+                Entry(m.names, m.year, m.popularity, m)
+                for m in MOVIES
+                if m.tmdb_id not in seen
+            ]
+            return entries
+
+        return self._index.get(key, build)
+
+    def _find(self, tmdb_id: int | None = None, imdb_id: str = "") -> Found | None:
+        for entry in self._world():
+            item = entry.item
+            if (tmdb_id is not None and item.tmdb_id == tmdb_id) or (
+                imdb_id and item.imdb_id == imdb_id
+            ):
+                return item
+        return None
+
+    def lookup_json(self, found: Found) -> Json:
+        """Return a lookup result: the library movie, or a candidate without an id."""
+        if isinstance(found, Movie):
+            if self.state.movies.get(found.id) is found:
+                return self.movie_json(found, self.now())
+            found = movie_info(found)
+        return self.candidate_json(found)
+
+    def candidate_json(self, info: MovieInfo) -> Json:
+        """Return a movie Radarr does not have: no id, artwork through its proxy."""
+        now = self.now()
+        digital = info.released + timedelta(days=90)
+        physical = info.released + timedelta(days=120)
+        if digital <= now:
+            status = "released"
+        elif info.released <= now:
+            status = "inCinemas"
+        else:
+            status = "announced"
+        images = [
+            {
+                "coverType": cover,
+                "url": self.proxy_url(poster_remote(info.tmdb_id, salt), cover),
+                "remoteUrl": poster_remote(info.tmdb_id, salt),
+            }
+            for salt, cover in ((1, "poster"), (2, "fanart"))
+        ]
+        return omit_none(
+            {
+                "title": info.title,
+                "originalTitle": info.original_title,
+                "originalLanguage": {
+                    "id": info.original_language[0],
+                    "name": info.original_language[1],
+                },
+                "alternateTitles": [
+                    {
+                        "sourceType": "tmdb",
+                        "movieMetadataId": 0,
+                        "title": title,
+                        "cleanTitle": clean_title(title),
+                    }
+                    for title in info.alternate_titles
+                ],
+                "secondaryYearSourceId": 0,
+                "sortTitle": sort_title(info.title),
+                "sizeOnDisk": 0,
+                "status": status,
+                "overview": info.overview,
+                "inCinemas": arr_date(info.released),
+                "physicalRelease": arr_date(physical),
+                "digitalRelease": arr_date(digital),
+                "releaseDate": arr_date(digital),
+                "images": images,
+                "website": "",
+                "remotePoster": poster_remote(info.tmdb_id, 1),
+                "year": info.year,
+                "youTubeTrailerId": "",
+                "studio": info.studio,
+                "qualityProfileId": 0,
+                "hasFile": False,
+                "movieFileId": 0,
+                "monitored": False,
+                "minimumAvailability": "tba",
+                "isAvailable": True,
+                "runtime": info.runtime,
+                "cleanTitle": clean_title(info.title),
+                "imdbId": info.imdb_id or None,
+                "tmdbId": info.tmdb_id,
+                "titleSlug": str(info.tmdb_id),
+                "folder": movie_folder(info.title, info.year),
+                "certification": info.certification,
+                "genres": list(info.genres),
+                "keywords": [],
+                "tags": [],
+                "added": NO_DATE,
+                "ratings": {
+                    "tmdb": {"votes": info.votes, "value": info.rating, "type": "user"}
+                },
+                "collection": {
+                    "title": info.collection[0],
+                    "tmdbId": info.collection[1],
+                }
+                if info.collection
+                else None,
+                "popularity": info.popularity,
+            }
+        )
+
+    async def get_lookup(self, request: web.Request) -> web.StreamResponse:
+        """`/movie/lookup?term=`: TMDb's answer, library movies as they are stored."""
+        term = parse_movie_term(query_value(request, "term") or "", self.now().year)
+        found: list[Found]
+        if isinstance(term, IdTerm):
+            if term.value is None:
+                found = []
+            else:
+                item = (
+                    self._find(tmdb_id=term.value)
+                    if term.kind == "tmdb" and isinstance(term.value, int)
+                    else self._find(imdb_id=str(term.value))
+                )
+                found = [item] if item is not None else []
+        else:
+            found = search(self._world(), term, year_filters=True)
+        return json_response([self.lookup_json(f) for f in found])
+
+    def _not_on_tmdb(self, what: str) -> web.Response:
+        """Radarr lets MovieNotFoundException through: a 500 with its message."""
+        message = (
+            f"Movie with {what} was not found, it may have been removed from TMDb."
+        )
+        return json_response(
+            {
+                "message": message,
+                "description": f"NzbDrone.Core.Exceptions.MovieNotFoundException: {message}",
+            },
+            status=500,
+        )
+
+    async def get_lookup_tmdb(self, request: web.Request) -> web.StreamResponse:
+        """`/movie/lookup/tmdb?tmdbId=`: one movie, always as a candidate."""
+        tmdb_id = query_int(request, "tmdbId") or 0
+        found = self._find(tmdb_id=tmdb_id) if tmdb_id > 0 else None
+        if found is None:
+            return self._not_on_tmdb(f"tmdbId {tmdb_id}")
+        info = movie_info(found) if isinstance(found, Movie) else found
+        return json_response(self.candidate_json(info))
+
+    async def get_lookup_imdb(self, request: web.Request) -> web.StreamResponse:
+        """`/movie/lookup/imdb?imdbId=`: one movie, always as a candidate."""
+        imdb_id = (query_value(request, "imdbId") or "").strip().lower()
+        found = self._find(imdb_id=imdb_id) if imdb_id else None
+        if found is None:
+            return self._not_on_tmdb(f"IMDBId {imdb_id}")
+        info = movie_info(found) if isinstance(found, Movie) else found
+        return json_response(self.candidate_json(info))
+
     # ------------------------------------------------------------------ movies
 
     async def get_movies(self, request: web.Request) -> web.StreamResponse:
@@ -359,26 +608,63 @@ class RadarrService(ArrService[RadarrState]):
             return not_found("Movie does not exist")
         return json_response(self.movie_json(movie, self.now()))
 
-    def _movie_errors(self, body: Json, *, new: bool) -> list[tuple[str, str, Any]]:
-        errors: list[tuple[str, str, Any]] = []
+    def _movie_errors(self, body: Json) -> list[Failure]:
+        """Check the fields of `PUT /movie/{id}` that LCARS may change."""
+        errors: list[Failure] = []
+        if "qualityProfileId" in body:
+            errors += profile_failures(
+                "QualityProfileId",
+                body.get("qualityProfileId"),
+                VIDEO_PROFILES,
+                "Quality Profile does not exist",
+                "QualityProfileExistsValidator",
+            )
+        availability = body.get("minimumAvailability")
+        if availability is not None and availability not in AVAILABILITY:
+            errors.append(
+                ("MinimumAvailability", "Invalid minimum availability", availability)
+            )
+        return errors
+
+    def _add_failures(self, body: Json) -> list[Failure]:
+        """Check `POST /movie` as MovieController's validators do."""
+        errors: list[Failure] = []
+        path, root = body.get("path"), body.get("rootFolderPath")
+        has_path = isinstance(path, str) and bool(path.strip())
+        has_root = isinstance(root, str) and bool(root.strip())
+        others = [m.path for m in self.state.movies.values()]
+        if has_path:
+            errors += path_failures(str(path), self.state.root_folders, others, "movie")
+        elif not has_root:
+            errors.append(("Path", "'Path' must not be empty.", path))
+            errors.append(
+                ("RootFolderPath", "'Root Folder Path' must not be empty.", root)
+            )
+        else:
+            errors += root_folder_failures(str(root), self.state.root_folders)
+        errors += profile_failures(
+            "QualityProfileId",
+            body.get("qualityProfileId"),
+            VIDEO_PROFILES,
+            "Quality Profile does not exist",
+            "QualityProfileExistsValidator",
+        )
         tmdb_id = body.get("tmdbId")
-        if new:
-            if not isinstance(tmdb_id, int) or tmdb_id <= 0:
+        if not isinstance(tmdb_id, int) or isinstance(tmdb_id, bool) or tmdb_id <= 0:
+            if not body.get("title"):
                 errors.append(
-                    ("TmdbId", "'Tmdb Id' must not be equal to '0'.", tmdb_id)
+                    ("Title", "'Title' must not be empty.", body.get("title"))
                 )
-            elif any(m.tmdb_id == tmdb_id for m in self.state.movies.values()):
-                errors.append(("TmdbId", "This movie has already been added", tmdb_id))
-            if not body.get("path") and not body.get("rootFolderPath"):
-                errors.append(
-                    ("RootFolderPath", "'Root Folder Path' must not be empty.", None)
+            errors.append(("TmdbId", "'Tmdb Id' must not be empty.", tmdb_id))
+        elif any(m.tmdb_id == tmdb_id for m in self.state.movies.values()):
+            errors.append(
+                (
+                    "TmdbId",
+                    "This movie has already been added",
+                    tmdb_id,
+                    "MovieExistsValidator",
                 )
-        if "qualityProfileId" in body or new:
-            profile = body.get("qualityProfileId")
-            if profile not in VIDEO_PROFILES:
-                errors.append(
-                    ("QualityProfileId", "QualityProfile does not exist", profile)
-                )
+            )
         availability = body.get("minimumAvailability")
         if availability is not None and availability not in AVAILABILITY:
             errors.append(
@@ -387,20 +673,49 @@ class RadarrService(ArrService[RadarrState]):
         return errors
 
     async def post_movie(self, request: web.Request) -> web.StreamResponse:
-        """`POST /movie`: add a movie (201 with it)."""
+        """`POST /movie`: add a movie (201 with it); nothing is stored on a 400.
+
+        As AddMovieService does, the metadata comes from TMDb when it knows
+        the id (the body's fields otherwise), and the folder is the root
+        folder plus `{Movie Title} ({Release Year})`, checked once built.
+        """
         body = await read_json(request)
         if not isinstance(body, dict):
             return validation_failed([("Movie", "A movie object is required", None)])
-        errors = self._movie_errors(body, new=True)
+        errors = self._add_failures(body)
         if errors:
             return validation_failed(errors)
         now = self.now()
         tmdb_id: int = body["tmdbId"]
-        title = str(body.get("title") or f"TMDb {tmdb_id}")
-        given_year = body.get("year")
-        year = given_year if isinstance(given_year, int) else now.year
+        known = self._find(tmdb_id=tmdb_id)
+        info = movie_info(known) if isinstance(known, Movie) else known
+        if info is None:
+            given_year = body.get("year")
+            info = MovieInfo(
+                tmdb_id=tmdb_id,
+                imdb_id=str(body.get("imdbId") or ""),
+                title=str(body.get("title") or f"TMDb {tmdb_id}"),
+                year=given_year if isinstance(given_year, int) else now.year,
+                original_title=str(
+                    body.get("originalTitle") or body.get("title") or ""
+                ),
+                alternate_titles=(),
+                overview=str(body.get("overview") or ""),
+                runtime=int(body.get("runtime") or 0),
+                genres=tuple(str(g) for g in body.get("genres") or ()),
+                studio=str(body.get("studio") or ""),
+                certification=str(body.get("certification") or ""),
+                original_language=(1, "English"),
+                released=now + timedelta(days=365),
+                rating=_tmdb_rating(body.get("ratings")),
+                votes=0,
+                popularity=0.0,
+            )
+            released: datetime | None = None
+        else:
+            released = info.released
         path = body.get("path")
-        if isinstance(path, str) and path:
+        if isinstance(path, str) and path.strip():
             root = self.state.root_folder_for(path)
             parent, folder = split_path(path)
             root_path = root.path if root else parent
@@ -408,24 +723,33 @@ class RadarrService(ArrService[RadarrState]):
             given = str(body["rootFolderPath"])
             root = self.state.root_folder_for(given)
             root_path = root.path if root else given.rstrip("/\\") or "/"
-            folder = f"{title} ({year})".replace(":", " -")
+            folder = movie_folder(info.title, info.year)
+            built = join_path(root_path, folder)
+            errors = path_failures(
+                built,
+                self.state.root_folders,
+                [m.path for m in self.state.movies.values()],
+                "movie",
+            )
+            if errors:
+                return validation_failed(errors)
         movie = Movie(
             id=0,
             tmdb_id=tmdb_id,
-            imdb_id=str(body.get("imdbId") or ""),
-            title=title,
-            original_title=title,
-            year=year,
-            overview=str(body.get("overview") or ""),
-            studio="",
-            certification="",
-            genres=[],
+            imdb_id=info.imdb_id,
+            title=info.title,
+            original_title=info.original_title or info.title,
+            year=info.year,
+            overview=info.overview,
+            studio=info.studio,
+            certification=info.certification,
+            genres=list(info.genres),
             keywords=[],
-            runtime=int(body.get("runtime") or 0),
+            runtime=info.runtime,
             status="tba",
-            in_cinemas=None,
-            physical_release=None,
-            digital_release=None,
+            in_cinemas=released,
+            physical_release=released + timedelta(days=120) if released else None,
+            digital_release=released + timedelta(days=90) if released else None,
             added=now.replace(microsecond=0),
             monitored=bool(body.get("monitored", True)),
             minimum_availability=str(body.get("minimumAvailability") or "released"),
@@ -433,18 +757,18 @@ class RadarrService(ArrService[RadarrState]):
             root_folder_path=root_path,
             folder_name=folder,
             tags=sorted(set(int_list(body.get("tags")))),
-            rating_imdb=0.0,
-            votes_imdb=0,
-            rating_tmdb=0.0,
-            votes_tmdb=0,
+            rating_imdb=info.rating,
+            votes_imdb=info.votes,
+            rating_tmdb=info.rating,
+            votes_tmdb=info.votes,
             rating_metacritic=0,
             rating_rotten=0,
-            popularity=0.0,
-            alternate_titles=[],
-            collection=None,
+            popularity=info.popularity,
+            alternate_titles=list(info.alternate_titles),
+            collection=info.collection,
             youtube_trailer_id="",
             website="",
-            original_language=(1, "English"),
+            original_language=info.original_language,
         )
         self.state.add_movie(movie)
         options = body.get("addOptions")
@@ -475,7 +799,7 @@ class RadarrService(ArrService[RadarrState]):
         body = await read_json(request)
         if not isinstance(body, dict):
             return validation_failed([("Movie", "A movie object is required", None)])
-        errors = self._movie_errors(body, new=False)
+        errors = self._movie_errors(body)
         if errors:
             return validation_failed(errors)
         self._apply_movie(movie, body)
@@ -514,7 +838,7 @@ class RadarrService(ArrService[RadarrState]):
                 [
                     (
                         "QualityProfileId",
-                        "QualityProfile does not exist",
+                        "Quality Profile does not exist",
                         body["qualityProfileId"],
                     )
                 ]

@@ -20,6 +20,7 @@ from aiohttp import web
 
 from .arr import ArrService
 from .common import Handler, Route, ServiceContext, json_response, read_json
+from .covers import add_cover_routes, tmdb_image
 from .faults import CONTROL_PREFIX, Faults, fault_middleware, is_control, relative_path
 from .jellyfin import JellyfinService
 from .jellyseerr import JellyseerrService
@@ -330,6 +331,8 @@ class Simulator:
             added = app.router.add_route(route.method, base + route.path, route.handler)
             if route.public:
                 public.add(added)
+        if isinstance(service, ArrService):
+            add_cover_routes(app, base, service)
         prefixes = [CONTROL_PREFIX, base + CONTROL_PREFIX] if base else [CONTROL_PREFIX]
         for prefix in prefixes:
             self._add_control_routes(app, prefix, ctx)
@@ -446,6 +449,7 @@ class Simulator:
         router.add_post(f"{prefix}/clock", clock)
         router.add_delete(f"{prefix}/users/{{user_id}}", delete_user)
         router.add_post(f"{prefix}/withhold-user-data", withhold)
+        router.add_get(f"{prefix}/tmdb-images/t/p/{{size}}/{{file}}", tmdb_image)
 
 
 def _auth_middleware(

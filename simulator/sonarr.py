@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from aiohttp import web
 
 from .arr import (
     ENGLISH,
+    NO_DATE,
     ArrService,
+    Failure,
     Json,
     apply_tags,
     bad_request,
@@ -18,6 +20,9 @@ from .arr import (
     int_list,
     not_found,
     omit_none,
+    path_failures,
+    profile_failures,
+    root_folder_failures,
     validation_failed,
     video_media_info,
     video_profiles,
@@ -31,9 +36,26 @@ from .common import (
     query_bool,
     query_int,
     query_ints,
+    query_value,
     read_json,
 )
-from .library import SONARR_QUALITIES, VIDEO_PROFILES, clean_title, slug, sort_title
+from .library import (
+    SONARR_QUALITIES,
+    VIDEO_PROFILES,
+    clean_title,
+    folder_name,
+    slug,
+    sort_title,
+)
+from .metadata import (
+    SERIES,
+    Entry,
+    IdTerm,
+    SeriesInfo,
+    is_path_like,
+    parse_series_term,
+    search,
+)
 from .state import (
     Episode,
     EpisodeFile,
@@ -48,6 +70,73 @@ from .state import (
 )
 
 SERIES_TYPES = ("standard", "daily", "anime")
+MONITOR_TYPES = (
+    "unknown",
+    "all",
+    "future",
+    "missing",
+    "existing",
+    "firstSeason",
+    "lastSeason",
+    "latestSeason",
+    "pilot",
+    "recent",
+    "monitorSpecials",
+    "unmonitorSpecials",
+    "none",
+    "skip",
+)
+
+type Found = Series | SeriesInfo
+
+
+def series_folder(title: str, year: int) -> str:
+    """Sonarr's series folder: `{Series TitleYear}`."""
+    return folder_name(title if title.endswith(f"({year})") else f"{title} ({year})")
+
+
+def artwork_remote(tvdb_id: int, salt: int, cover: str) -> str:
+    """TVDb address of a series' banner, poster or fanart."""
+    token = image_token(tvdb_id, salt)
+    return f"https://artworks.thetvdb.com/banners/{cover}s/{token}.jpg"
+
+
+def episode_monitored(
+    monitor: str,
+    season: int,
+    number: int,
+    aired: datetime | None,
+    has_file: bool,
+    first_season: int,
+    last_season: int,
+    now: datetime,
+) -> bool | None:
+    """Whether `addOptions.monitor` monitors an episode (None: leave it as it is).
+
+    The rules of EpisodeMonitoredService.SetEpisodeMonitoredStatus.
+    """
+    if monitor in ("unknown", "skip", "monitorSpecials", "unmonitorSpecials"):
+        if monitor == "monitorSpecials" and season == 0:
+            return True
+        if monitor == "unmonitorSpecials" and season == 0:
+            return False
+        return None
+    if monitor == "none":
+        return False
+    if season <= 0:
+        return False
+    recent = aired is None or aired >= now - timedelta(days=90)
+    return {
+        "all": True,
+        "future": aired is None or aired >= now,
+        "missing": not has_file,
+        "existing": has_file,
+        "pilot": season == first_season and number == 1,
+        "firstSeason": season == first_season,
+        "lastSeason": season == last_season,
+        "latestSeason": season == last_season,
+        "recent": recent,
+    }.get(monitor, True)
 
 
 def _quality(quality_id: int) -> Json:
@@ -79,6 +168,7 @@ class SonarrService(ArrService[SonarrState]):
             *super().routes(),
             Route("GET", f"{api}/series", self.get_series_list),
             Route("POST", f"{api}/series", self.post_series),
+            Route("GET", f"{api}/series/lookup", self.get_lookup),
             Route("PUT", f"{api}/series/editor", self.put_editor),
             Route("DELETE", f"{api}/series/editor", self.delete_editor),
             Route("GET", f"{api}/series/{{id:\\d+}}", self.get_series),
@@ -324,7 +414,7 @@ class SonarrService(ArrService[SonarrState]):
                 {
                     "coverType": cover,
                     "url": self.media_url(series.id, cover),
-                    "remoteUrl": f"https://artworks.thetvdb.com/banners/{cover}s/{image_token(series.tvdb_id, salt)}.jpg",
+                    "remoteUrl": artwork_remote(series.tvdb_id, salt, cover),
                 }
                 for salt, cover in enumerate(("banner", "poster", "fanart"))
             ],
@@ -459,6 +549,172 @@ class SonarrService(ArrService[SonarrState]):
             "id": record.id,
         }
 
+    # ------------------------------------------------------------------ lookup
+
+    def series_info(self, series: Series, state: SonarrState) -> SeriesInfo:
+        """Return what TVDb knows of a series of some library."""
+        counts: dict[int, int] = dict.fromkeys(series.seasons, 0)
+        for episode in state.series_episodes(series.id):
+            counts[episode.season_number] = counts.get(episode.season_number, 0) + 1
+        return SeriesInfo(
+            tvdb_id=series.tvdb_id,
+            tmdb_id=series.tmdb_id,
+            imdb_id=series.imdb_id,
+            title=series.title,
+            year=series.year,
+            alternate_titles=tuple(series.alternate_titles),
+            overview=series.overview,
+            network=series.network,
+            runtime=series.runtime,
+            status=series.status,
+            genres=tuple(series.genres),
+            seasons=tuple(sorted(counts.items())),
+            first_aired=series.first_aired or series.added,
+            certification=series.certification,
+            original_language=series.original_language,
+            rating=series.rating,
+            votes=series.votes,
+            popularity=float(series.votes),
+            air_time=series.air_time,
+        )
+
+    def _world(self) -> list[Entry[tuple[Found, SonarrState | None]]]:
+        """Return what TVDb can find: this library, other Sonarrs', the catalogue."""
+        own = self.state
+        others = [
+            s
+            for s in self.ctx.state.services.values()
+            if isinstance(s, SonarrState) and s is not own
+        ]
+        key = (own.version, tuple(s.version for s in others))
+
+        def build() -> list[Entry[tuple[Found, SonarrState | None]]]:
+            seen: set[int] = set()
+            entries: list[Entry[tuple[Found, SonarrState | None]]] = []
+            for state in (own, *others):
+                for series in state.series.values():
+                    if series.tvdb_id not in seen:
+                        seen.add(series.tvdb_id)
+                        names = (series.title, *series.alternate_titles)
+                        entries.append(
+                            Entry(names, series.year, series.votes, (series, state))
+                        )
+            entries += [
+                Entry(s.names, s.year, s.popularity, (s, None))
+                for s in SERIES
+                if s.tvdb_id not in seen
+            ]
+            return entries
+
+        return self._index.get(key, build)
+
+    def _find(self, kind: str, value: int | str) -> tuple[Found, SonarrState | None]:
+        for entry in self._world():
+            item = entry.item[0]
+            ids = {"tvdb": item.tvdb_id, "tmdb": item.tmdb_id, "imdb": item.imdb_id}
+            if ids[kind] == value:
+                return entry.item
+        return (None, None)  # type: ignore[return-value]
+
+    def lookup_json(self, found: Found, state: SonarrState | None) -> Json:
+        """Return a lookup result: the library series, or a candidate without an id."""
+        if isinstance(found, Series):
+            if state is self.state:
+                return self.series_json(found, self.now())
+            assert state is not None
+            found = self.series_info(found, state)
+        return self.candidate_json(found)
+
+    def candidate_json(self, info: SeriesInfo) -> Json:
+        """Return a series Sonarr does not have: no id, artwork through its proxy."""
+        images = [
+            {
+                "coverType": cover,
+                "url": self.proxy_url(artwork_remote(info.tvdb_id, salt, cover), cover),
+                "remoteUrl": artwork_remote(info.tvdb_id, salt, cover),
+            }
+            for salt, cover in enumerate(("banner", "poster", "fanart"))
+        ]
+        return omit_none(
+            {
+                "title": info.title,
+                "alternateTitles": [
+                    {"title": t, "sceneSeasonNumber": -1} for t in info.alternate_titles
+                ],
+                "sortTitle": sort_title(info.title),
+                "status": info.status,
+                "ended": info.status == "ended",
+                "overview": info.overview,
+                "network": info.network,
+                "airTime": info.air_time,
+                "images": images,
+                "originalLanguage": {
+                    "id": info.original_language[0],
+                    "name": info.original_language[1],
+                },
+                "remotePoster": artwork_remote(info.tvdb_id, 1, "poster"),
+                "seasons": [
+                    {"seasonNumber": number, "monitored": number > 0}
+                    for number, _ in info.seasons
+                ],
+                "year": info.year,
+                "qualityProfileId": 0,
+                "seasonFolder": False,
+                "monitored": False,
+                "monitorNewItems": "all",
+                "useSceneNumbering": False,
+                "runtime": info.runtime,
+                "tvdbId": info.tvdb_id,
+                "tvRageId": 0,
+                "tvMazeId": 0,
+                "tmdbId": info.tmdb_id,
+                "firstAired": arr_date(info.first_aired),
+                "seriesType": "standard",
+                "cleanTitle": clean_title(info.title),
+                "imdbId": info.imdb_id or None,
+                "titleSlug": slug(info.title),
+                "folder": series_folder(info.title, info.year),
+                "certification": info.certification,
+                "genres": list(info.genres),
+                "tags": [],
+                "added": NO_DATE,
+                "ratings": {"votes": info.votes, "value": info.rating},
+                # SeriesLookupController: `new SeriesStatistics().ToResource(seasons)`,
+                # only the season count is known.
+                "statistics": {
+                    "seasonCount": len([n for n, _ in info.seasons if n > 0]),
+                    "episodeFileCount": 0,
+                    "episodeCount": 0,
+                    "totalEpisodeCount": 0,
+                    "sizeOnDisk": 0,
+                    "percentOfEpisodes": 0.0,
+                },
+                "languageProfileId": 1,
+            }
+        )
+
+    async def get_lookup(self, request: web.Request) -> web.StreamResponse:
+        """`/series/lookup?term=`: TVDb's answer, library series as they are stored."""
+        text = query_value(request, "term") or ""
+        if is_path_like(text):
+            message = f"Invalid search term '{text}'"
+            return json_response(
+                {
+                    "message": message,
+                    "description": "NzbDrone.Core.MetadataSource.SkyHook."
+                    f"InvalidSearchTermException: {message}",
+                },
+                status=400,
+            )
+        term = parse_series_term(text, self.now().year)
+        found: list[tuple[Found, SonarrState | None]]
+        if isinstance(term, IdTerm):
+            item = self._find(term.kind, term.value) if term.value else (None, None)
+            found = [item] if item[0] is not None else []
+        else:
+            found = search(self._world(), term, year_filters=False)
+        return json_response([self.lookup_json(f, st) for f, st in found])
+
     # ------------------------------------------------------------------ series
 
     async def get_series_list(self, request: web.Request) -> web.StreamResponse:
@@ -481,49 +737,173 @@ class SonarrService(ArrService[SonarrState]):
             return not_found("Series does not exist")
         return json_response(self.series_json(series, self.now()))
 
-    def _series_errors(self, body: Json, *, new: bool) -> list[tuple[str, str, Any]]:
-        errors: list[tuple[str, str, Any]] = []
-        if new:
-            tvdb_id = body.get("tvdbId")
-            if not isinstance(tvdb_id, int) or tvdb_id <= 0:
-                errors.append(
-                    ("TvdbId", "'Tvdb Id' must be greater than '0'.", tvdb_id)
-                )
-            elif any(s.tvdb_id == tvdb_id for s in self.state.series.values()):
-                errors.append(("TvdbId", "This series has already been added", tvdb_id))
-            if not body.get("title"):
-                errors.append(
-                    ("Title", "'Title' must not be empty.", body.get("title"))
-                )
-            if not body.get("path") and not body.get("rootFolderPath"):
-                errors.append(
-                    ("RootFolderPath", "'Root Folder Path' must not be empty.", None)
-                )
-        if "qualityProfileId" in body or new:
-            profile = body.get("qualityProfileId")
-            if profile not in VIDEO_PROFILES:
-                errors.append(
-                    ("QualityProfileId", "QualityProfile does not exist", profile)
-                )
+    def _series_errors(self, body: Json) -> list[Failure]:
+        """Check the fields of `PUT /series/{id}` that LCARS may change."""
+        errors: list[Failure] = []
+        if "qualityProfileId" in body:
+            errors += profile_failures(
+                "QualityProfileId",
+                body.get("qualityProfileId"),
+                VIDEO_PROFILES,
+                "Quality Profile does not exist",
+                "QualityProfileExistsValidator",
+            )
         series_type = body.get("seriesType")
         if series_type is not None and series_type not in SERIES_TYPES:
             errors.append(("SeriesType", "Invalid series type", series_type))
         return errors
 
+    def _add_failures(self, body: Json) -> list[Failure]:
+        """Check `POST /series` as SeriesController's validators do."""
+        errors: list[Failure] = []
+        path, root = body.get("path"), body.get("rootFolderPath")
+        has_path = isinstance(path, str) and bool(path.strip())
+        has_root = isinstance(root, str) and bool(root.strip())
+        others = [s.path for s in self.state.series.values()]
+        if has_path:
+            errors += path_failures(
+                str(path),
+                self.state.root_folders,
+                others,
+                "series",
+                clash="is already configured for another",
+            )
+        elif not has_root:
+            errors.append(("Path", "'Path' must not be empty.", path))
+            errors.append(
+                ("RootFolderPath", "'Root Folder Path' must not be empty.", root)
+            )
+        else:
+            errors += root_folder_failures(str(root), self.state.root_folders)
+        errors += profile_failures(
+            "QualityProfileId",
+            body.get("qualityProfileId"),
+            VIDEO_PROFILES,
+            "Quality Profile does not exist",
+            "QualityProfileExistsValidator",
+        )
+        if not body.get("title"):
+            errors.append(("Title", "'Title' must not be empty.", body.get("title")))
+        tvdb_id = body.get("tvdbId")
+        if not isinstance(tvdb_id, int) or isinstance(tvdb_id, bool) or tvdb_id <= 0:
+            errors.append(("TvdbId", "'Tvdb Id' must be greater than '0'.", tvdb_id))
+        elif any(s.tvdb_id == tvdb_id for s in self.state.series.values()):
+            errors.append(
+                (
+                    "TvdbId",
+                    "This series has already been added",
+                    tvdb_id,
+                    "SeriesExistsValidator",
+                )
+            )
+        series_type = body.get("seriesType")
+        if series_type is not None and series_type not in SERIES_TYPES:
+            errors.append(("SeriesType", "Invalid series type", series_type))
+        options = body.get("addOptions")
+        monitor = options.get("monitor") if isinstance(options, dict) else None
+        if monitor is not None and monitor not in MONITOR_TYPES:
+            errors.append(("AddOptions.Monitor", "Invalid monitor type", monitor))
+        return errors
+
+    def _add_episodes(
+        self, series: Series, info: SeriesInfo, monitor: str | None
+    ) -> None:
+        """Episodes of a new series from TVDb, monitored as `addOptions.monitor` says.
+
+        Seasons air a year apart from the first airing, an episode a week.
+        """
+        now = self.now()
+        numbers = [n for n, _ in info.seasons]
+        first = min((n for n in numbers if n > 0), default=0)
+        last = max(numbers, default=0)
+        ids = self.state.episodes_by_series.setdefault(series.id, [])
+        start = info.first_aired.replace(hour=int(info.air_time[:2] or 21))
+        for season, count in info.seasons:
+            base = start + timedelta(days=365 * max(season - 1, 0))
+            for number in range(1, count + 1):
+                aired = base + timedelta(weeks=number - 1)
+                wanted = series.seasons.get(season, season > 0)
+                if monitor is not None:
+                    rule = episode_monitored(
+                        monitor, season, number, aired, False, first, last, now
+                    )
+                    wanted = wanted if rule is None else rule
+                episode = Episode(
+                    id=self.state.next_id("episode"),
+                    series_id=series.id,
+                    tvdb_id=series.tvdb_id * 100 + season * 1000 + number,
+                    season_number=season,
+                    episode_number=number,
+                    title=f"Episode {number}",
+                    air_date_utc=aired,
+                    runtime=info.runtime,
+                    overview="",
+                    monitored=wanted,
+                )
+                self.state.episodes[episode.id] = episode
+                ids.append(episode.id)
+        if monitor is None or monitor in ("unknown", "skip"):
+            return
+        monitored = {
+            e.season_number
+            for e in self.state.series_episodes(series.id)
+            if e.monitored
+        }
+        for season in series.seasons:
+            if (
+                season > 0
+                and season == last
+                and (
+                    monitor == "all"
+                    or (
+                        monitor == "future"
+                        and series.status in ("continuing", "upcoming")
+                    )
+                )
+            ):
+                series.seasons[season] = True
+            elif season == first and monitor == "pilot":
+                series.seasons[season] = False
+            else:
+                series.seasons[season] = season in monitored
+
     async def post_series(self, request: web.Request) -> web.StreamResponse:
-        """`POST /series`: add a series (201 with it)."""
+        """`POST /series`: add a series (201 with it); nothing is stored on a 400.
+
+        As AddSeriesService does, the metadata and episodes come from TVDb
+        when it knows the id (the body's fields otherwise), the folder is the
+        root folder plus `{Series TitleYear}`, and `addOptions.monitor` sets
+        which seasons and episodes are monitored.
+        """
         body = await read_json(request)
         if not isinstance(body, dict):
             return validation_failed([("Series", "A series object is required", None)])
-        errors = self._series_errors(body, new=True)
+        errors = self._add_failures(body)
         if errors:
             return validation_failed(errors)
         now = self.now()
-        title = str(body["title"])
+        known, _ = self._find("tvdb", body["tvdbId"])
+        info: SeriesInfo | None
+        if isinstance(known, Series):
+            state = next(
+                s
+                for s in self.ctx.state.services.values()
+                if isinstance(s, SonarrState) and s.series.get(known.id) is known
+            )
+            info = self.series_info(known, state)
+        else:
+            info = known
+        title = info.title if info else str(body["title"])
         given_year = body.get("year")
-        year = given_year if isinstance(given_year, int) else now.year
+        year = (
+            info.year
+            if info
+            else given_year
+            if isinstance(given_year, int)
+            else now.year
+        )
         path = body.get("path")
-        if isinstance(path, str) and path:
+        if isinstance(path, str) and path.strip():
             root = self.state.root_folder_for(path)
             parent, folder = split_path(path)
             root_path = root.path if root else parent
@@ -531,27 +911,40 @@ class SonarrService(ArrService[SonarrState]):
             given = str(body["rootFolderPath"])
             root = self.state.root_folder_for(given)
             root_path = root.path if root else given.rstrip("/\\") or "/"
-            folder = f"{title} ({year})".replace(":", " -")
+            folder = series_folder(title, year)
+            errors = path_failures(
+                join_path(root_path, folder),
+                self.state.root_folders,
+                [s.path for s in self.state.series.values()],
+                "series",
+                clash="is already configured for another",
+            )
+            if errors:
+                return validation_failed(errors)
         seasons: dict[int, bool] = {}
         for season in body.get("seasons") or []:
             if isinstance(season, dict) and isinstance(season.get("seasonNumber"), int):
                 seasons[season["seasonNumber"]] = bool(season.get("monitored", True))
+        if info is not None:
+            seasons = {n: seasons.get(n, n > 0) for n, _ in info.seasons}
         series = Series(
             id=0,
             tvdb_id=body["tvdbId"],
-            tmdb_id=int(body.get("tmdbId") or 0),
-            imdb_id=str(body.get("imdbId") or ""),
+            tmdb_id=info.tmdb_id if info else int(body.get("tmdbId") or 0),
+            imdb_id=info.imdb_id if info else str(body.get("imdbId") or ""),
             tvrage_id=0,
             tvmaze_id=int(body.get("tvMazeId") or 0),
             title=title,
             year=year,
-            overview=str(body.get("overview") or ""),
-            network=str(body.get("network") or ""),
-            air_time=str(body.get("airTime") or "21:00"),
-            status="continuing",
-            runtime=int(body.get("runtime") or 0),
-            certification="",
-            genres=[],
+            overview=info.overview if info else str(body.get("overview") or ""),
+            network=info.network if info else str(body.get("network") or ""),
+            air_time=info.air_time if info else str(body.get("airTime") or "21:00"),
+            status=info.status if info else "continuing",
+            runtime=info.runtime if info else int(body.get("runtime") or 0),
+            certification=info.certification if info else "",
+            genres=list(info.genres)
+            if info
+            else [str(g) for g in body.get("genres") or []],
             series_type=str(body.get("seriesType") or "standard"),
             added=now.replace(microsecond=0),
             monitored=bool(body.get("monitored", True)),
@@ -559,16 +952,22 @@ class SonarrService(ArrService[SonarrState]):
             root_folder_path=root_path,
             folder_name=folder,
             tags=sorted(set(int_list(body.get("tags")))),
-            rating=0.0,
-            votes=0,
-            first_aired=None,
-            alternate_titles=[],
+            rating=info.rating if info else 0.0,
+            votes=info.votes if info else 0,
+            first_aired=info.first_aired if info else None,
+            alternate_titles=list(info.alternate_titles) if info else [],
             seasons=seasons,
+            original_language=info.original_language if info else (1, "English"),
             season_folder=bool(body.get("seasonFolder", True)),
             monitor_new_items=str(body.get("monitorNewItems") or "all"),
         )
         self.state.add_series(series)
         options = body.get("addOptions")
+        monitor = options.get("monitor") if isinstance(options, dict) else None
+        if info is not None:
+            self._add_episodes(
+                series, info, monitor if isinstance(monitor, str) else None
+            )
         if isinstance(options, dict) and options.get("searchForMissingEpisodes"):
             self.state.add_command("SeriesSearch", {"seriesId": series.id})
         return json_response(self.series_json(series, now), status=201)
@@ -607,7 +1006,7 @@ class SonarrService(ArrService[SonarrState]):
         body = await read_json(request)
         if not isinstance(body, dict):
             return validation_failed([("Series", "A series object is required", None)])
-        errors = self._series_errors(body, new=False)
+        errors = self._series_errors(body)
         if errors:
             return validation_failed(errors)
         self._apply_series(series, body)

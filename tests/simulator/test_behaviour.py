@@ -215,8 +215,11 @@ async def test_validation_errors_are_a_list_of_property_errors(
     ) as resp:
         assert resp.status == 400
         errors = await resp.json()
+    # MovieController refuses an empty Path and an empty RootFolderPath when
+    # neither is given.
     assert {e["propertyName"] for e in errors} == {
         "TmdbId",
+        "Path",
         "RootFolderPath",
         "QualityProfileId",
     }
@@ -702,6 +705,7 @@ async def test_gzip(simulator: Simulator, http: aiohttp.ClientSession) -> None:
         "huge": 100_000,
         "deep": 0,
         "gzip": True,
+        "hold": 0.0,
         "paths": [],
         "count": None,
     }

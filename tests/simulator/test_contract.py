@@ -148,16 +148,26 @@ def required_query(sim: Simulator, name: str) -> dict[str, dict[str, str]]:
     state = sim.state.services[name]
     if isinstance(state, RadarrState):
         movie = next(m for m in state.movies.values() if m.file is not None)
-        return {"/api/v3/moviefile": {"movieId": str(movie.id)}}
+        return {
+            "/api/v3/moviefile": {"movieId": str(movie.id)},
+            "/api/v3/movie/lookup": {"term": "Dune"},
+            "/api/v3/movie/lookup/tmdb": {"tmdbId": "438631"},
+            "/api/v3/movie/lookup/imdb": {"imdbId": "tt0457430"},
+        }
     if isinstance(state, SonarrState):
         series_id = str(min(state.series))
         return {
             "/api/v3/episode": {"seriesId": series_id},
             "/api/v3/episodefile": {"seriesId": series_id},
+            "/api/v3/series/lookup": {"term": "Dune"},
         }
     if isinstance(state, LidarrState):
         artist_id = str(next(iter(state.track_files.values())).artist_id)
-        return {"/api/v1/trackfile": {"artistId": artist_id}}
+        return {
+            "/api/v1/trackfile": {"artistId": artist_id},
+            "/api/v1/artist/lookup": {"term": "Nirvana"},
+            "/api/v1/album/lookup": {"term": "Nevermind"},
+        }
     return {}
 
 
@@ -184,6 +194,11 @@ def variants(sim: Simulator, name: str) -> list[tuple[str, dict[str, str]]]:
                 "/api/v3/movie",
                 {"tmdbId": str(next(iter(state.movies.values())).tmdb_id)},
             ),
+            # Lookups: by id, by an original title, and a library movie (with its id).
+            ("/api/v3/movie/lookup", {"term": "tmdb:438631"}),
+            ("/api/v3/movie/lookup", {"term": "El laberinto del fauno"}),
+            ("/api/v3/movie/lookup", {"term": "Amélie"}),
+            ("/api/v3/movie/lookup", {"term": next(iter(state.movies.values())).title}),
         ]
     if isinstance(state, SonarrState):
         series_id = str(
@@ -212,6 +227,9 @@ def variants(sim: Simulator, name: str) -> list[tuple[str, dict[str, str]]]:
                     "includeSeries": "true",
                 },
             ),
+            ("/api/v3/series/lookup", {"term": "The Office"}),
+            ("/api/v3/series/lookup", {"term": "tvdb:390430"}),
+            ("/api/v3/series/lookup", {"term": state.series[int(series_id)].title}),
         ]
     if isinstance(state, LidarrState):
         album_id = str(next(iter(state.track_files.values())).album_id)
@@ -226,6 +244,16 @@ def variants(sim: Simulator, name: str) -> list[tuple[str, dict[str, str]]]:
             ("/api/v1/history", {"pageSize": "100"}),
             ("/api/v1/album", {"artistId": "1"}),
             ("/api/v1/trackfile", {"albumId": album_id}),
+            ("/api/v1/artist/lookup", {"term": "Björk"}),
+            (
+                "/api/v1/artist/lookup",
+                {"term": next(iter(state.artists.values())).name},
+            ),
+            ("/api/v1/album/lookup", {"term": "( )"}),
+            (
+                "/api/v1/album/lookup",
+                {"term": state.albums[int(album_id)].title},
+            ),
         ]
     return [
         ("/api/v1/request", {"take": "100"}),
