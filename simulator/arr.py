@@ -379,16 +379,6 @@ class ArrService[S: ArrState]:
         name = remote.rsplit("/", 1)[-1]
         return f"{self.ctx.base_path}/MediaCoverProxy/{digest}/{name}"
 
-    def cover_ids(self) -> set[int]:
-        """Return the ids of the items that have covers (`/MediaCover/<id>/...`)."""
-        state = self.state
-        return {
-            *getattr(state, "movies", {}),
-            *getattr(state, "series", {}),
-            *getattr(state, "artists", {}),
-            *getattr(state, "albums", {}),
-        }
-
     def routes(self) -> list[Route]:
         """Return the shared routes; subclasses add theirs."""
         api = self.api

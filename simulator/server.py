@@ -26,7 +26,6 @@ from .jellyfin import JellyfinService
 from .jellyseerr import JellyseerrService
 from .library import api_key_for, generate
 from .lidarr import LidarrService
-from .media_cover import add_cover_routes, add_tmdb_images
 from .radarr import RadarrService
 from .sonarr import SonarrService
 from .state import ArrState, Clock, JellyfinState, QueueRecord, State
@@ -336,9 +335,6 @@ class Simulator:
         prefixes = [CONTROL_PREFIX, base + CONTROL_PREFIX] if base else [CONTROL_PREFIX]
         for prefix in prefixes:
             self._add_control_routes(app, prefix, ctx)
-            add_tmdb_images(app, prefix)
-        if isinstance(service, ArrService):
-            add_cover_routes(app, ctx, service.cover_ids)
         return app
 
     def _add_control_routes(

@@ -90,7 +90,7 @@ def expected_albums(sim: Simulator, name: str = "lidarr") -> dict[int, Album]:
             track_file_count=len(files),
             total_track_count=album.track_count,
             size_on_disk=sum(f.size for f in files),
-            cover=f"/MediaCover/{album.id}/cover.jpg",
+            cover=f"/MediaCover/Albums/{album.id}/cover.jpg",
             cover_stamp=COVER_STAMP,
         )
     return out
