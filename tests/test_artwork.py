@@ -424,3 +424,36 @@ async def test_handed_out_covers_are_read_by_reference_only(
     )
     assert "authSig" not in plain["poster"]
     assert (await client.get(plain["poster"])).status == 401
+
+
+async def test_get_library_answers_the_details_of_each_item(
+    hass: HomeAssistant, init_integration: MockConfigEntry, simulator: Simulator
+) -> None:
+    """Overview, genres, runtime and rating as the servers give them."""
+    answer = await call_action(hass, "get_library", init_integration, limit=1000)
+    state = simulator.state.services
+    kinds = set()
+    for item in answer["items"]:
+        kinds.add(item["kind"])
+        if item["kind"] == "movie":
+            movie = state["radarr"].movies[item["id"]]
+            assert item["overview"] == movie.overview
+            assert item["genres"] == list(movie.genres)
+            assert item["runtime"] == movie.runtime
+            assert item["rating"] == float(movie.rating_imdb or movie.rating_tmdb)
+        elif item["kind"] == "series":
+            series = state["sonarr"].series[item["id"]]
+            assert item["overview"] == series.overview
+            assert item["genres"] == list(series.genres)
+            assert item["runtime"] == series.runtime
+            assert item["rating"] == float(series.rating)
+        else:
+            artist = state["lidarr"].artists[item["id"]]
+            assert item["overview"] == artist.overview
+            assert item["genres"] == list(artist.genres)
+            assert item["runtime"] is None
+            assert item["rating"] == float(artist.rating)
+        assert item["poster"].startswith(
+            f"/api/lcars/artwork/sub_{item['service']}/{item['kind']}/{item['id']}/poster?"
+        )
+    assert kinds == {"movie", "series", "artist"}
