@@ -127,7 +127,7 @@ def validation_failed(errors: Sequence[Failure]) -> web.Response:
     out = []
     for error in errors:
         prop, message, value = error[0], error[1], error[2]
-        code = error[3] if len(error) > 3 else _error_code(message)  # type: ignore[misc]
+        code = str(error[3]) if len(error) > 3 else _error_code(message)
         placeholders: Json = {
             "propertyName": _display_name(prop),
             "propertyValue": value,

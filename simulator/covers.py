@@ -19,6 +19,7 @@ from email.utils import format_datetime
 from functools import cache
 from pathlib import Path
 import re
+from typing import Any
 import zlib
 
 from aiohttp import web
@@ -29,15 +30,19 @@ from .state import LidarrState, RadarrState, SonarrState
 _IMAGES = Path(__file__).parent / "images"
 
 # Covers of each kind of library item, with the heights they are resized to.
-_RADARR = {"poster": (500, 250), "fanart": (360, 180)}
-_SONARR = {"poster": (500, 250), "fanart": (360, 180), "banner": (70, 35)}
-_LIDARR_ARTIST = {
+_RADARR: dict[str, tuple[int, ...]] = {"poster": (500, 250), "fanart": (360, 180)}
+_SONARR: dict[str, tuple[int, ...]] = {
+    "poster": (500, 250),
+    "fanart": (360, 180),
+    "banner": (70, 35),
+}
+_LIDARR_ARTIST: dict[str, tuple[int, ...]] = {
     "poster": (500, 250),
     "fanart": (360, 180),
     "banner": (70, 35),
     "logo": (),
 }
-_LIDARR_ALBUM = {"cover": (500, 250), "disc": ()}
+_LIDARR_ALBUM: dict[str, tuple[int, ...]] = {"cover": (500, 250), "disc": ()}
 
 _LOCAL = re.compile(
     r"^(?:(?P<albums>Albums)/)?(?P<id>\d+)/(?P<cover>[a-z]+)(?:-(?P<size>\d+))?\.jpg$"
@@ -86,7 +91,7 @@ def _not_found() -> web.Response:
     return web.Response(status=404)
 
 
-def _library_cover(service: ArrService, rel: str) -> tuple[str, int] | None:
+def _library_cover(service: ArrService[Any], rel: str) -> tuple[str, int] | None:
     """(cover type, item id) of `/MediaCover/<rel>` when that item has that cover."""
     match = _LOCAL.match(rel)
     if match is None:
@@ -112,7 +117,7 @@ def _library_cover(service: ArrService, rel: str) -> tuple[str, int] | None:
     return cover, item_id
 
 
-def add_cover_routes(app: web.Application, base: str, service: ArrService) -> None:
+def add_cover_routes(app: web.Application, base: str, service: ArrService[Any]) -> None:
     """Serve `/MediaCover` and `/MediaCoverProxy` (outside `routes()`, not in the API).
 
     The app's middleware asks for the API key, as on `/api`.

@@ -686,12 +686,22 @@ class LidarrService(ArrService[LidarrState]):
     def artist_lookup_json(self, info: ArtistInfo) -> Json:
         """Return the library artist (with its id), or a candidate."""
         own = self._own_artist(info.mbid)
-        return self.artist_json(own) if own else self.artist_candidate(info)
+        if own is None:
+            return self.artist_candidate(info)
+        # ArtistLookupController adds these to every result.
+        data = self.artist_json(own)
+        poster = next(i for i in data["images"] if i["coverType"] == "poster")
+        return {**data, "remotePoster": poster["remoteUrl"], "folder": own.folder_name}
 
     def album_lookup_json(self, album: AlbumInfo, artist: ArtistInfo) -> Json:
         """Return the library album (with its id), or a candidate."""
         own = self._own_album(album.mbid)
-        return self.album_json(own) if own else self.album_candidate(album, artist)
+        if own is None:
+            return self.album_candidate(album, artist)
+        # AlbumLookupController adds the cover's remote address to every result.
+        data = self.album_json(own)
+        cover = next(i for i in data["images"] if i["coverType"] == "cover")
+        return {**data, "remoteCover": cover["remoteUrl"]}
 
     def _albums(self) -> list[tuple[AlbumInfo, ArtistInfo]]:
         return [(album, artist) for artist in self._world() for album in artist.albums]
@@ -797,7 +807,7 @@ class LidarrService(ArrService[LidarrState]):
             invalid = "Invalid Path: '{path}'"
             found = [] if nested else [("Path", invalid, path, "PathValidator")]
             found.append(("RootFolderPath", invalid, root, "PathValidator"))
-        return [(f"{prefix}{e[0]}", e[1], e[2], *e[3:]) for e in found]  # type: ignore[misc]
+        return [(f"{prefix}{e[0]}", e[1], e[2], *e[3:]) for e in found]
 
     def _add_artist_failures(self, body: Json) -> list[Failure]:
         """Check `POST /artist` as ArtistController's validators do."""

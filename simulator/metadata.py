@@ -14,10 +14,12 @@ else of the simulator, so the library generator can keep its ids apart.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 import re
+from typing import Any
 import unicodedata
 import uuid
 
@@ -694,7 +696,8 @@ RESERVED_MOVIE_TMDB: frozenset[int] = frozenset(m.tmdb_id for m in MOVIES)
 RESERVED_SERIES_TVDB: frozenset[int] = frozenset(s.tvdb_id for s in SERIES)
 RESERVED_SERIES_TMDB: frozenset[int] = frozenset(s.tmdb_id for s in SERIES)
 RESERVED_IMDB: frozenset[int] = frozenset(
-    int(i.imdb_id[2:]) for i in (*MOVIES, *SERIES)
+    int(imdb_id[2:])
+    for imdb_id in (*(m.imdb_id for m in MOVIES), *(s.imdb_id for s in SERIES))
 )
 
 
@@ -720,6 +723,7 @@ def keep_apart(ids: list[int], reserved: frozenset[int], shift: int) -> list[int
 # --------------------------------------------------------------------------- search
 
 
+@lru_cache(maxsize=1 << 17)
 def fold(text: str) -> str:
     """Fold a title for matching: no accents, no case, punctuation as spaces."""
     decomposed = unicodedata.normalize("NFKD", text)
@@ -844,25 +848,44 @@ class Entry[T]:
     year: int
     popularity: float
     item: T
+    # The folded words of each name, made once (entries are built per
+    # version), and the same as " word word " for quick word tests.
+    words: tuple[tuple[str, ...], ...] = field(init=False, compare=False)
+    spaced: tuple[str, ...] = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Fold the names once."""
+        folded = tuple(words(n) for n in self.names)
+        object.__setattr__(self, "words", folded)
+        object.__setattr__(self, "spaced", tuple(f" {' '.join(w)} " for w in folded))
 
 
-def _match(query: tuple[str, ...], raw: str, names: Iterable[str]) -> int:
-    """How well a query matches names: 3 exact, 2 all words, 1 all word starts, 0 no."""
+def _match(
+    query: tuple[str, ...],
+    raw: str,
+    whole: Sequence[str],
+    starts: Sequence[str],
+    entry: Entry[Any],
+) -> int:
+    """How well a query matches names: 3 exact, 2 all words, 1 all word starts, 0 no.
+
+    `whole` and `starts` are the query's words as " word " and " word".
+    """
     best = 0
-    for name in names:
-        folded = fold(name)
+    for name, name_words, spaced in zip(
+        entry.names, entry.words, entry.spaced, strict=True
+    ):
         if not query:
             # A title of punctuation only ("( )") matches itself.
             if raw and name.casefold().strip() == raw:
                 return 3
             continue
-        name_words = folded.split()
-        if tuple(name_words) == query:
+        if name_words == query:
             return 3
-        if all(q in name_words for q in query):
-            best = max(best, 2)
-        elif all(any(w.startswith(q) for w in name_words) for q in query):
-            best = max(best, 1)
+        if all(w in spaced for w in whole):
+            best = 2
+        elif best == 0 and all(s in spaced for s in starts):
+            best = 1
     return best
 
 
@@ -882,9 +905,11 @@ def search[T](
     raw = term.text.casefold().strip()
     if not query and not raw:
         return []
+    whole = [f" {q} " for q in query]
+    starts = [f" {q}" for q in query]
     found: list[tuple[tuple[int, int, float], int, T]] = []
     for index, entry in enumerate(entries):
-        quality = _match(query, raw, entry.names)
+        quality = _match(query, raw, whole, starts, entry)
         if not quality:
             continue
         same_year = term.year is not None and entry.year == term.year

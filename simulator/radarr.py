@@ -452,7 +452,12 @@ class RadarrService(ArrService[RadarrState]):
         """Return a lookup result: the library movie, or a candidate without an id."""
         if isinstance(found, Movie):
             if self.state.movies.get(found.id) is found:
-                return self.movie_json(found, self.now())
+                # MovieLookupController adds these to every result.
+                return {
+                    **self.movie_json(found, self.now()),
+                    "remotePoster": poster_remote(found.tmdb_id, 1),
+                    "folder": found.folder_name,
+                }
             found = movie_info(found)
         return self.candidate_json(found)
 

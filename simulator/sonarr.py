@@ -620,7 +620,12 @@ class SonarrService(ArrService[SonarrState]):
         """Return a lookup result: the library series, or a candidate without an id."""
         if isinstance(found, Series):
             if state is self.state:
-                return self.series_json(found, self.now())
+                # SeriesLookupController adds these to every result.
+                return {
+                    **self.series_json(found, self.now()),
+                    "remotePoster": artwork_remote(found.tvdb_id, 1, "poster"),
+                    "folder": found.folder_name,
+                }
             assert state is not None
             found = self.series_info(found, state)
         return self.candidate_json(found)

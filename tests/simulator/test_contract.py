@@ -747,3 +747,127 @@ async def test_jellyfin_answers_have_the_documented_shapes(
             assert playing
             assert all("PositionTicks" in s["PlayState"] for s in playing)
     assert not problems, "\n".join(problems)
+
+
+# The keys of one FluentValidation failure, as the *arr write them.
+VALIDATION_KEYS = {
+    "propertyName",
+    "errorMessage",
+    "attemptedValue",
+    "severity",
+    "errorCode",
+    "formattedMessagePlaceholderValues",
+}
+
+
+def validation_problems(body: Any) -> list[str]:
+    """What a 400 body lacks to be a FluentValidation list."""
+    if not isinstance(body, list) or not body:
+        return [f"not a non-empty list: {body!r}"]
+    problems = []
+    for error in body:
+        if not isinstance(error, dict) or not set(error) >= VALIDATION_KEYS:
+            problems.append(f"not a validation failure: {error!r}")
+            continue
+        if not (isinstance(error["errorMessage"], str) and error["errorMessage"]):
+            problems.append(f"no message: {error!r}")
+        if not re.match(r"^[A-Z][A-Za-z]+Validator$", error["errorCode"]):
+            problems.append(f"error code {error['errorCode']!r}")
+        if error["severity"] != "error":
+            problems.append(f"severity {error['severity']!r}")
+    return problems
+
+
+async def test_adds_of_lookup_results_match_the_document(
+    simulator: Simulator, http: aiohttp.ClientSession
+) -> None:
+    """A lookup result posted back: 201 with a documented item; again: a 400 list."""
+    problems: list[str] = []
+    cases = [
+        (
+            "radarr",
+            "/api/v3/movie/lookup",
+            "tmdb:438631",
+            "/api/v3/movie",
+            {
+                "qualityProfileId": 4,
+                "rootFolderPath": "/movies",
+                "monitored": True,
+                "minimumAvailability": "released",
+                "addOptions": {"monitor": "movieOnly", "searchForMovie": True},
+            },
+        ),
+        (
+            "sonarr",
+            "/api/v3/series/lookup",
+            "Shōgun 2024",
+            "/api/v3/series",
+            {
+                "qualityProfileId": 4,
+                "rootFolderPath": "/tv",
+                "monitored": True,
+                "seasonFolder": True,
+                "addOptions": {"monitor": "all", "searchForMissingEpisodes": True},
+            },
+        ),
+        (
+            "lidarr",
+            "/api/v1/artist/lookup",
+            "Sigur Rós",
+            "/api/v1/artist",
+            {
+                "qualityProfileId": 2,
+                "metadataProfileId": 1,
+                "rootFolderPath": "/music",
+                "monitored": True,
+                "addOptions": {"monitor": "all", "searchForMissingAlbums": False},
+            },
+        ),
+        (
+            "lidarr",
+            "/api/v1/album/lookup",
+            "Nevermind",
+            "/api/v1/album",
+            {
+                "monitored": True,
+                "addOptions": {"searchForNewAlbum": True},
+            },
+        ),
+    ]
+    for name, lookup, term, post, settings in cases:
+        spec = validator(name)
+        status, found = await _call(
+            http, simulator, name, "GET", lookup, params={"term": term}
+        )
+        assert status == 200
+        assert found, f"{lookup} {term!r} found nothing"
+        problems += check_body(name, spec, "GET", lookup, 200, found)
+        body = {**found[0], **settings}
+        if post.endswith("/album"):
+            body["artist"] = {
+                **body["artist"],
+                "qualityProfileId": 2,
+                "metadataProfileId": 1,
+                "rootFolderPath": "/music",
+                "addOptions": {"monitor": "none"},
+            }
+        status, added = await _call(http, simulator, name, "POST", post, json=body)
+        assert status == 201, added
+        assert added["id"] > 0
+        problems += check_body(name, spec, "POST", post, status, added)
+        before = simulator.dump()
+        status, refused = await _call(http, simulator, name, "POST", post, json=body)
+        assert status == 400
+        problems += [f"{post}: {p}" for p in validation_problems(refused)]
+        status, refused = await _call(
+            http,
+            simulator,
+            name,
+            "POST",
+            post,
+            json={**body, "rootFolderPath": "/nowhere", "qualityProfileId": 0},
+        )
+        assert status == 400
+        problems += [f"{post}: {p}" for p in validation_problems(refused)]
+        assert simulator.dump() == before
+    assert not problems, "\n".join(problems)

@@ -14,7 +14,15 @@ import aiohttp
 import pytest
 
 from simulator import Simulator
-from simulator.metadata import ARTISTS, MOVIES, SERIES, fold, parse_movie_term
+from simulator.metadata import (
+    ARTISTS,
+    MOVIES,
+    RESERVED_MOVIE_TMDB,
+    SERIES,
+    fold,
+    keep_apart,
+    parse_movie_term,
+)
 from simulator.state import LidarrState, RadarrState, SonarrState
 
 API = {"radarr": "/api/v3", "sonarr": "/api/v3", "lidarr": "/api/v1"}
@@ -107,6 +115,15 @@ def test_a_trailing_year_is_split_off(term: str, title: str, year: int | None) -
     )
 
 
+def test_generated_ids_move_off_reserved_ones() -> None:
+    drawn = [841, 5, 438631, 438631 + 1_300_000]
+    kept = keep_apart(drawn, RESERVED_MOVIE_TMDB, 1_300_000)
+    assert kept[1] == 5
+    assert kept[3] == drawn[3]
+    assert not set(kept) & RESERVED_MOVIE_TMDB
+    assert len(set(kept)) == len(kept)
+
+
 def test_catalogue_ids_stay_clear_of_generated_ones() -> None:
     """A large library never reuses an id of the fixed catalogue."""
     sim = Simulator(movies=3000, series=300, artists=3, seed=7)
@@ -197,6 +214,8 @@ async def test_a_library_title_comes_back_as_the_library_item(
         assert stored["id"] == movie.id
         assert stored["path"] == movie.path
         assert stored["images"][0]["url"].startswith(f"/MediaCover/{movie.id}/")
+        assert stored["remotePoster"] == stored["images"][0]["remoteUrl"]
+        assert stored["folder"] == movie.folder_name
     sonarr = simulator.state.services["sonarr"]
     assert isinstance(sonarr, SonarrState)
     series = next(iter(sonarr.series.values()))
@@ -695,3 +714,31 @@ async def test_a_failing_metadata_service_answers_as_skyhook_does(
     status, body = await call(http, simulator, name, "GET", "/system/status")
     assert status == 503
     assert "Search for" not in body["message"]
+
+
+async def test_another_instance_s_movie_is_a_candidate_here(
+    simulator_factory: Any, http: aiohttp.ClientSession
+) -> None:
+    """TMDb knows every library's movies: one Radarr's movie is new to the other."""
+    sim = await simulator_factory(
+        movies=30,
+        series=2,
+        artists=2,
+        instances={"radarr": "radarr", "radarr4k": "radarr"},
+    )
+    main = sim.state.services["radarr"]
+    other = sim.state.services["radarr4k"]
+    assert isinstance(main, RadarrState)
+    assert isinstance(other, RadarrState)
+    mine = {m.tmdb_id for m in other.movies.values()}
+    movie = next(m for m in main.movies.values() if m.tmdb_id not in mine)
+    handle = sim.services["radarr4k"]
+    async with http.get(
+        f"{handle.url}/api/v3/movie/lookup",
+        params={"term": f"tmdb:{movie.tmdb_id}"},
+        headers={"X-Api-Key": handle.api_key},
+    ) as resp:
+        found = await resp.json()
+    assert [(m["title"], m["year"]) for m in found] == [(movie.title, movie.year)]
+    assert "id" not in found[0]
+    assert found[0]["added"] == "0001-01-01T00:00:00Z"
