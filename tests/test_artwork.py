@@ -457,3 +457,26 @@ async def test_get_library_answers_the_details_of_each_item(
             f"/api/lcars/artwork/sub_{item['service']}/{item['kind']}/{item['id']}/poster?"
         )
     assert kinds == {"movie", "series", "artist"}
+
+
+async def test_covers_follow_the_latest_snapshot(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """A movie Radarr no longer lists has no cover after the next refresh."""
+    coordinator = init_integration.runtime_data.coordinators["sub_radarr"]
+    gone, kept = (movie.id for movie in coordinator.data.movies[:2])
+    client = await hass_client()
+    path = "/api/lcars/artwork/sub_radarr/movie/{}/fanart"
+    assert (await client.get(path.format(gone))).status == 200
+
+    radarr = simulator.state.services["radarr"]
+    assert radarr.delete_movie(gone, delete_files=False, add_exclusion=False)
+    radarr.touch()
+    await coordinator.async_refresh()
+    assert all(movie.id != gone for movie in coordinator.data.movies)
+
+    assert (await client.get(path.format(gone))).status == 404
+    assert (await client.get(path.format(kept))).status == 200

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from http import HTTPStatus
@@ -101,8 +101,8 @@ class Artwork:
     signed: OrderedDict[tuple[str, str], tuple[str, float]] = field(
         default_factory=OrderedDict
     )
-    # (subentry id, kind) → (id of the rows, item id → position in them).
-    indexes: dict[tuple[str, str], tuple[int, dict[int, int]]] = field(
+    # (subentry id, kind) → (which rows, item id → position in them).
+    indexes: dict[tuple[str, str], tuple[Hashable, dict[int, int]]] = field(
         default_factory=dict
     )
 
@@ -341,16 +341,21 @@ def library_item(
         return None
     indexes = _artwork(hass).indexes
     key = (coordinator.subentry_id, kind)
+    # The rows of a snapshot, told apart from those of the snapshot before
+    # by when it was read (an id alone may be reused once the old are gone).
+    made = (id(rows), coordinator.last_fetched_at)
     found = indexes.get(key)
-    if found is None or found[0] != id(rows):
+    if found is None or found[0] != made:
         # A row starts with the item's id.
-        found = (id(rows), {row[0]: at for at, row in enumerate(rows.rows)})
+        found = (made, {row[0]: at for at, row in enumerate(rows.rows)})
         indexes[key] = found
     at = found[1].get(item_id)
-    if at is None or at >= len(rows) or rows.rows[at][0] != item_id:
-        # The rows of another snapshot that took the place of the old.
+    if at is None:
+        return None
+    if at >= len(rows) or rows.rows[at][0] != item_id:
+        # Not the rows the positions were taken from, after all: once more.
         del indexes[key]
-        return None if at is None else library_item(hass, coordinator, kind, item_id)
+        return library_item(hass, coordinator, kind, item_id)
     item: LibraryCoverItem = rows[at]
     return item
 
