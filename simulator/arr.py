@@ -110,6 +110,9 @@ def _error_code(message: str) -> str:
         return "NotEmptyValidator"
     if "must be greater than" in message:
         return "GreaterThanValidator"
+    if message.startswith("Allowed characters"):
+        # The tag label rule: `Matches("^[a-z0-9-]+$").WithMessage(...)`.
+        return "RegularExpressionValidator"
     return "PredicateValidator"
 
 
@@ -148,6 +151,15 @@ def validation_failed(errors: Sequence[Failure]) -> web.Response:
             }
         )
     return json_response(out, status=400)
+
+
+def body_rating(body: Json) -> float:
+    """Return the `ratings.value` of an added item's body (0 when absent)."""
+    ratings = body.get("ratings")
+    value = ratings.get("value") if isinstance(ratings, dict) else None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return 0.0
 
 
 def path_failures(

@@ -17,6 +17,7 @@ from .arr import (
     Json,
     apply_tags,
     bad_request,
+    body_rating,
     image_token,
     int_list,
     not_found,
@@ -879,7 +880,9 @@ class LidarrService(ArrService[LidarrState]):
             disambiguation=info.disambiguation
             if info
             else str(body.get("disambiguation") or ""),
-            genres=list(info.genres) if info else [],
+            genres=list(info.genres)
+            if info
+            else [str(g) for g in body.get("genres") or []],
             added=now.replace(microsecond=0),
             monitored=bool(body.get("monitored", True)),
             quality_profile_id=int(body["qualityProfileId"]),
@@ -887,7 +890,7 @@ class LidarrService(ArrService[LidarrState]):
             root_folder_path=root_path,
             folder_name=folder,
             tags=sorted(set(int_list(body.get("tags")))),
-            rating=info.rating if info else 0.0,
+            rating=info.rating if info else body_rating(body),
             votes=info.votes if info else 0,
             discogs_id=0,
             tadb_id=0,

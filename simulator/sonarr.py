@@ -16,6 +16,7 @@ from .arr import (
     Json,
     apply_tags,
     bad_request,
+    body_rating,
     image_token,
     int_list,
     not_found,
@@ -99,6 +100,22 @@ def artwork_remote(tvdb_id: int, salt: int, cover: str) -> str:
     """TVDb address of a series' banner, poster or fanart."""
     token = image_token(tvdb_id, salt)
     return f"https://artworks.thetvdb.com/banners/{cover}s/{token}.jpg"
+
+
+def lookup_statistics(seasons: list[Json]) -> Json:
+    """Return the statistics of a lookup result: only the seasons are counted.
+
+    SeriesLookupController: `new SeriesStatistics().ToResource(seasons)`.
+    """
+    return {
+        "seasonCount": len([s for s in seasons if s["seasonNumber"] > 0]),
+        "episodeFileCount": 0,
+        "episodeCount": 0,
+        "totalEpisodeCount": 0,
+        "sizeOnDisk": 0,
+        "releaseGroups": [],
+        "percentOfEpisodes": 0.0,
+    }
 
 
 def episode_monitored(
@@ -608,23 +625,34 @@ class SonarrService(ArrService[SonarrState]):
 
         return self._index.get(key, build)
 
-    def _find(self, kind: str, value: int | str) -> tuple[Found, SonarrState | None]:
+    def _find(
+        self, kind: str, value: int | str
+    ) -> tuple[Found, SonarrState | None] | None:
+        """Return the series TVDb knows by a tvdb, tmdb or imdb id (and its library)."""
         for entry in self._world():
             item = entry.item[0]
             ids = {"tvdb": item.tvdb_id, "tmdb": item.tmdb_id, "imdb": item.imdb_id}
             if ids[kind] == value:
                 return entry.item
-        return (None, None)  # type: ignore[return-value]
+        return None
 
     def lookup_json(self, found: Found, state: SonarrState | None) -> Json:
         """Return a lookup result: the library series, or a candidate without an id."""
         if isinstance(found, Series):
             if state is self.state:
-                # SeriesLookupController adds these to every result.
+                # SeriesLookupController adds these to every result, and
+                # statistics that only count the seasons.
+                data = self.series_json(found, self.now())
+                seasons = [
+                    {k: v for k, v in s.items() if k != "statistics"}
+                    for s in data["seasons"]
+                ]
                 return {
-                    **self.series_json(found, self.now()),
+                    **data,
+                    "seasons": seasons,
                     "remotePoster": artwork_remote(found.tvdb_id, 1, "poster"),
                     "folder": found.folder_name,
+                    "statistics": lookup_statistics(seasons),
                 }
             assert state is not None
             found = self.series_info(found, state)
@@ -684,16 +712,9 @@ class SonarrService(ArrService[SonarrState]):
                 "tags": [],
                 "added": NO_DATE,
                 "ratings": {"votes": info.votes, "value": info.rating},
-                # SeriesLookupController: `new SeriesStatistics().ToResource(seasons)`,
-                # only the season count is known.
-                "statistics": {
-                    "seasonCount": len([n for n, _ in info.seasons if n > 0]),
-                    "episodeFileCount": 0,
-                    "episodeCount": 0,
-                    "totalEpisodeCount": 0,
-                    "sizeOnDisk": 0,
-                    "percentOfEpisodes": 0.0,
-                },
+                "statistics": lookup_statistics(
+                    [{"seasonNumber": n} for n, _ in info.seasons]
+                ),
                 "languageProfileId": 1,
             }
         )
@@ -714,8 +735,8 @@ class SonarrService(ArrService[SonarrState]):
         term = parse_series_term(text, self.now().year)
         found: list[tuple[Found, SonarrState | None]]
         if isinstance(term, IdTerm):
-            item = self._find(term.kind, term.value) if term.value else (None, None)
-            found = [item] if item[0] is not None else []
+            item = self._find(term.kind, term.value) if term.value else None
+            found = [item] if item is not None else []
         else:
             found = search(self._world(), term, year_filters=False)
         return json_response([self.lookup_json(f, st) for f, st in found])
@@ -887,17 +908,12 @@ class SonarrService(ArrService[SonarrState]):
         if errors:
             return validation_failed(errors)
         now = self.now()
-        known, _ = self._find("tvdb", body["tvdbId"])
-        info: SeriesInfo | None
-        if isinstance(known, Series):
-            state = next(
-                s
-                for s in self.ctx.state.services.values()
-                if isinstance(s, SonarrState) and s.series.get(known.id) is known
-            )
-            info = self.series_info(known, state)
-        else:
-            info = known
+        info: SeriesInfo | None = None
+        match self._find("tvdb", body["tvdbId"]):
+            case (Series() as known, SonarrState() as state):
+                info = self.series_info(known, state)
+            case (SeriesInfo() as known, _):
+                info = known
         title = info.title if info else str(body["title"])
         given_year = body.get("year")
         year = (
@@ -957,7 +973,7 @@ class SonarrService(ArrService[SonarrState]):
             root_folder_path=root_path,
             folder_name=folder,
             tags=sorted(set(int_list(body.get("tags")))),
-            rating=info.rating if info else 0.0,
+            rating=info.rating if info else body_rating(body),
             votes=info.votes if info else 0,
             first_aired=info.first_aired if info else None,
             alternate_titles=list(info.alternate_titles) if info else [],
