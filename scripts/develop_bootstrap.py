@@ -727,7 +727,52 @@ async def check(
         f"every service has states {time.time() - started:.1f} s after start"
     )
     await check_assist(hass)
+    await check_media_panel(hass)
     return True
+
+
+# How many posters of the Media panel's Movies folder `check` reads.
+POSTERS_CHECKED = 3
+
+
+async def check_media_panel(hass: HomeAssistant) -> None:
+    """Make sure the Media panel's Movies folder shows posters that load."""
+    uri = "media-source://lcars/movies"
+    (folder,) = await hass.ws_command(
+        [{"type": "media_source/browse_media", "media_content_id": uri}]
+    )
+    children = folder.get("children") or []
+    if children and children[0].get("can_expand"):
+        # A large library opens on letter folders: look into the first.
+        (folder,) = await hass.ws_command(
+            [
+                {
+                    "type": "media_source/browse_media",
+                    "media_content_id": children[0]["media_content_id"],
+                }
+            ]
+        )
+        children = folder.get("children") or []
+    movies = children[:POSTERS_CHECKED]
+    if not movies:
+        raise BootstrapError("the Media panel's Movies folder is empty")
+    for movie in movies:
+        thumbnail = movie.get("thumbnail")
+        if not thumbnail:
+            raise BootstrapError(f"{movie['title']} has no poster in the Media panel")
+        async with hass.session.get(
+            f"{hass.url}{thumbnail}", headers=hass.headers
+        ) as resp:
+            body = await resp.read()
+            if resp.status != 200 or resp.content_type != "image/jpeg" or not body:
+                raise BootstrapError(
+                    f"the poster of {movie['title']} answered {resp.status} "
+                    f"{resp.content_type}"
+                )
+    print(
+        f"develop: the Media panel shows {len(folder.get('children') or [])} movies "
+        f"in {folder['title']}; the first {len(movies)} posters load"
+    )
 
 
 # Asked through Assist by `check`: any configured Home Assistant can answer it.

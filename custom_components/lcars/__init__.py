@@ -16,6 +16,7 @@ from .connection import create_client
 from .const import DOMAIN, LOGGER, SERVICE_TYPES
 from .coordinator import AnyCoordinator, Services, create_coordinator
 from .data import LcarsConfigEntry, LcarsData
+from .runtime.artwork import async_setup_artwork
 from .runtime.cleanup import CleanupManager
 from .runtime.handoff import TorrentHandoff
 from .runtime.torrent import TorrentManager, async_remove_issues
@@ -41,8 +42,9 @@ FIRST_READ_WAIT_SECONDS = 20.0
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the LCARS actions."""
+    """Register the LCARS actions and the view that serves artwork."""
     async_setup_services(hass)
+    async_setup_artwork(hass)
     return True
 
 

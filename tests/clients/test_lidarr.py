@@ -41,6 +41,10 @@ SNAPSHOT_REQUESTS = [
 ]
 
 
+# The `lastWrite` the simulator gives every cover.
+COVER_STAMP = 638412345678901234
+
+
 def expected_artists(sim: Simulator, name: str = "lidarr") -> dict[int, Artist]:
     state = sim.state.services[name]
     out = {}
@@ -61,6 +65,12 @@ def expected_artists(sim: Simulator, name: str = "lidarr") -> dict[int, Artist]:
             added=served(artist.added),
             tags=tuple(artist.tags),
             quality_profile_id=artist.quality_profile_id,
+            overview=artist.overview or None,
+            genres=tuple(artist.genres),
+            rating=float(artist.rating) or None,
+            poster=f"/MediaCover/{artist.id}/poster.jpg",
+            fanart=f"/MediaCover/{artist.id}/fanart.jpg",
+            cover_stamp=COVER_STAMP,
         )
     return out
 
@@ -80,6 +90,8 @@ def expected_albums(sim: Simulator, name: str = "lidarr") -> dict[int, Album]:
             track_file_count=len(files),
             total_track_count=album.track_count,
             size_on_disk=sum(f.size for f in files),
+            cover=f"/MediaCover/Albums/{album.id}/cover.jpg",
+            cover_stamp=COVER_STAMP,
         )
     return out
 

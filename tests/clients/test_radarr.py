@@ -71,8 +71,19 @@ def expected_movies(sim: Simulator, name: str = "radarr") -> dict[int, Movie]:
             tags=tuple(movie.tags),
             quality_profile_id=movie.quality_profile_id,
             file_added=served(file.date_added) if file else None,
+            overview=movie.overview or None,
+            genres=tuple(movie.genres),
+            runtime=movie.runtime or None,
+            rating=float(movie.rating_imdb or movie.rating_tmdb) or None,
+            poster=f"/MediaCover/{movie.id}/poster.jpg",
+            fanart=f"/MediaCover/{movie.id}/fanart.jpg",
+            cover_stamp=COVER_STAMP,
         )
     return movies
+
+
+# The `lastWrite` the simulator gives every cover.
+COVER_STAMP = 638412345678901234
 
 
 def expected_root_folders(sim: Simulator, name: str) -> list[RootFolder]:

@@ -99,6 +99,13 @@ def expected_series(sim: Simulator, name: str = "sonarr") -> dict[int, Series]:
             seasons=season_models,
             tags=tuple(series.tags),
             quality_profile_id=series.quality_profile_id,
+            overview=series.overview or None,
+            genres=tuple(series.genres),
+            runtime=series.runtime or None,
+            rating=float(series.rating) or None,
+            poster=f"/MediaCover/{series.id}/poster.jpg",
+            fanart=f"/MediaCover/{series.id}/fanart.jpg",
+            cover_stamp=638412345678901234,
         )
     return out
 

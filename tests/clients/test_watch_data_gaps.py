@@ -9,7 +9,7 @@ import pytest
 
 from custom_components.lcars.clients import CannotConnectError, JellyfinClient
 from custom_components.lcars.clients.lidarr import album_row
-from custom_components.lcars.clients.models import MissingWatchData
+from custom_components.lcars.clients.models import MissingWatchData, season_rows
 from custom_components.lcars.clients.radarr import movie_row
 from custom_components.lcars.clients.sonarr import episode_from_json, series_row
 from simulator import Simulator
@@ -214,7 +214,7 @@ def test_season_series_episode_and_album_sizes_missing_stay_missing() -> None:
             ],
         }
     )
-    assert [s[5] for s in row[17:]] == [None, 0, None]
+    assert [s[5] for s in season_rows(row)] == [None, 0, None]
     # Summed from the seasons: one unknown makes the whole unknown.
     assert row[10] is None
     assert series_row({"id": 1, "seasons": [season(1, sizeOnDisk=3)]})[10] == 3

@@ -29,6 +29,7 @@ from custom_components.lcars.library import MediaKind
 from custom_components.lcars.library.keys import ItemKey
 from custom_components.lcars.library.views import title_of
 from custom_components.lcars.permissions import async_require_admin
+from custom_components.lcars.runtime.artwork import async_key_poster
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse
 from homeassistant.exceptions import HomeAssistantError
 
@@ -136,6 +137,12 @@ async def async_preview_cleanup(
         instance_id(c.kind, c.subentry_id): c.subentry.title
         for c in entry.runtime_data.coordinators.values()
     }
+    # Each item's poster, from the snapshot of its service: the cleanup's
+    # entries know their item only by its key.
+    for listing in ("delete_now", "leaving_soon"):
+        for described in planned.get(listing) or ():
+            if isinstance(described, dict) and isinstance(described.get("key"), str):
+                described["poster"] = async_key_poster(hass, described["key"])
     # The summary, the counts and what is due come first; the policy, long
     # and the same on every call, last.
     return {

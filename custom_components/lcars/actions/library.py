@@ -38,6 +38,10 @@ from custom_components.lcars.library.views import (
     title_of,
     watch_of,
 )
+from custom_components.lcars.runtime.artwork import (
+    async_item_cover_urls,
+    async_queue_poster,
+)
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse
 
 from . import fields
@@ -99,7 +103,9 @@ def _answering(
     return answering, [c.subentry.title for c in silent]
 
 
-def _describe(coordinator: ArrCoordinator, item: LibraryItem) -> dict[str, Any]:
+def _describe(
+    hass: HomeAssistant, coordinator: ArrCoordinator, item: LibraryItem
+) -> dict[str, Any]:
     """One library item in the shape of the action's answer."""
     data = coordinator.data
     tags = {tag.id: tag.label for tag in data.tags} if data is not None else {}
@@ -125,6 +131,12 @@ def _describe(coordinator: ArrCoordinator, item: LibraryItem) -> dict[str, Any]:
         "monitored": item.monitored,
         "has_file": has_file(item),
         "ids": ids,
+        "overview": item.overview,
+        "genres": list(item.genres),
+        "runtime": item.runtime,
+        "rating": item.rating,
+        # Signed Home Assistant paths, never the *arr's own address.
+        **async_item_cover_urls(hass, coordinator.subentry_id, item),
     }
 
 
@@ -175,7 +187,7 @@ async def async_get_library(hass: HomeAssistant, call: ServiceCall) -> ServiceRe
     indexes = [index for c in jellyfin if (index := await c.async_index()) is not None]
     page: list[dict[str, Any]] = []
     for one in page_of(found, offset=offset, limit=limit):
-        described = _describe(one.source, one.item)
+        described = _describe(hass, one.source, one.item)
         if jellyfin:
             watch = watch_of(indexes, one.item)
             described["watch"] = None if watch is None else watch.as_dict()
@@ -212,6 +224,7 @@ async def async_get_queue(hass: HomeAssistant, call: ServiceCall) -> ServiceResp
             "protocol": item.protocol,
             "media_id": item.media_id,
             "error_message": item.error_message,
+            "poster": async_queue_poster(hass, coordinator, item.media_id),
         }
         for coordinator in coordinators
         if coordinator.data is not None

@@ -54,6 +54,7 @@ from custom_components.lcars.clients.models import (
     Series,
     SonarrSnapshot,
     Tag,
+    season_rows,
 )
 from custom_components.lcars.library import JellyfinIndex, MediaKind
 from custom_components.lcars.library.keys import key_text
@@ -96,8 +97,6 @@ _SERIES: Final = _columns(Series)
 _SEASON: Final = _columns(Season)
 _ARTIST: Final = _columns(Artist)
 _ALBUM: Final = _columns(Album)
-# A series row holds its seasons' rows after its own fields.
-_SEASONS_FROM: Final = _SERIES["seasons"]
 
 # (latest play, played, favourite) over the counted users.
 type _Watch = tuple[datetime | None, bool, bool]
@@ -498,7 +497,7 @@ def _series(
                 **common,
             )
         else:
-            yield from _seasons(row[_SEASONS_FROM:], series_id, parts)
+            yield from _seasons(season_rows(row), series_id, parts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,8 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any, ClassVar, Literal, NamedTuple
 
+from yarl import URL
+
 from custom_components.lcars.library.candidates import Candidate
 
 from .convert import (
@@ -317,6 +319,18 @@ class ArrClient(HttpClient):
             instance_name=opt_str(data.get("instanceName")),
             url_base=opt_str(data.get("urlBase")),
         )
+
+    async def async_get_cover(self, path: str) -> tuple[bytes, str]:
+        """Read a cover at a path the server gave (`images[].url`): bytes and type.
+
+        The path comes with the server's url base, as its answers give it;
+        it is read under the URL LCARS knows the server by. NotFoundError
+        when the server has no such cover.
+        """
+        base = URL(self._base).path.rstrip("/")
+        if base and path.startswith(base + "/"):
+            path = path[len(base) :]
+        return await self._get_image(path)
 
     async def async_get_disk_space(self) -> list[DiskSpace]:
         """Return the mounts the service can see (`/diskspace`)."""

@@ -9,6 +9,7 @@ required.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+import math
 import re
 import sys
 from typing import Any
@@ -181,3 +182,77 @@ def root_folder_of(data: dict[str, Any], path: str | None) -> str | None:
     folder = opt_str(data.get("rootFolderPath"))
     folder = clean_path(folder) if folder is not None else parent_folder(path)
     return sys.intern(folder) if folder else None
+
+
+_SHARED_TEXTS: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def text_tuple(value: object) -> tuple[str, ...]:
+    """Return a tuple of interned strings (genres), ignoring anything else.
+
+    A library uses few distinct genres and fewer sets of them: one shared
+    tuple per set, as `int_tuple` does for tags.
+    """
+    if not isinstance(value, list) or not value:
+        return ()
+    result = tuple(sys.intern(v) for v in value if isinstance(v, str) and v)
+    shared = _SHARED_TEXTS.get(result)
+    if shared is not None:
+        return shared
+    if len(_SHARED_TEXTS) < _MAX_SHARED_TUPLES:
+        _SHARED_TEXTS[result] = result
+    return result
+
+
+def opt_float(value: object) -> float | None:
+    """Return a finite number as a float, or None (booleans included)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+        if math.isfinite(number):
+            return number
+    return None
+
+
+def rating_value(ratings: object) -> float | None:
+    """Return the rating of a Sonarr or Lidarr item (`ratings.value`, 0 to 10).
+
+    None when there is none (0).
+    """
+    return opt_float(as_dict(ratings).get("value")) or None
+
+
+def covers_of(
+    data: dict[str, Any], *cover_types: str
+) -> tuple[dict[str, str | None], int | None]:
+    """Return the *arr's path of each cover type asked for, and their stamp.
+
+    The path is the `url` of the item's `images[]` entry as the *arr gives
+    it (with its url base), without the query; the stamp is the largest
+    `lastWrite` of those found. Only paths on the *arr itself are kept
+    (starting with one slash): LCARS never fetches covers from elsewhere
+    through an *arr's answer.
+    """
+    wanted: dict[str, str | None] = dict.fromkeys(cover_types)
+    stamp: int | None = None
+    images = data.get("images")
+    for image in images if isinstance(images, list) else ():
+        if not isinstance(image, dict):
+            continue
+        cover = image.get("coverType")
+        url = image.get("url")
+        if (
+            not isinstance(cover, str)
+            or cover not in wanted
+            or wanted[cover] is not None
+            or not isinstance(url, str)
+        ):
+            continue
+        path, _, query = url.partition("?")
+        if not path.startswith("/") or path.startswith("//"):
+            continue
+        wanted[cover] = path
+        for part in query.split("&"):
+            name, _, value = part.partition("=")
+            if name.casefold() == "lastwrite" and value.isascii() and value.isdigit():
+                stamp = max(stamp or 0, int(value))
+    return wanted, stamp

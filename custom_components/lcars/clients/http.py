@@ -50,6 +50,10 @@ MAX_LIST_SIZE = 512 * 1024 * 1024
 # memory, so this stays small.
 MAX_BODY_SIZE = 2 * 1024 * 1024
 
+# The largest image (a cover) accepted, and how long reading one may take.
+MAX_IMAGE_SIZE = 2 * 1024 * 1024
+IMAGE_TIMEOUT = 15.0
+
 # The largest explanation of a refused request worth reading.
 MAX_ERROR_BODY_SIZE = 256 * 1024
 
@@ -410,6 +414,27 @@ class HttpClient:
             raise self._error(BadResponseError, f"empty answer to {path}")
         return data
 
+    async def _get_image(self, path: str) -> tuple[bytes, str]:
+        """GET an image of at most MAX_IMAGE_SIZE bytes: its bytes and type.
+
+        NotFoundError when there is none; BadResponseError for an answer
+        that is no image or too large. The path is never named in an error:
+        it may tell more than the user needs to see.
+        """
+
+        async def handle(response: aiohttp.ClientResponse) -> tuple[bytes, str]:
+            return await read_image(
+                response, lambda detail: self._error(BadResponseError, detail)
+            )
+
+        try:
+            async with asyncio.timeout(IMAGE_TIMEOUT):
+                return await self._request("GET", path, handle, item=True)
+        except TimeoutError:
+            raise self._error(
+                CannotConnectError, f"no image within {IMAGE_TIMEOUT:g} s"
+            ) from None
+
     async def _get_json(
         self, path: str, *, params: Query | None = None, item: bool = False
     ) -> Any:
@@ -531,6 +556,30 @@ class HttpClient:
             item=item,
             refusals=refusals,
         )
+
+
+async def read_image(
+    response: aiohttp.ClientResponse,
+    refuse: Callable[[str], Exception],
+    limit: int = MAX_IMAGE_SIZE,
+) -> tuple[bytes, str]:
+    """Read an image answer of at most `limit` bytes; `refuse` makes the error.
+
+    Only `image/*` types are accepted, and the body is read no further than
+    the limit, whatever length the answer announces.
+    """
+    content_type = response.content_type
+    if not content_type.startswith("image/"):
+        raise refuse(f"answered with {content_type}, not an image")
+    length = response.content_length
+    if length is not None and length > limit:
+        raise refuse(f"the image is larger than {limit // (1024 * 1024)} MiB")
+    body = bytearray()
+    async for chunk in response.content.iter_chunked(CHUNK_SIZE):
+        body += chunk
+        if len(body) > limit:
+            raise refuse(f"the image is larger than {limit // (1024 * 1024)} MiB")
+    return bytes(body), content_type
 
 
 def flag(value: bool) -> str:

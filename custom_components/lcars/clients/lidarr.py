@@ -21,12 +21,15 @@ from .arr import (
 from .convert import (
     as_bool,
     as_dict,
+    covers_of,
     int_or_zero,
     int_tuple,
     opt_int,
     opt_str,
     parse_datetime,
+    rating_value,
     root_folder_of,
+    text_tuple,
 )
 from .http import concurrent_requests
 from .lookup import album_candidate, artist_candidate
@@ -50,6 +53,7 @@ def artist_row(data: Any) -> ArtistRow:
     """Keep what LCARS uses of a Lidarr artist resource, as a row of Artist."""
     stats = statistics(data)
     path = opt_str(data.get("path"))
+    covers, stamp = covers_of(data, "poster", "fanart")
     return (
         require_int(data["id"]),
         str(data.get("artistName") or ""),
@@ -64,6 +68,13 @@ def artist_row(data: Any) -> ArtistRow:
         parse_datetime(data.get("added")),
         int_tuple(data.get("tags")),
         opt_int(data.get("qualityProfileId")),
+        opt_str(data.get("overview")),
+        text_tuple(data.get("genres")),
+        None,
+        rating_value(data.get("ratings")),
+        covers["poster"],
+        covers["fanart"],
+        stamp,
     )
 
 
@@ -77,6 +88,7 @@ def album_row(data: Any) -> AlbumRow:
     stats = statistics(data)
     files = int_or_zero(stats.get("trackFileCount"))
     size = opt_int(stats.get("sizeOnDisk"))
+    covers, stamp = covers_of(data, "cover")
     return (
         require_int(data["id"]),
         require_int(data["artistId"]),
@@ -88,6 +100,8 @@ def album_row(data: Any) -> AlbumRow:
         int_or_zero(stats.get("totalTrackCount")),
         # With track files, a size that is missing stays None, never 0.
         0 if size is None and files <= 0 else size,
+        covers["cover"],
+        stamp,
     )
 
 

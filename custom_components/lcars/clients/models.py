@@ -178,6 +178,13 @@ class DiskSpace:
 # survivor reaches the old generation after two collections, so a deeper
 # nesting would leave the rows tracked.
 
+# What a library item says about itself, and its covers, follow the other
+# fields of its row (after everything a row already held, so that rows made
+# without them still read): overview, genres, runtime in minutes, rating,
+# the *arr's own paths of the poster and the fanart (as its `images[].url`
+# gives them, without the query), and the `lastWrite` of its covers. A
+# series keeps its seasons last, after these.
+
 
 type MovieRow = tuple[
     int,
@@ -195,6 +202,13 @@ type MovieRow = tuple[
     tuple[int, ...],
     int | None,
     datetime | None,
+    str | None,
+    tuple[str, ...],
+    int | None,
+    float | None,
+    str | None,
+    str | None,
+    int | None,
 ]
 
 
@@ -219,6 +233,15 @@ class Movie:
     quality_profile_id: int | None = None
     # When the movie file was imported; None without a file.
     file_added: datetime | None = None
+    overview: str | None = None
+    genres: tuple[str, ...] = ()
+    runtime: int | None = None
+    rating: float | None = None
+    # The *arr's paths of the covers (with its url base, without the query)
+    # and when they were last written (`lastWrite`, .NET ticks).
+    poster: str | None = None
+    fanart: str | None = None
+    cover_stamp: int | None = None
 
     @classmethod
     def from_row(cls, row: MovieRow) -> Self:
@@ -266,6 +289,13 @@ type SeriesRow = tuple[
     datetime | None,
     tuple[int, ...],
     int | None,
+    str | None,
+    tuple[str, ...],
+    int | None,
+    float | None,
+    str | None,
+    str | None,
+    int | None,
     *tuple[SeasonRow, ...],
 ]
 
@@ -292,12 +322,54 @@ class Series:
     added: datetime | None
     tags: tuple[int, ...] = ()
     quality_profile_id: int | None = None
+    overview: str | None = None
+    genres: tuple[str, ...] = ()
+    # Minutes of an episode.
+    runtime: int | None = None
+    rating: float | None = None
+    # The *arr's paths of the covers (with its url base, without the query)
+    # and when they were last written (`lastWrite`, .NET ticks).
+    poster: str | None = None
+    fanart: str | None = None
+    cover_stamp: int | None = None
+    # Last, as in the row.
     seasons: tuple[Season, ...] = ()
 
     @classmethod
     def from_row(cls, row: SeriesRow) -> Self:
-        """Build the series and its seasons from a row of its fields."""
-        return cls(*row[:17], tuple(map(Season.from_row, row[17:])))
+        """Build the series and its seasons from a row of its fields.
+
+        A row made without the details (its 18th element is already a
+        season) reads as well.
+        """
+        fields: Any = row
+        seasons = season_rows(row)
+        details = fields[_SERIES_FIELDS : len(row) - len(seasons)]
+        built: Self = cls(  # type: ignore[misc]
+            *fields[:_SERIES_FIELDS],
+            *details,
+            seasons=tuple(map(Season.from_row, seasons)),
+        )
+        return built
+
+
+def season_rows(row: SeriesRow) -> tuple[SeasonRow, ...]:
+    """Return the rows of the seasons at the end of a series row.
+
+    They follow the details, or directly the first fields in a row made
+    without details.
+    """
+    fields: Any = row
+    if len(row) > _SERIES_FIELDS and not isinstance(row[_SERIES_FIELDS], tuple):
+        seasons: tuple[SeasonRow, ...] = fields[_SERIES_DETAILS_END:]
+    else:
+        seasons = fields[_SERIES_FIELDS:]
+    return seasons
+
+
+# The fields of a series row before its details, and where they end.
+_SERIES_FIELDS = 17
+_SERIES_DETAILS_END = _SERIES_FIELDS + 7
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -332,6 +404,13 @@ type ArtistRow = tuple[
     datetime | None,
     tuple[int, ...],
     int | None,
+    str | None,
+    tuple[str, ...],
+    int | None,
+    float | None,
+    str | None,
+    str | None,
+    int | None,
 ]
 
 
@@ -352,6 +431,16 @@ class Artist:
     added: datetime | None
     tags: tuple[int, ...] = ()
     quality_profile_id: int | None = None
+    overview: str | None = None
+    genres: tuple[str, ...] = ()
+    # Lidarr gives an artist no runtime: always None.
+    runtime: int | None = None
+    rating: float | None = None
+    # The *arr's paths of the covers (with its url base, without the query)
+    # and when they were last written (`lastWrite`, .NET ticks).
+    poster: str | None = None
+    fanart: str | None = None
+    cover_stamp: int | None = None
 
     @classmethod
     def from_row(cls, row: ArtistRow) -> Self:
@@ -360,7 +449,17 @@ class Artist:
 
 
 type AlbumRow = tuple[
-    int, int, str, str | None, bool, datetime | None, int, int, int | None
+    int,
+    int,
+    str,
+    str | None,
+    bool,
+    datetime | None,
+    int,
+    int,
+    int | None,
+    str | None,
+    int | None,
 ]
 
 
@@ -378,6 +477,10 @@ class Album:
     total_track_count: int
     # None when Lidarr sent no size, or one that is not a whole number.
     size_on_disk: int | None
+    # Lidarr's path of the album cover (as `images[].url` gives it, without
+    # the query) and its `lastWrite`.
+    cover: str | None = None
+    cover_stamp: int | None = None
 
     @classmethod
     def from_row(cls, row: AlbumRow) -> Self:

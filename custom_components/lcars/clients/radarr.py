@@ -20,12 +20,15 @@ from .arr import (
 from .convert import (
     as_bool,
     as_dict,
+    covers_of,
     int_tuple,
     opt_id,
     opt_int,
     opt_str,
     parse_datetime,
+    rating_value,
     root_folder_of,
+    text_tuple,
 )
 from .http import concurrent_requests
 from .lookup import movie_candidate
@@ -67,6 +70,7 @@ def movie_row(data: Any) -> MovieRow:
         # stays None, never 0 (the cleanup holds an item whose size is in doubt).
         size = 0
     path = opt_str(data.get("path"))
+    covers, stamp = covers_of(data, "poster", "fanart")
     return (
         require_int(data["id"]),
         str(data.get("title") or ""),
@@ -83,7 +87,24 @@ def movie_row(data: Any) -> MovieRow:
         int_tuple(data.get("tags")),
         opt_int(data.get("qualityProfileId")),
         parse_datetime(file.get("dateAdded")) if has_file else None,
+        opt_str(data.get("overview")),
+        text_tuple(data.get("genres")),
+        opt_int(data.get("runtime")) or None,
+        movie_rating(data.get("ratings")),
+        covers["poster"],
+        covers["fanart"],
+        stamp,
     )
+
+
+def movie_rating(ratings: object) -> float | None:
+    """Radarr's rating of a movie: IMDb's, else TMDb's (0 to 10)."""
+    found = as_dict(ratings)
+    for source in ("imdb", "tmdb"):
+        value = rating_value(found.get(source))
+        if value is not None:
+            return value
+    return None
 
 
 def movie_from_json(data: Any) -> Movie:

@@ -20,13 +20,16 @@ from .arr import (
 from .convert import (
     as_bool,
     as_dict,
+    covers_of,
     int_or_zero,
     int_tuple,
     opt_id,
     opt_int,
     opt_str,
     parse_datetime,
+    rating_value,
     root_folder_of,
+    text_tuple,
     to_utc,
 )
 from .errors import BadResponseError
@@ -152,6 +155,7 @@ def series_row(data: Any) -> SeriesRow:
         return None if None in sizes else sum(s for s in sizes if s is not None)
 
     path = opt_str(data.get("path"))
+    covers, stamp = covers_of(data, "poster", "fanart")
     return (
         require_int(data["id"]),
         str(data.get("title") or ""),
@@ -170,6 +174,13 @@ def series_row(data: Any) -> SeriesRow:
         parse_datetime(data.get("added")),
         int_tuple(data.get("tags")),
         opt_int(data.get("qualityProfileId")),
+        opt_str(data.get("overview")),
+        text_tuple(data.get("genres")),
+        opt_int(data.get("runtime")) or None,
+        rating_value(data.get("ratings")),
+        covers["poster"],
+        covers["fanart"],
+        stamp,
         *seasons,
     )
 
