@@ -480,3 +480,32 @@ async def test_covers_follow_the_latest_snapshot(
 
     assert (await client.get(path.format(gone))).status == 404
     assert (await client.get(path.format(kept))).status == 200
+
+
+async def test_requests_and_lookups_answer_posters_that_load(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    hass_client_no_auth: ClientSessionGenerator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Jellyseerr's poster paths and a lookup's covers come back as signed paths that load."""
+    jellyseerr = simulator.services["jellyseerr"]
+    monkeypatch.setattr(
+        artwork, "TMDB_IMAGE_BASE", f"{jellyseerr.url}/__simulator__/tmdb-images/t/p"
+    )
+    requests = await call_action(hass, "get_requests", init_integration, limit=50)
+    found = await call_action(
+        hass, "lookup_media", init_integration, kind="movie", term="Dune"
+    )
+    posters = [r["poster"] for r in requests["requests"]]
+    posters += [c["poster"] for c in found["candidates"]]
+    assert posters
+    assert None not in posters
+    client = await hass_client_no_auth()
+    for poster in posters:
+        assert "tmdb" not in poster
+        assert "MediaCover" not in poster
+        response = await client.get(poster)
+        assert response.status == 200, poster
+        assert response.content_type == "image/jpeg"

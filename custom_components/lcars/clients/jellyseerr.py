@@ -29,11 +29,6 @@ from .models import JellyseerrSnapshot, RequestCounts, SystemStatus
 
 API = "/api/v1"
 
-# Where Jellyseerr's poster paths (`/abc.jpg`) are served: TMDb's image host,
-# at a width that suits a card. Tests point it at the simulator.
-TMDB_IMAGE_BASE = "https://image.tmdb.org/t/p"
-POSTER_SIZE = "w342"
-
 # Jellyseerr's request statuses (MediaRequestStatus) and media statuses
 # (MediaStatus), in the words LCARS answers with.
 REQUEST_STATUSES: Final[dict[int, str]] = {
@@ -186,12 +181,16 @@ def _year(date: object) -> int | None:
     return int(text[:4])
 
 
-def poster_url(path: object) -> str | None:
-    """Return the address of a TMDb poster path (`/abc.jpg`), or None."""
+def poster_path(path: object) -> str | None:
+    """Return a TMDb poster path (`/abc.jpg`) as Jellyseerr gives it, or None.
+
+    Kept as a path: LCARS serves it from TMDb's image host itself (see
+    runtime/artwork.py), so that no address reaches a browser.
+    """
     text = opt_str(path)
     if text is None or not text.startswith("/") or "//" in text:
         return None
-    return f"{TMDB_IMAGE_BASE}/{POSTER_SIZE}{text}"
+    return text
 
 
 def search_candidate(data: Any) -> Candidate | None:
@@ -223,7 +222,7 @@ def search_candidate(data: Any) -> Candidate | None:
     ids: dict[str, str | int] = {ID_TMDB: tmdb_id}
     if (tvdb_id := opt_id(media.get("tvdbId"))) is not None:
         ids[ID_TVDB] = tvdb_id
-    poster = poster_url(data.get("posterPath"))
+    poster = poster_path(data.get("posterPath"))
     rating = data.get("voteAverage")
     return Candidate(
         kind=kind,
@@ -408,7 +407,7 @@ class JellyseerrClient(HttpClient):
         return SeerrTitle(
             title=title,
             year=_year(date),
-            poster=poster_url(data.get("posterPath")),
+            poster=poster_path(data.get("posterPath")),
             seasons=numbers,
         )
 
