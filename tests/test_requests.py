@@ -28,6 +28,7 @@ from custom_components.lcars.const import (
 )
 from custom_components.lcars.library.candidates import Candidate
 from custom_components.lcars.library.kinds import MediaKind
+from custom_components.lcars.library.terms import IdTerm, TitleTerm
 from custom_components.lcars.runtime import requests as runtime
 from homeassistant.components.logbook.models import (
     LazyEventPartialState,
@@ -462,13 +463,17 @@ async def test_search_candidates_for_lookups_without_an_arr(
 ) -> None:
     entry = await setup(hass, make_entry(simulator, ["jellyseerr"]))
     simulator.reset_requests()
-    movies = await runtime.async_search_candidates(hass, entry, "movie", "Amélie")
+    movies = await runtime.async_search_candidates(
+        hass, entry, "movie", TitleTerm("Amélie")
+    )
     assert [(c.title, c.year, c.ids["tmdb"]) for c in movies] == [("Amélie", 2001, 194)]
-    shows = await runtime.async_search_candidates(hass, entry, "series", "tvdb:73244")
+    shows = await runtime.async_search_candidates(
+        hass, entry, "series", IdTerm("tvdb", 73244)
+    )
     assert [(c.title, c.year) for c in shows] == [("The Office", 2005)]
     assert len(simulator.requests("jellyseerr")) == 2
     with pytest.raises(ServiceValidationError) as err:
-        await runtime.async_search_candidates(hass, entry, "artist", "Björk")
+        await runtime.async_search_candidates(hass, entry, "artist", TitleTerm("Björk"))
     assert err.value.translation_key == "music_not_requestable"
 
 
