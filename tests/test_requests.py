@@ -265,6 +265,34 @@ async def test_an_ambiguous_title_requests_nothing(
     assert (missing["result"], missing["candidates"]) == ("not_found", [])
 
 
+async def test_request_media_chooses_as_add_media_does(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """One chooser: a leading article does not tell titles apart.
+
+    Jellyseerr finds "The Matrix" and "The Matrix Reloaded" for "Matrix":
+    the first folds to the term and stands out, so it is requested, as
+    add_media would add it (the former rule of exact titles found it
+    ambiguous).
+    """
+    added = async_capture_events(hass, EVENT_MEDIA_ADDED)
+    answer = await call_action(
+        hass, "request_media", entry, kind="movie", term="Matrix"
+    )
+    assert answer["result"] == "requested"
+    assert answer["request"]["ids"]["tmdb"] == 603
+    await hass.async_block_till_done()
+    (event,) = added
+    assert event.data["instance_id"] == entry.runtime_data.jellyseerr[0].subentry_id
+    assert event.data["service"] == "jellyseerr"
+    before = len(seerr(simulator).requests)
+    fuzzy = await call_action(
+        hass, "request_media", entry, kind="movie", term="Matrix Trilogy"
+    )
+    assert fuzzy["result"] == "not_found"
+    assert len(seerr(simulator).requests) == before
+
+
 async def test_request_a_series_by_seasons_as_a_user_who_waits(
     hass: HomeAssistant, as_bob: MockConfigEntry, simulator: Simulator
 ) -> None:
