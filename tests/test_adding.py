@@ -995,6 +995,22 @@ async def test_the_jellyseerr_route_requests_a_series_and_leaves_music_to_lidarr
     assert answer["request"]["media_type"] == "series"
     assert answer["request"]["status"] == "pending"
     assert sent(sim, "sonarr") == [("GET", "/api/v3/series/lookup")]
+    # The settings of an *arr add are refused, not ignored, before any request.
+    sim.reset_requests()
+    for setting, value in (("root_folder", "/movies"), ("quality_profile", "HD")):
+        with pytest.raises(ServiceValidationError) as err:
+            await call_action(
+                hass,
+                "add_media",
+                entry,
+                kind="movie",
+                term="tmdb:603",
+                **{setting: value},
+            )
+        assert err.value.translation_key == "setting_not_for_service"
+        assert err.value.translation_placeholders["setting"] == setting
+    assert sim.requests("jellyseerr") == []
+    assert sim.requests("radarr") == []
     # Artists and albums have no place in Jellyseerr: Lidarr adds them.
     artist = await call_action(
         hass, "add_media", entry, kind="artist", term=f"mbid:{NIRVANA_US}"

@@ -110,6 +110,17 @@ ATTR_MONITORED: Final = "monitored"
 ATTR_MONITOR: Final = "monitor"
 ATTR_TAGS: Final = "tags"
 
+# The settings of an add to an *arr, which a Jellyseerr request has not.
+_ARR_SETTINGS: Final = (
+    ATTR_ROOT_FOLDER,
+    ATTR_QUALITY_PROFILE,
+    ATTR_METADATA_PROFILE,
+    ATTR_MONITORED,
+    ATTR_MONITOR,
+    ATTR_SEARCH,
+    ATTR_TAGS,
+)
+
 # Candidates a lookup answers with, unless the call asks for another number.
 DEFAULT_LOOKUP_LIMIT: Final = 10
 # Tags one add may set.
@@ -823,6 +834,14 @@ async def _async_request(
     instance names it), else through Jellyseerr's search. Nothing is added
     to the *arr: Jellyseerr sends it there once the request is approved.
     """
+    for setting in _ARR_SETTINGS:
+        if setting in call.data:
+            # Jellyseerr's own settings apply to a request: refuse, not ignore.
+            raise invalid(
+                "setting_not_for_service",
+                setting=setting,
+                service=SERVICE_NAMES[ROUTE_JELLYSEERR],
+            )
     instance = call.data.get(ATTR_INSTANCE)
     if _seerr_only(entry, kind):
         coordinator = seerr.jellyseerr_of(entry, instance)
