@@ -6,6 +6,12 @@ nothing, or finds a title already in the library. Whether a title is in
 the library comes from the snapshots the coordinators hold, so it costs no
 request. Every signed-in user may add with the configured defaults; only
 an administrator chooses another root folder.
+
+Movies and series become Jellyseerr requests instead when the adding route
+is Jellyseerr, or when no *arr of the kind is connected and Jellyseerr is
+(then Jellyseerr's search finds them too). Terms are read and candidates
+chosen the same way whoever found them, and `request_media` reads its terms
+here too.
 """
 
 from __future__ import annotations
@@ -842,18 +848,14 @@ async def _async_request(
                 setting=setting,
                 service=SERVICE_NAMES[ROUTE_JELLYSEERR],
             )
-    instance = call.data.get(ATTR_INSTANCE)
-    if _seerr_only(entry, kind):
-        coordinator = seerr.jellyseerr_of(entry, instance)
-        source = _seerr_source(coordinator)
-        candidates = await seerr.async_search_candidates(
-            hass, entry, kind, term[0], instance=coordinator.subentry_id
-        )
-    else:
-        coordinator = seerr.jellyseerr_of(entry)
-        arr = pick_instance(entry, kind, instance)
-        source = _arr_source(arr)
-        candidates = await _lookup(arr, kind, term[0], term[1])
+    source, candidates = await _async_find(
+        hass, entry, kind, term, call.data.get(ATTR_INSTANCE)
+    )
+    # The Jellyseerr that searched, else the first: the call's instance
+    # names the *arr that looked the title up.
+    coordinator = seerr.jellyseerr_of(
+        entry, source.subentry_id if source.arr is None else None
+    )
     choice = choose(candidates, term[0])
     answer = {
         **_choice_answer(source, kind, term[1], choice),
