@@ -1,9 +1,10 @@
 """Jellyseerr API v1: status, search, titles, requests with counts, media, users.
 
-Searches and titles come from TMDb in a real Jellyseerr; here from a small
-fixed catalogue (the titles of the metadata world that tests rely on), the
-movies and series of the simulated Radarr and Sonarr, and made-up titles for
-the ids of requests that are in no library.
+Searches and titles come from TMDb in a real Jellyseerr; here from the
+metadata world the simulated *arr look titles up in (`metadata.py`: the same
+titles with the same ids, searched with the same folding), the movies and
+series of the simulated Radarr and Sonarr, and made-up titles for the ids of
+requests that are in no library.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import math
 import random
 import re
 from typing import Any, cast
-import unicodedata
 
 from aiohttp import web
 
@@ -29,6 +29,15 @@ from .common import (
     query_int,
     query_value,
     read_json,
+)
+from .metadata import (
+    MOVIES,
+    SERIES,
+    Entry,
+    MovieInfo,
+    SeriesInfo,
+    TitleTerm,
+    search,
 )
 from .state import (
     JellyseerrState,
@@ -58,13 +67,6 @@ def has_permission(user: SeerrUser, *wanted: int) -> bool:
     return bool(user.permissions & ADMIN) or any(user.permissions & w for w in wanted)
 
 
-def fold(text: str) -> str:
-    """Fold a title or a query as a search compares them: no accents, no case."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return re.sub(r"[^\w]+", " ", bare.casefold()).strip()
-
-
 @dataclass(frozen=True, slots=True)
 class Title:
     """A movie or series as TMDb knows it."""
@@ -81,6 +83,8 @@ class Title:
     popularity: float = 10.0
     overview: str = ""
     language: str = "en"
+    # Other names TMDb finds it by (translations, former names).
+    alternate_titles: tuple[str, ...] = ()
 
     @property
     def poster_path(self) -> str:
@@ -92,9 +96,12 @@ class Title:
         """The release (movie) or first air date (series)."""
         return f"{self.year:04d}-06-15"
 
-    def words(self) -> list[str]:
-        """Return the folded words of its titles."""
-        return f"{fold(self.title)} {fold(self.original_title)}".split()
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name a search finds it by."""
+        return tuple(
+            n for n in (self.title, self.original_title, *self.alternate_titles) if n
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,113 +118,53 @@ def _seasons(*counts: int, specials: int = 0) -> tuple[tuple[int, int], ...]:
     return (*out, *((n, c) for n, c in enumerate(counts, start=1)))
 
 
-# Titles a real TMDb has, with their real ids, always present.
+# TMDb's language codes of the metadata world's languages.
+_LANGUAGE_CODES = {"English": "en", "French": "fr", "Spanish": "es", "Japanese": "ja"}
+
+
+def _language(language: tuple[int, str]) -> str:
+    return _LANGUAGE_CODES.get(language[1], "en")
+
+
+def movie_title(movie: MovieInfo) -> Title:
+    """Return a movie of the metadata world as TMDb shows it."""
+    return Title(
+        "movie",
+        movie.tmdb_id,
+        movie.title,
+        movie.year,
+        movie.original_title,
+        imdb_id=movie.imdb_id,
+        popularity=movie.popularity,
+        overview=movie.overview,
+        language=_language(movie.original_language),
+        alternate_titles=movie.alternate_titles,
+    )
+
+
+def series_title(series: SeriesInfo) -> Title:
+    """Return a series of the metadata world as TMDb shows it (its TMDb name)."""
+    return Title(
+        "tv",
+        series.tmdb_id,
+        series.tmdb_name or series.title,
+        series.year,
+        series.tmdb_original_name,
+        tvdb_id=series.tvdb_id,
+        imdb_id=series.imdb_id,
+        seasons=series.seasons,
+        popularity=series.popularity,
+        overview=series.overview,
+        language=_language(series.original_language),
+        alternate_titles=(series.title, *series.alternate_titles),
+    )
+
+
+# The metadata world the simulated *arr look titles up in: the same titles
+# with the same ids (Dune of 2021 is TMDb 438631 in Radarr and here).
 CATALOGUE: tuple[Title, ...] = (
-    Title("movie", 841, "Dune", 1984, "Dune", imdb_id="tt0087182", popularity=30),
-    Title("movie", 438631, "Dune", 2021, "Dune", imdb_id="tt1160419", popularity=90),
-    Title("movie", 693134, "Dune: Part Two", 2024, imdb_id="tt15239678", popularity=95),
-    Title(
-        "movie",
-        1417,
-        "Pan's Labyrinth",
-        2006,
-        "El laberinto del fauno",
-        imdb_id="tt0457430",
-        popularity=40,
-        language="es",
-    ),
-    Title(
-        "movie",
-        194,
-        "Amélie",
-        2001,
-        "Le Fabuleux Destin d'Amélie Poulain",
-        imdb_id="tt0211915",
-        popularity=35,
-        language="fr",
-    ),
-    Title("movie", 603, "The Matrix", 1999, imdb_id="tt0133093", popularity=80),
-    Title(
-        "movie", 604, "The Matrix Reloaded", 2003, imdb_id="tt0234215", popularity=50
-    ),
-    Title(
-        "movie", 1678, "Godzilla", 1954, "ゴジラ", imdb_id="tt0047034", popularity=20
-    ),
-    Title("movie", 929, "Godzilla", 1998, imdb_id="tt0120685", popularity=25),
-    Title("movie", 124905, "Godzilla", 2014, imdb_id="tt0831387", popularity=45),
-    Title(
-        "tv",
-        10270,
-        "Frank Herbert's Dune",
-        2000,
-        tvdb_id=71365,
-        imdb_id="tt0142032",
-        seasons=_seasons(3),
-        popularity=15,
-    ),
-    Title(
-        "tv",
-        90228,
-        "Dune: Prophecy",
-        2024,
-        tvdb_id=400610,
-        imdb_id="tt10466872",
-        seasons=_seasons(6),
-        popularity=60,
-    ),
-    Title(
-        "tv",
-        2316,
-        "The Office",
-        2005,
-        tvdb_id=73244,
-        imdb_id="tt0386676",
-        seasons=_seasons(6, 22, 25, 19, 28, 26, 26, 24, 25, specials=30),
-        popularity=70,
-    ),
-    Title(
-        "tv",
-        2996,
-        "The Office",
-        2001,
-        tvdb_id=78107,
-        imdb_id="tt0290978",
-        seasons=_seasons(6, 6, specials=2),
-        popularity=30,
-    ),
-    Title(
-        "tv",
-        71446,
-        "Money Heist",
-        2017,
-        "La casa de papel",
-        tvdb_id=327417,
-        imdb_id="tt6468322",
-        seasons=_seasons(9, 6, 8, 8, 10),
-        popularity=55,
-        language="es",
-    ),
-    Title(
-        "tv",
-        126308,
-        "Shōgun",
-        2024,
-        "SHOGUN",
-        tvdb_id=392573,
-        imdb_id="tt2788316",
-        seasons=_seasons(10),
-        popularity=65,
-    ),
-    Title(
-        "tv",
-        8359,
-        "Shōgun",
-        1980,
-        tvdb_id=78130,
-        imdb_id="tt0080274",
-        seasons=_seasons(5),
-        popularity=12,
-    ),
+    *(movie_title(m) for m in MOVIES),
+    *(series_title(s) for s in SERIES),
 )
 PEOPLE: tuple[Person, ...] = (
     Person(37932, "Frank Herbert", 5.0),
@@ -726,36 +673,25 @@ class JellyseerrService:
                 or (field == "imdb" and t.imdb_id == wanted)
             ]
             return [self.result_json(t) for t in titles]
-        words = fold(query).split()
-        if not words:
-            return []
-
-        def matches(candidate: list[str]) -> bool:
-            return all(any(w.startswith(q) for w in candidate) for q in words)
-
-        scored: list[tuple[float, Json]] = [
-            (t.popularity, self.result_json(t))
-            for t in self._titles()
-            if matches(t.words())
+        titles = list(self._titles())
+        entries = [Entry(t.names, t.year, t.popularity, t) for t in titles]
+        found = search(entries, TitleTerm(query, None), year_filters=False, limit=100)
+        people = [
+            Entry((p.name,), 0, p.popularity, p)
+            for p in sorted(PEOPLE, key=lambda p: -p.popularity)
         ]
-        scored += [
-            (
-                p.popularity,
-                {
-                    "id": p.tmdb_id,
-                    "name": p.name,
-                    "popularity": p.popularity,
-                    "profilePath": f"/lcars-person-{p.tmdb_id}.jpg",
-                    "adult": False,
-                    "mediaType": "person",
-                    "knownFor": [],
-                },
-            )
-            for p in PEOPLE
-            if matches(fold(p.name).split())
+        return [self.result_json(t) for t in found] + [
+            {
+                "id": p.tmdb_id,
+                "name": p.name,
+                "popularity": p.popularity,
+                "profilePath": f"/lcars-person-{p.tmdb_id}.jpg",
+                "adult": False,
+                "mediaType": "person",
+                "knownFor": [],
+            }
+            for p in search(people, TitleTerm(query, None), year_filters=False)
         ]
-        scored.sort(key=lambda pair: -pair[0])
-        return [result for _, result in scored]
 
     async def get_search(self, request: web.Request) -> web.StreamResponse:
         """`/search?query=&page=`: 20 results a page; no query is a 400."""

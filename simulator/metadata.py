@@ -98,6 +98,10 @@ class SeriesInfo:
     votes: int
     popularity: float
     air_time: str = "21:00"
+    # TMDb's name and original name, where they differ from TVDb's title
+    # ("The Office (US)" is "The Office" on TMDb); Jellyseerr shows these.
+    tmdb_name: str = ""
+    tmdb_original_name: str = ""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -409,6 +413,7 @@ SERIES: tuple[SeriesInfo, ...] = (
         tmdb_id=2316,
         imdb_id="tt0386676",
         title="The Office (US)",
+        tmdb_name="The Office",
         year=2005,
         alternate_titles=("The Office",),
         overview="The everyday lives of office employees in the Scranton, "
@@ -442,6 +447,7 @@ SERIES: tuple[SeriesInfo, ...] = (
         tmdb_id=2996,
         imdb_id="tt0290978",
         title="The Office (UK)",
+        tmdb_name="The Office",
         year=2001,
         alternate_titles=("The Office",),
         overview="A mockumentary about life in a mundane British office, run by the "
@@ -464,6 +470,8 @@ SERIES: tuple[SeriesInfo, ...] = (
         tmdb_id=71446,
         imdb_id="tt6468322",
         title="La casa de papel",
+        tmdb_name="Money Heist",
+        tmdb_original_name="La casa de papel",
         year=2017,
         alternate_titles=("Money Heist", "La Casa de Papel (2017)"),
         overview="To carry out the biggest heist in history, a mysterious man called "

@@ -896,3 +896,176 @@ def test_adding_route(adding: Any, route: str) -> None:
     options = {} if adding is None else {CONF_ADDING: adding}
     entry = MockConfigEntry(domain=DOMAIN, options=options)
     assert adding_route(entry) == route  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- the Jellyseerr route
+
+# Jellyseerr's users of the simulator: 1 is the API key's (an administrator,
+# approved at once), 2 (bob) may request but waits for approval.
+SEERR_BOB = 2
+
+
+def seerr_requests(sim: Simulator, tmdb_id: int) -> list[Any]:
+    """The requests the simulated Jellyseerr holds for one TMDb id."""
+    state = sim.state.services["jellyseerr"]
+    return [
+        r for r in state.requests.values() if state.media[r.media_id].tmdb_id == tmdb_id
+    ]
+
+
+async def seerr_entry(
+    hass: HomeAssistant, sim: Simulator, names: list[str] | None = None, **adding: Any
+) -> MockConfigEntry:
+    """LCARS adding through Jellyseerr; the request logs start empty."""
+    config_entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="LCARS",
+        data={},
+        options={CONF_SCAN_INTERVAL: 3600, CONF_ADDING: {**DEFAULTS, **adding}},
+        entry_id=ENTRY_ID,
+        subentries_data=[
+            subentry_data(sim, name)
+            for name in (names if names is not None else list(sim.services))
+        ],
+    )
+    await setup_entry(hass, config_entry)
+    sim.reset_requests()
+    return config_entry
+
+
+@pytest.mark.parametrize(
+    ("request_as", "status"), [(SEERR_BOB, "pending"), (None, "approved")]
+)
+async def test_the_jellyseerr_route_requests_instead_of_adding(
+    hass: HomeAssistant,
+    sim: Simulator,
+    users: dict[str, Context],
+    request_as: int | None,
+    status: str,
+) -> None:
+    """A clear movie is requested as the option's user; Radarr is only asked to look."""
+    adding: dict[str, Any] = {"route": "jellyseerr"}
+    if request_as is not None:
+        adding["request_as"] = request_as
+    entry = await seerr_entry(hass, sim, **adding)
+    assert adding_route(entry) == "jellyseerr"
+    added = async_capture_events(hass, EVENT_MEDIA_ADDED)
+    answer = await call(
+        hass, "add_media", entry, users["user"], kind="movie", term="Dune 2021"
+    )
+    assert answer["result"] == "requested"
+    assert answer["route"] == "jellyseerr"
+    assert answer["item"]["ids"]["tmdb"] == 438631
+    request = answer["request"]
+    assert request["status"] == status
+    assert request["media_type"] == "movie"
+    assert request["ids"]["tmdb"] == 438631
+    assert request["requested_by"]["id"] == (request_as or 1)
+    (stored,) = seerr_requests(sim, 438631)
+    assert stored.id == request["id"]
+    # The *arr was only asked to look: nothing was added to Radarr.
+    assert sent(sim, "radarr") == [("GET", "/api/v3/movie/lookup")]
+    assert movies_with(sim, 438631) == []
+    assert ("POST", "/api/v1/request") in sim.requests("jellyseerr")
+    await hass.async_block_till_done()
+    (event,) = added
+    assert event.data["route"] == "jellyseerr"
+    assert event.data["service"] == "jellyseerr"
+    assert event.data["request_id"] == request["id"]
+    assert event.data["status"] == status
+    assert event.data["by"] == "Bob"
+    assert event.context.user_id == users["user"].user_id
+    # Asking again is refused in Jellyseerr's words, and requests nothing more.
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "add_media", entry, kind="movie", term="tmdb:438631")
+    assert err.value.translation_key == "request_exists"
+    assert len(seerr_requests(sim, 438631)) == 1
+    await hass.async_block_till_done()
+    assert len(added) == 1
+
+
+async def test_the_jellyseerr_route_requests_a_series_and_leaves_music_to_lidarr(
+    hass: HomeAssistant, sim: Simulator
+) -> None:
+    entry = await seerr_entry(hass, sim, route="jellyseerr", request_as=SEERR_BOB)
+    answer = await call_action(
+        hass, "add_media", entry, kind="series", term="Shōgun 2024"
+    )
+    assert answer["result"] == "requested"
+    assert answer["request"]["media_type"] == "series"
+    assert answer["request"]["status"] == "pending"
+    assert sent(sim, "sonarr") == [("GET", "/api/v3/series/lookup")]
+    # The settings of an *arr add are refused, not ignored, before any request.
+    sim.reset_requests()
+    for setting, value in (("root_folder", "/movies"), ("quality_profile", "HD")):
+        with pytest.raises(ServiceValidationError) as err:
+            await call_action(
+                hass,
+                "add_media",
+                entry,
+                kind="movie",
+                term="tmdb:603",
+                **{setting: value},
+            )
+        assert err.value.translation_key == "setting_not_for_service"
+        assert err.value.translation_placeholders["setting"] == setting
+    assert sim.requests("jellyseerr") == []
+    assert sim.requests("radarr") == []
+    # Artists and albums have no place in Jellyseerr: Lidarr adds them.
+    artist = await call_action(
+        hass, "add_media", entry, kind="artist", term=f"mbid:{NIRVANA_US}"
+    )
+    assert artist["result"] == "added"
+    assert artist["item"]["service"] == "lidarr"
+    assert ("POST", "/api/v1/artist") in sent(sim, "lidarr")
+
+
+async def test_the_jellyseerr_route_asks_nothing_of_a_title_in_the_library(
+    hass: HomeAssistant, sim: Simulator
+) -> None:
+    entry = await seerr_entry(hass, sim, route="jellyseerr")
+    owned = movies(sim)[0]
+    before = len(seerr_requests(sim, owned["tmdb_id"]))
+    answer = await call_action(
+        hass, "add_media", entry, kind="movie", term=f"tmdb:{owned['tmdb_id']}"
+    )
+    assert answer["result"] == "already_added"
+    assert answer["item"]["id"] == owned["id"]
+    assert len(seerr_requests(sim, owned["tmdb_id"])) == before
+    assert ("POST", "/api/v1/request") not in sim.requests("jellyseerr")
+
+
+async def test_without_an_arr_lookups_and_adds_go_through_jellyseerr(
+    hass: HomeAssistant, sim: Simulator
+) -> None:
+    """No Radarr or Sonarr, but Jellyseerr: its search finds, and add_media requests."""
+    entry = await seerr_entry(
+        hass, sim, ["jellyseerr", "lidarr"], route="arr", request_as=SEERR_BOB
+    )
+    found = await call_action(hass, "lookup_media", entry, kind="movie", term="Dune")
+    assert found["service"] == "jellyseerr"
+    assert found["result"] == "ambiguous"
+    titles = {(c["title"], c["year"]) for c in found["candidates"]}
+    assert {("Dune", 2021), ("Dune", 1984)} <= titles
+    clear = await call_action(
+        hass, "lookup_media", entry, kind="series", term="tvdb:73244"
+    )
+    assert clear["result"] == "clear"
+    assert clear["candidates"][0]["title"] == "The Office"
+    answer = await call_action(hass, "add_media", entry, kind="movie", term="Dune 2021")
+    assert answer["result"] == "requested"
+    assert answer["request"]["status"] == "pending"
+    (stored,) = seerr_requests(sim, 438631)
+    assert stored.id == answer["request"]["id"]
+    # A bad term is refused as the *arr route refuses it, before any request.
+    sim.reset_requests()
+    for term, key in (("tvdb:1", "id_wrong_kind"), ("tmdb:x", "id_invalid")):
+        with pytest.raises(ServiceValidationError) as err:
+            await call_action(hass, "add_media", entry, kind="movie", term=term)
+        assert err.value.translation_key == key
+    assert sim.requests("jellyseerr") == []
+    # Music still needs Lidarr, and finds it.
+    artist = await call_action(
+        hass, "lookup_media", entry, kind="artist", term="Nirvana"
+    )
+    assert artist["service"] == "lidarr"

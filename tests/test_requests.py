@@ -28,6 +28,7 @@ from custom_components.lcars.const import (
 )
 from custom_components.lcars.library.candidates import Candidate
 from custom_components.lcars.library.kinds import MediaKind
+from custom_components.lcars.library.terms import IdTerm, TitleTerm
 from custom_components.lcars.runtime import requests as runtime
 from homeassistant.components.logbook.models import (
     LazyEventPartialState,
@@ -264,6 +265,34 @@ async def test_an_ambiguous_title_requests_nothing(
     assert (missing["result"], missing["candidates"]) == ("not_found", [])
 
 
+async def test_request_media_chooses_as_add_media_does(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """One chooser: a leading article does not tell titles apart.
+
+    Jellyseerr finds "The Matrix" and "The Matrix Reloaded" for "Matrix":
+    the first folds to the term and stands out, so it is requested, as
+    add_media would add it (the former rule of exact titles found it
+    ambiguous).
+    """
+    added = async_capture_events(hass, EVENT_MEDIA_ADDED)
+    answer = await call_action(
+        hass, "request_media", entry, kind="movie", term="Matrix"
+    )
+    assert answer["result"] == "requested"
+    assert answer["request"]["ids"]["tmdb"] == 603
+    await hass.async_block_till_done()
+    (event,) = added
+    assert event.data["instance_id"] == entry.runtime_data.jellyseerr[0].subentry_id
+    assert event.data["service"] == "jellyseerr"
+    before = len(seerr(simulator).requests)
+    fuzzy = await call_action(
+        hass, "request_media", entry, kind="movie", term="Matrix Trilogy"
+    )
+    assert fuzzy["result"] == "not_found"
+    assert len(seerr(simulator).requests) == before
+
+
 async def test_request_a_series_by_seasons_as_a_user_who_waits(
     hass: HomeAssistant, as_bob: MockConfigEntry, simulator: Simulator
 ) -> None:
@@ -462,13 +491,17 @@ async def test_search_candidates_for_lookups_without_an_arr(
 ) -> None:
     entry = await setup(hass, make_entry(simulator, ["jellyseerr"]))
     simulator.reset_requests()
-    movies = await runtime.async_search_candidates(hass, entry, "movie", "Amélie")
+    movies = await runtime.async_search_candidates(
+        hass, entry, "movie", TitleTerm("Amélie")
+    )
     assert [(c.title, c.year, c.ids["tmdb"]) for c in movies] == [("Amélie", 2001, 194)]
-    shows = await runtime.async_search_candidates(hass, entry, "series", "tvdb:73244")
+    shows = await runtime.async_search_candidates(
+        hass, entry, "series", IdTerm("tvdb", 73244)
+    )
     assert [(c.title, c.year) for c in shows] == [("The Office", 2005)]
     assert len(simulator.requests("jellyseerr")) == 2
     with pytest.raises(ServiceValidationError) as err:
-        await runtime.async_search_candidates(hass, entry, "artist", "Björk")
+        await runtime.async_search_candidates(hass, entry, "artist", TitleTerm("Björk"))
     assert err.value.translation_key == "music_not_requestable"
 
 

@@ -236,3 +236,26 @@ def test_a_year_decides_when_the_margin_does_not() -> None:
     assert choice.margin < CLEAR_MARGIN
     assert choice.clear
     assert choice.best == 1
+
+
+# Jellyseerr's search answers with movies and series alike; request_media and
+# add_media choose among those of the kind asked for with the same rule.
+DUNES = [movie("Dune", 2021, tmdb=438631), movie("Dune", 1984, tmdb=841)]
+
+
+def test_two_titles_alike_are_ambiguous_until_a_year_tells() -> None:
+    assert choose(DUNES, TitleTerm("Dune")).outcome is Outcome.AMBIGUOUS
+    choice = choose(DUNES, TitleTerm("Dune", 1984))
+    assert (choice.outcome, choice.best) == (Outcome.CLEAR, 1)
+
+
+def test_an_original_title_counts_and_a_word_in_common_finds_nothing() -> None:
+    pans = movie("Pan's Labyrinth", 2006, original="El laberinto del fauno")
+    assert choose([pans], TitleTerm("el laberinto del fauno")).best == 0
+    assert choose([pans], TitleTerm("Labyrinth")).outcome is Outcome.NOT_FOUND
+
+
+def test_an_id_means_the_one_result_that_carries_it() -> None:
+    choice = choose(DUNES, IdTerm("tmdb", 438631))
+    assert (choice.outcome, choice.best) == (Outcome.CLEAR, 0)
+    assert choose(DUNES, IdTerm("tmdb", 1)).outcome is Outcome.AMBIGUOUS

@@ -142,3 +142,18 @@ def test_an_artist_by_its_musicbrainz_artist_id() -> None:
     artist = index.match(MediaKind.ARTIST, provider_ids(MediaKind.ARTIST, "ar", "ar"))
     assert artist is not None
     assert [r[0] for r in artist.rows] == ["a1"]
+
+
+def test_an_empty_id_claims_nothing() -> None:
+    """An item whose Jellyfin id is blank is found by its other ids only."""
+    index = JellyfinIndex(
+        [row("blank", "Movie", Tmdb=" ", Imdb="tt0133093"), row("other", "Movie")]
+    )
+    assert (
+        index.match(MediaKind.MOVIE, provider_ids(MediaKind.MOVIE, 603, None)) is None
+    )
+    found = index.match(
+        MediaKind.MOVIE, provider_ids(MediaKind.MOVIE, None, "tt0133093")
+    )
+    assert found is not None
+    assert [r[0] for r in found.rows] == ["blank"]

@@ -25,7 +25,12 @@ from simulator.metadata import (
 )
 from simulator.state import LidarrState, RadarrState, SonarrState
 
-API = {"radarr": "/api/v3", "sonarr": "/api/v3", "lidarr": "/api/v1"}
+API = {
+    "radarr": "/api/v3",
+    "sonarr": "/api/v3",
+    "lidarr": "/api/v1",
+    "jellyseerr": "/api/v1",
+}
 
 
 async def call(
@@ -633,6 +638,55 @@ async def test_the_tmdb_image_stand_in_needs_no_key(
         f"{simulator.services['jellyseerr'].url}/__simulator__/tmdb-images/t/p/w9999/x.jpg"
     ) as resp:
         assert resp.status == 404
+
+
+# ---------------------------------------------------------------- one world with Jellyseerr
+
+
+async def test_jellyseerr_knows_the_titles_of_the_arr(
+    simulator: Simulator, http: aiohttp.ClientSession
+) -> None:
+    """Every movie and series of the metadata world, with the same ids in both."""
+    for movie in MOVIES:
+        status, body = await call(
+            http, simulator, "jellyseerr", "GET", f"/movie/{movie.tmdb_id}"
+        )
+        assert status == 200, movie.title
+        assert (body["title"], body["imdbId"]) == (movie.title, movie.imdb_id)
+        assert body["releaseDate"].startswith(str(movie.year))
+    for series in SERIES:
+        status, body = await call(
+            http, simulator, "jellyseerr", "GET", f"/tv/{series.tmdb_id}"
+        )
+        assert status == 200, series.title
+        assert body["externalIds"]["tvdbId"] == series.tvdb_id
+        assert body["externalIds"]["imdbId"] == series.imdb_id
+        regular = [n for n, _ in series.seasons if n > 0]
+        assert body["numberOfSeasons"] == len(regular)
+    # Dune of 2021 is TMDb 438631 in Radarr's lookup and in Jellyseerr's search.
+    (found,) = await lookup(http, simulator, "radarr", "/movie/lookup", "tmdb:438631")
+    status, body = await call(
+        http,
+        simulator,
+        "jellyseerr",
+        "GET",
+        "/search",
+        params={"query": "Dune"},
+    )
+    assert status == 200
+    dunes = {
+        (r["id"], r["releaseDate"][:4])
+        for r in body["results"]
+        if r.get("mediaType") == "movie" and r.get("title") == "Dune"
+    }
+    assert dunes == {(438631, "2021"), (841, "1984")}
+    assert (found["tmdbId"], found["year"]) == (438631, 2021)
+    # A series is found by its TMDb name and by TVDb's title.
+    for query in ("Money Heist", "La casa de papel"):
+        status, body = await call(
+            http, simulator, "jellyseerr", "GET", "/search", params={"query": query}
+        )
+        assert [r["id"] for r in body["results"]][:1] == [71446], query
 
 
 # ---------------------------------------------------------------- faults

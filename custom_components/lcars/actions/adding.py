@@ -6,11 +6,18 @@ nothing, or finds a title already in the library. Whether a title is in
 the library comes from the snapshots the coordinators hold, so it costs no
 request. Every signed-in user may add with the configured defaults; only
 an administrator chooses another root folder.
+
+Movies and series become Jellyseerr requests instead when the adding route
+is Jellyseerr, or when no *arr of the kind is connected and Jellyseerr is
+(then Jellyseerr's search finds them too). Terms are read and candidates
+chosen the same way whoever found them, and `request_media` reads its terms
+here too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Final, cast
 
 import voluptuous as vol
@@ -45,6 +52,7 @@ from custom_components.lcars.const import (
 )
 from custom_components.lcars.coordinator import (
     ArrCoordinator,
+    JellyseerrCoordinator,
     LidarrCoordinator,
     RadarrCoordinator,
     SonarrCoordinator,
@@ -57,6 +65,7 @@ from custom_components.lcars.library.additions import (
     OPT_INSTANCES,
     OPT_ROUTE,
     ROUTE_ARR,
+    ROUTE_JELLYSEERR,
     ROUTES,
     SERVICE_OF_KIND,
     AddSettings,
@@ -83,9 +92,16 @@ from custom_components.lcars.library.terms import (
     to_arr_term,
 )
 from custom_components.lcars.permissions import AdminRequiredError, async_is_admin
+from custom_components.lcars.runtime import requests as seerr
 from custom_components.lcars.runtime.adding import async_fire_media_added
 from custom_components.lcars.runtime.artwork import async_cover_urls
-from homeassistant.core import Context, HomeAssistant, ServiceCall, ServiceResponse
+from homeassistant.core import (
+    Context,
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    callback,
+)
 from homeassistant.exceptions import HomeAssistantError
 
 from . import fields
@@ -100,6 +116,17 @@ ATTR_MONITORED: Final = "monitored"
 ATTR_MONITOR: Final = "monitor"
 ATTR_TAGS: Final = "tags"
 
+# The settings of an add to an *arr, which a Jellyseerr request has not.
+_ARR_SETTINGS: Final = (
+    ATTR_ROOT_FOLDER,
+    ATTR_QUALITY_PROFILE,
+    ATTR_METADATA_PROFILE,
+    ATTR_MONITORED,
+    ATTR_MONITOR,
+    ATTR_SEARCH,
+    ATTR_TAGS,
+)
+
 # Candidates a lookup answers with, unless the call asks for another number.
 DEFAULT_LOOKUP_LIMIT: Final = 10
 # Tags one add may set.
@@ -107,6 +134,8 @@ MAX_TAGS: Final = 20
 # The results of the add action.
 RESULT_ADDED: Final = "added"
 RESULT_ALREADY_ADDED: Final = "already_added"
+# The kinds Jellyseerr requests; artists and albums always go to Lidarr.
+REQUESTABLE_KINDS: Final = (MediaKind.MOVIE, MediaKind.SERIES)
 # Who made a call without a user.
 BY_AUTOMATION: Final = "an automation"
 # The refusal of a root folder chosen by someone who is not an administrator.
@@ -179,8 +208,12 @@ def _kind(call: ServiceCall) -> MediaKind:
     return MediaKind(kind)
 
 
-def _term(kind: MediaKind, text: str) -> Term:
-    """Read the term; refuse with a translated error what no lookup answers."""
+def read_term(kind: MediaKind, text: str) -> Term:
+    """Read the term of a lookup, an add or a request.
+
+    Refuse with a translated error (`term_invalid`, `id_wrong_kind`,
+    `id_invalid`) what no lookup answers.
+    """
     try:
         return parse_term(kind, text)
     except InvalidTermError:
@@ -381,11 +414,14 @@ def _ranked(choice: Choice) -> list[int]:
 def describe(
     hass: HomeAssistant,
     entry: LcarsConfigEntry,
-    coordinator: ArrCoordinator,
+    subentry_id: str,
     candidate: Candidate,
 ) -> dict[str, Any]:
-    """One candidate in the shape of the answers, with its covers' addresses."""
-    covers = async_cover_urls(hass, entry, coordinator.subentry_id, candidate.covers)
+    """One candidate in the shape of the answers, with its covers' addresses.
+
+    `subentry_id` is the instance that found it, whose covers these are.
+    """
+    covers = async_cover_urls(hass, entry, subentry_id, candidate.covers)
     return {
         "kind": str(candidate.kind),
         "title": candidate.title,
@@ -408,7 +444,7 @@ def describe(
 def _described_candidates(
     hass: HomeAssistant,
     entry: LcarsConfigEntry,
-    coordinator: ArrCoordinator,
+    subentry_id: str,
     found: tuple[MediaKind, Sequence[Candidate], Choice],
     *,
     limit: int,
@@ -420,7 +456,7 @@ def _described_candidates(
     held = in_library(entry.runtime_data.arr, kind, shown)
     return [
         {
-            **describe(hass, entry, coordinator, candidate),
+            **describe(hass, entry, subentry_id, candidate),
             "score": round(choice.scores[index], 3),
             "in_library": held[position],
         }
@@ -429,13 +465,13 @@ def _described_candidates(
 
 
 def _choice_answer(
-    coordinator: ArrCoordinator, kind: MediaKind, text: str, choice: Choice
+    source: Source, kind: MediaKind, text: str, choice: Choice
 ) -> dict[str, Any]:
     return {
         "kind": str(kind),
         "term": text,
-        "service": str(coordinator.kind),
-        "instance": coordinator.subentry.title,
+        "service": source.service,
+        "instance": source.title,
         "result": str(choice.outcome),
         "confidence": round(choice.confidence, 3),
         "margin": round(choice.margin, 3),
@@ -443,26 +479,88 @@ def _choice_answer(
     }
 
 
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where candidates were found: an *arr, or Jellyseerr (`service` "jellyseerr")."""
+
+    service: str
+    title: str
+    subentry_id: str
+    arr: ArrCoordinator | None = None
+
+
+def _arr_source(coordinator: ArrCoordinator) -> Source:
+    return Source(
+        str(coordinator.kind),
+        coordinator.subentry.title,
+        coordinator.subentry_id,
+        coordinator,
+    )
+
+
+def _seerr_source(coordinator: JellyseerrCoordinator) -> Source:
+    return Source(ROUTE_JELLYSEERR, coordinator.subentry.title, coordinator.subentry_id)
+
+
+def _requested(entry: LcarsConfigEntry, kind: MediaKind) -> bool:
+    """Whether an add of this kind is a Jellyseerr request.
+
+    Movies and series are requested when the adding route is Jellyseerr, or
+    when no *arr of the kind is connected, and Jellyseerr is.
+    """
+    if kind not in REQUESTABLE_KINDS or not entry.runtime_data.jellyseerr:
+        return False
+    return adding_route(entry) == ROUTE_JELLYSEERR or _seerr_only(entry, kind)
+
+
+def _seerr_only(entry: LcarsConfigEntry, kind: MediaKind) -> bool:
+    """Whether movies or series are found in Jellyseerr: no *arr of the kind, but it."""
+    return (
+        kind in REQUESTABLE_KINDS
+        and not _arr_of(entry, SERVICE_OF_KIND[kind])
+        and bool(entry.runtime_data.jellyseerr)
+    )
+
+
+async def _async_find(
+    hass: HomeAssistant,
+    entry: LcarsConfigEntry,
+    kind: MediaKind,
+    term: tuple[Term, str],
+    instance: str | None,
+) -> tuple[Source, list[Candidate]]:
+    """Look a term up: in the *arr of the kind, else in Jellyseerr (one request)."""
+    if _seerr_only(entry, kind):
+        coordinator = seerr.jellyseerr_of(entry, instance)
+        found = await seerr.async_search_candidates(
+            hass, entry, kind, term[0], instance=coordinator.subentry_id
+        )
+        return _seerr_source(coordinator), found
+    arr = pick_instance(entry, kind, instance)
+    return _arr_source(arr), await _lookup(arr, kind, term[0], term[1])
+
+
 async def async_lookup_media(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     """Look a title up in the *arr of its kind: the candidates, best first."""
     entry = async_get_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
     kind = _kind(call)
     text: str = call.data[ATTR_TERM]
-    term = _term(kind, text)
-    coordinator = pick_instance(entry, kind, call.data.get(ATTR_INSTANCE))
-    candidates = await _lookup(coordinator, kind, term, text)
+    term = read_term(kind, text)
+    source, candidates = await _async_find(
+        hass, entry, kind, (term, text), call.data.get(ATTR_INSTANCE)
+    )
     choice = choose(candidates, term)
     described = _described_candidates(
         hass,
         entry,
-        coordinator,
+        source.subentry_id,
         (kind, candidates, choice),
         limit=call.data[ATTR_LIMIT],
     )
     return cast(
         "ServiceResponse",
         {
-            **_choice_answer(coordinator, kind, text, choice),
+            **_choice_answer(source, kind, text, choice),
             "total": len(candidates),
             "candidates": described,
         },
@@ -669,13 +767,142 @@ def _library_item(
     }
 
 
-async def _by(hass: HomeAssistant, context: Context | None) -> tuple[str | None, str]:
+async def async_by(
+    hass: HomeAssistant, context: Context | None
+) -> tuple[str | None, str]:
     """Return the user who asked, and their name ("an automation" without one)."""
     user_id = context.user_id if context is not None else None
     if user_id is None:
         return None, BY_AUTOMATION
     user = await hass.auth.async_get_user(user_id)
     return user_id, user.name if user is not None and user.name else user_id
+
+
+def _existing(
+    entry: LcarsConfigEntry, coordinator: ArrCoordinator, chosen: Candidate
+) -> int | None:
+    """Return the id of a candidate in the library of the *arr that found it."""
+    here = [
+        held["id"]
+        for held in in_library(entry.runtime_data.arr, chosen.kind, [chosen])[0]
+        if held["instance_id"] == coordinator.subentry_id
+    ]
+    return chosen.library_id or (here[0] if here else None)
+
+
+@callback
+def async_fire_requested(
+    hass: HomeAssistant,
+    entry: LcarsConfigEntry,
+    coordinator: JellyseerrCoordinator,
+    found: tuple[Candidate, Mapping[str, Any]],
+    who: tuple[str | None, str, Context | None],
+) -> None:
+    """Tell that a title was requested in Jellyseerr, as an add is told.
+
+    `found` is the candidate and the request made; `who` the user's id,
+    name and the call's context.
+    """
+    chosen, request = found
+    user_id, by, context = who
+    async_fire_media_added(
+        hass,
+        entry,
+        {
+            "service": ROUTE_JELLYSEERR,
+            "instance": coordinator.subentry.title,
+            "instance_id": coordinator.subentry_id,
+            "kind": str(chosen.kind),
+            "id": request["id"],
+            "title": chosen.title,
+            "year": chosen.year,
+            "ids": dict(chosen.ids),
+            "route": ROUTE_JELLYSEERR,
+            "request_id": request["id"],
+            "status": request["status"],
+            "user_id": user_id,
+            "by": by,
+        },
+        context=context,
+    )
+
+
+async def _async_request(
+    hass: HomeAssistant,
+    call: ServiceCall,
+    entry: LcarsConfigEntry,
+    kind: MediaKind,
+    term: tuple[Term, str],
+) -> ServiceResponse:
+    """Request a clear movie or series in Jellyseerr instead of adding it.
+
+    Found through the *arr of the kind when one is connected (the call's
+    instance names it), else through Jellyseerr's search. Nothing is added
+    to the *arr: Jellyseerr sends it there once the request is approved.
+    """
+    for setting in _ARR_SETTINGS:
+        if setting in call.data:
+            # Jellyseerr's own settings apply to a request: refuse, not ignore.
+            raise invalid(
+                "setting_not_for_service",
+                setting=setting,
+                service=SERVICE_NAMES[ROUTE_JELLYSEERR],
+            )
+    source, candidates = await _async_find(
+        hass, entry, kind, term, call.data.get(ATTR_INSTANCE)
+    )
+    # The Jellyseerr that searched, else the first: the call's instance
+    # names the *arr that looked the title up.
+    coordinator = seerr.jellyseerr_of(
+        entry, source.subentry_id if source.arr is None else None
+    )
+    choice = choose(candidates, term[0])
+    answer = {
+        **_choice_answer(source, kind, term[1], choice),
+        "route": ROUTE_JELLYSEERR,
+    }
+    if choice.outcome is not Outcome.CLEAR or choice.best is None:
+        shown = _described_candidates(
+            hass,
+            entry,
+            source.subentry_id,
+            (kind, candidates, choice),
+            limit=DEFAULT_LOOKUP_LIMIT,
+        )
+        return cast("ServiceResponse", {**answer, "candidates": shown})
+    chosen = candidates[choice.best]
+    described = describe(hass, entry, source.subentry_id, chosen)
+    if source.arr is not None:
+        existing = _existing(entry, source.arr, chosen)
+        if existing is not None:
+            item = _library_item(described, source.arr, chosen, existing)
+            return cast(
+                "ServiceResponse",
+                {**answer, "result": RESULT_ALREADY_ADDED, "item": item},
+            )
+    outcome = await seerr.async_request_candidate(
+        hass,
+        entry,
+        chosen,
+        seasons="all" if kind is MediaKind.SERIES else None,
+        instance=coordinator.subentry_id,
+    )
+    request = outcome["request"]
+    if request is not None:
+        user_id, by = await async_by(hass, call.context)
+        async_fire_requested(
+            hass, entry, coordinator, (chosen, request), (user_id, by, call.context)
+        )
+    return cast(
+        "ServiceResponse",
+        {
+            **answer,
+            "result": outcome["result"],
+            "request": request,
+            "request_instance": coordinator.subentry.title,
+            "item": described,
+        },
+    )
 
 
 async def async_add_media(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
@@ -689,12 +916,15 @@ async def async_add_media(hass: HomeAssistant, call: ServiceCall) -> ServiceResp
     entry = async_get_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
     kind = _kind(call)
     text: str = call.data[ATTR_TERM]
-    term = _term(kind, text)
+    term = read_term(kind, text)
+    if _requested(entry, kind):
+        return await _async_request(hass, call, entry, kind, (term, text))
     coordinator = pick_instance(entry, kind, call.data.get(ATTR_INSTANCE))
     settings = await _settings(hass, call, entry, coordinator)
+    source = _arr_source(coordinator)
     candidates = await _lookup(coordinator, kind, term, text)
     choice = choose(candidates, term)
-    answer = _choice_answer(coordinator, kind, text, choice)
+    answer = _choice_answer(source, kind, text, choice)
     if choice.outcome is not Outcome.CLEAR or choice.best is None:
         return cast(
             "ServiceResponse",
@@ -703,20 +933,15 @@ async def async_add_media(hass: HomeAssistant, call: ServiceCall) -> ServiceResp
                 "candidates": _described_candidates(
                     hass,
                     entry,
-                    coordinator,
+                    source.subentry_id,
                     (kind, candidates, choice),
                     limit=DEFAULT_LOOKUP_LIMIT,
                 ),
             },
         )
     chosen = candidates[choice.best]
-    described = describe(hass, entry, coordinator, chosen)
-    here = [
-        held["id"]
-        for held in in_library(entry.runtime_data.arr, kind, [chosen])[0]
-        if held["instance_id"] == coordinator.subentry_id
-    ]
-    existing = chosen.library_id or (here[0] if here else None)
+    described = describe(hass, entry, source.subentry_id, chosen)
+    existing = _existing(entry, coordinator, chosen)
     if existing is not None:
         return cast(
             "ServiceResponse",
@@ -755,7 +980,7 @@ async def async_add_media(hass: HomeAssistant, call: ServiceCall) -> ServiceResp
         hass, coordinator.async_request_refresh(), "lcars refresh after an add"
     )
     item = _library_item(described, coordinator, added, added.library_id)
-    user_id, by = await _by(hass, call.context)
+    user_id, by = await async_by(hass, call.context)
     async_fire_media_added(
         hass,
         entry,
@@ -773,6 +998,7 @@ async def async_add_media(hass: HomeAssistant, call: ServiceCall) -> ServiceResp
             "user_id": user_id,
             "by": by,
         },
+        context=call.context,
     )
     response: dict[str, Any] = {**answer, "result": RESULT_ADDED, "item": item}
     if checked:

@@ -14,16 +14,16 @@ from custom_components.lcars.const import (
     ATTR_LIMIT,
     ATTR_OFFSET,
     ATTR_STATUS,
-    EVENT_MEDIA_ADDED,
     EVENT_REQUEST_CHANGED,
 )
+from custom_components.lcars.library.choosing import Outcome, choose
 from custom_components.lcars.library.kinds import MediaKind
-from custom_components.lcars.library.request_terms import choose, parse_term
 from custom_components.lcars.permissions import async_require_admin
 from custom_components.lcars.runtime import requests as runtime
 from homeassistant.core import Context, HomeAssistant, ServiceCall, ServiceResponse
 
 from . import fields
+from .adding import async_by, async_fire_requested, read_term
 from .common import as_int, async_get_entry, invalid
 
 ATTR_TERM: Final = "term"
@@ -164,29 +164,32 @@ async def async_request_media(
     seasons = call.data.get(ATTR_SEASONS)
     if kind is MediaKind.MOVIE and seasons is not None:
         raise invalid("seasons_not_for_kind", value=fields.shown(seasons))
+    term = read_term(kind, term_text)
     instance = call.data.get(ATTR_INSTANCE)
     coordinator = runtime.jellyseerr_of(entry, instance)
-    query = runtime.parse_search_term(kind, term_text)
     found = await runtime.async_search_candidates(
-        hass, entry, kind, term_text, instance=instance
+        hass, entry, kind, term, instance=instance
     )
-    choice = choose(kind, parse_term(kind, term_text), found)
+    choice = choose(found, term)
     answer: dict[str, Any] = {
         "kind": str(kind),
         "term": term_text,
-        "query": query,
+        "query": runtime.search_query(term),
         "instance": coordinator.subentry.title,
     }
-    if choice.best is None:
+    if choice.outcome is not Outcome.CLEAR or choice.best is None:
+        ranked = sorted(range(len(found)), key=lambda i: choice.scores[i], reverse=True)
         return {
             **answer,
-            "result": choice.result,
+            "result": str(choice.outcome),
             "candidates": [
-                runtime.describe_candidate(hass, entry, coordinator.subentry_id, c)
-                for c in choice.candidates
+                runtime.describe_candidate(
+                    hass, entry, coordinator.subentry_id, found[i]
+                )
+                for i in ranked
             ],
         }
-    chosen = choice.candidates[choice.best]
+    chosen = found[choice.best]
     outcome = await runtime.async_request_candidate(
         hass,
         entry,
@@ -197,24 +200,9 @@ async def async_request_media(
     item = runtime.describe_candidate(hass, entry, coordinator.subentry_id, chosen)
     request = outcome["request"]
     if request is not None:
-        hass.bus.async_fire(
-            EVENT_MEDIA_ADDED,
-            {
-                ATTR_CONFIG_ENTRY_ID: entry.entry_id,
-                "service": "jellyseerr",
-                "instance": coordinator.subentry.title,
-                "kind": str(kind),
-                "id": request["id"],
-                "title": chosen.title,
-                "year": chosen.year,
-                "ids": dict(chosen.ids),
-                "route": "jellyseerr",
-                "request_id": request["id"],
-                "status": request["status"],
-                "user_id": call.context.user_id,
-                "by": await _async_who(hass, call.context),
-            },
-            context=call.context,
+        user_id, by = await async_by(hass, call.context)
+        async_fire_requested(
+            hass, entry, coordinator, (chosen, request), (user_id, by, call.context)
         )
     return {**answer, **outcome, "item": item}
 

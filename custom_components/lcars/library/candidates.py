@@ -49,3 +49,15 @@ class Candidate:
     covers: Mapping[str, str] = field(default_factory=dict)
     alternate_titles: tuple[str, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+def tmdb_id(candidate: Candidate) -> int | None:
+    """Return a candidate's TMDb id (what Jellyseerr requests it by), when it has one."""
+    value = candidate.ids.get(ID_TMDB)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) and value > 0:
+        return value
+    if isinstance(value, str) and value.isdigit() and int(value) > 0:
+        return int(value)
+    return None

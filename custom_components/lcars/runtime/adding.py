@@ -15,7 +15,7 @@ from custom_components.lcars.const import (
     DOMAIN,
     EVENT_MEDIA_ADDED,
 )
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import (
     async_dispatcher_connect,
     async_dispatcher_send,
@@ -40,10 +40,19 @@ def async_listen_media_added(
 
 @callback
 def async_fire_media_added(
-    hass: HomeAssistant, entry: LcarsConfigEntry, data: dict[str, Any]
+    hass: HomeAssistant,
+    entry: LcarsConfigEntry,
+    data: dict[str, Any],
+    *,
+    context: Context | None = None,
 ) -> None:
-    """Tell the event entities of the entry, then everyone on the bus."""
+    """Tell the event entities of the entry, then everyone on the bus.
+
+    `context` is the call's, so the logbook tells who added the title.
+    """
     async_dispatcher_send(hass, _signal(entry.entry_id), dict(data))
     hass.bus.async_fire(
-        EVENT_MEDIA_ADDED, {ATTR_CONFIG_ENTRY_ID: entry.entry_id, **data}
+        EVENT_MEDIA_ADDED,
+        {ATTR_CONFIG_ENTRY_ID: entry.entry_id, **data},
+        context=context,
     )

@@ -34,14 +34,14 @@ from custom_components.lcars.coordinator import (
     RadarrCoordinator,
     SonarrCoordinator,
 )
-from custom_components.lcars.library.candidates import ID_TMDB, ID_TVDB, Candidate
-from custom_components.lcars.library.kinds import MediaKind
-from custom_components.lcars.library.request_terms import (
-    ID_PREFIXES,
-    TermError,
-    parse_term,
+from custom_components.lcars.library.candidates import (
+    ID_TMDB,
+    ID_TVDB,
+    Candidate,
     tmdb_id,
 )
+from custom_components.lcars.library.kinds import MediaKind
+from custom_components.lcars.library.terms import IdTerm, Term
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
@@ -319,45 +319,36 @@ def _seerr_kind(kind: MediaKind | str) -> SeerrMediaType:
     raise _refused("music_not_requestable")
 
 
+def search_query(term: Term) -> str:
+    """Write a term as Jellyseerr's search takes it: `tmdb:…`, `tvdb:…`, `imdb:…` or a title.
+
+    Jellyseerr searches TMDb by title alone: a year only chooses among the results.
+    """
+    return term.text if isinstance(term, IdTerm) else term.title
+
+
 async def async_search_candidates(
     hass: HomeAssistant,
     entry: LcarsConfigEntry,
     kind: MediaKind | str,
-    term: str,
+    term: Term,
     *,
     instance: str | None = None,
 ) -> list[Candidate]:
     """Search Jellyseerr for movies or series (one request).
 
-    `term` is a title (and year) or an id Jellyseerr's search takes
-    (`tmdb:`, `tvdb:`, `imdb:`). Raises the translated error of a bad term,
-    of music (Jellyseerr has none) or of a search that failed.
+    `term` is read by `library.terms.parse_term`, as every lookup's. Raises
+    the translated error of music (Jellyseerr has none) or of a search that
+    failed.
     """
     _seerr_kind(kind)
     media_kind = MediaKind(kind)
-    parsed = parse_search_term(media_kind, term)
     coordinator = jellyseerr_of(entry, instance)
     try:
-        found = await coordinator.client.async_search(parsed)
+        found = await coordinator.client.async_search(search_query(term))
     except LcarsClientError as err:
         raise _failed("request_failed", error=str(err)) from err
     return [c for c in found if c.kind is media_kind]
-
-
-def parse_search_term(kind: MediaKind, term: str) -> str:
-    """Return the query of a term, or raise its translated error."""
-    try:
-        return parse_term(kind, term).query
-    except TermError as err:
-        if err.reason == "wrong_kind":
-            valid = ", ".join(f"{p}:" for p in ID_PREFIXES.get(kind, ()))
-            raise _refused(
-                "id_wrong_kind", id=term, kind=str(kind), valid=valid or "none"
-            ) from None
-        if err.reason == "bad_id":
-            id_kind = term.strip().partition(":")[0].strip().lower()
-            raise _refused("id_invalid", id=term, id_kind=id_kind) from None
-        raise _refused("term_invalid", term=term) from None
 
 
 async def async_request_candidate(
