@@ -975,6 +975,23 @@ async def test_the_jellyseerr_route_requests_instead_of_adding(
     assert event.data["status"] == status
     assert event.data["by"] == "Bob"
     assert event.context.user_id == users["user"].user_id
+    # The Jellyseerr device's event entity tells it; Radarr's does not.
+    registry = er.async_get(hass)
+    seerr_entity = registry.async_get_entity_id(
+        "event", DOMAIN, "sub_jellyseerr_media_added"
+    )
+    radarr_entity = registry.async_get_entity_id(
+        "event", DOMAIN, "sub_radarr_media_added"
+    )
+    assert seerr_entity is not None
+    assert radarr_entity is not None
+    seerr_state = hass.states.get(seerr_entity)
+    assert seerr_state is not None
+    assert seerr_state.attributes["event_type"] == "requested"
+    assert seerr_state.attributes["request_id"] == request["id"]
+    radarr_state = hass.states.get(radarr_entity)
+    assert radarr_state is not None
+    assert radarr_state.attributes.get("event_type") is None
     # Asking again is refused in Jellyseerr's words, and requests nothing more.
     with pytest.raises(ServiceValidationError) as err:
         await call(hass, "add_media", entry, kind="movie", term="tmdb:438631")

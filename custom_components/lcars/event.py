@@ -9,7 +9,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import CLEANUP_RESULTS, EVENT_CLEANUP_FINISHED, EVENT_MEDIA_DELETED
-from .coordinator import ArrCoordinator
+from .coordinator import ArrCoordinator, JellyseerrCoordinator
 from .data import LcarsConfigEntry
 from .entity import CleanupDeviceEntity, LcarsEntity, TorrentDeviceEntity
 from .runtime.adding import async_listen_media_added
@@ -20,6 +20,7 @@ PARALLEL_UPDATES = 0
 
 EVENT_DELETED = "deleted"
 EVENT_ADDED = "added"
+EVENT_REQUESTED = "requested"
 
 
 async def async_setup_entry(
@@ -29,10 +30,17 @@ async def async_setup_entry(
 ) -> None:
     """Add the event entities of the cleanup."""
     async_add_entities([CleanupEventEntity(entry), MediaDeletedEventEntity(entry)])
+    # Titles are added to an *arr, or requested in Jellyseerr: each of their
+    # devices tells its own.
     for coordinator in entry.runtime_data.arr:
         async_add_entities(
             [MediaAddedEventEntity(coordinator)],
             config_subentry_id=coordinator.subentry_id,
+        )
+    for seerr in entry.runtime_data.jellyseerr:
+        async_add_entities(
+            [MediaRequestedEventEntity(seerr)],
+            config_subentry_id=seerr.subentry_id,
         )
     if entry.runtime_data.torrent.enabled:
         async_add_entities([TorrentEventEntity(entry)])
@@ -105,15 +113,18 @@ class MediaDeletedEventEntity(_CleanupEventEntity):
         return EVENT_DELETED
 
 
-class MediaAddedEventEntity(LcarsEntity[ArrCoordinator], EventEntity):
+class MediaAddedEventEntity(
+    LcarsEntity[ArrCoordinator | JellyseerrCoordinator], EventEntity
+):
     """Fires when LCARS added a movie, series, artist or album to this instance."""
 
     _attr_translation_key = "media_added"
+    _event_type = EVENT_ADDED
 
-    def __init__(self, coordinator: ArrCoordinator) -> None:
-        """Pass on the titles added to one *arr instance."""
+    def __init__(self, coordinator: ArrCoordinator | JellyseerrCoordinator) -> None:
+        """Pass on the titles added to one instance."""
         super().__init__(coordinator, "media_added")
-        self._attr_event_types = [EVENT_ADDED]
+        self._attr_event_types = [self._event_type]
 
     async def async_added_to_hass(self) -> None:
         """Follow the entry's adds until the entity is removed."""
@@ -131,8 +142,19 @@ class MediaAddedEventEntity(LcarsEntity[ArrCoordinator], EventEntity):
         """Pass on an add made to this instance."""
         if data.get("instance_id") != self.coordinator.subentry_id:
             return
-        self._trigger_event(EVENT_ADDED, data)
+        self._trigger_event(self._event_type, data)
         self.async_write_ha_state()
+
+
+class MediaRequestedEventEntity(MediaAddedEventEntity):
+    """Fires when LCARS requested a movie or series in this Jellyseerr.
+
+    Its unique id ends in "media_added" as the *arr's: one kind of entity,
+    told apart by its name and event type.
+    """
+
+    _attr_translation_key = "media_requested"
+    _event_type = EVENT_REQUESTED
 
 
 # BitTorrent: what happens to torrents.
