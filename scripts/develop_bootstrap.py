@@ -230,7 +230,8 @@ def fill_form(
     """Answer a form step the way a user would.
 
     Known fields get their value; a multiple choice (such as the Jellyfin users
-    whose watch data counts) gets every option; other fields keep their default.
+    whose watch data counts) gets every option; other fields keep their
+    default, or take the value the form suggests, or a select's first option.
     """
     answer: dict[str, Any] = {}
     for field in step.get("data_schema") or []:
@@ -244,11 +245,28 @@ def fill_form(
             continue
         if "default" in field or not field.get("required"):
             continue
+        suggested = (field.get("description") or {}).get("suggested_value")
+        if suggested is not None:
+            answer[name] = suggested
+            continue
+        first = first_option(field)
+        if first is not None:
+            answer[name] = first
+            continue
         raise BootstrapError(
             f"{what}: step {step.get('step_id')} asks for {name!r}, which this "
             f"helper does not know how to answer: {field}"
         )
     return answer
+
+
+def first_option(field: Mapping[str, Any]) -> Any:
+    """Return the first option of a select field, or None for other fields."""
+    select = (field.get("selector") or {}).get("select")
+    if select is None or not select.get("options"):
+        return None
+    option = select["options"][0]
+    return option["value"] if isinstance(option, Mapping) else option
 
 
 def multiple_choice_options(field: Mapping[str, Any]) -> list[Any] | None:
@@ -728,7 +746,32 @@ async def check(
     )
     await check_assist(hass)
     await check_media_panel(hass)
+    await check_adding(hass)
     return True
+
+
+# The title `check` adds to the demo's Radarr: found by its Spanish title.
+ADDED_TITLE = "El laberinto del fauno"
+
+
+async def check_adding(hass: HomeAssistant) -> None:
+    """Set the adding defaults of the first Radarr as a user would, and add a movie."""
+    entry_id = await lcars_entry_id(hass)
+    await run_options_flow(hass, entry_id, "adding", {}, "Adding options")
+    answer = await call_action(
+        hass,
+        DOMAIN,
+        "add_media",
+        {"config_entry_id": entry_id, "kind": "movie", "term": ADDED_TITLE},
+        response=True,
+    )
+    if answer.get("result") not in ("added", "already_added"):
+        raise BootstrapError(f"add_media {ADDED_TITLE!r} answered {answer}")
+    item = answer["item"]
+    print(
+        f"develop: add_media {ADDED_TITLE!r}: {answer['result']} "
+        f"{item['title']} ({item['year']}) in {answer['instance']}"
+    )
 
 
 # How many posters of the Media panel's Movies folder `check` reads.
