@@ -19,7 +19,7 @@ from yarl import URL
 from custom_components.lcars.diagnostics import async_get_config_entry_diagnostics
 from custom_components.lcars.library.artwork import ImageCache
 from custom_components.lcars.runtime import artwork
-from custom_components.lcars.runtime.artwork import DATA_ARTWORK, async_cover_urls
+from custom_components.lcars.runtime.artwork import async_cover_urls
 from homeassistant.core import HomeAssistant
 from simulator import Simulator
 
@@ -313,7 +313,8 @@ async def test_the_cache_keeps_no_more_than_its_bytes(
     path = "/api/lcars/artwork/sub_radarr/movie/{}/poster"
     size = len(await (await client.get(path.format(ids[0]))).read())
     # Room for two covers of this size, not three.
-    cache = hass.data[DATA_ARTWORK].cache = ImageCache(max_bytes=size * 2 + size // 2)
+    artwork = init_integration.runtime_data.artwork
+    cache = artwork.cache = ImageCache(max_bytes=size * 2 + size // 2)
     simulator.reset_requests()
 
     for movie_id in ids:
@@ -509,3 +510,31 @@ async def test_requests_and_lookups_answer_posters_that_load(
         response = await client.get(poster)
         assert response.status == 200, poster
         assert response.content_type == "image/jpeg"
+
+
+async def test_the_covers_go_with_their_entry(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """The cache is the entry's: a reload starts with none of the covers kept."""
+    coordinator = init_integration.runtime_data.coordinators["sub_radarr"]
+    movie_id = coordinator.data.movies[0].id
+    client = await hass_client()
+    response = await client.get(
+        f"/api/lcars/artwork/sub_radarr/movie/{movie_id}/poster"
+    )
+    assert response.status == 200
+    before = init_integration.runtime_data.artwork
+    assert before.cache.size > 0
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    after = init_integration.runtime_data.artwork
+    assert after is not before
+    assert after.cache.size == 0
+    # Served again after the reload, read anew.
+    response = await client.get(
+        f"/api/lcars/artwork/sub_radarr/movie/{movie_id}/poster"
+    )
+    assert response.status == 200
+    assert after.cache.size > 0

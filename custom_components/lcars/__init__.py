@@ -16,7 +16,7 @@ from .connection import create_client
 from .const import DOMAIN, LOGGER, SERVICE_TYPES
 from .coordinator import AnyCoordinator, Services, create_coordinator
 from .data import LcarsConfigEntry, LcarsData
-from .runtime.artwork import async_setup_artwork
+from .runtime.artwork import Artwork, async_setup_artwork
 from .runtime.cleanup import CleanupManager
 from .runtime.handoff import TorrentHandoff
 from .runtime.torrent import TorrentManager, async_remove_issues
@@ -121,6 +121,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: LcarsConfigEntry) -> boo
         cleanup=cleanup,
         torrent=torrent,
         handoff=TorrentHandoff(hass, entry, torrent, Services(coordinators)),
+        artwork=Artwork(),
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     data.cleanup.async_start()

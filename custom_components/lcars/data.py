@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from homeassistant.config_entries import ConfigEntry
 
 from .coordinator import Services
+from .runtime.artwork import Artwork
 from .runtime.cleanup import CleanupManager
 from .runtime.handoff import TorrentHandoff
 from .runtime.torrent import TorrentManager
@@ -17,12 +18,14 @@ class LcarsData(Services):
     """The connected services, the cleanup and the BitTorrent client of an entry.
 
     `handoff` ties the client's torrents to library items and watches the
-    folder Radarr and Sonarr drop torrents in.
+    folder Radarr and Sonarr drop torrents in; `artwork` holds the covers
+    served for the entry's services (runtime/artwork.py).
     """
 
     cleanup: CleanupManager
     torrent: TorrentManager
     handoff: TorrentHandoff
+    artwork: Artwork
 
 
 type LcarsConfigEntry = ConfigEntry[LcarsData]

@@ -222,7 +222,9 @@ class LcarsMediaSource(MediaSource):
     def _shown(self, coordinator: ArrCoordinator, item: Shown) -> _Entry:
         """Return a library item as a child of a folder, with its thumbnail."""
         sub = coordinator.subentry_id
-        thumbnail = async_item_cover_urls(self.hass, sub, item, signed=False)["poster"]
+        thumbnail = async_item_cover_urls(self.hass, coordinator, item, signed=False)[
+            "poster"
+        ]
         if isinstance(item, Movie):
             year = f" ({item.year})" if item.year else ""
             return _Entry(

@@ -136,7 +136,7 @@ def _describe(
         "runtime": item.runtime,
         "rating": item.rating,
         # Signed Home Assistant paths, never the *arr's own address.
-        **async_item_cover_urls(hass, coordinator.subentry_id, item),
+        **async_item_cover_urls(hass, coordinator, item),
     }
 
 

@@ -57,7 +57,6 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.http import KEY_HASS, HomeAssistantView, current_request
-from homeassistant.util.hass_dict import HassKey
 
 if TYPE_CHECKING:
     from custom_components.lcars.data import LcarsConfigEntry
@@ -93,7 +92,11 @@ type LibraryCoverItem = Movie | Series | Artist | Album
 
 @dataclass(slots=True)
 class Artwork:
-    """What the artwork of every LCARS entry shares: cache, references, signatures."""
+    """The artwork of one LCARS entry: its cache, references and signatures.
+
+    Part of the entry's runtime data: it goes with the entry when the entry
+    unloads, and nothing of one entry's covers reaches another's.
+    """
 
     cache: ImageCache = field(default_factory=ImageCache)
     addresses: CoverAddresses = field(default_factory=CoverAddresses)
@@ -107,20 +110,16 @@ class Artwork:
     )
 
 
-DATA_ARTWORK: HassKey[Artwork] = HassKey(f"{DOMAIN}_artwork")
-
-
 @callback
 def async_setup_artwork(hass: HomeAssistant) -> None:
-    """Serve the covers: register the view once, with the shared cache."""
-    if DATA_ARTWORK in hass.data:
-        return
-    hass.data[DATA_ARTWORK] = Artwork()
+    """Serve the covers: register the view, once (from the integration's setup)."""
     hass.http.register_view(LcarsArtworkView())
 
 
-def _artwork(hass: HomeAssistant) -> Artwork:
-    return hass.data.setdefault(DATA_ARTWORK, Artwork())
+def _artwork(coordinator: AnyCoordinator) -> Artwork:
+    """Return the artwork of the entry a service belongs to."""
+    entry: LcarsConfigEntry = coordinator.config_entry
+    return entry.runtime_data.artwork
 
 
 def _signer(hass: HomeAssistant) -> str:
@@ -134,9 +133,8 @@ def _signer(hass: HomeAssistant) -> str:
 
 
 @callback
-def _signed(hass: HomeAssistant, path: str) -> str:
+def _signed(hass: HomeAssistant, artwork: Artwork, path: str) -> str:
     """Return `path` signed, the same signed path while it has long to live."""
-    artwork = _artwork(hass)
     signer = _signer(hass)
     key = (signer, path)
     now = time.time()
@@ -152,8 +150,8 @@ def _signed(hass: HomeAssistant, path: str) -> str:
     return signed
 
 
-def _url(hass: HomeAssistant, path: str, *, signed: bool) -> str:
-    return _signed(hass, path) if signed else path
+def _url(hass: HomeAssistant, artwork: Artwork, path: str, *, signed: bool) -> str:
+    return _signed(hass, artwork, path) if signed else path
 
 
 @callback
@@ -178,7 +176,7 @@ def async_cover_urls(
     if subentry is None:
         return {}
     jellyseerr = subentry.subentry_type == "jellyseerr"
-    addresses = _artwork(hass).addresses
+    artwork = entry.runtime_data.artwork
     urls: dict[str, str] = {}
     for cover, address in covers.items():
         if cover not in COVER_TYPES or not isinstance(address, str):
@@ -186,9 +184,10 @@ def async_cover_urls(
         path, _, _ = address.partition("?")
         if not (is_poster_path(path) if jellyseerr else is_arr_cover_path(path)):
             continue
-        ref = addresses.remember(subentry_id, path)
+        ref = artwork.addresses.remember(subentry_id, path)
         urls[cover] = _url(
             hass,
+            artwork,
             f"{ARTWORK_PATH}/{subentry_id}/{BY_REFERENCE}/{ref}/{cover}",
             signed=signed,
         )
@@ -214,7 +213,7 @@ def _cover_path(item: LibraryCoverItem, cover: str) -> str | None:
 @callback
 def async_item_cover_urls(
     hass: HomeAssistant,
-    subentry_id: str,
+    coordinator: AnyCoordinator,
     item: LibraryCoverItem,
     *,
     signed: bool = True,
@@ -226,6 +225,8 @@ def async_item_cover_urls(
     *arr lists no such cover.
     """
     kind = library_kind(item)
+    subentry_id = coordinator.subentry_id
+    artwork = _artwork(coordinator)
     urls: dict[str, str | None] = {"poster": None, "fanart": None}
     for cover in LIBRARY_COVERS[kind]:
         if _cover_path(item, cover) is None:
@@ -234,7 +235,9 @@ def async_item_cover_urls(
         if item.cover_stamp is not None:
             query += f"&v={item.cover_stamp}"
         path = f"{ARTWORK_PATH}/{subentry_id}/{kind}/{item.id}/{cover}?{query}"
-        urls["poster" if cover == "cover" else cover] = _url(hass, path, signed=signed)
+        urls["poster" if cover == "cover" else cover] = _url(
+            hass, artwork, path, signed=signed
+        )
     return urls
 
 
@@ -275,12 +278,12 @@ def async_key_poster(
     coordinator = _coordinator(hass, item_key.instance)
     if coordinator is None:
         return None
-    item = library_item(hass, coordinator, _KEY_COVERS[item_key.kind], item_key.ids[0])
+    item = library_item(coordinator, _KEY_COVERS[item_key.kind], item_key.ids[0])
     if item is None:
         return None
-    return async_item_cover_urls(
-        hass, item_key.instance, item, signed=signed, size=size
-    )["poster"]
+    return async_item_cover_urls(hass, coordinator, item, signed=signed, size=size)[
+        "poster"
+    ]
 
 
 @callback
@@ -295,12 +298,10 @@ def async_queue_poster(
     kind = _QUEUE_COVERS.get(type(coordinator))
     if media_id is None or kind is None:
         return None
-    item = library_item(hass, coordinator, kind, media_id)
+    item = library_item(coordinator, kind, media_id)
     if item is None:
         return None
-    return async_item_cover_urls(hass, coordinator.subentry_id, item, signed=signed)[
-        "poster"
-    ]
+    return async_item_cover_urls(hass, coordinator, item, signed=signed)["poster"]
 
 
 def _coordinator(hass: HomeAssistant, subentry_id: str) -> AnyCoordinator | None:
@@ -329,7 +330,7 @@ def _rows(coordinator: AnyCoordinator, kind: str) -> Rows[Any] | None:
 
 
 def library_item(
-    hass: HomeAssistant, coordinator: AnyCoordinator, kind: str, item_id: int
+    coordinator: AnyCoordinator, kind: str, item_id: int
 ) -> LibraryCoverItem | None:
     """Return a library item of the service's last snapshot by its id, or None.
 
@@ -339,7 +340,7 @@ def library_item(
     rows = _rows(coordinator, kind)
     if rows is None:
         return None
-    indexes = _artwork(hass).indexes
+    indexes = _artwork(coordinator).indexes
     key = (coordinator.subentry_id, kind)
     # The rows of a snapshot, told apart from those of the snapshot before
     # by when it was read (an id alone may be reused once the old are gone).
@@ -355,7 +356,7 @@ def library_item(
     if at >= len(rows) or rows.rows[at][0] != item_id:
         # Not the rows the positions were taken from, after all: once more.
         del indexes[key]
-        return library_item(hass, coordinator, kind, item_id)
+        return library_item(coordinator, kind, item_id)
     item: LibraryCoverItem = rows[at]
     return item
 
@@ -446,7 +447,7 @@ class LcarsArtworkView(HomeAssistantView):
         if tag in _tags(request.headers.get("If-None-Match", "")):
             return web.Response(status=HTTPStatus.NOT_MODIFIED, headers=headers)
         try:
-            image = await _artwork(hass).cache.get(key, read)
+            image = await _artwork(coordinator).cache.get(key, read)
         except ImageMissingError:
             return _empty(HTTPStatus.NOT_FOUND)
         except LcarsClientError as err:
@@ -478,7 +479,7 @@ class LcarsArtworkView(HomeAssistantView):
         """
         subentry_id = coordinator.subentry_id
         if kind == BY_REFERENCE:
-            address = _artwork(hass).addresses.get(subentry_id, ref)
+            address = _artwork(coordinator).addresses.get(subentry_id, ref)
             if address is None:
                 return None
             if isinstance(coordinator, JellyseerrCoordinator):
@@ -488,7 +489,7 @@ class LcarsArtworkView(HomeAssistantView):
             ref.isascii() and ref.isdigit() and len(ref) < 12
         ):
             return None
-        item = library_item(hass, coordinator, kind, int(ref))
+        item = library_item(coordinator, kind, int(ref))
         path = None if item is None else _cover_path(item, cover)
         if item is None or path is None or not is_arr_cover_path(path):
             return None
