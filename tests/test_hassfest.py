@@ -119,6 +119,40 @@ def test_hacs_json() -> None:
 # --------------------------------------------------------------------------- strings
 
 
+def _leaves(tree: Any, path: str = "") -> dict[str, str]:
+    """Every text of a translation tree, by its dotted key."""
+    if isinstance(tree, dict):
+        found: dict[str, str] = {}
+        for key, value in tree.items():
+            found |= _leaves(value, f"{path}.{key}" if path else key)
+        return found
+    assert isinstance(tree, str), f"{path} is not text"
+    return {path: tree}
+
+
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+@pytest.mark.parametrize("language", ["es"])
+def test_every_translation_is_complete(strings: dict[str, Any], language: str) -> None:
+    """Every text a user reads exists in every language, with the same placeholders."""
+    english = _leaves(strings)
+    translated = _leaves(_json(PACKAGE / "translations" / f"{language}.json"))
+    assert set(translated) == set(english), set(translated) ^ set(english)
+    for key, text in english.items():
+        assert translated[key].strip(), f"{language}: {key} is empty"
+        assert sorted(PLACEHOLDER.findall(translated[key])) == sorted(
+            PLACEHOLDER.findall(text)
+        ), f"{language}: {key} has other placeholders than English"
+        assert "[%key:" not in translated[key]
+
+
+def test_every_translation_file_is_tested() -> None:
+    """A new language is checked as soon as its file exists."""
+    files = {p.stem for p in (PACKAGE / "translations").glob("*.json")}
+    assert files == {"en", "es"}
+
+
 def test_translations_equal_strings(strings: dict[str, Any]) -> None:
     """Custom integrations load translations/en.json: it must be strings.json."""
     assert _json(PACKAGE / "translations" / "en.json") == strings
