@@ -136,6 +136,11 @@ class LcarsCoordinator[SnapshotT: LcarsSnapshot](
         """The subentry this coordinator belongs to."""
         return self.subentry.subentry_id
 
+    def is_named(self, name: str) -> bool:
+        """Whether an action's `instance` names this service: its title or id, any case."""
+        wanted = name.strip().casefold()
+        return wanted in (self.subentry.title.casefold(), self.subentry_id.casefold())
+
     @property
     def service_name(self) -> str:
         """Name of the kind of service, such as Radarr."""

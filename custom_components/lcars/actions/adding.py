@@ -260,12 +260,8 @@ def pick_instance(
     """Return the instance a call names, else the default for the kind, else the first."""
     service = SERVICE_OF_KIND[kind]
     if name is not None:
-        wanted = name.strip().casefold()
         for coordinator in entry.runtime_data.arr:
-            if wanted in (
-                coordinator.subentry.title.casefold(),
-                coordinator.subentry_id.casefold(),
-            ):
+            if coordinator.is_named(name):
                 if coordinator.kind != service:
                     raise invalid(
                         "instance_wrong_kind",

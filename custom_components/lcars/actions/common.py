@@ -79,16 +79,7 @@ def select_arr(entry: LcarsConfigEntry, call: ServiceCall) -> list[ArrCoordinato
         if service is None or coordinator.kind == service
     ]
     if instance is not None:
-        wanted = instance.strip().casefold()
-        coordinators = [
-            coordinator
-            for coordinator in coordinators
-            if wanted
-            in (
-                coordinator.subentry.title.casefold(),
-                coordinator.subentry_id.casefold(),
-            )
-        ]
+        coordinators = [c for c in coordinators if c.is_named(instance)]
         if not coordinators:
             raise invalid("instance_not_found", instance=instance)
     return coordinators

@@ -203,12 +203,7 @@ def resolve_link(
     if not coordinators:
         raise invalid("service_not_configured", service=kind)
     if instance is not None and instance.strip():
-        wanted = instance.strip().casefold()
-        coordinators = [
-            c
-            for c in coordinators
-            if wanted in (c.subentry.title.casefold(), c.subentry_id.casefold())
-        ]
+        coordinators = [c for c in coordinators if c.is_named(instance)]
         if not coordinators:
             raise invalid("instance_not_found", instance=instance)
     if len(coordinators) > 1:

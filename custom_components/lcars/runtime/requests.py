@@ -286,12 +286,7 @@ def jellyseerr_of(
     """Return the Jellyseerr server a call names, or the first connected."""
     found = entry.runtime_data.jellyseerr
     if instance is not None:
-        wanted = instance.strip().casefold()
-        named = [
-            c
-            for c in found
-            if wanted in (c.subentry.title.casefold(), c.subentry_id.casefold())
-        ]
+        named = [c for c in found if c.is_named(instance)]
         if not named:
             raise _refused("instance_not_found", instance=instance)
         found = named
