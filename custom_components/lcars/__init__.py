@@ -16,7 +16,8 @@ from .connection import create_client
 from .const import DOMAIN, LOGGER, SERVICE_TYPES
 from .coordinator import AnyCoordinator, Services, create_coordinator
 from .data import LcarsConfigEntry, LcarsData
-from .runtime.artwork import Artwork, async_setup_artwork
+from .runtime.artwork import async_setup_artwork
+from .runtime.artwork_state import Artwork
 from .runtime.cleanup import CleanupManager
 from .runtime.handoff import TorrentHandoff
 from .runtime.torrent import TorrentManager, async_remove_issues

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from homeassistant.config_entries import ConfigEntry
 
 from .coordinator import Services
-from .runtime.artwork import Artwork
+from .runtime.artwork_state import Artwork
 from .runtime.cleanup import CleanupManager
 from .runtime.handoff import TorrentHandoff
 from .runtime.torrent import TorrentManager

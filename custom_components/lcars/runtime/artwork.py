@@ -13,9 +13,7 @@ kept in a cache bounded by bytes, and answered with an entity tag.
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from http import HTTPStatus
 import time
@@ -39,10 +37,8 @@ from custom_components.lcars.coordinator import (
 from custom_components.lcars.library import MediaKind
 from custom_components.lcars.library.artwork import (
     COVER_TYPES,
-    CoverAddresses,
     CoverSize,
     Image,
-    ImageCache,
     ImageMissingError,
     entity_tag,
     is_arr_cover_path,
@@ -57,6 +53,8 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.http import KEY_HASS, HomeAssistantView, current_request
+
+from .artwork_state import Artwork
 
 if TYPE_CHECKING:
     from custom_components.lcars.data import LcarsConfigEntry
@@ -88,26 +86,6 @@ LIBRARY_COVERS: Final[dict[str, tuple[str, ...]]] = {
 BY_REFERENCE: Final = "ref"
 
 type LibraryCoverItem = Movie | Series | Artist | Album
-
-
-@dataclass(slots=True)
-class Artwork:
-    """The artwork of one LCARS entry: its cache, references and signatures.
-
-    Part of the entry's runtime data: it goes with the entry when the entry
-    unloads, and nothing of one entry's covers reaches another's.
-    """
-
-    cache: ImageCache = field(default_factory=ImageCache)
-    addresses: CoverAddresses = field(default_factory=CoverAddresses)
-    # (signer, path) → (signed path, when it expires, on time.time()).
-    signed: OrderedDict[tuple[str, str], tuple[str, float]] = field(
-        default_factory=OrderedDict
-    )
-    # (subentry id, kind) → (which rows, item id → position in them).
-    indexes: dict[tuple[str, str], tuple[Hashable, dict[int, int]]] = field(
-        default_factory=dict
-    )
 
 
 @callback
